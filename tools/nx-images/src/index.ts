@@ -1,0 +1,1 @@
+export { branchToTag, isValidTag } from './lib/tags';

@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import type { BuilderMode } from './build-plan';
+import { CommandError, run } from './exec';
+import { UserError } from './errors';
+import { whichAll } from './which';
+
+export interface DockerCli {
+  /** Path of the docker client that can reach BuildKit. */
+  docker: string;
+  mode: BuilderMode;
+}
+
+/** The Docker CLI started using BuildKit by default (and needing buildx for it) in 23.0. */
+const FIRST_CLIENT_WITHOUT_BUILTIN_BUILDKIT = 23;
+
+/**
+ * Finds a docker client that builds with BuildKit: one with the buildx
+ * plugin, else one older than 23.0 whose `docker build` has BuildKit built in.
+ * Every `docker` on PATH is tried, in PATH order.
+ */
+export async function findDockerCli(): Promise<DockerCli> {
+  const candidates = await whichAll('docker');
+  if (candidates.length === 0) {
+    throw new UserError('docker: no docker client on PATH: install Docker (https://docs.docker.com/engine/install/).');
+  }
+  for (const docker of candidates) {
+    if (await succeeds(docker, ['buildx', 'version'])) return { docker, mode: 'buildx' };
+  }
+  for (const docker of candidates) {
+    const version = await clientVersion(docker);
+    if (version !== undefined && version < FIRST_CLIENT_WITHOUT_BUILTIN_BUILDKIT) return { docker, mode: 'classic' };
+  }
+  throw new UserError(
+    `docker: BuildKit is not available: ${candidates.join(', ')} has no buildx plugin: install docker-buildx-plugin (https://github.com/docker/buildx#installing).`,
+  );
+}
+
+/** Fails with a clear message when the engine does not answer. */
+export async function assertEngineRunning(docker: string): Promise<void> {
+  try {
+    await run({ command: docker, args: ['version', '--format={{.Server.Version}}'] }, { timeout: 30_000 });
+  } catch (error) {
+    const detail = error instanceof CommandError ? lastLine(error.stderr) : String(error);
+    throw new UserError(
+      `docker: the Docker engine does not answer (${detail}): start it (e.g. "sudo systemctl start docker") or point DOCKER_HOST at a running one.`,
+    );
+  }
+}
+
+/** The digest buildx wrote to its metadata file after a push. */
+export async function digestFromMetadata(file: string): Promise<string | undefined> {
+  try {
+    const metadata = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    const digest = metadata['containerimage.digest'];
+    return typeof digest === 'string' ? digest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The manifest digest the engine recorded when it pushed `reference`. */
+export async function pushedDigest(docker: string, reference: string): Promise<string | undefined> {
+  const { stdout } = await run({ command: docker, args: ['image', 'inspect', '--format={{json .RepoDigests}}', '--', reference] });
+  const name = reference.slice(0, reference.lastIndexOf(':'));
+  const digests = JSON.parse(stdout) as string[] | null;
+  const match = (digests ?? []).find((entry) => entry.startsWith(`${name}@`));
+  return match?.slice(name.length + 1);
+}
+
+async function succeeds(command: string, args: string[]): Promise<boolean> {
+  try {
+    await run({ command, args }, { timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function clientVersion(docker: string): Promise<number | undefined> {
+  try {
+    const { stdout } = await run({ command: docker, args: ['version', '--format={{.Client.Version}}'] }, { timeout: 30_000 });
+    const major = Number.parseInt(stdout.trim(), 10);
+    return Number.isNaN(major) ? undefined : major;
+  } catch (error) {
+    // `docker version` exits non-zero when the engine is down but still prints the client version.
+    if (error instanceof CommandError && !error.notFound) {
+      const major = Number.parseInt(error.stdout.trim(), 10);
+      return Number.isNaN(major) ? undefined : major;
+    }
+    throw error;
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
+}

@@ -1,0 +1,96 @@
+import { CommandError, run } from './exec';
+import { UserError } from './errors';
+
+/** A full or abbreviated object name; anything else never reaches git as a revision. */
+const SHA = /^[0-9a-f]{4,64}$/;
+
+export function isSha(value: string): boolean {
+  return SHA.test(value);
+}
+
+async function git(cwd: string, args: string[]): Promise<string> {
+  return (await run({ command: 'git', args, cwd })).stdout.trim();
+}
+
+/** The checked-out branch, or undefined on a detached HEAD. */
+export async function currentBranch(cwd: string): Promise<string | undefined> {
+  try {
+    const name = await git(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    return name === '' ? undefined : name;
+  } catch (error) {
+    if (error instanceof CommandError && error.exitCode === 1) return undefined;
+    throw error;
+  }
+}
+
+export async function headSha(cwd: string): Promise<string> {
+  return git(cwd, ['rev-parse', '--verify', '--end-of-options', 'HEAD^{commit}']);
+}
+
+/** The URL of a remote, or undefined when there is no such remote. */
+export async function remoteUrl(cwd: string, remote = 'origin'): Promise<string | undefined> {
+  try {
+    const url = await git(cwd, ['remote', 'get-url', '--', remote]);
+    return url === '' ? undefined : url;
+  } catch (error) {
+    if (error instanceof CommandError && !error.notFound) return undefined;
+    throw error;
+  }
+}
+
+/** True when the commit exists in this clone. */
+export async function hasCommit(cwd: string, sha: string): Promise<boolean> {
+  if (!isSha(sha)) return false;
+  try {
+    await git(cwd, ['cat-file', '-e', '--end-of-options', `${sha}^{commit}`]);
+    return true;
+  } catch (error) {
+    if (error instanceof CommandError && !error.notFound) return false;
+    throw error;
+  }
+}
+
+/** True when `ancestor` is `descendant` or one of its ancestors. */
+export async function isAncestor(cwd: string, ancestor: string, descendant: string): Promise<boolean> {
+  if (!isSha(ancestor) || !isSha(descendant)) return false;
+  try {
+    await git(cwd, ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant]);
+    return true;
+  } catch (error) {
+    if (error instanceof CommandError && error.exitCode === 1) return false;
+    if (error instanceof CommandError && !error.notFound) return false;
+    throw error;
+  }
+}
+
+export async function isShallow(cwd: string): Promise<boolean> {
+  return (await git(cwd, ['rev-parse', '--is-shallow-repository'])) === 'true';
+}
+
+/** Resolves a ref (branch, remote branch, sha) to a commit sha, or undefined. */
+export async function resolveCommit(cwd: string, ref: string): Promise<string | undefined> {
+  if (ref.startsWith('-')) return undefined;
+  try {
+    return await git(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+  } catch (error) {
+    if (error instanceof CommandError && !error.notFound) return undefined;
+    throw error;
+  }
+}
+
+export async function mergeBase(cwd: string, a: string, b: string): Promise<string | undefined> {
+  if (a.startsWith('-') || b.startsWith('-')) return undefined;
+  try {
+    return await git(cwd, ['merge-base', '--end-of-options', a, b]);
+  } catch (error) {
+    if (error instanceof CommandError && !error.notFound) return undefined;
+    throw error;
+  }
+}
+
+/** Files changed between two commits under `path` (relative to the repository root). */
+export async function changedFiles(cwd: string, from: string, to: string, path: string): Promise<string[]> {
+  if (!isSha(from) || !isSha(to)) throw new UserError(`git: ${from}..${to} is not a pair of commit names.`);
+  const out = await git(cwd, ['diff', '--name-only', '--end-of-options', from, to, '--', path]);
+  return out === '' ? [] : out.split('\n');
+}

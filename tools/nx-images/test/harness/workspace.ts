@@ -1,0 +1,108 @@
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { execa } from 'execa';
+
+/** The repository this test suite lives in. */
+export const repoRoot = resolve(__dirname, '../../../..');
+const fixtureImages = resolve(__dirname, '../fixtures/images');
+const busybox = '/usr/bin/busybox';
+
+export interface Workspace {
+  dir: string;
+  git(...args: string[]): Promise<string>;
+  /** Runs the workspace's Nx; never throws: look at `exitCode`. */
+  nx(args: string[], env?: Record<string, string | undefined>): Promise<RunOutput>;
+  /** Runs a command in the workspace; never throws. */
+  exec(command: string, args: string[], env?: Record<string, string | undefined>): Promise<RunOutput>;
+  write(path: string, content: string): void;
+  commit(message: string): Promise<string>;
+  cleanup(): void;
+}
+
+export interface RunOutput {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved. */
+  all: string;
+}
+
+/**
+ * A throwaway copy of this workspace in a fresh git repository: the real
+ * nx.json, plugin and image project.json files, with the offline fixture
+ * Dockerfiles (static busybox on scratch) in place of the real ones.
+ */
+export async function createWorkspace(options: { branch?: string; origin?: string } = {}): Promise<Workspace> {
+  const dir = mkdtempSync(join(tmpdir(), 'fornax-ws-'));
+  for (const file of ['nx.json', 'package.json', 'tsconfig.base.json']) copyFileSync(join(repoRoot, file), join(dir, file));
+  cpSync(join(repoRoot, 'tools'), join(dir, 'tools'), {
+    recursive: true,
+    filter: (source) => !source.includes(`${join('nx-images', 'test')}`) && !source.endsWith('node_modules'),
+  });
+  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  for (const image of readdirSync(join(repoRoot, 'images'))) {
+    const fixture = join(fixtureImages, image);
+    if (!existsSync(fixture)) continue;
+    const target = join(dir, 'images', image);
+    mkdirSync(target, { recursive: true });
+    copyFileSync(join(repoRoot, 'images', image, 'project.json'), join(target, 'project.json'));
+    cpSync(fixture, target, { recursive: true });
+    copyFileSync(busybox, join(target, 'busybox'));
+  }
+  writeFileSync(join(dir, '.gitignore'), 'node_modules\ndist\n.nx\n');
+  const env = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', NX_TUI: 'false', CI: 'true' };
+  const exec = async (command: string, args: string[], extra: Record<string, string | undefined> = {}): Promise<RunOutput> => {
+    const result = await execa(command, args, {
+      cwd: dir,
+      env: { ...cleanEnv(), ...env, ...extra },
+      extendEnv: false,
+      reject: false,
+      all: true,
+      stdin: 'ignore',
+    });
+    return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, all: result.all ?? '' };
+  };
+  const git = async (...args: string[]): Promise<string> => {
+    const result = await exec('git', args);
+    if (result.exitCode !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout.trim();
+  };
+  await git('init', '--quiet', `--initial-branch=${options.branch ?? 'main'}`);
+  await git('config', 'user.email', 'test@example.invalid');
+  await git('config', 'user.name', 'Fornax Test');
+  await git('config', 'commit.gpgsign', 'false');
+  if (options.origin) await git('remote', 'add', 'origin', options.origin);
+  const workspace: Workspace = {
+    dir,
+    git,
+    exec,
+    nx: (args, extra) => exec(process.execPath, [join(repoRoot, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], extra),
+    write(path, content) {
+      const full = join(dir, path);
+      mkdirSync(dirname(full), { recursive: true });
+      writeFileSync(full, content);
+    },
+    async commit(message) {
+      await git('add', '--all');
+      await git('commit', '--quiet', '--allow-empty', '-m', message);
+      return git('rev-parse', 'HEAD');
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await workspace.commit('initial workspace');
+  return workspace;
+}
+
+/** This process's environment without the GitHub and image variables a test must set itself. */
+export function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined) continue;
+    if (/^(GITHUB_|IMAGE_|REGISTRY_|NX_|RUNNER_)/.test(name)) continue;
+    env[name] = value;
+  }
+  return env;
+}
