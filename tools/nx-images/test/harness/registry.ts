@@ -20,6 +20,8 @@ export interface RegistryOptions {
   /** Keep the storage across a restart: pass the `storage` of an earlier registry. */
   storage?: string;
   port?: number;
+  /** Refuse every write, as a registry in maintenance does. */
+  readonly?: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       `    rootdirectory: ${storage}`,
       '  delete:',
       '    enabled: true',
+      ...(options.readonly ? ['  maintenance:', '    readonly:', '      enabled: true'] : []),
       'http:',
       `  addr: 127.0.0.1:${port}`,
       options.extraConfig ?? '',

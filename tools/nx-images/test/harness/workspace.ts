@@ -10,15 +10,21 @@ const busybox = '/usr/bin/busybox';
 
 export interface Workspace {
   dir: string;
-  git(...args: string[]): Promise<string>;
+  /** Runs git in the workspace; takes the arguments spread or as one array. */
+  git(...args: (string | string[])[]): Promise<string>;
   /** Runs the workspace's Nx; never throws: look at `exitCode`. */
   nx(args: string[], env?: Record<string, string | undefined>): Promise<RunOutput>;
   /** Runs a command in the workspace; never throws. */
   exec(command: string, args: string[], env?: Record<string, string | undefined>): Promise<RunOutput>;
   write(path: string, content: string): void;
-  commit(message: string): Promise<string>;
+  /** Writes `files` (path -> content), commits everything, returns the new commit's sha. */
+  commit(message: string, files?: Record<string, string>): Promise<string>;
   cleanup(): void;
+  /** The same as cleanup. */
+  remove(): Promise<void>;
 }
+/** Older name of Workspace. */
+export type TempWorkspace = Workspace;
 
 export interface RunOutput {
   exitCode: number;
@@ -51,7 +57,7 @@ export async function createWorkspace(options: { branch?: string; origin?: strin
     copyFileSync(busybox, join(target, 'busybox'));
   }
   writeFileSync(join(dir, '.gitignore'), 'node_modules\ndist\n.nx\n');
-  const env = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', NX_TUI: 'false', CI: 'true' };
+  const env = { NO_COLOR: '1', FORCE_COLOR: '0', NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', NX_TUI: 'false', CI: 'true' };
   const exec = async (command: string, args: string[], extra: Record<string, string | undefined> = {}): Promise<RunOutput> => {
     const result = await execa(command, args, {
       cwd: dir,
@@ -63,7 +69,8 @@ export async function createWorkspace(options: { branch?: string; origin?: strin
     });
     return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, all: result.all ?? '' };
   };
-  const git = async (...args: string[]): Promise<string> => {
+  const git = async (...parts: (string | string[])[]): Promise<string> => {
+    const args = parts.flat();
     const result = await exec('git', args);
     if (result.exitCode !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
     return result.stdout.trim();
@@ -83,12 +90,16 @@ export async function createWorkspace(options: { branch?: string; origin?: strin
       mkdirSync(dirname(full), { recursive: true });
       writeFileSync(full, content);
     },
-    async commit(message) {
+    async commit(message, files = {}) {
+      for (const [path, content] of Object.entries(files)) workspace.write(path, content);
       await git('add', '--all');
       await git('commit', '--quiet', '--allow-empty', '-m', message);
       return git('rev-parse', 'HEAD');
     },
     cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async remove() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
