@@ -23,7 +23,7 @@ export interface BuildArgsInput {
   repository: string;
   tag: string;
   baseImageTag: string;
-  user: Readonly<Record<string, string>>;
+  user: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** The build args every build gets; a user's value for the same name wins. */
@@ -38,11 +38,12 @@ export function buildArgsFor(input: BuildArgsInput): Record<string, string> {
     if (!BUILD_ARG_NAME.test(name)) {
       throw new UserError(`build arg ${JSON.stringify(name)} is not a valid name: use letters, digits and "_", not starting with a digit.`);
     }
-    if (typeof value !== 'string') {
-      throw new UserError(`build arg ${name} must be a string: quote it in project.json, e.g. "${name}": "1".`);
+    if (!['string', 'number', 'boolean'].includes(typeof value)) {
+      throw new UserError(`build arg ${name} must be text: quote it in project.json, e.g. "${name}": "1".`);
     }
-    if (value.includes('\0')) throw new UserError(`build arg ${name} contains a NUL character: remove it.`);
-    args[name] = value;
+    const text = String(value);
+    if (text.includes('\0')) throw new UserError(`build arg ${name} contains a NUL character: remove it.`);
+    args[name] = text;
   }
   return args;
 }

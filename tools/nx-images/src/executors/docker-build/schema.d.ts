@@ -8,7 +8,7 @@ export interface DockerBuildExecutorSchema {
   file?: string;
   target?: string;
   platforms?: string[];
-  buildArgs?: Record<string, string>;
+  buildArgs?: Record<string, string | number | boolean>;
   cacheFrom?: string[];
   cacheTo?: string[];
   pull?: boolean;
