@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildArgsFor, ociLabels, planBuild, type BuildPlanInput } from './build-plan';
+import { buildArgsFor, cacheTag, ociLabels, planBuild, registryCacheFor, type BuildPlanInput } from './build-plan';
 import { commandLine } from './quote';
 
 const base: BuildPlanInput = {
@@ -125,5 +125,37 @@ describe('ociLabels', () => {
       'org.opencontainers.image.base.digest': 'sha256:1',
     });
     expect(Object.keys(ociLabels({ revision: 'abc', created: new Date(0), version: 'v' }))).toHaveLength(3);
+  });
+});
+
+describe('registryCacheFor', () => {
+  it.each<[string, Parameters<typeof registryCacheFor>[0], ReturnType<typeof registryCacheFor>]>([
+    [
+      'buildx, a branch',
+      { mode: 'buildx', name: 'r.io/o/n/img', tag: 'feature-x', defaultTag: 'main' },
+      {
+        cacheFrom: ['type=registry,ref=r.io/o/n/img:buildcache-feature-x', 'type=registry,ref=r.io/o/n/img:buildcache-main'],
+        cacheTo: ['type=registry,ref=r.io/o/n/img:buildcache-feature-x,mode=max,ignore-error=true'],
+      },
+    ],
+    [
+      'buildx, the default branch reads its cache once',
+      { mode: 'buildx', name: 'r.io/o/n/img', tag: 'main', defaultTag: 'main' },
+      { cacheFrom: ['type=registry,ref=r.io/o/n/img:buildcache-main'], cacheTo: ['type=registry,ref=r.io/o/n/img:buildcache-main,mode=max,ignore-error=true'] },
+    ],
+    [
+      'built-in BuildKit: inline cache in the images themselves',
+      { mode: 'classic', name: 'r.io/o/n/img', tag: 'feature-x', defaultTag: 'main' },
+      { cacheFrom: ['r.io/o/n/img:feature-x', 'r.io/o/n/img:main'], cacheTo: ['type=inline'] },
+    ],
+  ])('%s', (_name, input, expected) => {
+    expect(registryCacheFor(input)).toEqual(expected);
+  });
+
+  it('keeps the cache tag of a 128-character tag valid and distinct', () => {
+    const a = cacheTag('a'.repeat(128));
+    const b = cacheTag('a'.repeat(127) + 'b');
+    expect(a).toMatch(/^buildcache-[0-9a-f]{16}$/);
+    expect(a).not.toBe(b);
   });
 });

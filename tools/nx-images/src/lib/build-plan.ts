@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Command } from './exec';
 import { UserError } from './errors';
 
@@ -187,4 +188,37 @@ function checkPlanInput(input: BuildPlanInput): void {
   if (input.target !== undefined && input.target !== '' && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(input.target)) {
     throw new UserError(`target ${JSON.stringify(input.target)} is not a stage name: pass the name after AS in the Dockerfile.`);
   }
+}
+
+export interface CacheInput {
+  mode: BuilderMode;
+  /** `registry/repository/image`, without a tag. */
+  name: string;
+  tag: string;
+  /** The default branch's tag, whose cache every branch may start from. */
+  defaultTag: string;
+}
+
+/**
+ * Layer cache in the registry: read the branch's and the default branch's,
+ * write the branch's. buildx keeps it in a cache image per branch
+ * (`buildcache-<tag>`, all layers, an export error ignored); the engine's
+ * built-in BuildKit can only embed it in the image itself (inline).
+ */
+export function registryCacheFor(input: CacheInput): { cacheFrom: string[]; cacheTo: string[] } {
+  const tags = [...new Set([input.tag, input.defaultTag])];
+  if (input.mode === 'classic') {
+    return { cacheFrom: tags.map((tag) => `${input.name}:${tag}`), cacheTo: ['type=inline'] };
+  }
+  const cacheRef = (tag: string) => `${input.name}:${cacheTag(tag)}`;
+  return {
+    cacheFrom: tags.map((tag) => `type=registry,ref=${cacheRef(tag)}`),
+    cacheTo: [`type=registry,ref=${cacheRef(input.tag)},mode=max,ignore-error=true`],
+  };
+}
+
+/** `buildcache-<tag>`, kept within the 128 characters of a tag. */
+export function cacheTag(tag: string): string {
+  const name = `buildcache-${tag}`;
+  return name.length <= 128 ? name : `buildcache-${createHash('sha256').update(tag).digest('hex').slice(0, 16)}`;
 }

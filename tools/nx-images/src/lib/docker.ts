@@ -94,3 +94,14 @@ async function clientVersion(docker: string): Promise<number | undefined> {
 function lastLine(text: string): string {
   return text.trim().split('\n').at(-1) ?? '';
 }
+
+/** True when the local engine has an image under this reference. */
+export async function hasLocalImage(docker: string, reference: string): Promise<boolean> {
+  try {
+    await run({ command: docker, args: ['image', 'inspect', '--format={{.Id}}', '--', reference] });
+    return true;
+  } catch (error) {
+    if (error instanceof CommandError && !error.notFound) return false;
+    throw error;
+  }
+}

@@ -94,3 +94,15 @@ export async function changedFiles(cwd: string, from: string, to: string, path: 
   const out = await git(cwd, ['diff', '--name-only', '--end-of-options', from, to, '--', path]);
   return out === '' ? [] : out.split('\n');
 }
+
+/** The commit a branch points to on a remote, or undefined when the remote cannot be asked or has no such branch. */
+export async function remoteBranchTip(cwd: string, branch: string, remote = 'origin'): Promise<string | undefined> {
+  const ref = `refs/heads/${branch}`;
+  try {
+    const out = await run({ command: 'git', args: ['ls-remote', '--', remote, ref], cwd }, { timeout: 30_000 });
+    const line = out.stdout.split('\n').find((entry) => entry.endsWith(`\t${ref}`));
+    return line?.split('\t')[0];
+  } catch {
+    return undefined;
+  }
+}

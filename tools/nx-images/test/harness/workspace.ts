@@ -6,7 +6,7 @@ import { execa } from 'execa';
 /** The repository this test suite lives in. */
 export const repoRoot = resolve(__dirname, '../../../..');
 const fixtureImages = resolve(__dirname, '../fixtures/images');
-const busybox = '/usr/bin/busybox';
+const busybox = '/bin/busybox';
 
 export interface Workspace {
   dir: string;

@@ -3,14 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { logger, type ExecutorContext } from '@nx/devkit';
-import { planBuild, type BuildPlan } from '../../lib/build-plan';
+import { LABEL, planBuild, registryCacheFor, type BuildPlan } from '../../lib/build-plan';
+import { pushDecision } from '../../lib/ci-bases';
 import { writeBuildRecord, type BuildRecord } from '../../lib/build-record';
-import { assertEngineRunning, digestFromMetadata, findDockerCli, pushedDigest, type DockerCli } from '../../lib/docker';
+import { assertEngineRunning, digestFromMetadata, findDockerCli, hasLocalImage, pushedDigest, type DockerCli } from '../../lib/docker';
 import { CommandError, run } from '../../lib/exec';
 import { errorMessage, UserError } from '../../lib/errors';
-import { currentBranch, headSha, remoteUrl } from '../../lib/git';
+import { currentBranch, headSha, isAncestor, remoteBranchTip, remoteUrl } from '../../lib/git';
+import { createRegistryClient, type RegistryClient } from '../../lib/registry/oci-client';
+import { imageName, parseReference } from '../../lib/refs';
 import { commandLine } from '../../lib/quote';
-import { normalizeOptions, type NormalizedBuild } from './normalize';
+import { normalizeOptions, type BuildFacts, type NormalizedBuild } from './normalize';
 import type { DockerBuildExecutorSchema } from './schema';
 
 export default async function dockerBuildExecutor(
@@ -38,7 +41,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     headSha(workspaceRoot).catch(() => undefined),
     remoteUrl(workspaceRoot).catch(() => undefined),
   ]);
-  const build = normalizeOptions(options, {
+  const facts: BuildFacts = {
     projectName,
     projectRoot,
     workspaceRoot,
@@ -48,21 +51,34 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     originUrl,
     now: new Date(),
     dockerfile: (path) => readFileSync(path, 'utf8'),
-  });
+  };
+  let build = normalizeOptions(options, facts);
 
   if (build.dryRun) {
     const cli = await findDockerCli().catch(() => ({ docker: 'docker', mode: 'buildx' as const }));
-    const plan = planBuild(planInput(build, cli, '<tmp>'));
+    const plan = planBuild(planInput(withCache(build, cli), cli, '<tmp>'));
     printPlan(build, cli, plan, workspaceRoot);
     return;
   }
 
   const cli = await findDockerCli();
+  await assertEngineRunning(cli.docker);
+  const client = createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 3 } });
+  const base = await chooseBase(build, cli, client);
+  if (base) build = normalizeOptions(options, facts, base);
+  if (build.push && build.forwardOnly) {
+    const skipped = await newerPushOnRegistry(build, client, workspaceRoot);
+    if (skipped) {
+      logger.warn(`${build.project}: ${skipped}`);
+      await writeBuildRecord(workspaceRoot, recordOf(build, cli, { skippedPush: skipped, baseNote: base?.note }));
+      return;
+    }
+  }
   const scratch = await mkdtemp(join(tmpdir(), 'fornax-docker-build-'));
   try {
-    const plan = planBuild(planInput(build, cli, scratch));
+    const plan = planBuild(planInput(withCache(build, cli), cli, scratch));
     printPlan(build, cli, plan, workspaceRoot);
-    await assertEngineRunning(cli.docker);
+    if (base?.note) logger.info(`  base tag   ${base.note}`);
     await runStep(build, 'build', plan.build, 'fix the Dockerfile or the build args; the build output above shows the failing step.');
     for (const push of plan.push) {
       await runStep(build, 'push', push, `log in with "docker login ${build.registry}" (in CI: the packages: write permission) and check the repository name.`);
@@ -75,21 +91,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
           : await pushedDigest(cli.docker, build.references[0]!);
     }
     const imageId = readFileSync(join(scratch, 'iid'), 'utf8').trim() || undefined;
-    const record: BuildRecord = {
-      project: build.project,
-      image: build.image,
-      reference: build.references[0]!,
-      tag: build.tag,
-      references: build.references,
-      pushed: build.push,
-      ...(digest ? { digest } : {}),
-      ...(imageId ? { imageId } : {}),
-      revision: build.revision,
-      ...(build.baseImage ? { baseImage: build.baseImage } : {}),
-      builder: `${cli.docker} (${cli.mode})`,
-      finishedAt: new Date().toISOString(),
-    };
-    const path = await writeBuildRecord(workspaceRoot, record);
+    const path = await writeBuildRecord(workspaceRoot, recordOf(build, cli, { digest, imageId, baseNote: base?.note }));
     logger.info(
       build.push
         ? `${build.project}: pushed ${build.references.join(', ')}${digest ? ` (${digest})` : ''}`
@@ -99,6 +101,88 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+function recordOf(
+  build: NormalizedBuild,
+  cli: DockerCli,
+  extra: { digest?: string; imageId?: string; skippedPush?: string; baseNote?: string },
+): BuildRecord {
+  const baseDigest = build.labels[LABEL.baseDigest];
+  return {
+    project: build.project,
+    image: build.image,
+    reference: build.references[0]!,
+    tag: build.tag,
+    references: build.references,
+    pushed: build.push && !extra.skippedPush,
+    ...(extra.digest ? { digest: extra.digest } : {}),
+    ...(extra.skippedPush ? { skippedPush: extra.skippedPush } : {}),
+    ...(extra.imageId ? { imageId: extra.imageId } : {}),
+    revision: build.revision,
+    ...(build.baseImage ? { baseImage: build.baseImage } : {}),
+    ...(baseDigest ? { baseDigest } : {}),
+    ...(extra.baseNote ? { baseNote: extra.baseNote } : {}),
+    builder: `${cli.docker} (${cli.mode})`,
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+/** The base's tag and digest, when the base is one of this repository's images. */
+async function chooseBase(
+  build: NormalizedBuild,
+  cli: DockerCli,
+  client: RegistryClient,
+): Promise<{ baseImageTag: string; baseDigest?: string; note: string } | undefined> {
+  if (!build.baseImage) return undefined;
+  const parsed = parseReference(build.baseImage);
+  const ours = parsed.registry === build.registry && parsed.path.startsWith(`${build.repository}/`);
+  if (!ours || !parsed.tag || build.baseTagPinned) return undefined;
+  const exists = async (tag: string): Promise<{ digest?: string } | undefined> => {
+    const remote = await client.resolve(parsed.path, tag).catch(() => undefined);
+    if (remote) return { digest: remote.digest };
+    // Without a push the base was loaded into the local engine, which the engine's BuildKit builds FROM.
+    if (!build.push && (await hasLocalImage(cli.docker, `${parsed.registry}/${parsed.path}:${tag}`))) return {};
+    return undefined;
+  };
+  let tag = parsed.tag;
+  let found = await exists(tag);
+  let note = `${parsed.path}:${tag} ${found ? 'exists' : 'is not built'}`;
+  if (!found && build.baseTagFallback && build.baseTagFallback !== tag) {
+    tag = build.baseTagFallback;
+    found = await exists(tag);
+    note = `${parsed.path}:${parsed.tag} does not exist; building FROM ${parsed.path}:${tag} (the default branch's)`;
+  } else if (found) {
+    note = `building FROM ${parsed.path}:${tag}, this branch's own`;
+  }
+  return { baseImageTag: tag, ...(found?.digest ? { baseDigest: found.digest } : {}), note };
+}
+
+/** Tags only move forward: why this push must be skipped, or undefined to push. */
+async function newerPushOnRegistry(build: NormalizedBuild, client: RegistryClient, cwd: string): Promise<string | undefined> {
+  const path = `${build.repository}/${build.image}`;
+  let labels: Record<string, string> | undefined;
+  try {
+    labels = await client.readLabels(path, build.tag);
+  } catch (error) {
+    logger.warn(`${build.project}: could not read ${path}:${build.tag} to check it is older (${errorMessage(error)}); pushing.`);
+    return undefined;
+  }
+  const current = labels?.[LABEL.revision];
+  const ancestor = current ? await isAncestor(cwd, current, build.revision) : false;
+  const tip = current && !ancestor && build.branch ? await remoteBranchTip(cwd, build.branch) : undefined;
+  const decision = pushDecision(current, ancestor, build.revision, `${imageName(build)}:${build.tag}`, {
+    stillBranchTip: tip !== undefined && tip === build.revision,
+  });
+  logger.info(`${build.project}: ${decision.reason}`);
+  return decision.push ? undefined : decision.reason;
+}
+
+/** Adds the registry layer cache entries when `registryCache` is on. */
+function withCache(build: NormalizedBuild, cli: DockerCli): NormalizedBuild {
+  if (!build.registryCache) return build;
+  const cache = registryCacheFor({ mode: cli.mode, name: imageName(build), tag: build.tag, defaultTag: build.baseTagFallback ?? 'main' });
+  return { ...build, cacheFrom: [...build.cacheFrom, ...cache.cacheFrom], cacheTo: [...build.cacheTo, ...cache.cacheTo] };
 }
 
 function planInput(build: NormalizedBuild, cli: DockerCli, scratch: string) {

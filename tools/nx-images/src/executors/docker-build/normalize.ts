@@ -46,6 +46,12 @@ export interface NormalizedBuild {
   push: boolean;
   dryRun: boolean;
   baseTagFallback?: string;
+  forwardOnly: boolean;
+  registryCache: boolean;
+  /** The branch this build is for (GITHUB_HEAD_REF, GITHUB_REF_NAME or the checked-out one), when known. */
+  branch?: string;
+  /** BASE_IMAGE_TAG was set by the user: no fallback applies. */
+  baseTagPinned: boolean;
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
   revision: string;
@@ -129,6 +135,10 @@ export function normalizeOptions(
     push: options.push ?? false,
     dryRun: (options.dryRun ?? false) || facts.env.NX_DRY_RUN === 'true',
     baseTagFallback: nonEmpty(options.baseTagFallback),
+    forwardOnly: options.forwardOnly ?? false,
+    registryCache: options.registryCache ?? false,
+    branch: nonEmpty(facts.env.GITHUB_HEAD_REF) ?? nonEmpty(facts.env.GITHUB_REF_NAME) ?? facts.gitBranch,
+    baseTagPinned: options.buildArgs?.BASE_IMAGE_TAG !== undefined,
     buildArgs,
     labels,
     revision,

@@ -17,5 +17,7 @@ export interface DockerBuildExecutorSchema {
   secrets?: string[];
   push?: boolean;
   baseTagFallback?: string;
+  forwardOnly?: boolean;
+  registryCache?: boolean;
   dryRun?: boolean;
 }
