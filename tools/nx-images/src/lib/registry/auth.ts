@@ -80,7 +80,7 @@ export interface TokenRequest {
 export async function fetchBearerToken(request: TokenRequest): Promise<string> {
   const { challenge, repoPath, registry, credentials } = request;
   let lastStatus = 0;
-  for (const actions of [['pull']]) {
+  for (const actions of [['pull', 'push'], ['pull']]) {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (credentials) headers.authorization = basicAuthorization(credentials);
     let response: Response;

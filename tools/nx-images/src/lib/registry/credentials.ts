@@ -115,7 +115,7 @@ export async function credentialsFromHelper(helper: string, serverUrl: string): 
     throw new UserError(`${command} get did not print JSON for ${serverUrl}: check the helper.`);
   }
   if (typeof body.Username !== 'string' || typeof body.Secret !== 'string' || body.Secret === '') return undefined;
-  return { username: body.Username, password: body.Secret, source: `${command}` };
+  return { username: body.Username, password: body.Secret, source: command };
 }
 
 /**
@@ -126,7 +126,7 @@ export async function resolveCredentials(registry: string, env: NodeJS.ProcessEn
   const fromEnv = credentialsFromEnv(registry, env);
   if (fromEnv) return fromEnv;
   const config = await readDockerConfig(env);
-  if (config) return undefined;
+  if (!config) return undefined;
   for (const entry of dockerConfigEntries(config, registry)) {
     if (entry.kind === 'inline') return { username: entry.username, password: entry.password, source: dockerConfigPath(env) };
     const found = await credentialsFromHelper(entry.helper, entry.serverUrl);

@@ -155,17 +155,13 @@ async function readLimited(response: Response, limit: number, what: string): Pro
   const chunks: Buffer[] = [];
   let size = 0;
   if (!response.body) return Buffer.alloc(0);
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new UserError(`${what} is over the ${limit}-byte limit: this is not an image manifest; check the reference.`);
-    }
-    chunks.push(Buffer.from(value));
+  // Leaving the loop early cancels the stream, so an oversized body is never read in full.
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) break;
+    chunks.push(Buffer.from(chunk));
   }
+  if (size > limit) throw new UserError(`${what} is over the ${limit}-byte limit: this is not an image manifest; check the reference.`);
   return Buffer.concat(chunks);
 }
 
@@ -223,7 +219,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       try {
         response = await doFetch(url, { method, headers, body: init.body, signal: AbortSignal.timeout(timeoutMs) });
       } catch (error) {
-        if (attempt >= 1) {
+        if (attempt >= policy.attempts) {
           throw new UserError(`registry ${registry}: ${method} ${repoPath} failed after ${attempt} tries (${causeOf(error)}): check that ${baseUrl} is up and reachable.`);
         }
         const delay = retryDelayMs(attempt, undefined, policy, Date.now());

@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError, errorMessage } from '../lib/errors';
+import { CommandError, run } from '../lib/exec';
+import { planReleaseRun, readReleaseContext } from '../lib/release-event';
+
+/** `npm run ci:release`: turns a published GitHub release into one `nx run-many -t release`. */
+async function main(): Promise<number> {
+  const env = process.env;
+  const eventPath = env.GITHUB_EVENT_PATH;
+  let event: unknown = {};
+  if (eventPath) {
+    try {
+      event = JSON.parse(await readFile(eventPath, 'utf8'));
+    } catch (error) {
+      throw new UserError(`ci:release: GITHUB_EVENT_PATH ${eventPath} could not be read as JSON (${errorMessage(error)}): run in GitHub Actions or point it at a release event file.`);
+    }
+  }
+  const invocation = planReleaseRun(readReleaseContext(env, event));
+  console.log(invocation.summary);
+  const nx = join(process.cwd(), 'node_modules', '.bin', 'nx');
+  console.log(`nx ${invocation.nxArgs.join(' ')}`);
+  try {
+    await run({ command: nx, args: invocation.nxArgs }, { stream: true });
+  } catch (error) {
+    if (error instanceof CommandError) {
+      console.error(`ci:release: the release stopped (${error.notFound ? 'nx is not installed: run npm install' : `exit ${error.exitCode}`}); no tag was written unless a line above says so.`);
+      return 1;
+    }
+    throw error;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(errorMessage(error));
+    process.exitCode = 1;
+  },
+);

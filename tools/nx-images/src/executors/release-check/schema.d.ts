@@ -1,0 +1,2 @@
+/** The check takes the release's options, forwarded by Nx (`params: forward`). */
+export type { ReleaseExecutorSchema as ReleaseCheckExecutorSchema } from '../release/schema';

@@ -1,0 +1,74 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { UserError } from '../../lib/errors';
+import { headSha, remoteUrl, resolveCommit } from '../../lib/git';
+import { resolveRegistry, resolveRepository } from '../../lib/image-settings';
+import { assertValidImageName, imageName, repositoryPath } from '../../lib/refs';
+import { parseReleaseTags } from '../../lib/release-plan';
+import { assertValidTag } from '../../lib/tags';
+import type { ReleaseExecutorSchema } from './schema';
+
+export interface NormalizedReleaseOptions {
+  project: string;
+  /** The project's folder, relative to the workspace root (where git runs). */
+  projectRoot: string;
+  workspaceRoot: string;
+  sourceTag: string;
+  tags: string[];
+  registry: string;
+  repository: string;
+  image: string;
+  /** `repository/image`, the registry API's name. */
+  repoPath: string;
+  /** `registry/repository/image`, for messages. */
+  name: string;
+  /** The release commit, a full sha. */
+  commit: string;
+  dryRun: boolean;
+  insecure: boolean;
+}
+
+/** Every option filled in and checked once; `requireTags` for the release itself. */
+export async function normalizeReleaseOptions(
+  options: ReleaseExecutorSchema,
+  context: ExecutorContext,
+  env: NodeJS.ProcessEnv,
+  requireTags: boolean,
+): Promise<NormalizedReleaseOptions> {
+  const project = context.projectName;
+  if (!project) throw new UserError('release: no project in the Nx context: run it as a target, e.g. nx run-many -t release.');
+  const projectRoot = context.projectsConfigurations?.projects[project]?.root ?? '.';
+  const workspaceRoot = context.root;
+  const sourceTag = assertValidTag(options.sourceTag?.trim() || 'main', 'source tag');
+  const tagsOption = options.tags ?? [];
+  const tags = requireTags || (Array.isArray(tagsOption) ? tagsOption.length > 0 : tagsOption.trim() !== '') ? parseReleaseTags(tagsOption) : [];
+  const registry = resolveRegistry(options.registry, env);
+  const repository = resolveRepository(options.repository, env, options.repository || env.IMAGE_REPOSITORY || env.GITHUB_REPOSITORY ? undefined : await remoteUrl(workspaceRoot));
+  const image = assertValidImageName(options.image?.trim() || project);
+  const commit = await releaseCommit(workspaceRoot, options.commit?.trim() || undefined, env);
+  return {
+    project,
+    projectRoot,
+    workspaceRoot,
+    sourceTag,
+    tags,
+    registry,
+    repository,
+    image,
+    repoPath: repositoryPath({ repository, image }),
+    name: imageName({ registry, repository, image }),
+    commit,
+    dryRun: options.dryRun === true || env.NX_DRY_RUN === 'true',
+    insecure: options.insecure === true,
+  };
+}
+
+/** The `commit` option, else GITHUB_SHA, else HEAD; as a full sha present in this clone. */
+async function releaseCommit(workspaceRoot: string, option: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
+  const [value, from] = option ? [option, '--commit'] : env.GITHUB_SHA ? [env.GITHUB_SHA, 'GITHUB_SHA'] : [undefined, 'HEAD'];
+  if (value === undefined) return headSha(workspaceRoot);
+  const sha = await resolveCommit(workspaceRoot, value);
+  if (!sha) {
+    throw new UserError(`release commit ${JSON.stringify(value)} (from ${from}) is not in this clone: check out with fetch-depth: 0, or pass --commit=<sha of the release>.`);
+  }
+  return sha;
+}

@@ -1,0 +1,19 @@
+/** Options of the `release` and `release-check` executors (the check gets the release's options forwarded). */
+export interface ReleaseExecutorSchema {
+  /** The tag to release, e.g. main. */
+  sourceTag?: string;
+  /** Tags to add: an array, or a comma-separated string. */
+  tags?: string[] | string;
+  /** Registry host; else IMAGE_REGISTRY, else ghcr.io. */
+  registry?: string;
+  /** owner/name; else IMAGE_REPOSITORY, GITHUB_REPOSITORY, or the origin remote. */
+  repository?: string;
+  /** Image name under the repository; else the project name. */
+  image?: string;
+  /** The release commit; else GITHUB_SHA, else HEAD. */
+  commit?: string;
+  /** Print what would be written, write nothing. */
+  dryRun?: boolean;
+  /** Allow plain HTTP to a registry that is not on loopback. */
+  insecure?: boolean;
+}

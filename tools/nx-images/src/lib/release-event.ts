@@ -1,0 +1,91 @@
+import { UserError } from './errors';
+import { STABLE_TAG } from './release-plan';
+import { assertValidTag, branchToTag } from './tags';
+
+export type ReleaseEnv = Readonly<Record<string, string | undefined>>;
+
+export interface ReleaseContext {
+  /** The release's tag, e.g. v0.1.1. */
+  tag: string;
+  /** The branch (or commit) the release was cut from: `target_commitish`. */
+  target: string;
+  defaultBranch: string;
+  /** The release commit: GITHUB_SHA, the commit the tag points at. */
+  commit: string;
+  prerelease: boolean;
+  /** RELEASE_ALLOW_ANY_BRANCH=true: a release of another branch is allowed. */
+  allowAnyBranch: boolean;
+  dryRun: boolean;
+}
+
+const FULL_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+function flag(value: string | undefined): boolean {
+  return /^(true|1|yes)$/i.test(value?.trim() ?? '');
+}
+
+/**
+ * The release to make, from the environment (RELEASE_TAG, RELEASE_TARGET,
+ * GITHUB_SHA, which the workflow passes through `env:`) and the release
+ * event JSON (for what the environment does not say).
+ */
+export function readReleaseContext(env: ReleaseEnv, event: unknown): ReleaseContext {
+  const eventName = env.GITHUB_EVENT_NAME ?? 'release';
+  if (eventName !== 'release') {
+    throw new UserError(`ci:release: event ${JSON.stringify(eventName)} is not a release: run it from a workflow "on: release: types: [published]".`);
+  }
+  const payload = (event && typeof event === 'object' ? event : {}) as { release?: Record<string, unknown>; repository?: Record<string, unknown>; action?: unknown };
+  const release = payload.release ?? {};
+  if (payload.action !== undefined && payload.action !== 'published') {
+    throw new UserError(`ci:release: release action ${JSON.stringify(payload.action)} is not "published": trigger the workflow on "release: types: [published]".`);
+  }
+  const tag = text(env.RELEASE_TAG) ?? text(release.tag_name);
+  if (!tag) throw new UserError('ci:release: no release tag: set RELEASE_TAG from github.event.release.tag_name in the workflow env.');
+  assertValidTag(tag, 'release tag');
+  if (tag === STABLE_TAG) throw new UserError('ci:release: a release may not be named "stable": that tag is managed by the release; name it like v1.2.3.');
+  const target = (text(env.RELEASE_TARGET) ?? text(release.target_commitish) ?? '').replace(/^refs\/heads\//, '');
+  if (!target) throw new UserError('ci:release: no release target: set RELEASE_TARGET from github.event.release.target_commitish in the workflow env.');
+  const defaultBranch = text(env.DEFAULT_BRANCH) ?? text(payload.repository?.default_branch);
+  if (!defaultBranch) throw new UserError('ci:release: the event names no default branch: set DEFAULT_BRANCH from github.event.repository.default_branch.');
+  const commit = text(env.GITHUB_SHA)?.toLowerCase();
+  if (!commit || !FULL_SHA.test(commit)) {
+    throw new UserError(`ci:release: GITHUB_SHA ${JSON.stringify(env.GITHUB_SHA ?? '')} is not a commit sha: run in GitHub Actions, or set GITHUB_SHA to the release commit.`);
+  }
+  const allowAnyBranch = flag(env.RELEASE_ALLOW_ANY_BRANCH);
+  if (target !== defaultBranch && !allowAnyBranch) {
+    throw new UserError(
+      `ci:release: release ${tag} targets ${JSON.stringify(target)}, not the default branch ${JSON.stringify(defaultBranch)}: cut the release from ${defaultBranch}, or set RELEASE_ALLOW_ANY_BRANCH=true in the workflow to release another branch's images.`,
+    );
+  }
+  return { tag, target, defaultBranch, commit, prerelease: release.prerelease === true, allowAnyBranch, dryRun: flag(env.RELEASE_DRY_RUN) };
+}
+
+export interface ReleaseInvocation {
+  /** Tags every image gets. */
+  tags: string[];
+  /** The tag the images are released from: the target branch's tag. */
+  sourceTag: string;
+  /** Arguments to `nx`. */
+  nxArgs: string[];
+  /** What the run will do, for the log. */
+  summary: string;
+}
+
+/** The `nx run-many -t release` call for a release; a prerelease leaves `stable` alone. */
+export function planReleaseRun(context: ReleaseContext): ReleaseInvocation {
+  if (FULL_SHA.test(context.target)) {
+    throw new UserError(`ci:release: release ${context.tag} targets a commit, not a branch, so no image tag names its source: cut the release from a branch.`);
+  }
+  const sourceTag = branchToTag(context.target);
+  const tags = context.prerelease ? [context.tag] : [context.tag, STABLE_TAG];
+  const nxArgs = ['run-many', '--targets=release', `--tags=${tags.join(',')}`, `--sourceTag=${sourceTag}`, `--commit=${context.commit}`, '--outputStyle=static'];
+  if (context.dryRun) nxArgs.push('--dryRun');
+  const summary = `release ${context.tag}: every image's ${sourceTag} (built from ${context.commit.slice(0, 12)}) gets ${tags.join(' and ')}${
+    context.prerelease ? '; a prerelease leaves stable alone' : ''
+  }${context.dryRun ? ' (dry run)' : ''}`;
+  return { tags, sourceTag, nxArgs, summary };
+}

@@ -1,0 +1,96 @@
+import { describe, expect, test } from 'vitest';
+import { formatPlan, higherVersionTags, parseReleaseTags, planRelease, releaseVersion, revisionProblem, type RevisionFacts } from './release-plan';
+
+const A = `sha256:${'a'.repeat(64)}`;
+const B = `sha256:${'b'.repeat(64)}`;
+
+describe('parseReleaseTags', () => {
+  test.each<[string | string[] | undefined, string[]]>([
+    ['v0.1.1,stable', ['v0.1.1', 'stable']],
+    [' v0.1.1 , stable ,', ['v0.1.1', 'stable']],
+    [['v0.1.1', 'stable'], ['v0.1.1', 'stable']],
+    [['v0.1.1,stable', 'stable'], ['v0.1.1', 'stable']],
+    ['v1.0.0', ['v1.0.0']],
+    ['_x', ['_x']],
+    ['a'.repeat(128), ['a'.repeat(128)]],
+  ])('%j -> %j', (option, expected) => {
+    expect(parseReleaseTags(option)).toEqual(expected);
+  });
+
+  test.each<[string | string[] | undefined, RegExp]>([
+    [undefined, /no tag to add/],
+    ['', /no tag to add/],
+    [[' , '], /no tag to add/],
+    ['v1/0', /release tag "v1\/0" is not a valid Docker tag/],
+    ['.v1', /"\.v1" is not a valid/],
+    ['-v1', /"-v1" is not a valid/],
+    ['v1#1', /"v1#1" is not a valid/],
+    ['vé1', /"vé1" is not a valid/],
+    ['a'.repeat(129), /is not a valid Docker tag/],
+    ['v0.1.1,stable,bad tag', /"bad tag" is not a valid/],
+  ])('%j is refused', (option, message) => {
+    expect(() => parseReleaseTags(option)).toThrow(message);
+  });
+});
+
+describe('releaseVersion and higherVersionTags', () => {
+  test.each<[string[], string | undefined]>([
+    [['v0.1.1', 'stable'], '0.1.1'],
+    [['stable', '1.2.3'], '1.2.3'],
+    [['latest', 'v2.0.0-rc.1'], '2.0.0-rc.1'],
+    [['stable'], undefined],
+    [['nightly'], undefined],
+  ])('%j -> %j', (tags, expected) => {
+    expect(releaseVersion(tags)).toBe(expected);
+  });
+
+  test('keeps only higher semver tags, highest first', () => {
+    expect(higherVersionTags(['main', 'stable', 'v0.1.0', 'v0.2.0', '0.10.0', 'v0.1.1', 'v0.2.0-rc.1', 'garbage'], '0.1.1')).toEqual([
+      '0.10.0',
+      'v0.2.0',
+      'v0.2.0-rc.1',
+    ]);
+    expect(higherVersionTags(['v0.1.0'], '0.2.0')).toEqual([]);
+  });
+});
+
+describe('planRelease', () => {
+  const base = { image: 'tractor', name: 'r/fornax/images/tractor', sourceTag: 'main', source: { digest: A, mediaType: 'application/vnd.oci.image.index.v1+json' } };
+  test.each([
+    ['new tags are created', { tags: ['v0.1.1', 'stable'], current: {} }, [{ tag: 'v0.1.1', action: 'create' }, { tag: 'stable', action: 'create' }], []],
+    ['a tag at the source is kept (idempotent)', { tags: ['v0.1.1', 'stable'], current: { 'v0.1.1': A, stable: A } }, [{ tag: 'v0.1.1', action: 'keep', current: A }, { tag: 'stable', action: 'keep', current: A }], []],
+    ['stable moves forward', { tags: ['v0.2.0', 'stable'], current: { stable: B } }, [{ tag: 'v0.2.0', action: 'create' }, { tag: 'stable', action: 'move', current: B }], []],
+    ['stable held by a newer version stays', { tags: ['v0.1.0', 'stable'], current: { stable: B }, stableHeldBy: 'v0.2.0' }, [{ tag: 'v0.1.0', action: 'create' }], ['stable']],
+    ['the source tag is never rewritten', { tags: ['main', 'v1'], current: { main: A } }, [{ tag: 'v1', action: 'create' }], ['main']],
+  ])('%s', (_, input, writes, skipped) => {
+    const plan = planRelease({ ...base, ...input });
+    expect(plan.writes).toEqual(writes);
+    expect(plan.skipped.map((s) => s.tag)).toEqual(skipped);
+  });
+
+  test('a dry run prints every tag with what would happen', () => {
+    const plan = planRelease({ ...base, tags: ['v0.1.0', 'stable', 'extra'], current: { stable: B, extra: B }, stableHeldBy: 'v0.2.0' });
+    expect(formatPlan(plan, true)).toEqual([
+      `r/fornax/images/tractor:main is ${A} (application/vnd.oci.image.index.v1+json)`,
+      `  v0.1.0: would create ${A.slice(0, 19)}`,
+      `  extra: would move ${A.slice(0, 19)} (from ${B.slice(0, 19)})`,
+      '  stable: left as is, it carries v0.2.0, which is newer than 0.1.0; stable only moves forward',
+    ]);
+  });
+});
+
+describe('revisionProblem', () => {
+  const commit = 'c'.repeat(40);
+  test.each<[RevisionFacts, RegExp | undefined]>([
+    [{ kind: 'same' }, undefined],
+    [{ kind: 'ancestor', changedFiles: [] }, undefined],
+    [{ kind: 'ancestor', changedFiles: ['images/tractor/Dockerfile'] }, /^tractor: .*1 file\(s\) of tractor changed .*images\/tractor\/Dockerfile.*out of date/],
+    [{ kind: 'not-ancestor' }, /^tractor: main was built from dddddddddddd, which is not the release commit cccccccccccc nor an ancestor.*out of date/],
+    [{ kind: 'unknown-commit' }, /^tractor: .*this clone does not have: check out with fetch-depth: 0/],
+    [{ kind: 'no-label' }, /^tractor: main has no org\.opencontainers\.image\.revision label/],
+  ])('%j', (facts, expected) => {
+    const problem = revisionProblem('tractor', 'main', 'd'.repeat(40), commit, facts);
+    if (expected) expect(problem).toMatch(expected);
+    else expect(problem).toBeUndefined();
+  });
+});

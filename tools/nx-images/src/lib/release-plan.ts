@@ -1,0 +1,140 @@
+import * as semver from 'semver';
+import { UserError } from './errors';
+import { assertValidTag } from './tags';
+
+/** The symbolic tag that only moves forward. */
+export const STABLE_TAG = 'stable';
+/** The label docker-build writes: the commit the image was built from. */
+export const REVISION_LABEL = 'org.opencontainers.image.revision';
+
+/** Release tags from an array or a comma-separated string: trimmed, deduplicated, validated. */
+export function parseReleaseTags(option: string | readonly string[] | undefined): string[] {
+  const raw = (typeof option === 'string' ? [option] : option ?? []).flatMap((entry) => entry.split(','));
+  const tags: string[] = [];
+  for (const entry of raw) {
+    const tag = entry.trim();
+    if (tag === '') continue;
+    assertValidTag(tag, 'release tag');
+    if (!tags.includes(tag)) tags.push(tag);
+  }
+  if (tags.length === 0) {
+    throw new UserError('release: no tag to add: pass --tags=v1.2.3,stable (an array or a comma-separated string).');
+  }
+  return tags;
+}
+
+/** The semver version among the release tags (`v0.1.1` -> `0.1.1`), if any. */
+export function releaseVersion(tags: readonly string[]): string | undefined {
+  for (const tag of tags) {
+    if (tag === STABLE_TAG) continue;
+    const version = semver.valid(tag);
+    if (version) return version;
+  }
+  return undefined;
+}
+
+/** Tags in the repository whose version is above `version`, highest first: the ones `stable` may already carry. */
+export function higherVersionTags(existingTags: readonly string[], version: string): string[] {
+  return existingTags
+    .filter((tag) => semver.valid(tag) !== null && semver.gt(tag, version))
+    .sort((a, b) => semver.rcompare(a, b));
+}
+
+export type RevisionFacts =
+  | { kind: 'no-label' }
+  | { kind: 'same' }
+  | { kind: 'unknown-commit' }
+  | { kind: 'not-ancestor' }
+  | { kind: 'ancestor'; changedFiles: readonly string[] };
+
+/** Whether an image built at `revision` is the one of the release commit; a message naming the image when not. */
+export function revisionProblem(image: string, sourceTag: string, revision: string | undefined, commit: string, facts: RevisionFacts): string | undefined {
+  const short = (sha: string | undefined) => (sha ?? '').slice(0, 12);
+  switch (facts.kind) {
+    case 'same':
+      return undefined;
+    case 'ancestor':
+      if (facts.changedFiles.length === 0) return undefined;
+      return `${image}: ${sourceTag} was built from ${short(revision)}, and ${facts.changedFiles.length} file(s) of ${image} changed before the release commit ${short(commit)} (e.g. ${facts.changedFiles[0]}): ${image} is out of date; wait for its build of the release commit, or rebuild it, then release again.`;
+    case 'no-label':
+      return `${image}: ${sourceTag} has no ${REVISION_LABEL} label, so it cannot be tied to the release commit ${short(commit)}: rebuild it with the docker-build target, then release again.`;
+    case 'unknown-commit':
+      return `${image}: ${sourceTag} was built from ${short(revision)}, which this clone does not have: check out with fetch-depth: 0 (or fetch that commit), then release again.`;
+    case 'not-ancestor':
+      return `${image}: ${sourceTag} was built from ${short(revision)}, which is not the release commit ${short(commit)} nor an ancestor of it (a push after the release was cut, or a build still running): ${image} is out of date; rebuild it from the release commit or release a later commit.`;
+  }
+}
+
+export interface TagWrite {
+  tag: string;
+  /** create: the tag is new; move: it points elsewhere now; keep: it already points at the source. */
+  action: 'create' | 'move' | 'keep';
+  /** The digest the tag points to now, if any. */
+  current?: string;
+}
+
+export interface ReleasePlan {
+  image: string;
+  /** `registry/repository/image`. */
+  name: string;
+  sourceTag: string;
+  sourceDigest: string;
+  sourceMediaType: string;
+  writes: TagWrite[];
+  /** Tags asked for but left alone, and why. */
+  skipped: { tag: string; reason: string }[];
+}
+
+export interface PlanInput {
+  image: string;
+  name: string;
+  sourceTag: string;
+  source: { digest: string; mediaType: string };
+  tags: readonly string[];
+  /** What each requested tag points to now (undefined: absent). */
+  current: Readonly<Record<string, string | undefined>>;
+  /** A higher version tag `stable` points to now, if any. */
+  stableHeldBy?: string;
+}
+
+/** What a release of one image will write; also what --dry-run prints. */
+export function planRelease(input: PlanInput): ReleasePlan {
+  const writes: TagWrite[] = [];
+  const skipped: { tag: string; reason: string }[] = [];
+  const version = releaseVersion(input.tags);
+  for (const tag of input.tags) {
+    if (tag === input.sourceTag) {
+      skipped.push({ tag, reason: 'it is the source tag' });
+      continue;
+    }
+    const current = input.current[tag];
+    if (tag === STABLE_TAG && input.stableHeldBy && current !== input.source.digest) {
+      skipped.push({ tag, reason: `it carries ${input.stableHeldBy}, which is newer than ${version ?? 'this release'}; stable only moves forward` });
+      continue;
+    }
+    const action = current === undefined ? 'create' : current === input.source.digest ? 'keep' : 'move';
+    writes.push({ tag, action, ...(current === undefined ? {} : { current }) });
+  }
+  return {
+    image: input.image,
+    name: input.name,
+    sourceTag: input.sourceTag,
+    sourceDigest: input.source.digest,
+    sourceMediaType: input.source.mediaType,
+    writes,
+    skipped,
+  };
+}
+
+/** The plan as the lines a user reads: one per tag. */
+export function formatPlan(plan: ReleasePlan, dryRun: boolean): string[] {
+  const verb = (action: TagWrite['action']) =>
+    dryRun ? { create: 'would create', move: 'would move', keep: 'already at' }[action] : { create: 'create', move: 'move', keep: 'already at' }[action];
+  const lines = [`${plan.name}:${plan.sourceTag} is ${plan.sourceDigest} (${plan.sourceMediaType})`];
+  for (const write of plan.writes) {
+    const from = write.action === 'move' ? ` (from ${write.current?.slice(0, 19)})` : '';
+    lines.push(`  ${write.tag}: ${verb(write.action)} ${plan.sourceDigest.slice(0, 19)}${from}`);
+  }
+  for (const skip of plan.skipped) lines.push(`  ${skip.tag}: left as is, ${skip.reason}`);
+  return lines;
+}
