@@ -1,0 +1,54 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { run, type Command } from './exec';
+
+/** The Nx CLI of this workspace, run by this Node without a shell. */
+export function nxCommand(args: string[], cwd: string, env: Record<string, string> = {}): Command {
+  const nxBin = join(dirname(require.resolve('nx/package.json', { paths: [cwd] })), 'dist', 'bin', 'nx.js');
+  return { command: process.execPath, args: [nxBin, ...args], cwd, env: { NX_DAEMON: 'false', NX_TUI: 'false', ...env } };
+}
+
+/** Projects that have `target`, in Nx's order. */
+export async function projectsWithTarget(cwd: string, target: string): Promise<string[]> {
+  const { stdout } = await run(nxCommand(['show', 'projects', `--with-target=${target}`, '--json'], cwd));
+  return JSON.parse(stdout) as string[];
+}
+
+/** Why Nx considers a task affected: the changed files that match its inputs. */
+export interface AffectedReason {
+  kind: string;
+  file?: string;
+  pattern?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * The `target` tasks Nx finds affected between two commits, with its own
+ * explanation of each (`nx affected --explain`), keyed by project.
+ */
+export async function affectedWithReasons(
+  cwd: string,
+  target: string,
+  base: string,
+  head: string,
+): Promise<Record<string, AffectedReason[]>> {
+  const dir = await mkdtemp(join(tmpdir(), 'fornax-affected-'));
+  try {
+    const file = join(dir, 'explain.json');
+    await run(
+      nxCommand(['affected', '-t', target, `--base=${base}`, `--head=${head}`, `--explain=${file}`], cwd, {
+        NX_LEGACY_AFFECTED: 'false',
+      }),
+    );
+    const explained = JSON.parse(await readFile(file, 'utf8')) as { affected?: Record<string, AffectedReason[]> };
+    const byProject: Record<string, AffectedReason[]> = {};
+    for (const [task, reasons] of Object.entries(explained.affected ?? {})) {
+      const project = task.slice(0, task.lastIndexOf(':'));
+      if (task.endsWith(`:${target}`)) byProject[project] = reasons;
+    }
+    return byProject;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { RunOutput, Workspace } from './workspace';
+
+const fixtures = resolve(__dirname, '../fixtures/events');
+const ZERO = '0'.repeat(40);
+
+export interface SimulatedRun extends RunOutput {
+  summary: string;
+}
+
+export interface EventSpec {
+  name: 'push' | 'pull_request' | 'workflow_dispatch';
+  /** The branch pushed to (push, workflow_dispatch) or the pull request's head branch. */
+  branch: string;
+  sha: string;
+  /** push: the commit before; omitted means a new branch (all zeros). */
+  before?: string;
+  forced?: boolean;
+  /** pull_request: base branch and its commit. */
+  baseRef?: string;
+  baseSha?: string;
+  /** workflow_dispatch: the images input. */
+  images?: string;
+}
+
+/** A GitHub event payload of the fixture's shape, with this run's commits. */
+export function eventPayload(spec: EventSpec): Record<string, unknown> {
+  const fixture = { push: 'push.json', pull_request: 'pull_request.json', workflow_dispatch: 'workflow_dispatch.json' }[spec.name];
+  const event = JSON.parse(readFileSync(join(fixtures, fixture), 'utf8')) as Record<string, any>;
+  if (spec.name === 'push') {
+    Object.assign(event, {
+      ref: `refs/heads/${spec.branch}`,
+      before: spec.before ?? ZERO,
+      after: spec.sha,
+      created: spec.before === undefined,
+      forced: spec.forced ?? false,
+      deleted: false,
+    });
+  } else if (spec.name === 'pull_request') {
+    event.pull_request.head.ref = spec.branch;
+    event.pull_request.head.sha = spec.sha;
+    event.pull_request.base.ref = spec.baseRef ?? 'main';
+    event.pull_request.base.sha = spec.baseSha ?? event.pull_request.base.sha;
+  } else {
+    event.ref = `refs/heads/${spec.branch}`;
+    event.inputs = { images: spec.images ?? '' };
+  }
+  return event;
+}
+
+/**
+ * Runs `npm run ci:images` in the workspace as the image-build workflow
+ * does, with the GITHUB_* variables the runner sets for this event.
+ */
+export async function runCiImages(
+  workspace: Workspace,
+  spec: EventSpec,
+  registryHost: string,
+  extraEnv: Record<string, string> = {},
+): Promise<SimulatedRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'fornax-event-'));
+  try {
+    const eventPath = join(dir, 'event.json');
+    const summaryPath = join(dir, 'summary.md');
+    writeFileSync(eventPath, JSON.stringify(eventPayload(spec)));
+    writeFileSync(summaryPath, '');
+    const pr = spec.name === 'pull_request';
+    const env: Record<string, string> = {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_EVENT_NAME: spec.name,
+      GITHUB_EVENT_PATH: eventPath,
+      GITHUB_STEP_SUMMARY: summaryPath,
+      GITHUB_REPOSITORY: 'fornax/images',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_SHA: spec.sha,
+      GITHUB_REF: pr ? 'refs/pull/7/merge' : `refs/heads/${spec.branch}`,
+      GITHUB_REF_NAME: pr ? '7/merge' : spec.branch,
+      GITHUB_HEAD_REF: pr ? spec.branch : '',
+      GITHUB_BASE_REF: pr ? (spec.baseRef ?? 'main') : '',
+      IMAGE_REGISTRY: registryHost,
+      IMAGE_REPOSITORY: 'fornax/images',
+      ...(spec.images !== undefined ? { IMAGES: spec.images } : {}),
+      ...extraEnv,
+    };
+    const result = await workspace.exec('npm', ['run', '--silent', 'ci:images'], env);
+    return { ...result, summary: readFileSync(summaryPath, 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
