@@ -14,6 +14,7 @@ export default defineConfig({
           name: 'unit',
           root: root,
           include: ['src/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -24,6 +25,8 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 180_000,
           maxWorkers: 2,
+          // Unit tests first: they are fast and say most about a broken change.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -24,6 +24,7 @@ describe('baseImageOf', () => {
     ['a multi-stage build, last stage from an earlier one', 'FROM alpine:3 AS build\nRUN true\nFROM build AS final\n', {}, undefined, 'alpine:3'],
     ['a target stage', 'FROM alpine:3 AS a\nFROM debian:12 AS b\nFROM a\n', {}, 'b', 'debian:12'],
     ['a continued ARG line', 'ARG A=x \\\n  B=y\nFROM $A/$B\n', {}, undefined, 'x/y'],
+    ['quoted ARG defaults', "ARG R=\"r.io\" P='o/n'\nFROM ${R}/${P}/img:1\n", {}, undefined, 'r.io/o/n/img:1'],
     ['a --platform flag', 'FROM --platform=$BUILDPLATFORM alpine:3\n', {}, undefined, 'alpine:3'],
   ])('%s', (_name, dockerfile, args, target, reference) => {
     expect(baseImageOf(dockerfile, args, target)?.reference).toBe(reference);

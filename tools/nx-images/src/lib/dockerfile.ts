@@ -23,7 +23,7 @@ export function baseImageOf(
   for (const arg of parsed.getInitialARGs()) {
     for (const property of arg.getProperties()) {
       const name = property.getName();
-      const value = buildArgs[name] ?? property.getUnescapedValue() ?? undefined;
+      const value = buildArgs[name] ?? property.getValue() ?? undefined;
       if (value !== undefined) args[name] = substitute(value, args);
     }
   }
