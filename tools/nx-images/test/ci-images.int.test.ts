@@ -196,14 +196,13 @@ describe('ci:images simulates each GitHub event against a real engine and regist
   });
 
   it('a shallow clone is refused with the fix', async () => {
-    const { workspace, run } = await repositoryWithMain();
+    const { workspace } = await repositoryWithMain();
     const shallow = mkdtempSync(join(tmpdir(), 'fornax-shallow-'));
     cleanups.push(() => rmSync(shallow, { recursive: true, force: true }));
     await execa('git', ['clone', '--quiet', '--depth=1', `file://${workspace.dir}`, join(shallow, 'ws')]);
     symlinkSync(join(repoRoot, 'node_modules'), join(shallow, 'ws', 'node_modules'), 'dir');
     const clone = { ...workspace, dir: join(shallow, 'ws'), exec: (c: string, a: string[], e?: Record<string, string | undefined>) => execa(c, a, { cwd: join(shallow, 'ws'), env: e, reject: false, all: true }).then((r) => ({ exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, all: r.all ?? '' })) };
     const result = await runCiImages(clone, { name: 'push', branch: 'main', sha: await workspace.git('rev-parse', 'HEAD') }, registry.host);
-    void run;
     expect(result.exitCode).not.toBe(0);
     expect(result.all).toMatch(/shallow clone.*fetch-depth: 0/);
   });

@@ -49,10 +49,10 @@ describe('docker-build against a real engine and registry', () => {
     expect(pushedBase!.labels[`${LABEL}.revision`]).toBe(head);
     expect(pushedBase!.labels[`${LABEL}.version`]).toBe('feature-Fix_Issue-34');
     expect(pushedBase!.labels[`${LABEL}.source`]).toBe('https://github.com/Nasa-Fornax/Fornax-Images');
-    expect(Date.parse(pushedBase!.labels[`${LABEL}.created`]!)).toBeGreaterThan(Date.now() - 10 * 60_000);
+    expect(Date.parse(pushedBase!.labels[`${LABEL}.created`] ?? '')).toBeGreaterThan(Date.now() - 10 * 60_000);
     expect(pushedBase!.labels[`${LABEL}.base.name`]).toBeUndefined();
 
-    const record = JSON.parse(readFileSync(join(workspace.dir, 'dist/docker-build/base_image.json'), 'utf8'));
+    const record = JSON.parse(readFileSync(join(workspace.dir, 'dist/docker-build/base_image.json'), 'utf8')) as Record<string, unknown>;
     expect(record).toMatchObject({
       project: 'base_image',
       reference: `${registry.host}/fornax/images/base_image:feature-Fix_Issue-34`,
@@ -104,7 +104,7 @@ describe('docker-build against a real engine and registry', () => {
       '--format={{json .Config.Labels}}',
       `${registry.host}/fornax/images/tractor:local-only`,
     ]);
-    expect(JSON.parse(stdout)[`${LABEL}.base.name`]).toBe(`${registry.host}/fornax/images/base_image:local-only`);
+    expect((JSON.parse(stdout) as Record<string, string>)[`${LABEL}.base.name`]).toBe(`${registry.host}/fornax/images/base_image:local-only`);
   });
 
   it('builds a branch named like a command without running it', async () => {

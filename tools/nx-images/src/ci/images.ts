@@ -51,7 +51,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   console.log(`ci:images: ${context.eventName} on ${branch} -> tag ${tag}, head ${shortSha(head)}, ${push ? 'push' : 'no push'} to ${registry}/${repository}`);
   let planned: PlannedImage[];
-  let reasons: Record<string, AffectedReason[]> = {};
+  const reasons: Record<string, AffectedReason[]> = {};
   const bases: string[] = [];
   if (context.dispatchImages !== undefined || (context.eventName === 'workflow_dispatch')) {
     const requested = context.dispatchImages ?? images;

@@ -25,10 +25,14 @@ export interface EventSpec {
   images?: string;
 }
 
+interface FixtureEvent extends Record<string, unknown> {
+  pull_request?: { head: { ref: string; sha: string }; base: { ref: string; sha: string } };
+}
+
 /** A GitHub event payload of the fixture's shape, with this run's commits. */
 export function eventPayload(spec: EventSpec): Record<string, unknown> {
   const fixture = { push: 'push.json', pull_request: 'pull_request.json', workflow_dispatch: 'workflow_dispatch.json' }[spec.name];
-  const event = JSON.parse(readFileSync(join(fixtures, fixture), 'utf8')) as Record<string, any>;
+  const event = JSON.parse(readFileSync(join(fixtures, fixture), 'utf8')) as FixtureEvent;
   if (spec.name === 'push') {
     Object.assign(event, {
       ref: `refs/heads/${spec.branch}`,
@@ -39,10 +43,12 @@ export function eventPayload(spec: EventSpec): Record<string, unknown> {
       deleted: false,
     });
   } else if (spec.name === 'pull_request') {
-    event.pull_request.head.ref = spec.branch;
-    event.pull_request.head.sha = spec.sha;
-    event.pull_request.base.ref = spec.baseRef ?? 'main';
-    event.pull_request.base.sha = spec.baseSha ?? event.pull_request.base.sha;
+    const pr = event.pull_request;
+    if (!pr) throw new Error('the pull_request fixture has no pull_request');
+    pr.head.ref = spec.branch;
+    pr.head.sha = spec.sha;
+    pr.base.ref = spec.baseRef ?? 'main';
+    pr.base.sha = spec.baseSha ?? pr.base.sha;
   } else {
     event.ref = `refs/heads/${spec.branch}`;
     event.inputs = { images: spec.images ?? '' };

@@ -44,7 +44,7 @@ export async function createWorkspace(options: { branch?: string; origin?: strin
   for (const file of ['nx.json', 'package.json', 'tsconfig.base.json']) copyFileSync(join(repoRoot, file), join(dir, file));
   cpSync(join(repoRoot, 'tools'), join(dir, 'tools'), {
     recursive: true,
-    filter: (source) => !source.includes(`${join('nx-images', 'test')}`) && !source.endsWith('node_modules'),
+    filter: (source) => !source.includes(join('nx-images', 'test')) && !source.endsWith('node_modules'),
   });
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
   for (const image of readdirSync(join(repoRoot, 'images'))) {
@@ -99,8 +99,9 @@ export async function createWorkspace(options: { branch?: string; origin?: strin
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
     },
-    async remove() {
+    remove() {
       rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
     },
   };
   await workspace.commit('initial workspace');

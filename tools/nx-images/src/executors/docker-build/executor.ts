@@ -88,7 +88,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
       digest =
         cli.mode === 'buildx'
           ? await digestFromMetadata(join(scratch, 'metadata.json'))
-          : await pushedDigest(cli.docker, build.references[0]!);
+          : await pushedDigest(cli.docker, build.references[0] ?? '');
     }
     const imageId = readFileSync(join(scratch, 'iid'), 'utf8').trim() || undefined;
     const path = await writeBuildRecord(workspaceRoot, recordOf(build, cli, { digest, imageId, baseNote: base?.note }));
@@ -112,7 +112,7 @@ function recordOf(
   return {
     project: build.project,
     image: build.image,
-    reference: build.references[0]!,
+    reference: build.references[0] ?? '',
     tag: build.tag,
     references: build.references,
     pushed: build.push && !extra.skippedPush,
