@@ -71,9 +71,8 @@ export function ociLabels(input: LabelInput): Record<string, string> {
   return labels;
 }
 
-export interface BuildPlanInput {
-  docker: string;
-  mode: BuilderMode;
+/** What to build and how, as the executor's options resolve it. */
+export interface BuildSpec {
   /** Every reference to tag, the main one first. */
   references: string[];
   context: string;
@@ -89,6 +88,11 @@ export interface BuildPlanInput {
   buildArgs: Readonly<Record<string, string>>;
   labels: Readonly<Record<string, string>>;
   push: boolean;
+}
+
+export interface BuildPlanInput extends BuildSpec {
+  docker: string;
+  mode: BuilderMode;
   /** Where buildx writes its metadata (the pushed digest); buildx mode only. */
   metadataFile: string;
   /** Where the image ID is written. */

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { logger, type ExecutorContext } from '@nx/devkit';
-import { LABEL, planBuild, registryCacheFor, type BuildPlan } from '../../lib/build-plan';
+import { LABEL, planBuild, registryCacheFor, type BuildPlan, type BuildPlanInput } from '../../lib/build-plan';
 import { pushDecision } from '../../lib/ci-bases';
 import { writeBuildRecord, type BuildRecord } from '../../lib/build-record';
 import { assertEngineRunning, digestFromMetadata, findDockerCli, hasLocalImage, pushedDigest, type DockerCli } from '../../lib/docker';
@@ -185,27 +185,8 @@ function withCache(build: NormalizedBuild, cli: DockerCli): NormalizedBuild {
   return { ...build, cacheFrom: [...build.cacheFrom, ...cache.cacheFrom], cacheTo: [...build.cacheTo, ...cache.cacheTo] };
 }
 
-function planInput(build: NormalizedBuild, cli: DockerCli, scratch: string) {
-  return {
-    docker: cli.docker,
-    mode: cli.mode,
-    references: build.references,
-    context: build.context,
-    file: build.file,
-    target: build.target,
-    platforms: build.platforms,
-    cacheFrom: build.cacheFrom,
-    cacheTo: build.cacheTo,
-    pull: build.pull,
-    noCache: build.noCache,
-    builder: build.builder,
-    secrets: build.secrets,
-    buildArgs: build.buildArgs,
-    labels: build.labels,
-    push: build.push,
-    metadataFile: join(scratch, 'metadata.json'),
-    iidFile: join(scratch, 'iid'),
-  };
+function planInput(build: NormalizedBuild, cli: DockerCli, scratch: string): BuildPlanInput {
+  return { ...build, docker: cli.docker, mode: cli.mode, metadataFile: join(scratch, 'metadata.json'), iidFile: join(scratch, 'iid') };
 }
 
 function printPlan(build: NormalizedBuild, cli: DockerCli, plan: BuildPlan, workspaceRoot: string): void {

@@ -1,5 +1,5 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { buildArgsFor, ociLabels } from '../../lib/build-plan';
+import { buildArgsFor, ociLabels, type BuildSpec } from '../../lib/build-plan';
 import { baseImageOf } from '../../lib/dockerfile';
 import { UserError } from '../../lib/errors';
 import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/image-settings';
@@ -23,7 +23,7 @@ export interface BuildFacts {
 }
 
 /** Every option resolved, every default filled in. */
-export interface NormalizedBuild {
+export interface NormalizedBuild extends BuildSpec {
   project: string;
   image: string;
   registry: string;
@@ -31,19 +31,6 @@ export interface NormalizedBuild {
   tag: string;
   tagFrom: string;
   extraTags: string[];
-  /** Main reference first, then one per extra tag. */
-  references: string[];
-  context: string;
-  file: string;
-  target?: string;
-  platforms: string[];
-  cacheFrom: string[];
-  cacheTo: string[];
-  pull: boolean;
-  noCache: boolean;
-  builder?: string;
-  secrets: string[];
-  push: boolean;
   dryRun: boolean;
   baseTagFallback?: string;
   forwardOnly: boolean;
