@@ -141,8 +141,10 @@ async function chooseBase(
   const exists = async (tag: string): Promise<{ digest?: string } | undefined> => {
     const remote = await client.resolve(parsed.path, tag).catch(() => undefined);
     if (remote) return { digest: remote.digest };
-    // Without a push the base was loaded into the local engine, which the engine's BuildKit builds FROM.
-    if (!build.push && (await hasLocalImage(cli.docker, `${parsed.registry}/${parsed.path}:${tag}`))) return {};
+    // Without a push the base was loaded into the local engine. The engine's own BuildKit builds FROM
+    // it; a buildx builder in a container cannot see it and pulls from the registry instead.
+    const local = !build.push && cli.mode === 'classic';
+    if (local && (await hasLocalImage(cli.docker, `${parsed.registry}/${parsed.path}:${tag}`))) return {};
     return undefined;
   };
   let tag = parsed.tag;
