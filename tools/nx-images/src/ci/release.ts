@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { UserError, errorMessage } from '../lib/errors';
 import { CommandError, run } from '../lib/exec';
+import { nxCommand } from '../lib/nx-cli';
+import { commandLine } from '../lib/quote';
 import { planReleaseRun, readReleaseContext } from '../lib/release-event';
 
 /** `npm run ci:release`: turns a published GitHub release into one `nx run-many -t release`. */
@@ -18,10 +19,9 @@ async function main(): Promise<number> {
   }
   const invocation = planReleaseRun(readReleaseContext(env, event));
   console.log(invocation.summary);
-  const nx = join(process.cwd(), 'node_modules', '.bin', 'nx');
-  console.log(`nx ${invocation.nxArgs.join(' ')}`);
+  console.log(commandLine('nx', invocation.nxArgs));
   try {
-    await run({ command: nx, args: invocation.nxArgs }, { stream: true });
+    await run(nxCommand(invocation.nxArgs, process.cwd()), { stream: true });
   } catch (error) {
     if (error instanceof CommandError) {
       console.error(`ci:release: the release stopped (${error.notFound ? 'nx is not installed: run npm install' : `exit ${error.exitCode}`}); no tag was written unless a line above says so.`);
