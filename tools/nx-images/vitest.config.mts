@@ -4,15 +4,18 @@ import { defineConfig } from 'vitest/config';
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 // Unit tests (`*.test.ts` under src/) are pure and fast; integration tests
-// (`*.int.test.ts` under test/) drive a real Docker engine, registry and git.
+// (`*.int.test.ts` under test/) drive a real Docker engine, registry and git;
+// the hardening suite (test/hardening/) breaks engines, registries and
+// networks on purpose. The groups run one after another, in this order, so
+// a fault injected by one never lands in another's build.
 export default defineConfig({
   test: {
-    root: root,
+    root,
     projects: [
       {
         test: {
           name: 'unit',
-          root: root,
+          root,
           include: ['src/**/*.test.ts'],
           sequence: { groupOrder: 0 },
         },
@@ -20,13 +23,25 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          root: root,
+          root,
           include: ['test/**/*.int.test.ts'],
+          exclude: ['test/hardening/**'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           maxWorkers: 2,
-          // Unit tests first: they are fast and say most about a broken change.
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: 'hardening',
+          root,
+          include: ['test/hardening/**/*.int.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          // One file at a time: a private engine stopped mid-build must not meet another file's build.
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
