@@ -138,8 +138,12 @@ async function chooseBase(
   const parsed = parseReference(build.baseImage);
   const ours = parsed.registry === build.registry && parsed.path.startsWith(`${build.repository}/`);
   if (!ours || !parsed.tag || build.baseTagPinned) return undefined;
+  let unreadable = false;
   const exists = async (tag: string): Promise<{ digest?: string } | undefined> => {
-    const remote = await client.resolve(parsed.path, tag).catch(() => undefined);
+    const remote = await client.resolve(parsed.path, tag).catch(() => {
+      unreadable = true;
+      return undefined;
+    });
     if (remote) return { digest: remote.digest };
     // Without a push the base was loaded into the local engine. The engine's own BuildKit builds FROM
     // it; a buildx builder in a container cannot see it and pulls from the registry instead.
@@ -156,6 +160,12 @@ async function chooseBase(
     note = `${parsed.path}:${parsed.tag} does not exist; building FROM ${parsed.path}:${tag} (the default branch's)`;
   } else if (found) {
     note = `building FROM ${parsed.path}:${tag}, this branch's own`;
+  }
+  // Only when every place the build could read was asked: an unreadable registry or a buildx builder's own store leaves the verdict to the build.
+  if (!found && !unreadable && (build.push || cli.mode === 'classic')) {
+    throw new UserError(
+      `${build.project}: its base image ${parsed.registry}/${parsed.path}:${tag} exists nowhere (not in the registry, not in the local engine): build the base first, or pass --baseTagFallback=<a tag the base has>.`,
+    );
   }
   return { baseImageTag: tag, ...(found?.digest ? { baseDigest: found.digest } : {}), note };
 }

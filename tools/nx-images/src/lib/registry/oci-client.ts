@@ -359,13 +359,13 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     if (!(await resolve(repoPath, reference))) return undefined;
     let manifest = await getManifest(repoPath, reference);
     if (isIndexMediaType(manifest.mediaType)) {
-      const index = JSON.parse(manifest.bytes.toString('utf8')) as { manifests?: { digest?: string; platform?: { os?: string; architecture?: string } }[] };
+      const index = parseJson(manifest.bytes.toString('utf8'), `the index ${repoPath}:${reference} from ${registry}`) as { manifests?: { digest?: string; platform?: { os?: string; architecture?: string } }[] };
       const entries = index.manifests ?? [];
       const chosen = entries.find((m) => m.platform?.os === 'linux' && m.platform?.architecture === 'amd64') ?? entries[0];
       if (!chosen?.digest || !DIGEST.test(chosen.digest)) return {};
       manifest = await getManifest(repoPath, chosen.digest);
     }
-    const parsed = JSON.parse(manifest.bytes.toString('utf8')) as { config?: { digest?: string } };
+    const parsed = parseJson(manifest.bytes.toString('utf8'), `the manifest ${repoPath}:${reference} from ${registry}`) as { config?: { digest?: string } };
     const configDigest = parsed.config?.digest;
     if (!configDigest || !DIGEST.test(configDigest)) return {};
     const what = `read config ${configDigest.slice(0, 19)} of ${repoPath}:${reference}`;
@@ -373,7 +373,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     if (response.status !== 200) return explain(response, what, repoPath);
     const bytes = await readLimited(response, MAX_CONFIG_BYTES, `config of ${repoPath}:${reference}`);
     verifyDigest(bytes, configDigest, `config of ${repoPath}:${reference}`);
-    const config = JSON.parse(bytes.toString('utf8')) as { config?: { Labels?: Record<string, unknown> | null } };
+    const config = parseJson(bytes.toString('utf8'), `the config of ${repoPath}:${reference} from ${registry}`) as { config?: { Labels?: Record<string, unknown> | null } };
     const labels: Record<string, string> = {};
     for (const [key, value] of Object.entries(config.config?.Labels ?? {})) if (typeof value === 'string') labels[key] = value;
     return labels;
@@ -411,7 +411,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         return tags;
       }
       if (response.status !== 200) return explain(response, `list the tags of ${repoPath}`, repoPath);
-      const body = JSON.parse((await readLimited(response, maxManifestBytes, `tag list of ${repoPath}`)).toString('utf8')) as { tags?: unknown };
+      const body = parseJson((await readLimited(response, maxManifestBytes, `tag list of ${repoPath}`)).toString('utf8'), `the tag list of ${repoPath} from ${registry}`) as { tags?: unknown };
       if (Array.isArray(body.tags)) for (const tag of body.tags) if (typeof tag === 'string') tags.push(tag);
       const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
       const nextUrl = next ? new URL(next, baseUrl) : undefined;
@@ -431,4 +431,13 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     readLabels: (repoPath, reference) => guard(() => readLabels(repoPath, reference)),
     checkPushAccess: (repoPath) => guard(() => checkPushAccess(repoPath)),
   };
+}
+
+/** A registry body parsed as JSON; a malformed one is a one-line UserError, not a crash. */
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new UserError(`${what} is not valid JSON: the registry (or a proxy in front of it) sent a broken answer; retry, and check the registry if it persists.`);
+  }
 }

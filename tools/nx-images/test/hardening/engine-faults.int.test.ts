@@ -1,0 +1,143 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { run } from '../../src/lib/exec';
+import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy';
+import { readImage } from '../harness/read-image';
+import { startRegistry, type Registry } from '../harness/registry';
+import { DOCKER, startSecondEngine, type SecondEngine } from '../harness/second-engine';
+import { pushImage } from '../harness/seed';
+import { createWorkspace, type Workspace } from '../harness/workspace';
+
+// Engine faults end in a message naming the image and a non-zero exit, and
+// the other, independent images are still built. The daemon that is stopped
+// mid-build is a private one: the shared engine keeps serving other suites.
+const REPO = 'fornax/images';
+const SOLO = {
+  'images/solo/project.json': JSON.stringify({
+    name: 'solo',
+    projectType: 'application',
+    tags: ['type:image'],
+    targets: { 'docker-build': { executor: '@fornax/nx-images:docker-build' } },
+  }),
+  'images/solo/Dockerfile': 'FROM scratch\nCOPY solo.txt /solo.txt\n',
+  'images/solo/solo.txt': 'an image that depends on no other\n',
+};
+let registry: Registry;
+let ws: Workspace;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  ws = await createWorkspace({ branch: 'main' });
+  await ws.commit('an independent image', SOLO);
+});
+
+afterAll(async () => {
+  await registry?.stop();
+  ws?.cleanup();
+});
+
+function runMany(projects: string[], env: Record<string, string | undefined> = {}, extra: string[] = []) {
+  return ws.nx(
+    ['run-many', '-t', 'docker-build', `--projects=${projects.join(',')}`, `--registry=${registry.host}`, `--repository=${REPO}`, '--push', '--exclude-task-dependencies', ...extra],
+    env,
+  );
+}
+
+describe('engine faults on the shared engine', () => {
+  test('a Dockerfile failing at step 3 names the image and the step; the independent image is still built', async () => {
+    await ws.git('checkout', '--quiet', '-b', 'step-three');
+    await ws.commit('base_image fails at its third step', {
+      'images/base_image/Dockerfile': 'FROM scratch\nCOPY base.txt /base.txt\nCOPY no-such-file /nowhere\n',
+    });
+    const result = await runMany(['base_image', 'solo']);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toMatch(/base_image: docker build of \S+base_image:step-three failed \(exit code 1\): fix the Dockerfile/);
+    expect(result.all).toMatch(/COPY no-such-file \/nowhere/);
+    expect(await readImage(registry.url, `${REPO}/solo`, 'step-three')).toBeDefined();
+    expect(await readImage(registry.url, `${REPO}/base_image`, 'step-three')).toBeUndefined();
+    expect(existsSync(join(ws.dir, 'dist/docker-build/solo.json'))).toBe(true);
+    expect(existsSync(join(ws.dir, 'dist/docker-build/base_image.json'))).toBe(false);
+  });
+
+  test('a base tag that exists nowhere is named before the build; the independent image is still built', async () => {
+    await ws.git('checkout', '--quiet', 'main');
+    await ws.git('checkout', '--quiet', '-b', 'no-base');
+    const result = await runMany(['tractor', 'solo']);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toMatch(/tractor: its base image \S+\/fornax\/images\/base_image:no-base exists nowhere .*build the base first/);
+    expect(await readImage(registry.url, `${REPO}/solo`, 'no-base')).toBeDefined();
+    expect(await readImage(registry.url, `${REPO}/tractor`, 'no-base')).toBeUndefined();
+  });
+
+  test('a daemon that is not running: each image says so and what to do, and nothing is pushed', async () => {
+    await ws.git('checkout', '--quiet', 'main');
+    await ws.git('checkout', '--quiet', '-b', 'no-daemon');
+    const dead = mkdtempSync(join(tmpdir(), 'fornax-no-daemon-'));
+    try {
+      const result = await runMany(['base_image', 'solo'], { DOCKER_HOST: `unix://${join(dead, 'docker.sock')}` });
+      expect(result.exitCode).not.toBe(0);
+      for (const image of ['base_image', 'solo']) {
+        expect(result.all).toMatch(new RegExp(`${image}: docker: the Docker engine does not answer .*point DOCKER_HOST at a running one`));
+        expect(await readImage(registry.url, `${REPO}/${image}`, 'no-daemon')).toBeUndefined();
+      }
+    } finally {
+      rmSync(dead, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a private engine', () => {
+  let engine: SecondEngine;
+  let proxy: FaultProxy;
+
+  beforeAll(async () => {
+    engine = await startSecondEngine();
+    proxy = await startFaultProxy(registry.url);
+  });
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await engine?.stop();
+  });
+
+  test('a build leaves no container and no temporary file of its own', async () => {
+    await ws.git('checkout', '--quiet', 'main');
+    await ws.git('checkout', '--quiet', '-b', 'resources');
+    const childTmp = mkdtempSync(join(tmpdir(), 'fornax-resources-tmp-'));
+    try {
+      const containers = async () => (await run({ command: DOCKER, args: ['ps', '--all', '--quiet'], env: { DOCKER_HOST: engine.host } })).stdout.trim();
+      expect(await containers()).toBe('');
+      const result = await runMany(['solo'], { DOCKER_HOST: engine.host, TMPDIR: childTmp });
+      expect(result.exitCode, result.all).toBe(0);
+      expect(await readImage(registry.url, `${REPO}/solo`, 'resources')).toBeDefined();
+      expect(await containers()).toBe('');
+      expect(readdirSync(childTmp).filter((name) => name.startsWith('fornax-'))).toEqual([]);
+    } finally {
+      rmSync(childTmp, { recursive: true, force: true });
+    }
+  });
+
+  test('the daemon stopped during a build: a clear failure naming the image, nothing pushed, no record', async () => {
+    await ws.git('checkout', '--quiet', 'main');
+    await ws.git('checkout', '--quiet', '-b', 'killed');
+    // The build waits on its upstream's manifest (held by the proxy) while the daemon is killed.
+    await pushImage(registry.url, 'upstream/slow', '1');
+    await ws.commit('base_image waits on a slow upstream', {
+      'images/base_image/Dockerfile': `FROM ${proxy.host}/upstream/slow:1\nCOPY base.txt /base.txt\n`,
+    });
+    proxy.inject({ delayMs: 120_000 }, 100, (_method, path) => path.includes('/upstream/slow/manifests/'));
+    const building = runMany(['base_image'], { DOCKER_HOST: engine.host });
+    for (let i = 0; i < 600 && !proxy.requests.some((line) => line.includes('/upstream/slow/manifests/')); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(proxy.requests.some((line) => line.includes('/upstream/slow/manifests/')), 'the build reached its FROM').toBe(true);
+    await engine.kill('SIGKILL');
+    const result = await building;
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toMatch(/base_image: docker build of \S+base_image:killed (failed|could not be started)/);
+    expect(await readImage(registry.url, `${REPO}/base_image`, 'killed')).toBeUndefined();
+    expect(existsSync(join(ws.dir, 'dist/docker-build/base_image.json'))).toBe(false);
+  });
+});
