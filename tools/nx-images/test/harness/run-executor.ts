@@ -1,8 +1,9 @@
+import { stripVTControlCharacters } from 'node:util';
 import type { ExecutorContext } from '@nx/devkit';
 
 export interface ExecutorRun {
   success: boolean;
-  /** Everything the executor printed, stdout and stderr interleaved. */
+  /** Everything the executor printed, stdout and stderr interleaved, without colour codes. */
   output: string;
 }
 
@@ -40,7 +41,8 @@ export async function runExecutor<Options>(
     saved[name] = process.env[name];
     setEnv(name, value);
   }
-  for (const name of methods) console[name] = (...args: unknown[]) => lines.push(args.join(' '));
+  // Nx's logger colours its lines when a parent (nx run-many, a terminal) asks for colour.
+  for (const name of methods) console[name] = (...args: unknown[]) => lines.push(stripVTControlCharacters(args.join(' ')));
   try {
     const { success } = await executor(options, imageContext(workspaceDir, project));
     return { success, output: lines.join('\n') };
