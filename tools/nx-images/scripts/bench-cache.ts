@@ -58,9 +58,9 @@ async function main(): Promise<void> {
     const name = `${prefix}${PROJECT}`;
     console.log(`bench:cache: registry ${registry.url} (${registry.via}), workspace ${workspace.dir}`);
     console.log(
-      cli.mode === 'buildx'
-        ? `bench:cache: ${cli.docker} has buildx: the cache is a registry cache image, ${name}:${cacheTag('main')} (mode=max)`
-        : `bench:cache: ${cli.docker} builds with the engine's built-in BuildKit: the cache is inline, in the pushed image ${name}:main itself`,
+      !cli.usesEngineStore
+        ? `bench:cache: ${cli.docker} builds in a buildx container: the cache is a registry cache image, ${name}:${cacheTag('main')} (mode=max)`
+        : `bench:cache: ${cli.docker} builds on the engine's own image store: the cache is inline, in the pushed image ${name}:main itself`,
     );
 
     const seed = await build(workspace, registry.host, 'first build and push, cache on (tag main)', ['--registryCache']);

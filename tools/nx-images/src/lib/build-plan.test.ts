@@ -131,21 +131,21 @@ describe('ociLabels', () => {
 describe('registryCacheFor', () => {
   it.each<[string, Parameters<typeof registryCacheFor>[0], ReturnType<typeof registryCacheFor>]>([
     [
-      'buildx, a branch',
-      { mode: 'buildx', name: 'r.io/o/n/img', tag: 'feature-x', defaultTag: 'main' },
+      'a builder in a container: a cache image per branch',
+      { kind: 'registry', name: 'r.io/o/n/img', tag: 'feature-x', defaultTag: 'main' },
       {
         cacheFrom: ['type=registry,ref=r.io/o/n/img:buildcache-feature-x', 'type=registry,ref=r.io/o/n/img:buildcache-main'],
         cacheTo: ['type=registry,ref=r.io/o/n/img:buildcache-feature-x,mode=max,ignore-error=true'],
       },
     ],
     [
-      'buildx, the default branch reads its cache once',
-      { mode: 'buildx', name: 'r.io/o/n/img', tag: 'main', defaultTag: 'main' },
+      'the default branch reads its cache once',
+      { kind: 'registry', name: 'r.io/o/n/img', tag: 'main', defaultTag: 'main' },
       { cacheFrom: ['type=registry,ref=r.io/o/n/img:buildcache-main'], cacheTo: ['type=registry,ref=r.io/o/n/img:buildcache-main,mode=max,ignore-error=true'] },
     ],
     [
-      'built-in BuildKit: inline cache in the images themselves',
-      { mode: 'classic', name: 'r.io/o/n/img', tag: 'feature-x', defaultTag: 'main' },
+      'a builder on the engine\'s store: inline cache in the images themselves',
+      { kind: 'inline', name: 'r.io/o/n/img', tag: 'feature-x', defaultTag: 'main' },
       { cacheFrom: ['r.io/o/n/img:feature-x', 'r.io/o/n/img:main'], cacheTo: ['type=inline'] },
     ],
   ])('%s', (_name, input, expected) => {

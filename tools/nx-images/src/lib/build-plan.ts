@@ -195,7 +195,8 @@ function checkPlanInput(input: BuildPlanInput): void {
 }
 
 export interface CacheInput {
-  mode: BuilderMode;
+  /** `inline`: the cache travels in the images themselves; `registry`: a cache image per branch. */
+  kind: 'inline' | 'registry';
   /** `registry/repository/image`, without a tag. */
   name: string;
   tag: string;
@@ -205,13 +206,14 @@ export interface CacheInput {
 
 /**
  * Layer cache in the registry: read the branch's and the default branch's,
- * write the branch's. buildx keeps it in a cache image per branch
- * (`buildcache-<tag>`, all layers, an export error ignored); the engine's
- * built-in BuildKit can only embed it in the image itself (inline).
+ * write the branch's. A buildx builder in a container keeps it in a cache
+ * image per branch (`buildcache-<tag>`, all layers, an export error
+ * ignored); a builder on the engine's own store can only embed it in the
+ * image itself (inline).
  */
 export function registryCacheFor(input: CacheInput): { cacheFrom: string[]; cacheTo: string[] } {
   const tags = [...new Set([input.tag, input.defaultTag])];
-  if (input.mode === 'classic') {
+  if (input.kind === 'inline') {
     return { cacheFrom: tags.map((tag) => `${input.name}:${tag}`), cacheTo: ['type=inline'] };
   }
   const cacheRef = (tag: string) => `${input.name}:${cacheTag(tag)}`;

@@ -8,6 +8,12 @@ export interface DockerCli {
   /** Path of the docker client that can reach BuildKit. */
   docker: string;
   mode: BuilderMode;
+  /**
+   * The builder reads and writes the engine's own image store: the built-in
+   * BuildKit, or buildx's `docker` driver. A builder in a container does not:
+   * it pulls FROM the registry and cannot export cache inline into the engine.
+   */
+  usesEngineStore: boolean;
 }
 
 /** The Docker CLI started using BuildKit by default (and needing buildx for it) in 23.0. */
@@ -24,11 +30,11 @@ export async function findDockerCli(): Promise<DockerCli> {
     throw new UserError('docker: no docker client on PATH: install Docker (https://docs.docker.com/engine/install/).');
   }
   for (const docker of candidates) {
-    if (await succeeds(docker, ['buildx', 'version'])) return { docker, mode: 'buildx' };
+    if (await succeeds(docker, ['buildx', 'version'])) return { docker, mode: 'buildx', usesEngineStore: (await buildxDriver(docker)) === 'docker' };
   }
   for (const docker of candidates) {
     const version = await clientVersion(docker);
-    if (version !== undefined && version < FIRST_CLIENT_WITHOUT_BUILTIN_BUILDKIT) return { docker, mode: 'classic' };
+    if (version !== undefined && version < FIRST_CLIENT_WITHOUT_BUILTIN_BUILDKIT) return { docker, mode: 'classic', usesEngineStore: true };
   }
   throw new UserError(
     `docker: BuildKit is not available: ${candidates.join(', ')} has no buildx plugin: install docker-buildx-plugin (https://github.com/docker/buildx#installing).`,
@@ -65,6 +71,16 @@ export async function pushedDigest(docker: string, reference: string): Promise<s
   const digests = JSON.parse(stdout) as string[] | null;
   const match = (digests ?? []).find((entry) => entry.startsWith(`${name}@`));
   return match?.slice(name.length + 1);
+}
+
+/** The driver of the current buildx builder (`docker`, `docker-container`, ...), or undefined when it cannot be told. */
+async function buildxDriver(docker: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run({ command: docker, args: ['buildx', 'inspect'] }, { timeout: 30_000 });
+    return /^Driver:\s+(\S+)/m.exec(stdout)?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 async function succeeds(command: string, args: string[]): Promise<boolean> {

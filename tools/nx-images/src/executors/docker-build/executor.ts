@@ -55,7 +55,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
   let build = normalizeOptions(options, facts);
 
   if (build.dryRun) {
-    const cli = await findDockerCli().catch(() => ({ docker: 'docker', mode: 'buildx' as const }));
+    const cli = await findDockerCli().catch((): DockerCli => ({ docker: 'docker', mode: 'buildx', usesEngineStore: false }));
     const plan = planBuild(planInput(withCache(build, cli), cli, '<tmp>'));
     printPlan(build, cli, plan, workspaceRoot);
     return;
@@ -147,7 +147,7 @@ async function chooseBase(
     if (remote) return { digest: remote.digest };
     // Without a push the base was loaded into the local engine. The engine's own BuildKit builds FROM
     // it; a buildx builder in a container cannot see it and pulls from the registry instead.
-    const local = !build.push && cli.mode === 'classic';
+    const local = !build.push && cli.usesEngineStore;
     if (local && (await hasLocalImage(cli.docker, `${parsed.registry}/${parsed.path}:${tag}`))) return {};
     return undefined;
   };
@@ -162,7 +162,7 @@ async function chooseBase(
     note = `building FROM ${parsed.path}:${tag}, this branch's own`;
   }
   // Only when every place the build could read was asked: an unreadable registry or a buildx builder's own store leaves the verdict to the build.
-  if (!found && !unreadable && (build.push || cli.mode === 'classic')) {
+  if (!found && !unreadable && (build.push || cli.usesEngineStore)) {
     throw new UserError(
       `${build.project}: its base image ${parsed.registry}/${parsed.path}:${tag} exists nowhere (not in the registry, not in the local engine): build the base first, or pass --baseTagFallback=<a tag the base has>.`,
     );
@@ -193,7 +193,12 @@ async function newerPushOnRegistry(build: NormalizedBuild, client: RegistryClien
 /** Adds the registry layer cache entries when `registryCache` is on. */
 function withCache(build: NormalizedBuild, cli: DockerCli): NormalizedBuild {
   if (!build.registryCache) return build;
-  const cache = registryCacheFor({ mode: cli.mode, name: imageName(build), tag: build.tag, defaultTag: build.baseTagFallback ?? 'main' });
+  const cache = registryCacheFor({
+    kind: cli.usesEngineStore ? 'inline' : 'registry',
+    name: imageName(build),
+    tag: build.tag,
+    defaultTag: build.baseTagFallback ?? 'main',
+  });
   return { ...build, cacheFrom: [...build.cacheFrom, ...cache.cacheFrom], cacheTo: [...build.cacheTo, ...cache.cacheTo] };
 }
 
