@@ -64,10 +64,13 @@ export async function digestFromMetadata(file: string): Promise<string | undefin
   }
 }
 
-/** The manifest digest the engine recorded when it pushed `reference`. */
-export async function pushedDigest(docker: string, reference: string): Promise<string | undefined> {
-  const { stdout } = await run({ command: docker, args: ['image', 'inspect', '--format={{json .RepoDigests}}', '--', reference] });
-  const name = reference.slice(0, reference.lastIndexOf(':'));
+/**
+ * The manifest digest the engine recorded when it pushed this image (by ID)
+ * under `name`; undefined when this image was never pushed there (another
+ * build took the tag between this build and its push).
+ */
+export async function pushedDigest(docker: string, imageId: string, name: string): Promise<string | undefined> {
+  const { stdout } = await run({ command: docker, args: ['image', 'inspect', '--format={{json .RepoDigests}}', '--', imageId] });
   const digests = JSON.parse(stdout) as string[] | null;
   const match = (digests ?? []).find((entry) => entry.startsWith(`${name}@`));
   return match?.slice(name.length + 1);

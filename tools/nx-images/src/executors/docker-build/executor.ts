@@ -83,15 +83,18 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     for (const push of plan.push) {
       await runStep(build, 'push', push, `log in with "docker login ${build.registry}" (in CI: the packages: write permission) and check the repository name.`);
     }
-    let digest: string | undefined;
-    if (build.push) {
-      digest =
-        cli.mode === 'buildx'
-          ? await digestFromMetadata(join(scratch, 'metadata.json'))
-          : await pushedDigest(cli.docker, build.references[0] ?? '');
-    }
     const imageId = readFileSync(join(scratch, 'iid'), 'utf8').trim() || undefined;
-    const path = await writeBuildRecord(workspaceRoot, recordOf(build, cli, { digest, imageId, baseNote: base?.note }));
+    let digest: string | undefined;
+    let skippedPush: string | undefined;
+    if (build.push && cli.mode === 'buildx') {
+      digest = await digestFromMetadata(join(scratch, 'metadata.json'));
+    } else if (build.push && imageId) {
+      // docker push takes a tag, and another build on this engine may have moved it since ours.
+      digest = await pushedDigest(cli.docker, imageId, imageName(build));
+      if (!digest) skippedPush = `another build on this engine took ${build.references[0] ?? ''} before this one was pushed; the registry has that build`;
+    }
+    if (skippedPush) logger.warn(`${build.project}: ${skippedPush}`);
+    const path = await writeBuildRecord(workspaceRoot, recordOf(build, cli, { digest, imageId, skippedPush, baseNote: base?.note }));
     logger.info(
       build.push
         ? `${build.project}: pushed ${build.references.join(', ')}${digest ? ` (${digest})` : ''}`
