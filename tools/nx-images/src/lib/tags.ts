@@ -47,19 +47,27 @@ export interface TagSource {
 }
 
 /**
- * The tag for a build: `--tag`, else the pull request's head branch
+ * The branch a build is for: the pull request's head branch
  * (GITHUB_HEAD_REF), else GITHUB_REF_NAME, else the checked-out branch.
  */
-export function resolveTag(source: TagSource): { tag: string; from: string } {
-  if (source.option) return { tag: assertValidTag(source.option, '--tag'), from: '--tag' };
+export function resolveBranch(source: Omit<TagSource, 'option'>): { branch: string; from: string } | undefined {
   const candidates: [string | undefined, string][] = [
     [source.env.GITHUB_HEAD_REF, 'GITHUB_HEAD_REF'],
     [source.env.GITHUB_REF_NAME, 'GITHUB_REF_NAME'],
     [source.gitBranch, 'the current git branch'],
   ];
-  for (const [branch, from] of candidates) {
-    if (branch) return { tag: branchToTag(branch), from };
-  }
+  for (const [branch, from] of candidates) if (branch) return { branch, from };
+  return undefined;
+}
+
+/**
+ * The tag for a build: `--tag`, else the pull request's head branch
+ * (GITHUB_HEAD_REF), else GITHUB_REF_NAME, else the checked-out branch.
+ */
+export function resolveTag(source: TagSource): { tag: string; from: string } {
+  if (source.option) return { tag: assertValidTag(source.option, '--tag'), from: '--tag' };
+  const branch = resolveBranch(source);
+  if (branch) return { tag: branchToTag(branch.branch), from: branch.from };
   throw new UserError(
     'no tag: HEAD is detached and neither GITHUB_HEAD_REF nor GITHUB_REF_NAME is set; check out a branch or pass --tag=<tag>.',
   );

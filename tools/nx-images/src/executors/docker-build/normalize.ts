@@ -4,7 +4,7 @@ import { baseImageOf } from '../../lib/dockerfile';
 import { UserError } from '../../lib/errors';
 import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/image-settings';
 import { assertValidImageName, imageReference } from '../../lib/refs';
-import { assertValidTag, resolveTag } from '../../lib/tags';
+import { assertValidTag, resolveBranch, resolveTag } from '../../lib/tags';
 import type { DockerBuildExecutorSchema } from './schema';
 
 /** What the executor found out before planning: everything the pure normalization reads. */
@@ -124,7 +124,7 @@ export function normalizeOptions(
     baseTagFallback: nonEmpty(options.baseTagFallback),
     forwardOnly: options.forwardOnly ?? false,
     registryCache: options.registryCache ?? false,
-    branch: nonEmpty(facts.env.GITHUB_HEAD_REF) ?? nonEmpty(facts.env.GITHUB_REF_NAME) ?? facts.gitBranch,
+    branch: resolveBranch({ env: facts.env, gitBranch: facts.gitBranch })?.branch,
     baseTagPinned: options.buildArgs?.BASE_IMAGE_TAG !== undefined,
     buildArgs,
     labels,
