@@ -16,10 +16,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { cacheTag } from '../src/lib/build-plan';
-import type { DockerCli } from '../src/lib/docker';
-import { errorMessage, UserError } from '../src/lib/errors';
-import { CommandError, run } from '../src/lib/exec';
+import { cacheTag } from '../src/lib/core/build-plan';
+import type { DockerCli } from '../src/lib/io/docker';
+import { errorMessage, UserError } from '../src/lib/core/errors';
+import { CommandError, run } from '../src/lib/io/exec';
 import { buildSteps, type BuildStep } from './lib/buildkit-progress';
 import { cleanupOnExit } from './lib/cleanup';
 import { removeLocalImages } from './lib/local-images';

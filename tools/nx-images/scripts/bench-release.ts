@@ -5,8 +5,8 @@
  * engine without it. Prints the figures and ratios; asserts nothing.
  */
 import { performance } from 'node:perf_hooks';
-import { CommandError, run } from '../src/lib/exec';
-import { createRegistryClient, type RegistryClient } from '../src/lib/registry/oci-client';
+import { CommandError, run } from '../src/lib/io/exec';
+import { createRegistryClient, type RegistryClient } from '../src/lib/io/registry/oci-client';
 import { startRegistry } from '../test/harness/registry';
 import { pushImage, randomLayer, tarLayer } from '../test/harness/seed';
 

@@ -1,1 +1,1 @@
-export { branchToTag, isValidTag } from './lib/tags';
+export { branchToTag, isValidTag } from './lib/core/tags';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, extname, join, resolve, sep } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { run } from '../src/lib/exec';
+import { run } from '../src/lib/io/exec';
 
 // base_image and tractor are deliberately independent projects: tractor's build order comes from a
 // task-level dependsOn, never a project graph edge, so a base_image change does not rebuild tractor.

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { createRegistryClient } from '../src/lib/registry/oci-client';
+import { createRegistryClient } from '../src/lib/io/registry/oci-client';
 import { useFaultyRegistry } from './harness/faulty-registry';
 import { runReleaseExecutor } from './harness/run-release';
 import { digestOf, listTags, pushImage } from './harness/seed';

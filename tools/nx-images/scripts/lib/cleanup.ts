@@ -1,4 +1,4 @@
-import { errorMessage } from '../../src/lib/errors';
+import { errorMessage } from '../../src/lib/core/errors';
 
 export interface Cleanup {
   /** Registers an undo step; steps run last-registered first. */

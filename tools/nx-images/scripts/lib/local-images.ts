@@ -1,5 +1,5 @@
-import type { DockerCli } from '../../src/lib/docker';
-import { run } from '../../src/lib/exec';
+import type { DockerCli } from '../../src/lib/io/docker';
+import { run } from '../../src/lib/io/exec';
 
 /** Removes every image in the local engine whose reference starts with `prefix` (e.g. `127.0.0.1:5000/demo/`). */
 export async function removeLocalImages(cli: DockerCli, prefix: string): Promise<string[]> {

@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import { run } from '../../src/lib/exec';
-import { which } from '../../src/lib/which';
+import { run } from '../../src/lib/io/exec';
+import { which } from '../../src/lib/io/which';
 
 export interface Registry {
   /** `127.0.0.1:PORT`, the registry part of an image reference. */

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
-import { assertEngineRunning, findDockerCli, hasLocalImage, type DockerCli } from '../../src/lib/docker';
-import { UserError } from '../../src/lib/errors';
-import { which } from '../../src/lib/which';
+import { assertEngineRunning, findDockerCli, hasLocalImage, type DockerCli } from '../../src/lib/io/docker';
+import { UserError } from '../../src/lib/core/errors';
+import { which } from '../../src/lib/io/which';
 import { isStaticElf } from './elf';
 import { REGISTRY_IMAGE } from './local-registry';
 

@@ -1,8 +1,8 @@
 import { cp, copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
-import { run, type RunResult } from '../../src/lib/exec';
-import { nxCommand } from '../../src/lib/nx-cli';
+import { run, type RunResult } from '../../src/lib/io/exec';
+import { nxCommand } from '../../src/lib/io/nx-cli';
 
 /** The repository these scripts live in. */
 export const repoRoot = resolve(__dirname, '../../../..');

@@ -5,20 +5,20 @@
  * Options: --push, --dry-run.
  */
 import { appendFile, readFile, rm } from 'node:fs/promises';
-import { readBuildRecord, buildRecordPath } from '../lib/build-record';
-import { chooseBases, eventFallbackBase, groupByBase, shortSha, type RegistryObservation } from '../lib/ci-bases';
-import { buildRunArgs, parallelFrom, whyAffected, workspaceFilesIn, type PlannedImage } from '../lib/ci-plan';
-import { errorMessage, UserError } from '../lib/errors';
-import { run, CommandError } from '../lib/exec';
-import { currentBranch, hasCommit, headSha, isAncestor, isShallow, mergeBase, remoteUrl, resolveCommit } from '../lib/git';
-import { readGithubContext, type GithubContext } from '../lib/github-event';
-import { resolveRegistry, resolveRepository } from '../lib/image-settings';
-import { affectedWithReasons, nxCommand, projectsWithTarget, type AffectedReason } from '../lib/nx-cli';
-import { commandLine } from '../lib/quote';
-import { createRegistryClient } from '../lib/registry/oci-client';
-import { LABEL } from '../lib/build-plan';
-import { renderSummary, type SummaryRow } from '../lib/summary';
-import { branchToTag } from '../lib/tags';
+import { readBuildRecord, buildRecordPath } from '../lib/io/build-record';
+import { chooseCompareCommits, eventFallbackCommit, groupByCompareCommit, type RegistryObservation } from '../lib/core/compare-commits';
+import { LABEL, shortSha } from '../lib/core/conventions';
+import { buildRunArgs, parallelFrom, whyAffected, workspaceFilesIn, type PlannedImage } from '../lib/core/ci-plan';
+import { errorMessage, UserError } from '../lib/core/errors';
+import { run, CommandError } from '../lib/io/exec';
+import { currentBranch, hasCommit, headSha, isAncestor, isShallow, mergeBase, remoteUrl, resolveCommit } from '../lib/io/git';
+import { readGithubContext, type GithubContext } from '../lib/core/github-event';
+import { resolveRegistry, resolveRepository } from '../lib/core/image-settings';
+import { affectedWithReasons, nxCommand, projectsWithTarget, type AffectedReason } from '../lib/io/nx-cli';
+import { commandLine } from '../lib/core/quote';
+import { createRegistryClient } from '../lib/io/registry/oci-client';
+import { renderSummary, type SummaryRow } from '../lib/core/summary';
+import { branchToTag } from '../lib/core/tags';
 
 const TARGET = 'docker-build';
 
@@ -65,15 +65,15 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       console.log(`  ${image.image}: base -, head ${shortSha(head)}: built regardless (${image.reason})`);
       planned.push({ image: image.image, why: image.reason });
     }
-    for (const group of groupByBase(chosen)) {
-      bases.push(group.base);
-      const affected = await affectedWithReasons(cwd, TARGET, group.base, head);
+    for (const group of groupByCompareCommit(chosen)) {
+      bases.push(group.commit);
+      const affected = await affectedWithReasons(cwd, TARGET, group.commit, head);
       Object.assign(reasons, Object.fromEntries(Object.entries(affected).filter(([project]) => group.images.includes(project))));
       for (const image of group.images) {
         const why = chosen.find((entry) => entry.image === image)?.reason ?? '';
         const hit = affected[image];
-        console.log(`  ${image}: base ${shortSha(group.base)} (${why}), head ${shortSha(head)}: ${hit ? `affected, ${whyAffected(hit)}` : 'not affected'}`);
-        if (hit) planned.push({ image, base: group.base, why: whyAffected(hit) });
+        console.log(`  ${image}: base ${shortSha(group.commit)} (${why}), head ${shortSha(head)}: ${hit ? `affected, ${whyAffected(hit)}` : 'not affected'}`);
+        if (hit) planned.push({ image, base: group.commit, why: whyAffected(hit) });
       }
     }
   }
@@ -145,7 +145,7 @@ async function chooseImageBases(cwd: string, context: GithubContext, facts: Imag
   const onDefaultBranch = !pullRequest && facts.branch === context.defaultBranch;
   const beforeIsAncestor =
     context.before !== undefined && (await hasCommit(cwd, context.before)) && (await isAncestor(cwd, context.before, facts.head));
-  const eventFallback = eventFallbackBase(context, { beforeIsAncestor, mergeBase: base, onDefaultBranch });
+  const eventFallback = eventFallbackCommit(context, { beforeIsAncestor, mergeBase: base, onDefaultBranch });
   const observations: Record<string, RegistryObservation> = {};
   if (!pullRequest) {
     const client = createRegistryClient({ registry: facts.registry, retry: { attempts: 2 } });
@@ -164,7 +164,7 @@ async function chooseImageBases(cwd: string, context: GithubContext, facts: Imag
       }
     }
   }
-  return chooseBases({
+  return chooseCompareCommits({
     images: facts.images,
     observations,
     onDefaultBranch,

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { UserError, errorMessage } from '../lib/errors';
-import { CommandError, run } from '../lib/exec';
-import { nxCommand } from '../lib/nx-cli';
-import { commandLine } from '../lib/quote';
-import { planReleaseRun, readReleaseContext } from '../lib/release-event';
+import { UserError, errorMessage } from '../lib/core/errors';
+import { CommandError, run } from '../lib/io/exec';
+import { nxCommand } from '../lib/io/nx-cli';
+import { commandLine } from '../lib/core/quote';
+import { planReleaseRun, readReleaseContext } from '../lib/core/release-event';
 
 /** `npm run ci:release`: turns a published GitHub release into one `nx run-many -t release`. */
 async function main(): Promise<number> {

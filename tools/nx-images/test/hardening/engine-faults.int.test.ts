@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { run } from '../../src/lib/exec';
+import { run } from '../../src/lib/io/exec';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy';
 import { readImage } from '../harness/read-image';
 import { startRegistry, type Registry } from '../harness/registry';

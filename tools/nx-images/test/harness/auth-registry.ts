@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../../src/lib/exec';
+import { run } from '../../src/lib/io/exec';
 import { startRegistry, type Registry } from './registry';
 
 export interface User {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../../src/lib/exec';
+import { run } from '../../src/lib/io/exec';
 
 export const DOCKER = '/usr/bin/docker';
 

@@ -1,10 +1,10 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { buildArgsFor, ociLabels, type BuildSpec } from '../../lib/build-plan';
-import { baseImageOf } from '../../lib/dockerfile';
-import { UserError } from '../../lib/errors';
-import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/image-settings';
-import { assertValidImageName, imageReference } from '../../lib/refs';
-import { assertValidTag, resolveBranch, resolveTag } from '../../lib/tags';
+import { buildArgsFor, ociLabels, type BuildSpec } from '../../lib/core/build-plan';
+import { baseImageOf } from '../../lib/core/dockerfile';
+import { UserError } from '../../lib/core/errors';
+import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/core/image-settings';
+import { assertValidImageName, imageReference } from '../../lib/core/refs';
+import { assertValidTag, resolveBranch, resolveTag } from '../../lib/core/tags';
 import type { DockerBuildExecutorSchema } from './schema';
 
 /** What the executor found out before planning: everything the pure normalization reads. */

@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { UserError, errorMessage } from '../../lib/errors';
-import { createRegistryClient } from '../../lib/registry/oci-client';
-import { formatPlan } from '../../lib/release-plan';
+import { UserError, errorMessage } from '../../lib/core/errors';
+import { createRegistryClient } from '../../lib/io/registry/oci-client';
+import { formatPlan } from '../../lib/core/release-plan';
 import { normalizeReleaseOptions } from './normalize';
 import { prepareRelease } from './prepare';
 import type { ReleaseExecutorSchema } from './schema';

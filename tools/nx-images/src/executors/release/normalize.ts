@@ -1,10 +1,10 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { UserError } from '../../lib/errors';
-import { headSha, remoteUrl, resolveCommit } from '../../lib/git';
-import { resolveRegistry, resolveRepository } from '../../lib/image-settings';
-import { assertValidImageName, imageName, repositoryPath } from '../../lib/refs';
-import { parseReleaseTags } from '../../lib/release-plan';
-import { assertValidTag } from '../../lib/tags';
+import { UserError } from '../../lib/core/errors';
+import { headSha, remoteUrl, resolveCommit } from '../../lib/io/git';
+import { resolveRegistry, resolveRepository } from '../../lib/core/image-settings';
+import { assertValidImageName, imageName, repositoryPath } from '../../lib/core/refs';
+import { parseReleaseTags } from '../../lib/core/release-plan';
+import { assertValidTag } from '../../lib/core/tags';
 import type { ReleaseExecutorSchema } from './schema';
 
 export interface NormalizedReleaseOptions {

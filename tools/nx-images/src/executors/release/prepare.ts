@@ -1,8 +1,8 @@
-import { UserError } from '../../lib/errors';
-import { changedFiles, hasCommit, isAncestor, resolveCommit } from '../../lib/git';
-import type { RegistryClient } from '../../lib/registry/oci-client';
+import { LABEL } from '../../lib/core/conventions';
+import { UserError } from '../../lib/core/errors';
+import { changedFiles, hasCommit, isAncestor, resolveCommit } from '../../lib/io/git';
+import type { RegistryClient } from '../../lib/io/registry/oci-client';
 import {
-  REVISION_LABEL,
   STABLE_TAG,
   higherVersionTags,
   planRelease,
@@ -10,7 +10,7 @@ import {
   revisionProblem,
   type ReleasePlan,
   type RevisionFacts,
-} from '../../lib/release-plan';
+} from '../../lib/core/release-plan';
 import type { NormalizedReleaseOptions } from './normalize';
 
 /**
@@ -29,7 +29,7 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
   }
   // Read by digest, so the labels are those of the manifest checked and copied.
   const labels = (await client.readLabels(repoPath, source.digest)) ?? {};
-  const revision = labels[REVISION_LABEL]?.trim() || undefined;
+  const revision = labels[LABEL.revision]?.trim() || undefined;
   const problem = revisionProblem(image, sourceTag, revision, options.commit, await revisionFacts(options, revision));
   if (problem) throw new UserError(problem);
   if (options.tags.length === 0) return planRelease({ image, name, sourceTag, source, tags: [], current: {} });

@@ -3,7 +3,7 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { DockerfileParser } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../lib/errors';
+import { UserError } from '../../lib/core/errors';
 import imageGenerator, { dockerfileQuoted } from './generator';
 import { repositoryDefault } from './normalize';
 

@@ -1,7 +1,7 @@
 import { getProjects, joinPathFragments, type ProjectConfiguration, type Tree } from '@nx/devkit';
 import { DockerfileParser } from 'dockerfile-ast';
-import { UserError } from '../../lib/errors';
-import { assertValidImageName, normalizeRepository } from '../../lib/refs';
+import { UserError } from '../../lib/core/errors';
+import { assertValidImageName, normalizeRepository } from '../../lib/core/refs';
 import type { ImageGeneratorSchema } from './schema';
 
 /** Where every image project lives, one folder per image. */

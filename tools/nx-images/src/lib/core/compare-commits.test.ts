@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BaseInput, chooseBases, eventFallbackBase, type FallbackFacts, groupByBase, type ImageBase, pushDecision, type PushFacts, type RegistryObservation } from './ci-bases';
+import { type CompareInput, chooseCompareCommits, eventFallbackCommit, type FallbackFacts, groupByCompareCommit, type ImageComparison, pushDecision, type PushFacts, type RegistryObservation } from './compare-commits';
 import { type GithubContext } from './github-event';
 
 const REV = 'aaaaaaa' + '1'.repeat(33);
@@ -12,15 +12,15 @@ const present = (revision: string | undefined, revisionIsAncestor: boolean): Reg
 const absent: RegistryObservation = { kind: 'absent' };
 const unreadable: RegistryObservation = { kind: 'unreadable', reason: 'HTTP 503 from ghcr.io' };
 
-/** One image through chooseBases, on a feature branch unless told otherwise. */
-function one(observation: RegistryObservation, overrides: Partial<BaseInput> = {}): Omit<ImageBase, 'image'> {
-  const [result] = chooseBases({
+/** One image through chooseCompareCommits, on a feature branch unless told otherwise. */
+function one(observation: RegistryObservation, overrides: Partial<CompareInput> = {}): Omit<ImageComparison, 'image'> {
+  const [result] = chooseCompareCommits({
     images: ['tractor'],
     observations: { tractor: observation },
     onDefaultBranch: false,
     defaultBranch: 'main',
     mergeBaseWithDefault: MB,
-    eventFallback: { base: BEFORE, reason: "push's before ddddddd" },
+    eventFallback: { commit: BEFORE, reason: "push's before ddddddd" },
     ...overrides,
   });
   const { image, ...rest } = result;
@@ -28,18 +28,18 @@ function one(observation: RegistryObservation, overrides: Partial<BaseInput> = {
   return rest;
 }
 
-describe('chooseBases: one image per rule', () => {
-  it.each<[string, RegistryObservation, Partial<BaseInput>, Omit<ImageBase, 'image'>]>([
-    ['tag built from an ancestor: that revision', present(REV, true), {}, { base: REV, buildAnyway: false, reason: 'registry tag built from aaaaaaa' }],
-    ['same on the default branch', present(REV, true), { onDefaultBranch: true }, { base: REV, buildAnyway: false, reason: 'registry tag built from aaaaaaa' }],
-    ['no tag yet: merge-base with the default branch', absent, {}, { base: MB, buildAnyway: false, reason: 'no registry tag yet; merge-base with main ccccccc' }],
+describe('chooseCompareCommits: one image per rule', () => {
+  it.each<[string, RegistryObservation, Partial<CompareInput>, Omit<ImageComparison, 'image'>]>([
+    ['tag built from an ancestor: that revision', present(REV, true), {}, { commit: REV, buildAnyway: false, reason: 'registry tag built from aaaaaaa' }],
+    ['same on the default branch', present(REV, true), { onDefaultBranch: true }, { commit: REV, buildAnyway: false, reason: 'registry tag built from aaaaaaa' }],
+    ['no tag yet: merge-base with the default branch', absent, {}, { commit: MB, buildAnyway: false, reason: 'no registry tag yet; merge-base with main ccccccc' }],
     ['no tag yet on the default branch: build it', absent, { onDefaultBranch: true }, { buildAnyway: true, reason: 'no registry tag yet; on main: building it' }],
     ['no tag yet, no merge-base: build it', absent, { mergeBaseWithDefault: undefined }, { buildAnyway: true, reason: 'no registry tag yet; no merge-base with main: building it' }],
     [
       'force push (revision not an ancestor): merge-base',
       present(REV, false),
       {},
-      { base: MB, buildAnyway: false, reason: 'registry tag built from aaaaaaa, not an ancestor of HEAD (force push?); merge-base with main ccccccc' },
+      { commit: MB, buildAnyway: false, reason: 'registry tag built from aaaaaaa, not an ancestor of HEAD (force push?); merge-base with main ccccccc' },
     ],
     [
       'force push on the default branch: build it',
@@ -47,19 +47,19 @@ describe('chooseBases: one image per rule', () => {
       { onDefaultBranch: true },
       { buildAnyway: true, reason: 'registry tag built from aaaaaaa, not an ancestor of HEAD (force push?); on main: building it' },
     ],
-    ['tag without a revision label: merge-base', present(undefined, false), {}, { base: MB, buildAnyway: false, reason: 'registry tag has no revision label; merge-base with main ccccccc' }],
+    ['tag without a revision label: merge-base', present(undefined, false), {}, { commit: MB, buildAnyway: false, reason: 'registry tag has no revision label; merge-base with main ccccccc' }],
     [
       'a label that is not a commit is never a base, even if called an ancestor',
       present('--output=/tmp/x', true),
       {},
-      { base: MB, buildAnyway: false, reason: 'registry tag\'s revision label "--output=/tmp/x" is not a commit; merge-base with main ccccccc' },
+      { commit: MB, buildAnyway: false, reason: 'registry tag\'s revision label "--output=/tmp/x" is not a commit; merge-base with main ccccccc' },
     ],
-    ['an abbreviated label is not trusted', present('aaaaaaa', true), {}, { base: MB, buildAnyway: false, reason: 'registry tag\'s revision label "aaaaaaa" is not a commit; merge-base with main ccccccc' }],
+    ['an abbreviated label is not trusted', present('aaaaaaa', true), {}, { commit: MB, buildAnyway: false, reason: 'registry tag\'s revision label "aaaaaaa" is not a commit; merge-base with main ccccccc' }],
     [
       'registry unreadable: the event fallback',
       unreadable,
       {},
-      { base: BEFORE, buildAnyway: false, reason: "registry unreadable (HTTP 503 from ghcr.io); push's before ddddddd" },
+      { commit: BEFORE, buildAnyway: false, reason: "registry unreadable (HTTP 503 from ghcr.io); push's before ddddddd" },
     ],
     [
       'registry unreadable and no fallback: build it, never "nothing changed"',
@@ -70,8 +70,8 @@ describe('chooseBases: one image per rule', () => {
     [
       'pull_request ignores the registry',
       present(REV, true),
-      { eventOnly: true, eventFallback: { base: MB, reason: "merge-base with the pull request's base main ccccccc" } },
-      { base: MB, buildAnyway: false, reason: "merge-base with the pull request's base main ccccccc" },
+      { eventOnly: true, eventFallback: { commit: MB, reason: "merge-base with the pull request's base main ccccccc" } },
+      { commit: MB, buildAnyway: false, reason: "merge-base with the pull request's base main ccccccc" },
     ],
     [
       'pull_request without a merge-base builds',
@@ -79,23 +79,23 @@ describe('chooseBases: one image per rule', () => {
       { eventOnly: true, eventFallback: { reason: "no merge-base with the pull request's base main" } },
       { buildAnyway: true, reason: "no merge-base with the pull request's base main: building it" },
     ],
-    ['reasons name "the default branch" when its name is not given', absent, { defaultBranch: undefined }, { base: MB, buildAnyway: false, reason: 'no registry tag yet; merge-base with the default branch ccccccc' }],
+    ['reasons name "the default branch" when its name is not given', absent, { defaultBranch: undefined }, { commit: MB, buildAnyway: false, reason: 'no registry tag yet; merge-base with the default branch ccccccc' }],
   ])('%s', (_name, observation, overrides, expected) => {
     expect(one(observation, overrides)).toStrictEqual(expected);
   });
 });
 
-describe('chooseBases over several images', () => {
+describe('chooseCompareCommits over several images', () => {
   it('keeps the order of images and decides each on its own observation', () => {
-    const bases = chooseBases({
+    const bases = chooseCompareCommits({
       images: ['base_image', 'tractor', 'third'],
       observations: { base_image: present(REV, true), tractor: absent, third: unreadable },
       onDefaultBranch: false,
       defaultBranch: 'main',
       mergeBaseWithDefault: MB,
-      eventFallback: { base: BEFORE, reason: "push's before ddddddd" },
+      eventFallback: { commit: BEFORE, reason: "push's before ddddddd" },
     });
-    expect(bases.map(({ image, base, buildAnyway }) => [image, base, buildAnyway])).toStrictEqual([
+    expect(bases.map(({ image, commit, buildAnyway }) => [image, commit, buildAnyway])).toStrictEqual([
       ['base_image', REV, false],
       ['tractor', MB, false],
       ['third', BEFORE, false],
@@ -103,35 +103,35 @@ describe('chooseBases over several images', () => {
   });
 
   it('an image with no observation is a caller bug, not a silent skip', () => {
-    expect(() => chooseBases({ images: ['tractor'], observations: {}, onDefaultBranch: false, eventFallback: { reason: 'x' } })).toThrow(
+    expect(() => chooseCompareCommits({ images: ['tractor'], observations: {}, onDefaultBranch: false, eventFallback: { reason: 'x' } })).toThrow(
       /no registry observation for image "tractor"/,
     );
   });
 
   it('no images, no bases', () => {
-    expect(chooseBases({ images: [], observations: {}, onDefaultBranch: true, eventFallback: { reason: 'x' } })).toStrictEqual([]);
+    expect(chooseCompareCommits({ images: [], observations: {}, onDefaultBranch: true, eventFallback: { reason: 'x' } })).toStrictEqual([]);
   });
 });
 
-describe('groupByBase', () => {
-  const b = (image: string, base: string | undefined, buildAnyway = false): ImageBase => ({ image, ...(base ? { base } : {}), buildAnyway, reason: 'r' });
-  it.each<[string, ImageBase[], { base: string; images: string[] }[]]>([
+describe('groupByCompareCommit', () => {
+  const b = (image: string, commit: string | undefined, buildAnyway = false): ImageComparison => ({ image, ...(commit ? { commit } : {}), buildAnyway, reason: 'r' });
+  it.each<[string, ImageComparison[], { commit: string; images: string[] }[]]>([
     ['nothing', [], []],
-    ['one base', [b('a', REV)], [{ base: REV, images: ['a'] }]],
-    ['shared base: one run', [b('a', MB), b('b', MB)], [{ base: MB, images: ['a', 'b'] }]],
+    ['one base', [b('a', REV)], [{ commit: REV, images: ['a'] }]],
+    ['shared base: one run', [b('a', MB), b('b', MB)], [{ commit: MB, images: ['a', 'b'] }]],
     [
       'distinct bases in first-seen order',
       [b('a', REV), b('b', MB), b('c', REV)],
       [
-        { base: REV, images: ['a', 'c'] },
-        { base: MB, images: ['b'] },
+        { commit: REV, images: ['a', 'c'] },
+        { commit: MB, images: ['b'] },
       ],
     ],
-    ['images built anyway need no affected run', [b('a', undefined, true), b('b', MB)], [{ base: MB, images: ['b'] }]],
+    ['images built anyway need no affected run', [b('a', undefined, true), b('b', MB)], [{ commit: MB, images: ['b'] }]],
     ['a base with buildAnyway is still built anyway', [b('a', MB, true)], []],
-    ['an image listed twice counts once', [b('a', MB), b('a', MB)], [{ base: MB, images: ['a'] }]],
+    ['an image listed twice counts once', [b('a', MB), b('a', MB)], [{ commit: MB, images: ['a'] }]],
   ])('%s', (_name, bases, groups) => {
-    expect(groupByBase(bases)).toStrictEqual(groups);
+    expect(groupByCompareCommit(bases)).toStrictEqual(groups);
   });
 });
 
@@ -148,18 +148,18 @@ const ctx = (overrides: Partial<GithubContext>): GithubContext => ({
 });
 const facts = (overrides: Partial<FallbackFacts> = {}): FallbackFacts => ({ beforeIsAncestor: true, mergeBase: MB, onDefaultBranch: false, ...overrides });
 
-describe('eventFallbackBase', () => {
-  it.each<[string, GithubContext, FallbackFacts, { base?: string; reason: string }]>([
-    ['push: before, when an ancestor', ctx({ before: BEFORE }), facts(), { base: BEFORE, reason: "push's before ddddddd" }],
-    ['push on the default branch: before too', ctx({ before: BEFORE, branch: 'main' }), facts({ onDefaultBranch: true }), { base: BEFORE, reason: "push's before ddddddd" }],
+describe('eventFallbackCommit', () => {
+  it.each<[string, GithubContext, FallbackFacts, { commit?: string; reason: string }]>([
+    ['push: before, when an ancestor', ctx({ before: BEFORE }), facts(), { commit: BEFORE, reason: "push's before ddddddd" }],
+    ['push on the default branch: before too', ctx({ before: BEFORE, branch: 'main' }), facts({ onDefaultBranch: true }), { commit: BEFORE, reason: "push's before ddddddd" }],
     [
       'force push (before not an ancestor): merge-base',
       ctx({ before: BEFORE, forced: true }),
       facts({ beforeIsAncestor: false }),
-      { base: MB, reason: "push's before ddddddd is not an ancestor of HEAD or not in the clone; merge-base with main ccccccc" },
+      { commit: MB, reason: "push's before ddddddd is not an ancestor of HEAD or not in the clone; merge-base with main ccccccc" },
     ],
-    ['new branch (before all zeros): merge-base', ctx({ created: true }), facts(), { base: MB, reason: 'new branch; merge-base with main ccccccc' }],
-    ['before missing: merge-base', ctx({}), facts(), { base: MB, reason: "push's before is missing; merge-base with main ccccccc" }],
+    ['new branch (before all zeros): merge-base', ctx({ created: true }), facts(), { commit: MB, reason: 'new branch; merge-base with main ccccccc' }],
+    ['before missing: merge-base', ctx({}), facts(), { commit: MB, reason: "push's before is missing; merge-base with main ccccccc" }],
     ['new branch without a merge-base: build anyway', ctx({ created: true }), facts({ mergeBase: undefined }), { reason: 'new branch; no merge-base with main' }],
     [
       'force push on the default branch: the merge-base is HEAD, so build anyway',
@@ -172,13 +172,13 @@ describe('eventFallbackBase', () => {
       'pull_request: merge-base with its base branch',
       ctx({ eventName: 'pull_request', push: false, pullRequest: { baseRef: 'release/1.x', headRepoIsFork: true } }),
       facts(),
-      { base: MB, reason: "merge-base with the pull request's base release/1.x ccccccc" },
+      { commit: MB, reason: "merge-base with the pull request's base release/1.x ccccccc" },
     ],
     [
       'pull_request whose head is named like the default branch still uses the merge-base',
       ctx({ eventName: 'pull_request', branch: 'main', push: false, pullRequest: { baseRef: 'main', headRepoIsFork: true } }),
       facts({ onDefaultBranch: true }),
-      { base: MB, reason: "merge-base with the pull request's base main ccccccc" },
+      { commit: MB, reason: "merge-base with the pull request's base main ccccccc" },
     ],
     [
       'pull_request without a merge-base',
@@ -186,12 +186,12 @@ describe('eventFallbackBase', () => {
       facts({ mergeBase: undefined }),
       { reason: "no merge-base with the pull request's base main" },
     ],
-    ['workflow_dispatch on a branch: merge-base', ctx({ eventName: 'workflow_dispatch' }), facts(), { base: MB, reason: 'merge-base with main ccccccc' }],
+    ['workflow_dispatch on a branch: merge-base', ctx({ eventName: 'workflow_dispatch' }), facts(), { commit: MB, reason: 'merge-base with main ccccccc' }],
     ['workflow_dispatch on the default branch: build anyway', ctx({ eventName: 'workflow_dispatch', branch: 'main' }), facts({ onDefaultBranch: true }), { reason: 'on main the merge-base is HEAD itself' }],
-    ['local: merge-base with the default branch', ctx({ eventName: 'local', push: false, branch: undefined, defaultBranch: 'trunk' }), facts(), { base: MB, reason: 'merge-base with trunk ccccccc' }],
-    ['local: before is ignored outside push', ctx({ eventName: 'local', push: false, before: BEFORE }), facts(), { base: MB, reason: 'merge-base with main ccccccc' }],
+    ['local: merge-base with the default branch', ctx({ eventName: 'local', push: false, branch: undefined, defaultBranch: 'trunk' }), facts(), { commit: MB, reason: 'merge-base with trunk ccccccc' }],
+    ['local: before is ignored outside push', ctx({ eventName: 'local', push: false, before: BEFORE }), facts(), { commit: MB, reason: 'merge-base with main ccccccc' }],
   ])('%s', (_name, context, given, expected) => {
-    expect(eventFallbackBase(context, given)).toStrictEqual(expected);
+    expect(eventFallbackCommit(context, given)).toStrictEqual(expected);
   });
 });
 

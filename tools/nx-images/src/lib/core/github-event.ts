@@ -1,3 +1,4 @@
+import { DEFAULT_BRANCH, isFullSha } from './conventions';
 import { UserError } from './errors';
 
 /**
@@ -37,17 +38,11 @@ export type GithubEnv = Readonly<Record<string, string | undefined>>;
 
 export const SUPPORTED_EVENTS = ['push', 'pull_request', 'workflow_dispatch', 'local'] as const;
 
-/** A full SHA-1 or SHA-256 object name: the only shape GitHub sends. */
-const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const ZERO_SHA = /^0+$/;
 /** GitHub's owner/name grammar. */
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 /** Image project names, as refs.ts's PATH_COMPONENT but case-insensitive: the caller matches them against Nx. */
 const IMAGE_NAME = /^[A-Za-z0-9]+(?:(?:[._]|__|-+)[A-Za-z0-9]+)*$/;
-
-export function isFullSha(value: string): boolean {
-  return FULL_SHA.test(value);
-}
 
 export function isZeroSha(value: string): boolean {
   return ZERO_SHA.test(value);
@@ -229,7 +224,7 @@ function readRepository(env: GithubEnv, payload: Payload): string | undefined {
 
 function readDefaultBranch(payload: Payload): string {
   const name = stringField(payload, ['repository', 'default_branch'], 'repository');
-  return name === undefined ? 'main' : checkBranch(name, 'repository.default_branch');
+  return name === undefined ? DEFAULT_BRANCH : checkBranch(name, 'repository.default_branch');
 }
 
 /** A fork's head repository differs from the base one; a deleted fork has no head repository at all. */

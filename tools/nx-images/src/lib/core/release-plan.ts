@@ -1,11 +1,10 @@
 import * as semver from 'semver';
+import { LABEL } from './conventions';
 import { UserError } from './errors';
 import { assertValidTag } from './tags';
 
 /** The symbolic tag that only moves forward. */
 export const STABLE_TAG = 'stable';
-/** The label docker-build writes: the commit the image was built from. */
-export const REVISION_LABEL = 'org.opencontainers.image.revision';
 
 /** Release tags from an array or a comma-separated string: trimmed, deduplicated, validated. */
 export function parseReleaseTags(option: string | readonly string[] | undefined): string[] {
@@ -57,7 +56,7 @@ export function revisionProblem(image: string, sourceTag: string, revision: stri
       if (facts.changedFiles.length === 0) return undefined;
       return `${image}: ${sourceTag} was built from ${short(revision)}, and ${facts.changedFiles.length} file(s) of ${image} changed before the release commit ${short(commit)} (e.g. ${facts.changedFiles[0]}): ${image} is out of date; wait for its build of the release commit, or rebuild it, then release again.`;
     case 'no-label':
-      return `${image}: ${sourceTag} has no ${REVISION_LABEL} label, so it cannot be tied to the release commit ${short(commit)}: rebuild it with the docker-build target, then release again.`;
+      return `${image}: ${sourceTag} has no ${LABEL.revision} label, so it cannot be tied to the release commit ${short(commit)}: rebuild it with the docker-build target, then release again.`;
     case 'unknown-commit':
       return `${image}: ${sourceTag} was built from ${short(revision)}, which this clone does not have: check out with fetch-depth: 0 (or fetch that commit), then release again.`;
     case 'not-ancestor':

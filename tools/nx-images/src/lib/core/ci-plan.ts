@@ -1,5 +1,5 @@
 import { UserError } from './errors';
-import type { AffectedReason } from './nx-cli';
+import type { AffectedReason } from '../io/nx-cli';
 
 /** One image this run builds, and why. */
 export interface PlannedImage {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../errors';
+import { UserError } from '../../core/errors';
 import { CommandError, run } from '../exec';
 import type { Credentials } from './auth';
 

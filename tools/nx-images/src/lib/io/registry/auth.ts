@@ -1,4 +1,4 @@
-import { UserError } from '../errors';
+import { UserError } from '../../core/errors';
 
 export interface Credentials {
   username: string;

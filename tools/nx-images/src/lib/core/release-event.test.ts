@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { planReleaseRun, readReleaseContext, type ReleaseEnv } from './release-event';
 
-const FIXTURES = join(__dirname, '../../test/fixtures/events');
+const FIXTURES = join(__dirname, '../../../test/fixtures/events');
 
 function fixture(name: string): { env: Record<string, string>; event: unknown } {
   const env: Record<string, string> = {};

@@ -1,18 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Command } from './exec';
+import type { Command } from '../io/exec';
+import { LABEL } from './conventions';
 import { UserError } from './errors';
 
 /** How BuildKit is reached: the buildx plugin, or the engine's built-in BuildKit through `docker build`. */
 export type BuilderMode = 'buildx' | 'classic';
-
-export const LABEL = {
-  revision: 'org.opencontainers.image.revision',
-  source: 'org.opencontainers.image.source',
-  created: 'org.opencontainers.image.created',
-  version: 'org.opencontainers.image.version',
-  baseName: 'org.opencontainers.image.base.name',
-  baseDigest: 'org.opencontainers.image.base.digest',
-} as const;
 
 const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;

@@ -1,3 +1,4 @@
+import { isFullSha } from './conventions';
 import { UserError } from './errors';
 import { STABLE_TAG } from './release-plan';
 import { assertValidTag, branchToTag } from './tags';
@@ -18,7 +19,6 @@ export interface ReleaseContext {
   dryRun: boolean;
 }
 
-const FULL_SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
@@ -52,7 +52,7 @@ export function readReleaseContext(env: ReleaseEnv, event: unknown): ReleaseCont
   const defaultBranch = text(env.DEFAULT_BRANCH) ?? text(payload.repository?.default_branch);
   if (!defaultBranch) throw new UserError('ci:release: the event names no default branch: set DEFAULT_BRANCH from github.event.repository.default_branch.');
   const commit = text(env.GITHUB_SHA)?.toLowerCase();
-  if (!commit || !FULL_SHA.test(commit)) {
+  if (!commit || !isFullSha(commit)) {
     throw new UserError(`ci:release: GITHUB_SHA ${JSON.stringify(env.GITHUB_SHA ?? '')} is not a commit sha: run in GitHub Actions, or set GITHUB_SHA to the release commit.`);
   }
   const allowAnyBranch = flag(env.RELEASE_ALLOW_ANY_BRANCH);
@@ -77,7 +77,7 @@ export interface ReleaseInvocation {
 
 /** The `nx run-many -t release` call for a release; a prerelease leaves `stable` alone. */
 export function planReleaseRun(context: ReleaseContext): ReleaseInvocation {
-  if (FULL_SHA.test(context.target)) {
+  if (isFullSha(context.target)) {
     throw new UserError(`ci:release: release ${context.tag} targets a commit, not a branch, so no image tag names its source: cut the release from a branch.`);
   }
   const sourceTag = branchToTag(context.target);

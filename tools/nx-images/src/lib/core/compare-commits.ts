@@ -1,4 +1,5 @@
-import { type GithubContext, isFullSha } from './github-event';
+import { isFullSha, shortSha } from './conventions';
+import type { GithubContext } from './github-event';
 
 /** What the caller saw in the registry for `<image>:<branch-tag>`. */
 export type RegistryObservation =
@@ -9,7 +10,7 @@ export type RegistryObservation =
   /** The registry could not be read. */
   | { kind: 'unreadable'; reason: string };
 
-export interface BaseInput {
+export interface CompareInput {
   /** Every image project, from Nx. */
   images: string[];
   observations: Record<string, RegistryObservation>;
@@ -18,7 +19,7 @@ export interface BaseInput {
   defaultBranch?: string;
   /** merge-base of HEAD and the default branch (undefined if none). */
   mergeBaseWithDefault?: string;
-  /** What the event says, from `eventFallbackBase`. */
+  /** What the event says, from `eventFallbackCommit`. */
   eventFallback: EventFallback;
   /**
    * Ignore the registry and use the event fallback for every image: a
@@ -28,36 +29,32 @@ export interface BaseInput {
 }
 
 export interface EventFallback {
-  base?: string;
+  commit?: string;
   reason: string;
 }
 
-/** base undefined + buildAnyway: build the image regardless of what changed. */
-export type ImageBase = { image: string; base?: string; buildAnyway: boolean; reason: string };
-
-export function shortSha(sha: string): string {
-  return isFullSha(sha) ? sha.slice(0, 7) : sha;
-}
+/** The commit Nx compares HEAD against for one image; commit undefined + buildAnyway: build it regardless of what changed. */
+export type ImageComparison = { image: string; commit?: string; buildAnyway: boolean; reason: string };
 
 /**
  * Picks, for every image, the commit Nx compares HEAD against. The registry is
  * the record of what was built, so a failed, cancelled or force-pushed-over run
  * heals on the next push; nothing here ever concludes "nothing changed" without
- * a base to show for it.
+ * a commit to show for it.
  */
-export function chooseBases(input: BaseInput): ImageBase[] {
+export function chooseCompareCommits(input: CompareInput): ImageComparison[] {
   const defaultBranch = input.defaultBranch ?? 'the default branch';
   return input.images.map((image) => {
     if (input.eventOnly) return fromFallback(image, input.eventFallback, undefined);
     const observation = input.observations[image];
     if (observation === undefined) {
-      throw new Error(`chooseBases: no registry observation for image ${JSON.stringify(image)}; observe every image first.`);
+      throw new Error(`chooseCompareCommits: no registry observation for image ${JSON.stringify(image)}; observe every image first.`);
     }
     switch (observation.kind) {
       case 'present': {
         const { revision } = observation;
         if (revision !== undefined && isFullSha(revision) && observation.revisionIsAncestor) {
-          return { image, base: revision, buildAnyway: false, reason: `registry tag built from ${shortSha(revision)}` };
+          return { image, commit: revision, buildAnyway: false, reason: `registry tag built from ${shortSha(revision)}` };
         }
         const why =
           revision === undefined
@@ -76,7 +73,7 @@ export function chooseBases(input: BaseInput): ImageBase[] {
 }
 
 /** No usable tag: the merge-base with the default branch, except on the default branch itself, where that is HEAD. */
-function fromMergeBase(image: string, why: string, input: BaseInput, defaultBranch: string): ImageBase {
+function fromMergeBase(image: string, why: string, input: CompareInput, defaultBranch: string): ImageComparison {
   if (input.onDefaultBranch) {
     return { image, buildAnyway: true, reason: `${why}; on ${defaultBranch}: building it` };
   }
@@ -85,30 +82,30 @@ function fromMergeBase(image: string, why: string, input: BaseInput, defaultBran
   }
   return {
     image,
-    base: input.mergeBaseWithDefault,
+    commit: input.mergeBaseWithDefault,
     buildAnyway: false,
     reason: `${why}; merge-base with ${defaultBranch} ${shortSha(input.mergeBaseWithDefault)}`,
   };
 }
 
-function fromFallback(image: string, fallback: EventFallback, why: string | undefined): ImageBase {
+function fromFallback(image: string, fallback: EventFallback, why: string | undefined): ImageComparison {
   const prefix = why === undefined ? '' : `${why}; `;
-  if (fallback.base === undefined) {
+  if (fallback.commit === undefined) {
     return { image, buildAnyway: true, reason: `${prefix}${fallback.reason}: building it` };
   }
-  return { image, base: fallback.base, buildAnyway: false, reason: `${prefix}${fallback.reason}` };
+  return { image, commit: fallback.commit, buildAnyway: false, reason: `${prefix}${fallback.reason}` };
 }
 
-/** One `nx affected` run per distinct base, in the order the bases first appear; images built anyway need no run. */
-export function groupByBase(bases: ImageBase[]): { base: string; images: string[] }[] {
+/** One `nx affected` run per distinct compare commit, in the order they first appear; images built anyway need no run. */
+export function groupByCompareCommit(comparisons: ImageComparison[]): { commit: string; images: string[] }[] {
   const groups = new Map<string, string[]>();
-  for (const { image, base, buildAnyway } of bases) {
-    if (buildAnyway || base === undefined) continue;
-    const images = groups.get(base) ?? [];
+  for (const { image, commit, buildAnyway } of comparisons) {
+    if (buildAnyway || commit === undefined) continue;
+    const images = groups.get(commit) ?? [];
     if (!images.includes(image)) images.push(image);
-    groups.set(base, images);
+    groups.set(commit, images);
   }
-  return [...groups].map(([base, images]) => ({ base, images }));
+  return [...groups].map(([commit, images]) => ({ commit, images }));
 }
 
 export interface FallbackFacts {
@@ -128,18 +125,18 @@ export interface FallbackFacts {
  * be read (and for every image of a pull_request): push's `before`, else the
  * merge-base. undefined base = build anyway, never "nothing changed".
  */
-export function eventFallbackBase(context: GithubContext, facts: FallbackFacts): EventFallback {
+export function eventFallbackCommit(context: GithubContext, facts: FallbackFacts): EventFallback {
   if (context.eventName === 'pull_request') {
     const baseRef = context.pullRequest?.baseRef ?? context.defaultBranch;
     return facts.mergeBase === undefined
       ? { reason: `no merge-base with the pull request's base ${baseRef}` }
-      : { base: facts.mergeBase, reason: `merge-base with the pull request's base ${baseRef} ${shortSha(facts.mergeBase)}` };
+      : { commit: facts.mergeBase, reason: `merge-base with the pull request's base ${baseRef} ${shortSha(facts.mergeBase)}` };
   }
   if (context.deleted) return { reason: 'the push deleted the branch' };
   let why: string | undefined;
   if (context.eventName === 'push') {
     if (context.before !== undefined && facts.beforeIsAncestor) {
-      return { base: context.before, reason: `push's before ${shortSha(context.before)}` };
+      return { commit: context.before, reason: `push's before ${shortSha(context.before)}` };
     }
     why =
       context.before !== undefined
@@ -151,7 +148,7 @@ export function eventFallbackBase(context: GithubContext, facts: FallbackFacts):
   const prefix = why === undefined ? '' : `${why}; `;
   if (facts.onDefaultBranch) return { reason: `${prefix}on ${context.defaultBranch} the merge-base is HEAD itself` };
   if (facts.mergeBase === undefined) return { reason: `${prefix}no merge-base with ${context.defaultBranch}` };
-  return { base: facts.mergeBase, reason: `${prefix}merge-base with ${context.defaultBranch} ${shortSha(facts.mergeBase)}` };
+  return { commit: facts.mergeBase, reason: `${prefix}merge-base with ${context.defaultBranch} ${shortSha(facts.mergeBase)}` };
 }
 
 export interface PushDecision {

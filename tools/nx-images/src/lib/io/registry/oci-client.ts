@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { UserError } from '../errors';
-import { isValidTag } from '../tags';
+import { UserError } from '../../core/errors';
+import { isValidTag } from '../../core/tags';
 import { basicAuthorization, causeOf, fetchBearerToken, loginFix, parseChallenge, type Credentials } from './auth';
 import { resolveCredentials } from './credentials';
 

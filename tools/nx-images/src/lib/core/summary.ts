@@ -1,3 +1,5 @@
+import { shortSha } from './conventions';
+
 /** One image of a CI run, as the step summary shows it. */
 export interface SummaryRow {
   image: string;
@@ -26,8 +28,6 @@ export interface SummaryNotes {
   /** GITHUB_EVENT_NAME, to say "push" or "run". */
   eventName?: string;
 }
-
-const SHORT = 7;
 
 /** Markdown for GITHUB_STEP_SUMMARY: one table row per image, or one line when nothing was affected. */
 export function renderSummary(rows: SummaryRow[], notes: SummaryNotes): string {
@@ -67,12 +67,8 @@ function baseCell(row: SummaryRow): string {
 }
 
 function range(notes: SummaryNotes): string {
-  const bases = notes.bases.length === 0 ? '?' : notes.bases.map(short).join(', ');
-  return `${bases}..${short(notes.head)}`;
-}
-
-function short(sha: string): string {
-  return /^[0-9a-f]{40,64}$/.test(sha) ? sha.slice(0, SHORT) : sha;
+  const bases = notes.bases.length === 0 ? '?' : notes.bases.map(shortSha).join(', ');
+  return `${bases}..${shortSha(notes.head)}`;
 }
 
 /**

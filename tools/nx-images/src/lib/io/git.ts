@@ -1,12 +1,6 @@
+import { isSha } from '../core/conventions';
 import { CommandError, run } from './exec';
-import { UserError } from './errors';
-
-/** A full or abbreviated object name; anything else never reaches git as a revision. */
-const SHA = /^[0-9a-f]{4,64}$/;
-
-export function isSha(value: string): boolean {
-  return SHA.test(value);
-}
+import { UserError } from '../core/errors';
 
 async function git(cwd: string, args: string[]): Promise<string> {
   return (await run({ command: 'git', args, cwd })).stdout.trim();

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import type { BuilderMode } from './build-plan';
+import type { BuilderMode } from '../core/build-plan';
 import { CommandError, run } from './exec';
-import { UserError } from './errors';
+import { UserError } from '../core/errors';
 import { whichAll } from './which';
 
 export interface DockerCli {

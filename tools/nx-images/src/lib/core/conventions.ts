@@ -1,0 +1,50 @@
+/**
+ * The names this machinery agrees on with itself, the registry and Nx: one
+ * place, so a label, a target or the shape of a commit name is never spelled
+ * twice.
+ */
+
+/** OCI annotations (https://github.com/opencontainers/image-spec/blob/main/annotations.md) and our own. */
+export const LABEL = {
+  revision: 'org.opencontainers.image.revision',
+  source: 'org.opencontainers.image.source',
+  created: 'org.opencontainers.image.created',
+  version: 'org.opencontainers.image.version',
+  /** The final stage's base image, as a reference with its tag. */
+  baseName: 'org.opencontainers.image.base.name',
+  /** The manifest digest of that base. */
+  baseDigest: 'org.opencontainers.image.base.digest',
+  /** Every image of this repository the build took from, as JSON (see BaseRecord in core/bases.ts). */
+  bases: 'io.github.nasa-fornax.images.bases',
+} as const;
+
+/** The targets every image project has. */
+export const TARGET = {
+  build: 'docker-build',
+  releaseCheck: 'release-check',
+  release: 'release',
+} as const;
+
+/** The Nx project tag that makes a project an image; the plugin's inference gives it to every image. */
+export const IMAGE_PROJECT_TAG = 'type:image';
+
+/** The branch images fall back to, when neither the GitHub event nor nx.json's defaultBase names one. */
+export const DEFAULT_BRANCH = 'main';
+
+/** A full SHA-1 or SHA-256 object name: the only shape GitHub sends and the only one a label is trusted with. */
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** A full or abbreviated object name; anything else never reaches git as a revision. */
+const SHA = /^[0-9a-f]{4,64}$/;
+
+export function isFullSha(value: string): boolean {
+  return FULL_SHA.test(value);
+}
+
+export function isSha(value: string): boolean {
+  return SHA.test(value);
+}
+
+/** The first 7 characters of a full commit name; anything else as it is. */
+export function shortSha(sha: string): string {
+  return isFullSha(sha) ? sha.slice(0, 7) : sha;
+}
