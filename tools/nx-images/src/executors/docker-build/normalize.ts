@@ -1,6 +1,6 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { buildArgsFor, ociLabels, type BuildSpec } from '../../lib/core/build-plan';
-import { baseImageOf } from '../../lib/core/dockerfile';
+import { dockerfileImages } from '../../lib/core/dockerfile';
 import { UserError } from '../../lib/core/errors';
 import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/core/image-settings';
 import { assertValidImageName, imageReference } from '../../lib/core/refs';
@@ -91,7 +91,7 @@ export function normalizeOptions(
     user: options.buildArgs ?? {},
   });
   const target = nonEmpty(options.target);
-  const baseImage = baseImageOf(dockerfileText, buildArgs, target)?.reference;
+  const baseImage = dockerfileImages(dockerfileText, buildArgs, target).finalBase?.reference;
   const labels = ociLabels({
     revision,
     source: sourceUrl(facts.env, facts.originUrl),

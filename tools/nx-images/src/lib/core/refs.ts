@@ -39,8 +39,12 @@ export function normalizeRepository(repository: string): string {
   return lower;
 }
 
+export function isValidImageName(image: string): boolean {
+  return PATH_COMPONENT.test(image);
+}
+
 export function assertValidImageName(image: string): string {
-  if (!PATH_COMPONENT.test(image)) {
+  if (!isValidImageName(image)) {
     throw new UserError(
       `image name ${JSON.stringify(image)} is not valid: use lower-case letters, digits and single separators (._-), e.g. base_image.`,
     );
