@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       branch: 'main',
       prefix: 'fornax-bench-',
       busybox,
-      images: [{ name: PROJECT, files: join(fixtures, PROJECT), projectJson: join(fixtures, `${PROJECT}.project.json`) }],
+      images: [{ name: PROJECT, files: join(fixtures, PROJECT) }],
     });
     cleanup.add(`remove ${workspace.dir}`, () => workspace.remove());
     const prefix = `${registry.host}/${REPOSITORY}/`;

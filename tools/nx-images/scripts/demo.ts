@@ -50,13 +50,13 @@ async function main(): Promise<void> {
 
     step(3, 'copying the workspace to a throwaway git repository');
     const branch = `demo/${randomBytes(3).toString('hex')}`;
-    const images = (await folders(fixtureImages)).filter((name) => existsSync(join(repoRoot, 'images', name, 'project.json')));
+    const images = (await folders(fixtureImages)).filter((name) => existsSync(join(repoRoot, 'images', name, 'Dockerfile')));
     if (images.length === 0) throw new UserError(`demo: no sample image in ${fixtureImages} matches a project under images/: restore the fixtures.`);
     const workspace = await createWorkspaceCopy({
       branch,
       prefix: 'fornax-demo-',
       busybox,
-      images: images.map((name) => ({ name, files: join(fixtureImages, name), projectJson: join(repoRoot, 'images', name, 'project.json') })),
+      images: images.map((name) => ({ name, files: join(fixtureImages, name) })),
     });
     cleanup.add(`remove ${workspace.dir}`, () => workspace.remove());
     const prefix = `${registry.host}/${REPOSITORY}/`;

@@ -178,10 +178,9 @@ describe('docker-build errors: one clear line, non-zero exit', () => {
 
   it('a missing Dockerfile names the image and the fix', async () => {
     const workspace = await workspaceOn('no-dockerfile');
-    await workspace.git('rm', '--quiet', 'images/base_image/Dockerfile');
-    const result = await build(workspace, 'base_image');
+    const result = await build(workspace, 'base_image', '--file=images/base_image/Dockerfile.gone');
     expect(result.exitCode).not.toBe(0);
-    expect(result.all).toMatch(/base_image: no Dockerfile at images\/base_image\/Dockerfile: add one/);
+    expect(result.all).toMatch(/base_image: no Dockerfile at images\/base_image\/Dockerfile.gone: add one, or point the "file" option at it/);
   });
 
   it('a daemon that does not answer', async () => {

@@ -8,12 +8,10 @@ import { nxCommand } from '../../src/lib/io/nx-cli';
 export const repoRoot = resolve(__dirname, '../../../..');
 
 export interface ImageSource {
-  /** Folder name under images/ (and Nx project name, from its project.json). */
+  /** Folder name under images/, and so the Nx project's name. */
   name: string;
   /** Folder whose files become images/<name>/ (an offline Dockerfile and what it copies). */
   files: string;
-  /** A project.json to copy in first, when `files` has none (e.g. the real image's). */
-  projectJson?: string;
 }
 
 export interface WorkspaceCopyOptions {
@@ -78,7 +76,6 @@ export async function createWorkspaceCopy(options: WorkspaceCopyOptions): Promis
     for (const image of options.images) {
       const target = join(dir, 'images', image.name);
       await mkdir(target, { recursive: true });
-      if (image.projectJson) await copyFile(image.projectJson, join(target, 'project.json'));
       await cp(image.files, target, { recursive: true });
       await copyFile(options.busybox, join(target, 'busybox'));
     }

@@ -15,12 +15,6 @@ import { createWorkspace, type Workspace } from '../harness/workspace';
 // mid-build is a private one: the shared engine keeps serving other suites.
 const REPO = 'fornax/images';
 const SOLO = {
-  'images/solo/project.json': JSON.stringify({
-    name: 'solo',
-    projectType: 'application',
-    tags: ['type:image'],
-    targets: { 'docker-build': { executor: '@fornax/nx-images:docker-build' } },
-  }),
   'images/solo/Dockerfile': 'FROM scratch\nCOPY solo.txt /solo.txt\n',
   'images/solo/solo.txt': 'an image that depends on no other\n',
 };

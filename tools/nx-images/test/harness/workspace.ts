@@ -36,8 +36,8 @@ export interface RunOutput {
 
 /**
  * A throwaway copy of this workspace in a fresh git repository: the real
- * nx.json, plugin and image project.json files, with the offline fixture
- * Dockerfiles (static busybox on scratch) in place of the real ones.
+ * nx.json and plugin, with the offline fixture Dockerfiles (static busybox on
+ * scratch) in place of the real images.
  */
 export async function createWorkspace(options: { branch?: string; origin?: string } = {}): Promise<Workspace> {
   const dir = mkdtempSync(join(tmpdir(), 'fornax-ws-'));
@@ -52,7 +52,6 @@ export async function createWorkspace(options: { branch?: string; origin?: strin
     if (!existsSync(fixture)) continue;
     const target = join(dir, 'images', image);
     mkdirSync(target, { recursive: true });
-    copyFileSync(join(repoRoot, 'images', image, 'project.json'), join(target, 'project.json'));
     cpSync(fixture, target, { recursive: true });
     copyFileSync(busybox, join(target, 'busybox'));
   }

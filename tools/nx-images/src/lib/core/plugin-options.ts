@@ -1,0 +1,84 @@
+import { DEFAULT_BRANCH } from './conventions';
+import { UserError } from './errors';
+import { DEFAULT_BUILD_ARG_NAMES, type BuildArgNames } from './repository-images';
+
+/** The plugin's name in nx.json's `plugins`, and the prefix of its executors. */
+export const PLUGIN_NAME = '@fornax/nx-images';
+
+/** The plugin's options as nx.json gives them (`plugins: [{ plugin: "@fornax/nx-images", options }]`). */
+export interface ImagesPluginOptions {
+  /** Which Dockerfiles make image projects, a glob from the workspace root; each image is named after its folder. */
+  dockerfiles?: string;
+  /** The names of the build args through which Dockerfiles name this repository's images. */
+  buildArgs?: Partial<BuildArgNames>;
+}
+
+/** Every plugin option filled in, with the workspace's default branch. */
+export interface WorkspaceSettings {
+  dockerfiles: string;
+  buildArgs: BuildArgNames;
+  /** nx.json's defaultBase, else main: the branch whose tags every other branch falls back to. */
+  defaultBranch: string;
+}
+
+export const DEFAULT_DOCKERFILES = 'images/*/Dockerfile';
+const OPTION_KEYS = ['dockerfiles', 'buildArgs'];
+const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Checks the plugin's options and fills in the defaults; a mistake is one line naming the option and the fix. */
+export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings, 'defaultBranch'> {
+  const given = (options ?? {}) as Record<string, unknown>;
+  if (typeof given !== 'object' || Array.isArray(given)) {
+    throw new UserError(`nx.json: the options of ${PLUGIN_NAME} must be an object, e.g. { "dockerfiles": "${DEFAULT_DOCKERFILES}" }.`);
+  }
+  const unknown = Object.keys(given).filter((key) => !OPTION_KEYS.includes(key));
+  if (unknown.length > 0) {
+    throw new UserError(`nx.json: ${PLUGIN_NAME} has no option ${unknown.map((key) => JSON.stringify(key)).join(', ')}: the options are ${OPTION_KEYS.join(', ')}.`);
+  }
+  const dockerfiles = given.dockerfiles ?? DEFAULT_DOCKERFILES;
+  if (typeof dockerfiles !== 'string' || !/^[^/]/.test(dockerfiles) || !/(?:^|\/)Dockerfile$/.test(dockerfiles) || dockerfiles.includes('..')) {
+    throw new UserError(
+      `nx.json: ${PLUGIN_NAME} option dockerfiles ${JSON.stringify(dockerfiles)} is not a glob of Dockerfiles inside the workspace: give one like "${DEFAULT_DOCKERFILES}".`,
+    );
+  }
+  return { dockerfiles, buildArgs: buildArgNames(given.buildArgs) };
+}
+
+function buildArgNames(value: unknown): BuildArgNames {
+  if (value === undefined) return DEFAULT_BUILD_ARG_NAMES;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UserError(`nx.json: ${PLUGIN_NAME} option buildArgs must be an object such as ${JSON.stringify(DEFAULT_BUILD_ARG_NAMES)}.`);
+  }
+  const names: Record<string, unknown> = { ...DEFAULT_BUILD_ARG_NAMES, ...value };
+  const keys = Object.keys(DEFAULT_BUILD_ARG_NAMES);
+  for (const [key, name] of Object.entries(names)) {
+    if (!keys.includes(key)) {
+      throw new UserError(`nx.json: ${PLUGIN_NAME} option buildArgs has no ${JSON.stringify(key)}: its keys are ${keys.join(', ')}.`);
+    }
+    const optional = key === 'registry' || key === 'imageTag';
+    if (typeof name !== 'string' || (name === '' ? !optional : !ARG_NAME.test(name))) {
+      throw new UserError(
+        `nx.json: ${PLUGIN_NAME} option buildArgs.${key} ${JSON.stringify(name)} is not a build arg name: use letters, digits and "_"${optional ? ', or "" for none' : ''}.`,
+      );
+    }
+  }
+  const result = names as unknown as BuildArgNames;
+  const used = [result.registry, result.repository, result.imageTag, result.baseTag].filter((name) => name !== '');
+  if (new Set(used).size !== used.length) {
+    throw new UserError(`nx.json: ${PLUGIN_NAME} option buildArgs gives one name to two args (${used.join(', ')}): give each its own.`);
+  }
+  return result;
+}
+
+interface NxJsonLike {
+  defaultBase?: string;
+  plugins?: readonly (string | { plugin: string; options?: unknown })[];
+}
+
+/** The plugin's options and the default branch, read from nx.json as Nx passes it to executors. */
+export function workspaceSettings(nxJson: NxJsonLike | undefined): WorkspaceSettings {
+  const entry = (nxJson?.plugins ?? []).find((plugin) => (typeof plugin === 'string' ? plugin : plugin.plugin) === PLUGIN_NAME);
+  const options = typeof entry === 'object' ? entry.options : undefined;
+  const defaultBase = nxJson?.defaultBase?.trim();
+  return { ...normalizePluginOptions(options), defaultBranch: defaultBase || DEFAULT_BRANCH };
+}
