@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { createNodesFromFiles, type CreateNodes, type CreateNodesContext } from '@nx/devkit';
+import { createNodesFromFiles, type CreateNodes } from '@nx/devkit';
 import { workspaceDataDirectory } from '@nx/devkit/internal';
 import { minimatch } from 'minimatch';
 import { UserError } from '../lib/core/errors';
@@ -51,7 +51,7 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
         },
         dockerfiles,
         rawOptions,
-        context as CreateNodesContext,
+        context,
       );
     } finally {
       writeCache(optionsKey, cache);

@@ -1,20 +1,25 @@
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { logger, type ExecutorContext } from '@nx/devkit';
+import { baseRecords, type ResolvedBase } from '../../lib/core/bases';
 import { planBuild, registryCacheFor, type BuildPlan, type BuildPlanInput } from '../../lib/core/build-plan';
 import { pushDecision } from '../../lib/core/compare-commits';
 import { LABEL } from '../../lib/core/conventions';
-import { writeBuildRecord, type BuildRecord } from '../../lib/io/build-record';
-import { assertEngineRunning, digestFromMetadata, findDockerCli, hasLocalImage, pushedDigest, type DockerCli } from '../../lib/io/docker';
-import { CommandError, run } from '../../lib/io/exec';
 import { errorMessage, UserError } from '../../lib/core/errors';
-import { currentBranch, headSha, isAncestor, remoteBranchTip, remoteUrl } from '../../lib/io/git';
-import { createRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
-import { imageName, parseReference } from '../../lib/core/refs';
+import { workspaceSettings } from '../../lib/core/plugin-options';
 import { commandLine } from '../../lib/core/quote';
-import { normalizeOptions, type BuildFacts, type NormalizedBuild } from './normalize';
+import { imageName } from '../../lib/core/refs';
+import { writeBuildRecord, type BuildRecord } from '../../lib/io/build-record';
+import { assertEngineRunning, digestFromMetadata, findDockerCli, pushedDigest, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
+import { CommandError, run } from '../../lib/io/exec';
+import { currentBranch, headSha, remoteBranchTip, remoteUrl } from '../../lib/io/git';
+import { createRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
+import { observeRevision } from '../../lib/io/revision';
+import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild } from './normalize';
+import { resolveBases } from './resolve-bases';
 import type { DockerBuildExecutorSchema } from './schema';
 
 export default async function dockerBuildExecutor(
@@ -46,6 +51,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     projectName,
     projectRoot,
     workspaceRoot,
+    settings: workspaceSettings(context.nxJsonConfiguration),
     env: process.env,
     gitBranch,
     headSha: sha,
@@ -53,33 +59,39 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     now: new Date(),
     dockerfile: (path) => readFileSync(path, 'utf8'),
   };
-  let build = normalizeOptions(options, facts);
-
+  const build = normalizeOptions(options, facts);
   if (build.dryRun) {
-    const cli = await findDockerCli().catch((): DockerCli => ({ docker: 'docker', mode: 'buildx', usesEngineStore: false }));
-    const plan = planBuild(planInput(withCache(build, cli), cli, '<tmp>'));
-    printPlan(build, cli, plan, workspaceRoot);
+    await dryRun(build, workspaceRoot);
     return;
   }
 
   const cli = await findDockerCli();
   await assertEngineRunning(cli.docker);
   const client = createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 3 } });
-  const base = await chooseBase(build, cli, client);
-  if (base) build = normalizeOptions(options, facts, base);
+  const resolved = await resolveBases(build, client, cli.usesEngineStore ? cli.docker : undefined);
+  const notes = resolved.map((base) => `base ${base.image}: ${base.note}`);
+  for (const note of notes) logger.info(`${build.project}: ${note}`);
   if (build.push && build.forwardOnly) {
     const skipped = await newerPushOnRegistry(build, client, workspaceRoot);
     if (skipped) {
       logger.warn(`${build.project}: ${skipped}`);
-      await writeBuildRecord(workspaceRoot, recordOf(build, cli, { skippedPush: skipped, baseNote: base?.note }));
+      await writeBuildRecord(workspaceRoot, recordOf(pinBases(build, resolved).build, cli, resolved, { skippedPush: skipped, notes }));
       return;
     }
   }
   const scratch = await mkdtemp(join(tmpdir(), 'fornax-docker-build-'));
+  const localTags: Record<string, string> = {};
   try {
-    const plan = planBuild(planInput(withCache(build, cli), cli, scratch));
-    printPlan(build, cli, plan, workspaceRoot);
-    if (base?.note) logger.info(`  base tag   ${base.note}`);
+    // A base only in the local engine gets a tag of this build's own, so a build of it that lands meanwhile cannot change what this one reads.
+    for (const base of resolved.filter((entry) => entry.source === 'local' && entry.id)) {
+      const tag = `fornax-pin-${randomBytes(6).toString('hex')}`;
+      await tagImage(cli.docker, base.id ?? '', `${nameOf(build, base)}:${tag}`);
+      localTags[base.image] = tag;
+    }
+    const pinned = pinBases(build, resolved, localTags);
+    const file = pinned.dockerfile === build.dockerfileText ? build.file : await writePinnedDockerfile(scratch, build.file, pinned.dockerfile);
+    const plan = planBuild(planInput(withCache({ ...pinned.build, file }, cli), cli, scratch));
+    printPlan(pinned.build, cli, plan, workspaceRoot, notes);
     await runStep(build, 'build', plan.build, 'fix the Dockerfile or the build args; the build output above shows the failing step.');
     for (const push of plan.push) {
       await runStep(build, 'push', push, `log in with "docker login ${build.registry}" (in CI: the packages: write permission) and check the repository name.`);
@@ -95,7 +107,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
       if (!digest) skippedPush = `another build on this engine took ${build.references[0] ?? ''} before this one was pushed; the registry has that build`;
     }
     if (skippedPush) logger.warn(`${build.project}: ${skippedPush}`);
-    const path = await writeBuildRecord(workspaceRoot, recordOf(build, cli, { digest, imageId, skippedPush, baseNote: base?.note }));
+    const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes }));
     logger.info(
       build.push
         ? `${build.project}: pushed ${build.references.join(', ')}${digest ? ` (${digest})` : ''}`
@@ -103,15 +115,66 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     );
     logger.info(`${build.project}: record written to ${relative(workspaceRoot, path)}`);
   } finally {
+    for (const base of resolved) {
+      const tag = localTags[base.image];
+      if (tag) await untagImage(cli.docker, `${nameOf(build, base)}:${tag}`).catch(() => undefined);
+    }
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** The plan, with each base resolved as far as the registry (and a running engine) can be read; nothing is built, tagged or written. */
+async function dryRun(build: NormalizedBuild, workspaceRoot: string): Promise<void> {
+  const cli = await findDockerCli().catch((): DockerCli => ({ docker: 'docker', mode: 'buildx', usesEngineStore: false }));
+  const engine = cli.usesEngineStore && (await assertEngineRunning(cli.docker).then(() => true, () => false));
+  const client = createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 1 }, timeoutMs: 10_000 });
+  let resolved: ResolvedBase[];
+  let notes: string[];
+  try {
+    resolved = await resolveBases(build, client, engine ? cli.docker : undefined);
+    notes = resolved.map((base) => `base ${base.image}: ${base.note}; the build reads it by ${base.source === 'registry' ? 'digest' : 'a tag of its own'}`);
+  } catch (error) {
+    // Assume each base's first tag, so the plan still shows the build args and labels a build would start from.
+    resolved = build.bases.map(({ question }) => {
+      const tag = question.tags[0] ?? '';
+      return { image: question.image, reference: `${question.name}:${tag}`, tag, source: 'registry', note: 'not resolved' };
+    });
+    notes = [`bases not resolved now (${errorMessage(error)}); a build resolves each on its own`];
+  }
+  const localTags = Object.fromEntries(resolved.filter((base) => base.source === 'local').map((base) => [base.image, '<tag of this build>']));
+  const pinned = pinBases(build, resolved, localTags);
+  const file = pinned.dockerfile === build.dockerfileText ? build.file : join('<tmp>', basename(build.file));
+  const plan = planBuild(planInput(withCache({ ...pinned.build, file }, cli), cli, '<tmp>'));
+  printPlan(pinned.build, cli, plan, workspaceRoot, notes);
+  if (file !== build.file) {
+    logger.info(`  ${file}: ${relative(workspaceRoot, build.file)} with each base read as:`);
+    for (const { question } of build.bases) {
+      const base = resolved.find((entry) => entry.image === question.image);
+      const tag = localTags[question.image];
+      logger.info(`    ${question.image} -> ${base?.source === 'local' ? `${question.name}:${tag ?? ''}` : `${question.name}@${base?.digest ?? ''}`}`);
+    }
+  }
+}
+
+/** The pinned Dockerfile, next to a copy of the original's own ignore file (BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile). */
+async function writePinnedDockerfile(scratch: string, original: string, text: string): Promise<string> {
+  const file = join(scratch, basename(original));
+  await writeFile(file, text);
+  if (existsSync(`${original}.dockerignore`)) await copyFile(`${original}.dockerignore`, `${file}.dockerignore`);
+  return file;
+}
+
+function nameOf(build: NormalizedBuild, base: ResolvedBase): string {
+  return build.bases.find(({ question }) => question.image === base.image)?.question.name ?? base.reference;
 }
 
 function recordOf(
   build: NormalizedBuild,
   cli: DockerCli,
-  extra: { digest?: string; imageId?: string; skippedPush?: string; baseNote?: string },
+  resolved: readonly ResolvedBase[],
+  extra: { digest?: string; imageId?: string; skippedPush?: string; notes: string[] },
 ): BuildRecord {
+  const baseImage = build.labels[LABEL.baseName];
   const baseDigest = build.labels[LABEL.baseDigest];
   return {
     project: build.project,
@@ -124,68 +187,25 @@ function recordOf(
     ...(extra.skippedPush ? { skippedPush: extra.skippedPush } : {}),
     ...(extra.imageId ? { imageId: extra.imageId } : {}),
     revision: build.revision,
-    ...(build.baseImage ? { baseImage: build.baseImage } : {}),
+    ...(baseImage ? { baseImage } : {}),
     ...(baseDigest ? { baseDigest } : {}),
-    ...(extra.baseNote ? { baseNote: extra.baseNote } : {}),
+    bases: baseRecords(resolved),
+    baseNotes: extra.notes,
     builder: `${cli.docker} (${cli.mode})`,
     finishedAt: new Date().toISOString(),
   };
 }
 
-/** The base's tag and digest, when the base is one of this repository's images. */
-async function chooseBase(
-  build: NormalizedBuild,
-  cli: DockerCli,
-  client: RegistryClient,
-): Promise<{ baseImageTag: string; baseDigest?: string; note: string } | undefined> {
-  if (!build.baseImage) return undefined;
-  const parsed = parseReference(build.baseImage);
-  const ours = parsed.registry === build.registry && parsed.path.startsWith(`${build.repository}/`);
-  if (!ours || !parsed.tag || build.baseTagPinned) return undefined;
-  let unreadable = false;
-  const exists = async (tag: string): Promise<{ digest?: string } | undefined> => {
-    const remote = await client.resolve(parsed.path, tag).catch(() => {
-      unreadable = true;
-      return undefined;
-    });
-    if (remote) return { digest: remote.digest };
-    // Without a push the base was loaded into the local engine. The engine's own BuildKit builds FROM
-    // it; a buildx builder in a container cannot see it and pulls from the registry instead.
-    const local = !build.push && cli.usesEngineStore;
-    if (local && (await hasLocalImage(cli.docker, `${parsed.registry}/${parsed.path}:${tag}`))) return {};
-    return undefined;
-  };
-  let tag = parsed.tag;
-  let found = await exists(tag);
-  let note = `${parsed.path}:${tag} ${found ? 'exists' : 'is not built'}`;
-  if (!found && build.baseTagFallback && build.baseTagFallback !== tag) {
-    tag = build.baseTagFallback;
-    found = await exists(tag);
-    note = `${parsed.path}:${parsed.tag} does not exist; building FROM ${parsed.path}:${tag} (the default branch's)`;
-  } else if (found) {
-    note = `building FROM ${parsed.path}:${tag}, this branch's own`;
-  }
-  // Only when every place the build could read was asked: an unreadable registry or a buildx builder's own store leaves the verdict to the build.
-  if (!found && !unreadable && (build.push || cli.usesEngineStore)) {
-    throw new UserError(
-      `${build.project}: its base image ${parsed.registry}/${parsed.path}:${tag} exists nowhere (not in the registry, not in the local engine): build the base first, or pass --baseTagFallback=<a tag the base has>.`,
-    );
-  }
-  return { baseImageTag: tag, ...(found?.digest ? { baseDigest: found.digest } : {}), note };
-}
-
 /** Tags only move forward: why this push must be skipped, or undefined to push. */
 async function newerPushOnRegistry(build: NormalizedBuild, client: RegistryClient, cwd: string): Promise<string | undefined> {
   const path = `${build.repository}/${build.image}`;
-  let labels: Record<string, string> | undefined;
-  try {
-    labels = await client.readLabels(path, build.tag);
-  } catch (error) {
-    logger.warn(`${build.project}: could not read ${path}:${build.tag} to check it is older (${errorMessage(error)}); pushing.`);
+  const observed = await observeRevision(client, cwd, path, build.tag, build.revision);
+  if (observed.kind === 'unreadable') {
+    logger.warn(`${build.project}: could not read ${path}:${build.tag} to check it is older (${observed.reason}); pushing.`);
     return undefined;
   }
-  const current = labels?.[LABEL.revision];
-  const ancestor = current ? await isAncestor(cwd, current, build.revision) : false;
+  const current = observed.kind === 'present' ? observed.revision : undefined;
+  const ancestor = observed.kind === 'present' && observed.isAncestor;
   const tip = current && !ancestor && build.branch ? await remoteBranchTip(cwd, build.branch) : undefined;
   const decision = pushDecision(current, ancestor, build.revision, `${imageName(build)}:${build.tag}`, {
     stillBranchTip: tip !== undefined && tip === build.revision,
@@ -201,7 +221,7 @@ function withCache(build: NormalizedBuild, cli: DockerCli): NormalizedBuild {
     kind: cli.usesEngineStore ? 'inline' : 'registry',
     name: imageName(build),
     tag: build.tag,
-    defaultTag: build.baseTagFallback ?? 'main',
+    defaultTag: build.defaultTag,
   });
   return { ...build, cacheFrom: [...build.cacheFrom, ...cache.cacheFrom], cacheTo: [...build.cacheTo, ...cache.cacheTo] };
 }
@@ -210,13 +230,14 @@ function planInput(build: NormalizedBuild, cli: DockerCli, scratch: string): Bui
   return { ...build, docker: cli.docker, mode: cli.mode, metadataFile: join(scratch, 'metadata.json'), iidFile: join(scratch, 'iid') };
 }
 
-function printPlan(build: NormalizedBuild, cli: DockerCli, plan: BuildPlan, workspaceRoot: string): void {
+function printPlan(build: NormalizedBuild, cli: DockerCli, plan: BuildPlan, workspaceRoot: string, notes: readonly string[]): void {
   logger.info(`${build.project}: ${build.dryRun ? 'dry run, nothing is run' : 'building'}`);
   logger.info(`  image      ${build.references[0]}  (tag from ${build.tagFrom})`);
   for (const extra of build.references.slice(1)) logger.info(`  also       ${extra}`);
   logger.info(`  context    ${relative(workspaceRoot, build.context) || '.'}`);
   logger.info(`  dockerfile ${relative(workspaceRoot, build.file)}`);
-  logger.info(`  base       ${build.baseImage ?? '(none: FROM scratch)'}`);
+  logger.info(`  base       ${build.labels[LABEL.baseName] ?? '(none: FROM scratch)'}`);
+  for (const note of notes) logger.info(`  ${note}`);
   logger.info(`  revision   ${build.revision}`);
   logger.info(`  push       ${build.push ? 'yes' : 'no, load into the local engine'}`);
   logger.info(`  builder    ${cli.docker} (${cli.mode === 'buildx' ? 'buildx' : 'built-in BuildKit'})`);

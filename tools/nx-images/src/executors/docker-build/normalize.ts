@@ -1,10 +1,13 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { baseLabels, baseQuestion, pinnedReference, type BaseQuestion, type ResolvedBase } from '../../lib/core/bases';
 import { buildArgsFor, ociLabels, type BuildSpec } from '../../lib/core/build-plan';
-import { dockerfileImages } from '../../lib/core/dockerfile';
+import { dockerfileImages, replaceReads } from '../../lib/core/dockerfile';
 import { UserError } from '../../lib/core/errors';
 import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/core/image-settings';
-import { assertValidImageName, imageReference } from '../../lib/core/refs';
-import { assertValidTag, resolveBranch, resolveTag } from '../../lib/core/tags';
+import type { WorkspaceSettings } from '../../lib/core/plugin-options';
+import { assertValidImageName, imageName, imageReference, parseReference } from '../../lib/core/refs';
+import { buildArgValues, repositoryImages, type BuildArgNames, type RepositoryImageRead } from '../../lib/core/repository-images';
+import { assertValidTag, branchToTag, resolveBranch, resolveTag } from '../../lib/core/tags';
 import type { DockerBuildExecutorSchema } from './schema';
 
 /** What the executor found out before planning: everything the pure normalization reads. */
@@ -13,6 +16,8 @@ export interface BuildFacts {
   /** The project's folder, relative to the workspace root. */
   projectRoot: string;
   workspaceRoot: string;
+  /** The plugin's options and the default branch, from nx.json. */
+  settings: WorkspaceSettings;
   env: Readonly<Record<string, string | undefined>>;
   gitBranch?: string;
   headSha?: string;
@@ -20,6 +25,13 @@ export interface BuildFacts {
   now: Date;
   /** Reads the Dockerfile (throws ENOENT when it is missing). */
   dockerfile: (path: string) => string;
+}
+
+/** One image of this repository the Dockerfile reads, and how its tag is to be resolved. */
+export interface BaseToResolve {
+  question: BaseQuestion;
+  /** Every place the Dockerfile reads it. */
+  reads: RepositoryImageRead[];
 }
 
 /** Every option resolved, every default filled in. */
@@ -32,31 +44,26 @@ export interface NormalizedBuild extends BuildSpec {
   tagFrom: string;
   extraTags: string[];
   dryRun: boolean;
-  baseTagFallback?: string;
+  /** The default branch's tag: where a base falls back to, and the shared layer cache. */
+  defaultTag: string;
   forwardOnly: boolean;
   registryCache: boolean;
   /** The branch this build is for (GITHUB_HEAD_REF, GITHUB_REF_NAME or the checked-out one), when known. */
   branch?: string;
-  /** BASE_IMAGE_TAG was set by the user: no fallback applies. */
-  baseTagPinned: boolean;
+  buildArgNames: BuildArgNames;
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
   revision: string;
-  /** The image the built stage starts from, resolved with the build args; undefined for FROM scratch. */
-  baseImage?: string;
   dockerfileText: string;
+  /** The images of this repository the Dockerfile reads, each to be resolved on its own. */
+  bases: BaseToResolve[];
+  /** The image the built stage starts from when it is one of `bases`. */
+  finalBase?: string;
+  /** The reference the built stage starts from when it is not one of ours (e.g. an upstream image); undefined for scratch. */
+  externalBase?: string;
 }
 
-export interface BaseOverride {
-  baseImageTag: string;
-  baseDigest?: string;
-}
-
-export function normalizeOptions(
-  options: DockerBuildExecutorSchema,
-  facts: BuildFacts,
-  base?: BaseOverride,
-): NormalizedBuild {
+export function normalizeOptions(options: DockerBuildExecutorSchema, facts: BuildFacts): NormalizedBuild {
   const image = assertValidImageName(nonEmpty(options.image) ?? facts.projectName);
   const registry = resolveRegistry(options.registry, facts.env);
   const repository = resolveRepository(options.repository, facts.env, facts.originUrl);
@@ -71,34 +78,54 @@ export function normalizeOptions(
     nonEmpty(options.file) ?? relative(facts.workspaceRoot, join(context, 'Dockerfile')),
     'file',
   );
+  const fileName = relative(facts.workspaceRoot, file);
   let dockerfileText: string;
   try {
     dockerfileText = facts.dockerfile(file);
   } catch {
-    throw new UserError(
-      `${facts.projectName}: no Dockerfile at ${relative(facts.workspaceRoot, file)}: add one, or point the "file" option at it.`,
-    );
+    throw new UserError(`${facts.projectName}: no Dockerfile at ${fileName}: add one, or point the "file" option at it.`);
   }
   const revision = facts.headSha ?? nonEmpty(facts.env.GITHUB_SHA);
   if (!revision) {
     throw new UserError(`${facts.projectName}: no commit to label the image with: run inside the git repository, or set GITHUB_SHA.`);
   }
+  const names = facts.settings.buildArgs;
+  const user = options.buildArgs ?? {};
+  const pinnedTag = user[names.baseTag] === undefined ? undefined : assertValidTag(String(user[names.baseTag]), `build arg ${names.baseTag}`);
   const buildArgs = buildArgsFor({
-    registry,
-    repository,
-    tag,
-    baseImageTag: base?.baseImageTag ?? tag,
-    user: options.buildArgs ?? {},
+    defaults: buildArgValues(names, { registry, repository, tag, baseTag: pinnedTag ?? tag }),
+    user,
   });
   const target = nonEmpty(options.target);
-  const baseImage = dockerfileImages(dockerfileText, buildArgs, target).finalBase?.reference;
+  const ours = repositoryImages(dockerfileText, names, target, fileName);
+  const expanded = dockerfileImages(dockerfileText, buildArgs, target);
+  const defaultTag = nonEmpty(options.baseTagFallback) ?? branchToTag(facts.settings.defaultBranch);
+  const push = options.push ?? false;
+  const bases: BaseToResolve[] = [];
+  for (const baseImage of ours.images) {
+    const reads = ours.reads.filter((read) => read.image === baseImage);
+    const first = reads[0];
+    if (!first) continue;
+    const written = parseReference(expanded.reads.find((read) => read.start === first.start)?.reference ?? '');
+    // A digest written in the Dockerfile already pins the base: nothing to resolve.
+    if (!first.followsBaseTag && written.digest) continue;
+    const question = baseQuestion(first, {
+      name: imageName({ registry, repository, image: baseImage }),
+      branchTag: tag,
+      defaultTag,
+      ...(pinnedTag === undefined ? {} : { pinnedTag }),
+      ...(written.tag === undefined ? {} : { writtenTag: written.tag }),
+      // Without a push the bases this run built were loaded into the engine; a pushed image must only stand on pushed bases.
+      local: !push && !(options.pull ?? false),
+    });
+    bases.push({ question, reads: reads.filter((read) => read.followsBaseTag === first.followsBaseTag) });
+  }
+  const externalBase = ours.finalBase ? undefined : expanded.finalBase?.reference;
   const labels = ociLabels({
     revision,
     source: sourceUrl(facts.env, facts.originUrl),
     created: createdAt(facts.env, facts.now),
     version: tag,
-    baseName: baseImage,
-    baseDigest: base?.baseDigest,
   });
   return {
     project: facts.projectName,
@@ -119,18 +146,50 @@ export function normalizeOptions(
     noCache: options.noCache ?? false,
     builder: nonEmpty(options.builder),
     secrets: options.secrets ?? [],
-    push: options.push ?? false,
+    push,
     dryRun: (options.dryRun ?? false) || facts.env.NX_DRY_RUN === 'true',
-    baseTagFallback: nonEmpty(options.baseTagFallback),
+    defaultTag,
     forwardOnly: options.forwardOnly ?? false,
     registryCache: options.registryCache ?? false,
     branch: resolveBranch({ env: facts.env, gitBranch: facts.gitBranch })?.branch,
-    baseTagPinned: options.buildArgs?.BASE_IMAGE_TAG !== undefined,
+    buildArgNames: names,
     buildArgs,
-    labels,
+    labels: { ...labels, ...baseLabels([], undefined, externalBase) },
     revision,
-    baseImage,
     dockerfileText,
+    bases,
+    ...(ours.finalBase ? { finalBase: ours.finalBase.image } : {}),
+    ...(externalBase ? { externalBase } : {}),
+  };
+}
+
+/** The build once its bases are resolved: a Dockerfile that reads each by digest (or by a tag of its own in the local engine), and the labels that record them. */
+export interface PinnedBuild {
+  build: NormalizedBuild;
+  /** The Dockerfile to build; unchanged when no base was resolved. */
+  dockerfile: string;
+}
+
+/**
+ * Applies the resolved bases: every read of a base is rewritten to its pinned
+ * reference; the base tag arg becomes the final base's resolved tag; the base
+ * labels record every base. `localTags` names the tag each local base got for
+ * this build.
+ */
+export function pinBases(build: NormalizedBuild, resolved: readonly ResolvedBase[], localTags: Readonly<Record<string, string>> = {}): PinnedBuild {
+  const replacements = build.bases.flatMap(({ question, reads }) => {
+    const base = resolved.find((entry) => entry.image === question.image);
+    if (!base) throw new Error(`pinBases: ${question.image} was not resolved`);
+    const text = pinnedReference(base, question.name, localTags[question.image]);
+    return text === undefined ? [] : reads.map((read) => ({ read, text }));
+  });
+  const final = resolved.find((base) => base.image === build.finalBase);
+  const baseTag = build.buildArgNames.baseTag;
+  const userPinned = build.bases.some(({ question }) => question.from === 'pinned');
+  const buildArgs = final && !userPinned ? { ...build.buildArgs, [baseTag]: final.tag } : build.buildArgs;
+  return {
+    build: { ...build, buildArgs, labels: { ...build.labels, ...baseLabels(resolved, build.finalBase, build.externalBase) } },
+    dockerfile: replaceReads(build.dockerfileText, replacements),
   };
 }
 

@@ -1,7 +1,8 @@
-import { LABEL } from '../../lib/core/conventions';
+import type { RevisionObservation } from '../../lib/core/compare-commits';
 import { UserError } from '../../lib/core/errors';
-import { changedFiles, hasCommit, isAncestor, resolveCommit } from '../../lib/io/git';
+import { changedFiles } from '../../lib/io/git';
 import type { RegistryClient } from '../../lib/io/registry/oci-client';
+import { observeRevision } from '../../lib/io/revision';
 import {
   STABLE_TAG,
   higherVersionTags,
@@ -28,9 +29,10 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
     );
   }
   // Read by digest, so the labels are those of the manifest checked and copied.
-  const labels = (await client.readLabels(repoPath, source.digest)) ?? {};
-  const revision = labels[LABEL.revision]?.trim() || undefined;
-  const problem = revisionProblem(image, sourceTag, revision, options.commit, await revisionFacts(options, revision));
+  const observed = await observeRevision(client, options.workspaceRoot, repoPath, source.digest, options.commit);
+  if (observed.kind === 'unreadable') throw new UserError(observed.reason);
+  const revision = observed.kind === 'present' ? observed.revision : undefined;
+  const problem = revisionProblem(image, sourceTag, revision, options.commit, await revisionFacts(options, observed));
   if (problem) throw new UserError(problem);
   if (options.tags.length === 0) return planRelease({ image, name, sourceTag, source, tags: [], current: {} });
   await client.checkPushAccess(repoPath);
@@ -49,13 +51,11 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
   return planRelease({ image, name, sourceTag, source, tags: options.tags, current, ...(stableHeldBy ? { stableHeldBy } : {}) });
 }
 
-async function revisionFacts(options: NormalizedReleaseOptions, revision: string | undefined): Promise<RevisionFacts> {
-  if (!revision) return { kind: 'no-label' };
-  const cwd = options.workspaceRoot;
-  if (!(await hasCommit(cwd, revision))) return { kind: 'unknown-commit' };
-  const sha = await resolveCommit(cwd, revision);
-  if (!sha) return { kind: 'unknown-commit' };
-  if (sha === options.commit) return { kind: 'same' };
-  if (!(await isAncestor(cwd, sha, options.commit))) return { kind: 'not-ancestor' };
-  return { kind: 'ancestor', changedFiles: await changedFiles(cwd, sha, options.commit, options.projectRoot) };
+async function revisionFacts(options: NormalizedReleaseOptions, observed: RevisionObservation): Promise<RevisionFacts> {
+  if (observed.kind !== 'present' || !observed.revision) return { kind: 'no-label' };
+  const { commit } = observed;
+  if (!commit) return { kind: 'unknown-commit' };
+  if (commit === options.commit) return { kind: 'same' };
+  if (!observed.isAncestor) return { kind: 'not-ancestor' };
+  return { kind: 'ancestor', changedFiles: await changedFiles(options.workspaceRoot, commit, options.commit, options.projectRoot) };
 }

@@ -97,8 +97,8 @@ describe('planBuild', () => {
 });
 
 describe('buildArgsFor', () => {
-  const input = { registry: 'r.io', repository: 'o/n', tag: 'feature-x', baseImageTag: 'main' };
-  it('passes the four standard args', () => {
+  const input = { defaults: { REGISTRY: 'r.io', REPOSITORY: 'o/n', IMAGE_TAG: 'feature-x', BASE_IMAGE_TAG: 'main' } };
+  it('passes the standard args', () => {
     expect(buildArgsFor({ ...input, user: {} })).toEqual({ REGISTRY: 'r.io', REPOSITORY: 'o/n', IMAGE_TAG: 'feature-x', BASE_IMAGE_TAG: 'main' });
   });
   it('lets a user value win and turns numbers into text', () => {
@@ -113,16 +113,12 @@ describe('buildArgsFor', () => {
 });
 
 describe('ociLabels', () => {
-  it('labels revision, created, version, and source and base when known', () => {
-    expect(
-      ociLabels({ revision: 'abc', created: new Date(0), version: 'main', source: 'https://github.com/o/n', baseName: 'r/b:main', baseDigest: 'sha256:1' }),
-    ).toEqual({
+  it('labels revision, created, version, and source when known', () => {
+    expect(ociLabels({ revision: 'abc', created: new Date(0), version: 'main', source: 'https://github.com/o/n' })).toEqual({
       'org.opencontainers.image.revision': 'abc',
       'org.opencontainers.image.created': '1970-01-01T00:00:00.000Z',
       'org.opencontainers.image.version': 'main',
       'org.opencontainers.image.source': 'https://github.com/o/n',
-      'org.opencontainers.image.base.name': 'r/b:main',
-      'org.opencontainers.image.base.digest': 'sha256:1',
     });
     expect(Object.keys(ociLabels({ revision: 'abc', created: new Date(0), version: 'v' }))).toHaveLength(3);
   });

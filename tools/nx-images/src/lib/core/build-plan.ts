@@ -12,21 +12,14 @@ const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/;
 const SECRET = /^(?:[a-z]+=[^,]+)(?:,[a-z]+=[^,]+)*$/;
 
 export interface BuildArgsInput {
-  registry: string;
-  repository: string;
-  tag: string;
-  baseImageTag: string;
+  /** The args every build gets (registry, repository, tags; see buildArgValues). */
+  defaults: Readonly<Record<string, string>>;
   user: Readonly<Record<string, string | number | boolean>>;
 }
 
-/** The build args every build gets; a user's value for the same name wins. */
+/** The build args of one build: the defaults, then the user's, a user's value winning. */
 export function buildArgsFor(input: BuildArgsInput): Record<string, string> {
-  const args: Record<string, string> = {
-    REGISTRY: input.registry,
-    REPOSITORY: input.repository,
-    IMAGE_TAG: input.tag,
-    BASE_IMAGE_TAG: input.baseImageTag,
-  };
+  const args: Record<string, string> = { ...input.defaults };
   for (const [name, value] of Object.entries(input.user)) {
     if (!BUILD_ARG_NAME.test(name)) {
       throw new UserError(`build arg ${JSON.stringify(name)} is not a valid name: use letters, digits and "_", not starting with a digit.`);
@@ -46,11 +39,9 @@ export interface LabelInput {
   source?: string;
   created: Date;
   version: string;
-  baseName?: string;
-  baseDigest?: string;
 }
 
-/** The OCI annotations every image carries (https://github.com/opencontainers/image-spec/blob/main/annotations.md). */
+/** The OCI annotations every image carries (https://github.com/opencontainers/image-spec/blob/main/annotations.md); the base labels come from core/bases.ts. */
 export function ociLabels(input: LabelInput): Record<string, string> {
   const labels: Record<string, string> = {
     [LABEL.revision]: input.revision,
@@ -58,8 +49,6 @@ export function ociLabels(input: LabelInput): Record<string, string> {
     [LABEL.version]: input.version,
   };
   if (input.source) labels[LABEL.source] = input.source;
-  if (input.baseName) labels[LABEL.baseName] = input.baseName;
-  if (input.baseDigest) labels[LABEL.baseDigest] = input.baseDigest;
   return labels;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildRunArgs, parallelFrom, whyAffected, workspaceFilesIn } from './ci-plan';
+import { buildRunArgs, formatPlan, parallelFrom, placeInLevels, skipsIn, whyAffected, workspaceFilesIn, type ImagesPlan, type Outcome } from './ci-plan';
+import type { ImageGraph } from './image-graph';
 
 describe('buildRunArgs', () => {
   const input = { images: ['tractor', 'base_image'], tag: 'feature-x', registry: 'ghcr.io', repository: 'o/n', defaultTag: 'main', push: true, parallel: 1 };
@@ -54,5 +55,89 @@ describe('parallelFrom', () => {
   });
   it.each([['0'], ['-1'], ['two'], ['1.5'], ['100']])('refuses %j', (value) => {
     expect(() => parallelFrom(value)).toThrow(/BUILD_PARALLEL/);
+  });
+});
+
+describe('placeInLevels and skipsIn', () => {
+  // env-heasoft and fornax-base feed env-sas; fornax-hea takes from all three; env-core stands alone.
+  const graph: ImageGraph = {
+    images: ['env-core', 'env-heasoft', 'env-sas', 'fornax-base', 'fornax-hea'],
+    takesFrom: {
+      'env-core': ['fornax-base'],
+      'env-heasoft': ['fornax-base'],
+      'env-sas': ['env-heasoft', 'fornax-base'],
+      'fornax-base': [],
+      'fornax-hea': ['env-heasoft', 'env-sas', 'fornax-base'],
+    },
+  };
+  const chosen = (...images: string[]) => images.map((image) => ({ image, why: 'changed' }));
+
+  it('places each image by what it takes from in this run only', () => {
+    expect(placeInLevels(graph, chosen('fornax-hea', 'env-heasoft', 'env-core')).map(({ image, level, takesFrom }) => [image, level, takesFrom])).toEqual([
+      ['fornax-hea', 2, ['env-heasoft']],
+      ['env-heasoft', 1, []],
+      ['env-core', 1, []],
+    ]);
+  });
+
+  it.each<[string, Record<string, Outcome>, { image: string; reason: string }[]]>([
+    ['nothing failed: nothing skipped', { 'env-heasoft': 'built', 'fornax-base': 'built', 'env-sas': 'built' }, []],
+    [
+      'a failed base skips what takes from it',
+      { 'env-heasoft': 'failed', 'fornax-base': 'built' },
+      [
+        { image: 'env-sas', reason: 'takes from env-heasoft, which failed' },
+        { image: 'fornax-hea', reason: 'takes from env-heasoft, which failed' },
+      ],
+    ],
+    [
+      'a skipped base skips in turn, and every broken base is named',
+      { 'env-heasoft': 'failed', 'env-sas': 'skipped', 'fornax-base': 'built' },
+      [
+        { image: 'env-sas', reason: 'takes from env-heasoft, which failed' },
+        { image: 'fornax-hea', reason: 'takes from env-heasoft, which failed, and from env-sas, which was skipped' },
+      ],
+    ],
+  ])('%s', (_case, outcomes, skips) => {
+    const planned = placeInLevels(graph, chosen('fornax-base', 'env-heasoft', 'env-sas', 'fornax-hea', 'env-core'));
+    const later = planned.filter((entry) => entry.level >= 3);
+    expect(skipsIn(later, outcomes)).toEqual(skips);
+  });
+
+  it('an image independent of the failure is never skipped', () => {
+    const planned = placeInLevels(graph, chosen('fornax-base', 'env-core', 'env-heasoft'));
+    expect(skipsIn(planned.filter((entry) => entry.level === 2), { 'fornax-base': 'built', 'env-heasoft': 'failed' })).toEqual([]);
+  });
+});
+
+describe('formatPlan', () => {
+  it('prints the run, each image\'s comparison and each level', () => {
+    const graph: ImageGraph = { images: ['a', 'b'], takesFrom: { a: [], b: ['a'] } };
+    const images = placeInLevels(graph, [{ image: 'a', why: 'changed' }, { image: 'b', why: 'changed' }]);
+    const plan: ImagesPlan = {
+      eventName: 'push',
+      head: 'e'.repeat(40),
+      branch: 'feature/x',
+      tag: 'feature-x',
+      defaultTag: 'main',
+      registry: 'ghcr.io',
+      repository: 'o/n',
+      push: true,
+      parallel: 1,
+      graph,
+      images,
+      levels: [['a'], ['b']],
+      compareCommits: [],
+      workspaceFiles: ['nx.json'],
+      lines: ['a: compared with x: affected, changed: images/a/Dockerfile'],
+    };
+    expect(formatPlan(plan)).toEqual([
+      'ci:images: push on feature/x -> tag feature-x, head eeeeeee, push to ghcr.io/o/n',
+      '  a: compared with x: affected, changed: images/a/Dockerfile',
+      'ci:images: nx.json changed, so Nx treats every image as affected.',
+      'ci:images: level 1: a',
+      'ci:images: level 2: b (after a)',
+    ]);
+    expect(formatPlan({ ...plan, images: [], levels: [], workspaceFiles: [] }).at(-1)).toBe('ci:images: no image is affected; nothing to build.');
   });
 });

@@ -1,16 +1,62 @@
+import { shortSha } from './conventions';
 import { UserError } from './errors';
-import type { AffectedReason } from '../io/nx-cli';
+import { levelsOf, type ImageGraph } from './image-graph';
+
+/** Why Nx considers a task affected (`nx affected --explain`): the changed files that match its inputs. */
+export interface AffectedReason {
+  kind: string;
+  file?: string;
+  pattern?: string;
+  [key: string]: unknown;
+}
 
 /** One image this run builds, and why. */
-export interface PlannedImage {
+export interface ChosenImage {
   image: string;
   /** The commit Nx compared against; undefined when the image is built regardless. */
-  base?: string;
+  comparedWith?: string;
   why: string;
 }
 
+/** A chosen image in its place in this run's image graph. */
+export interface PlannedImage extends ChosenImage {
+  /** 1: takes from no image of this run; n: from images of levels below n. */
+  level: number;
+  /** The images of this run it takes from. */
+  takesFrom: string[];
+}
+
+/** Places the chosen images in levels of the image graph; images not chosen are not built, so nothing waits for them. */
+export function placeInLevels(graph: ImageGraph, chosen: readonly ChosenImage[]): PlannedImage[] {
+  const names = chosen.map((entry) => entry.image);
+  const levels = levelsOf(graph, names);
+  return chosen.map((entry) => ({
+    ...entry,
+    level: levels.findIndex((level) => level.includes(entry.image)) + 1,
+    takesFrom: (graph.takesFrom[entry.image] ?? []).filter((base) => names.includes(base)),
+  }));
+}
+
+/** How an image of this run ended; `skipped`: not built, because an image it takes from failed or was skipped. */
+export type Outcome = 'built' | 'failed' | 'skipped';
+
+/**
+ * The images of one level that must not be built, and why: each takes from
+ * an image of this run that failed or was skipped. The others build.
+ */
+export function skipsIn(level: readonly PlannedImage[], outcomes: Readonly<Record<string, Outcome>>): { image: string; reason: string }[] {
+  const skips: { image: string; reason: string }[] = [];
+  for (const entry of level) {
+    const broken = entry.takesFrom.filter((base) => outcomes[base] === 'failed' || outcomes[base] === 'skipped');
+    if (broken.length === 0) continue;
+    const why = broken.map((base) => `${base}, which ${outcomes[base] === 'failed' ? 'failed' : 'was skipped'}`).join(', and from ');
+    skips.push({ image: entry.image, reason: `takes from ${why}` });
+  }
+  return skips;
+}
+
 export interface RunInput {
-  /** Images to build, in any order: Nx orders them by their docker-build dependsOn. */
+  /** Images to build, all of one level: none takes from another. */
   images: string[];
   tag: string;
   registry: string;
@@ -22,9 +68,9 @@ export interface RunInput {
 }
 
 /**
- * The `nx run-many` arguments that build the images: task dependencies
- * excluded, so an image that was not affected is never built, while Nx
- * still orders those that are (base_image before tractor).
+ * The `nx run-many` arguments that build one level's images: task
+ * dependencies excluded, so an image that was not affected is never built;
+ * the levels before this one have built the bases it takes from.
  */
 export function buildRunArgs(input: RunInput): string[] {
   if (input.images.length === 0) return [];
@@ -73,4 +119,51 @@ export function parallelFrom(value: string | undefined): number {
     throw new UserError(`BUILD_PARALLEL=${JSON.stringify(value)} is not a number of builds from 1 to 64: set it to e.g. 1 or 2.`);
   }
   return n;
+}
+
+/** Everything a run of the image build decides before it builds anything. */
+export interface ImagesPlan {
+  eventName: string;
+  /** The commit built. */
+  head: string;
+  branch: string;
+  tag: string;
+  /** The default branch's tag: every base falls back to it, and its layer cache is shared. */
+  defaultTag: string;
+  registry: string;
+  repository: string;
+  push: boolean;
+  /** How many images of one level build at once. */
+  parallel: number;
+  graph: ImageGraph;
+  images: PlannedImage[];
+  /** The images of this run by level, level 1 first. */
+  levels: string[][];
+  /** The commits the images were compared against. */
+  compareCommits: string[];
+  /** Workspace-wide files that changed and made Nx treat every image as affected. */
+  workspaceFiles: string[];
+  /** One line per image: what it was compared with, and whether and why it is affected. */
+  lines: string[];
+}
+
+/** The plan as the lines a person reads in the log; also what --dry-run prints. */
+export function formatPlan(plan: ImagesPlan): string[] {
+  const lines = [
+    `ci:images: ${plan.eventName} on ${plan.branch} -> tag ${plan.tag}, head ${shortSha(plan.head)}, ${plan.push ? 'push' : 'no push'} to ${plan.registry}/${plan.repository}`,
+    ...plan.lines.map((line) => `  ${line}`),
+  ];
+  if (plan.workspaceFiles.length > 0) lines.push(`ci:images: ${plan.workspaceFiles.join(', ')} changed, so Nx treats every image as affected.`);
+  if (plan.images.length === 0) {
+    lines.push('ci:images: no image is affected; nothing to build.');
+    return lines;
+  }
+  for (const [index, level] of plan.levels.entries()) {
+    const described = level.map((image) => {
+      const takesFrom = plan.images.find((entry) => entry.image === image)?.takesFrom ?? [];
+      return takesFrom.length > 0 ? `${image} (after ${takesFrom.join(', ')})` : image;
+    });
+    lines.push(`ci:images: level ${index + 1}: ${described.join(', ')}`);
+  }
+  return lines;
 }

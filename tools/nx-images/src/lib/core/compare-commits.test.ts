@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CompareInput, chooseCompareCommits, eventFallbackCommit, type FallbackFacts, groupByCompareCommit, type ImageComparison, pushDecision, type PushFacts, type RegistryObservation } from './compare-commits';
+import { type CompareInput, chooseCompareCommits, eventFallbackCommit, type FallbackFacts, groupByCompareCommit, type ImageComparison, pushDecision, type PushFacts, type RevisionObservation } from './compare-commits';
 import { type GithubContext } from './github-event';
 
 const REV = 'aaaaaaa' + '1'.repeat(33);
@@ -8,12 +8,12 @@ const MB = 'ccccccc' + '3'.repeat(33);
 const BEFORE = 'ddddddd' + '4'.repeat(33);
 const HEAD = 'eeeeeee' + '5'.repeat(33);
 
-const present = (revision: string | undefined, revisionIsAncestor: boolean): RegistryObservation => ({ kind: 'present', revision, revisionIsAncestor });
-const absent: RegistryObservation = { kind: 'absent' };
-const unreadable: RegistryObservation = { kind: 'unreadable', reason: 'HTTP 503 from ghcr.io' };
+const present = (revision: string | undefined, isAncestor: boolean): RevisionObservation => ({ kind: 'present', revision, commit: revision, isAncestor });
+const absent: RevisionObservation = { kind: 'absent' };
+const unreadable: RevisionObservation = { kind: 'unreadable', reason: 'HTTP 503 from ghcr.io' };
 
 /** One image through chooseCompareCommits, on a feature branch unless told otherwise. */
-function one(observation: RegistryObservation, overrides: Partial<CompareInput> = {}): Omit<ImageComparison, 'image'> {
+function one(observation: RevisionObservation, overrides: Partial<CompareInput> = {}): Omit<ImageComparison, 'image'> {
   const [result] = chooseCompareCommits({
     images: ['tractor'],
     observations: { tractor: observation },
@@ -29,7 +29,7 @@ function one(observation: RegistryObservation, overrides: Partial<CompareInput> 
 }
 
 describe('chooseCompareCommits: one image per rule', () => {
-  it.each<[string, RegistryObservation, Partial<CompareInput>, Omit<ImageComparison, 'image'>]>([
+  it.each<[string, RevisionObservation, Partial<CompareInput>, Omit<ImageComparison, 'image'>]>([
     ['tag built from an ancestor: that revision', present(REV, true), {}, { commit: REV, buildAnyway: false, reason: 'registry tag built from aaaaaaa' }],
     ['same on the default branch', present(REV, true), { onDefaultBranch: true }, { commit: REV, buildAnyway: false, reason: 'registry tag built from aaaaaaa' }],
     ['no tag yet: merge-base with the default branch', absent, {}, { commit: MB, buildAnyway: false, reason: 'no registry tag yet; merge-base with main ccccccc' }],

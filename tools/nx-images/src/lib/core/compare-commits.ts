@@ -1,10 +1,17 @@
 import { isFullSha, shortSha } from './conventions';
 import type { GithubContext } from './github-event';
 
-/** What the caller saw in the registry for `<image>:<branch-tag>`. */
-export type RegistryObservation =
-  /** The tag exists: its org.opencontainers.image.revision label, and whether that commit is an ancestor of HEAD (and in the clone). */
-  | { kind: 'present'; revision: string | undefined; revisionIsAncestor: boolean }
+/** What the registry says an image was built from, checked against this clone (io/revision.ts observes it). */
+export type RevisionObservation =
+  | {
+      kind: 'present';
+      /** The image's org.opencontainers.image.revision label as it is; undefined when it has none. */
+      revision: string | undefined;
+      /** That revision as a full commit name of this clone; undefined when the clone does not have it. */
+      commit: string | undefined;
+      /** The commit is the one compared with (HEAD) or one of its ancestors. */
+      isAncestor: boolean;
+    }
   /** No such tag. */
   | { kind: 'absent' }
   /** The registry could not be read. */
@@ -13,7 +20,7 @@ export type RegistryObservation =
 export interface CompareInput {
   /** Every image project, from Nx. */
   images: string[];
-  observations: Record<string, RegistryObservation>;
+  observations: Record<string, RevisionObservation>;
   onDefaultBranch: boolean;
   /** Name of the default branch, for the reasons. */
   defaultBranch?: string;
@@ -53,7 +60,7 @@ export function chooseCompareCommits(input: CompareInput): ImageComparison[] {
     switch (observation.kind) {
       case 'present': {
         const { revision } = observation;
-        if (revision !== undefined && isFullSha(revision) && observation.revisionIsAncestor) {
+        if (revision !== undefined && isFullSha(revision) && observation.isAncestor) {
           return { image, commit: revision, buildAnyway: false, reason: `registry tag built from ${shortSha(revision)}` };
         }
         const why =

@@ -12,7 +12,7 @@ describe('inferImageProject', () => {
       { projects: ['fornax-base'], target: 'docker-build', params: 'forward' },
     ]);
     expect(project.targets.release.dependsOn).toEqual([{ projects: ['tag:type:image'], target: 'release-check', params: 'forward' }]);
-    expect(Object.values(project.targets).every((target) => target.cache === false)).toBe(true);
+    expect(Object.values(project.targets).map((target) => target.cache)).toEqual([false, false, false]);
     expect(isImageProject(project)).toBe(true);
     expect(buildDependencies(project)).toEqual(['env-heasoft', 'fornax-base']);
     expect(dockerfileDependencies(project)).toEqual(['env-heasoft', 'fornax-base']);

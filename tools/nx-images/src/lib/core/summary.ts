@@ -1,36 +1,44 @@
+import type { BaseRecord } from './bases';
 import { shortSha } from './conventions';
 
 /** One image of a CI run, as the step summary shows it. */
 export interface SummaryRow {
   image: string;
+  /** Its level in this run's image graph (1: takes from no image of the run). */
+  level: number;
   tag: string;
   /** Digest of the pushed manifest. */
   digest?: string;
   pushed: boolean;
   /** Why a built image was not pushed (pull_request, a newer run's tag...). */
   skippedReason?: string;
-  /** The image this one was built FROM, e.g. `ghcr.io/fornax/images/base_image:main`. */
-  baseImage?: string;
-  baseDigest?: string;
+  /** Every image of this repository it was built from. */
+  bases: BaseRecord[];
+  /** The final stage's base when it is not one of ours (e.g. an upstream image). */
+  externalBase?: string;
   /** Why Nx found it affected (or why it was built anyway). */
   why: string;
-  /** The build's error, one line. */
+  /** The build failed: its error, one line. */
   failed?: string;
+  /** Not built, because an image it takes from failed or was skipped: why. */
+  skipped?: string;
 }
 
 export interface SummaryNotes {
   /** The commit this run built. */
   head: string;
   /** The distinct commits it compared against, for the "nothing affected" line. */
-  bases: string[];
+  compareCommits: string[];
   /** Workspace-wide files that changed (nx.json, package-lock.json...), making Nx treat every project as affected. */
   workspaceFilesChanged?: string[];
   /** GITHUB_EVENT_NAME, to say "push" or "run". */
   eventName?: string;
 }
 
-/** Markdown for GITHUB_STEP_SUMMARY: one table row per image, or one line when nothing was affected. */
-export function renderSummary(rows: SummaryRow[], notes: SummaryNotes): string {
+const HEADER = ['| level | image | tag | pushed digest | built from | why |', '| --- | --- | --- | --- | --- | --- |'];
+
+/** Markdown for GITHUB_STEP_SUMMARY: one table row per image in level order, or one line when nothing was affected. */
+export function renderSummary(rows: readonly SummaryRow[], notes: SummaryNotes): string {
   const lines: string[] = [];
   const workspace = notes.workspaceFilesChanged ?? [];
   if (workspace.length > 0) {
@@ -42,33 +50,44 @@ export function renderSummary(rows: SummaryRow[], notes: SummaryNotes): string {
     lines.push(`No image was affected by ${what} (${range(notes)}).`);
     return `${lines.join('\n')}\n`;
   }
-  lines.push('| image | tag | pushed digest | base used | why affected |', '| --- | --- | --- | --- | --- |');
-  for (const row of rows) {
-    lines.push(`| ${[code(row.image), code(row.tag), pushedCell(row), baseCell(row), cell(row.why)].join(' | ')} |`);
+  lines.push(...HEADER);
+  const ordered = [...rows].sort((a, b) => a.level - b.level || (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  for (const row of ordered) {
+    lines.push(`| ${[String(row.level), code(row.image), code(row.tag), pushedCell(row), basesCell(row), cell(row.why)].join(' | ')} |`);
   }
-  const failed = rows.filter((row) => row.failed !== undefined);
+  const failed = ordered.filter((row) => row.failed !== undefined);
   if (failed.length > 0) {
     lines.push('', `**Failed (${failed.length}):**`, '');
     for (const row of failed) lines.push(`- ${code(row.image)}: ${cell(row.failed ?? '')}`);
+  }
+  const skipped = ordered.filter((row) => row.skipped !== undefined);
+  if (skipped.length > 0) {
+    lines.push('', `**Skipped (${skipped.length}):**`, '');
+    for (const row of skipped) lines.push(`- ${code(row.image)}: ${cell(row.skipped ?? '')}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 function pushedCell(row: SummaryRow): string {
   if (row.failed !== undefined) return '**failed**';
+  if (row.skipped !== undefined) return '**skipped**';
   if (row.pushed && row.digest !== undefined) return code(row.digest);
   if (row.pushed) return 'pushed';
   return row.skippedReason === undefined ? 'not pushed' : `not pushed: ${cell(row.skippedReason)}`;
 }
 
-function baseCell(row: SummaryRow): string {
-  if (row.baseImage === undefined) return '';
-  return row.baseDigest === undefined ? code(row.baseImage) : `${code(row.baseImage)} (${code(row.baseDigest)})`;
+function basesCell(row: SummaryRow): string {
+  const ours = row.bases.map((base) => {
+    const at = base.digest ?? (base.id ? `image ${base.id}` : undefined);
+    return at === undefined ? code(base.reference) : `${code(base.reference)} (${code(at)})`;
+  });
+  if (row.externalBase !== undefined) ours.push(code(row.externalBase));
+  return ours.join('<br>');
 }
 
 function range(notes: SummaryNotes): string {
-  const bases = notes.bases.length === 0 ? '?' : notes.bases.map(shortSha).join(', ');
-  return `${bases}..${shortSha(notes.head)}`;
+  const commits = notes.compareCommits.length === 0 ? '?' : notes.compareCommits.map(shortSha).join(', ');
+  return `${commits}..${shortSha(notes.head)}`;
 }
 
 /**

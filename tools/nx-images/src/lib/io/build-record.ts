@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { BaseRecord } from '../core/bases';
 
 /** What one docker-build run did, for the CI summary and for people. */
 export interface BuildRecord {
@@ -16,10 +17,14 @@ export interface BuildRecord {
   skippedPush?: string;
   imageId?: string;
   revision: string;
+  /** The final stage's base (the base.name label). */
   baseImage?: string;
+  /** Its manifest digest (the base.digest label). */
   baseDigest?: string;
-  /** Why this base tag was used (the branch's own, or the default branch's). */
-  baseNote?: string;
+  /** Every image of this repository the build took from, as the bases label records them. */
+  bases: BaseRecord[];
+  /** One line per base: which tag was used, and why. */
+  baseNotes: string[];
   builder: string;
   finishedAt: string;
 }

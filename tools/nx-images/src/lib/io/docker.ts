@@ -114,13 +114,42 @@ function lastLine(text: string): string {
   return text.trim().split('\n').at(-1) ?? '';
 }
 
-/** True when the local engine has an image under this reference. */
-export async function hasLocalImage(docker: string, reference: string): Promise<boolean> {
+/**
+ * The local engine's image under `reference`: its ID, and the manifest
+ * digest it was pulled or pushed with under that name, if any; undefined
+ * when the engine has no such image.
+ */
+export async function localImage(docker: string, reference: string): Promise<{ id: string; digest?: string } | undefined> {
+  let stdout: string;
   try {
-    await run({ command: docker, args: ['image', 'inspect', '--format={{.Id}}', '--', reference] });
-    return true;
+    ({ stdout } = await run({ command: docker, args: ['image', 'inspect', '--format={{json .Id}} {{json .RepoDigests}}', '--', reference] }));
   } catch (error) {
-    if (error instanceof CommandError && !error.notFound) return false;
+    if (error instanceof CommandError && !error.notFound) return undefined;
     throw error;
   }
+  const [idJson = '""', digestsJson = 'null'] = stdout.trim().split(' ');
+  const id = JSON.parse(idJson) as string;
+  const name = reference.slice(0, reference.lastIndexOf(':') > reference.lastIndexOf('/') ? reference.lastIndexOf(':') : reference.length);
+  const digest = ((JSON.parse(digestsJson) as string[] | null) ?? []).find((entry) => entry.startsWith(`${name}@`))?.slice(name.length + 1);
+  return { id, ...(digest ? { digest } : {}) };
+}
+
+/** Gives a local image one more tag. */
+export async function tagImage(docker: string, id: string, reference: string): Promise<void> {
+  await run({ command: docker, args: ['image', 'tag', id, reference] });
+}
+
+/** Removes one tag from the local engine, leaving the image when other tags hold it; a tag already gone is no error. */
+export async function untagImage(docker: string, reference: string): Promise<void> {
+  try {
+    await run({ command: docker, args: ['image', 'rm', '--no-prune', '--', reference] });
+  } catch (error) {
+    if (error instanceof CommandError && !error.notFound) return;
+    throw error;
+  }
+}
+
+/** True when the local engine has an image under this reference. */
+export async function hasLocalImage(docker: string, reference: string): Promise<boolean> {
+  return (await localImage(docker, reference)) !== undefined;
 }

@@ -1,6 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { AffectedReason } from '../core/ci-plan';
+import type { ProjectLike } from '../core/image-project';
 import { run, type Command } from './exec';
 
 /** The Nx CLI of this workspace, run by this Node without a shell. */
@@ -9,19 +11,19 @@ export function nxCommand(args: string[], cwd: string, env: Record<string, strin
   return { command: process.execPath, args: [nxBin, ...args], cwd, env: { NX_DAEMON: 'false', NX_TUI: 'false', ...env } };
 }
 
-/** Projects that have `target`, in Nx's order. */
-export async function projectsWithTarget(cwd: string, target: string): Promise<string[]> {
-  const { stdout } = await run(nxCommand(['show', 'projects', `--with-target=${target}`, '--json'], cwd));
-  return JSON.parse(stdout) as string[];
+/** Every project of the workspace with its configuration, as `nx graph --file` writes it (inferred targets included). */
+export async function projectConfigurations(cwd: string): Promise<Record<string, ProjectLike>> {
+  const dir = await mkdtemp(join(tmpdir(), 'fornax-graph-'));
+  try {
+    const file = join(dir, 'graph.json');
+    await run(nxCommand(['graph', `--file=${file}`], cwd));
+    const graph = JSON.parse(await readFile(file, 'utf8')) as { graph?: { nodes?: Record<string, { data?: ProjectLike }> } };
+    return Object.fromEntries(Object.entries(graph.graph?.nodes ?? {}).map(([name, node]) => [name, node.data ?? {}]));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
-/** Why Nx considers a task affected: the changed files that match its inputs. */
-export interface AffectedReason {
-  kind: string;
-  file?: string;
-  pattern?: string;
-  [key: string]: unknown;
-}
 
 /**
  * The `target` tasks Nx finds affected between two commits, with its own

@@ -1,0 +1,135 @@
+import { chooseCompareCommits, eventFallbackCommit, groupByCompareCommit, type RevisionObservation } from '../lib/core/compare-commits';
+import { placeInLevels, whyAffected, workspaceFilesIn, type AffectedReason, type ChosenImage, type ImagesPlan } from '../lib/core/ci-plan';
+import { TARGET } from '../lib/core/conventions';
+import { UserError } from '../lib/core/errors';
+import type { GithubContext } from '../lib/core/github-event';
+import { imageGraph, levelsOf } from '../lib/core/image-graph';
+import { resolveRegistry, resolveRepository } from '../lib/core/image-settings';
+import { branchToTag } from '../lib/core/tags';
+import { currentBranch, hasCommit, headSha, isAncestor, isShallow, mergeBase, remoteUrl, resolveCommit } from '../lib/io/git';
+import { affectedWithReasons, projectConfigurations } from '../lib/io/nx-cli';
+import { createRegistryClient } from '../lib/io/registry/oci-client';
+import { observeRevision } from '../lib/io/revision';
+
+export interface PlanRequest {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  context: GithubContext;
+  /** --push on a laptop. */
+  push: boolean;
+  parallel: number;
+}
+
+/**
+ * Decides everything a run of the image build decides and builds nothing:
+ * which images, why, in which level of the image graph, with which tag,
+ * pushed or not. The registry's revision labels say what was built before,
+ * so a failed or cancelled run heals on the next push.
+ */
+export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
+  const { cwd, env, context } = request;
+  if (await isShallow(cwd)) {
+    throw new UserError('ci:images: this is a shallow clone, so nothing can be compared: check out with full history (actions/checkout with fetch-depth: 0, or git fetch --unshallow).');
+  }
+  const head = await headSha(cwd);
+  const branch = context.branch ?? (await currentBranch(cwd));
+  if (!branch) throw new UserError('ci:images: HEAD is detached and GITHUB_REF_NAME is not set: check out a branch.');
+  const registry = resolveRegistry(undefined, env);
+  const repository = resolveRepository(undefined, env, await remoteUrl(cwd).catch(() => undefined));
+  const graph = imageGraph(await projectConfigurations(cwd));
+  const tag = branchToTag(branch);
+  const base = {
+    eventName: context.eventName,
+    head,
+    branch,
+    tag,
+    defaultTag: branchToTag(context.defaultBranch),
+    registry,
+    repository,
+    push: context.push || request.push,
+    parallel: request.parallel,
+    graph,
+  };
+
+  if (context.eventName === 'workflow_dispatch' || context.dispatchImages !== undefined) {
+    const requested = context.dispatchImages ?? graph.images;
+    const unknown = requested.filter((image) => !graph.images.includes(image));
+    if (unknown.length > 0) throw new UserError(`ci:images: no image named ${unknown.join(', ')}: choose from ${graph.images.join(', ')}.`);
+    const why = `requested by ${context.eventName === 'local' ? 'IMAGES' : 'workflow_dispatch'}`;
+    const chosen = requested.map((image): ChosenImage => ({ image, why }));
+    return { ...base, images: placeInLevels(graph, chosen), levels: levelsOf(graph, requested), compareCommits: [], workspaceFiles: [], lines: [] };
+  }
+
+  const comparisons = await compareCommitsFor(cwd, context, { head, branch, tag, registry, repository, images: graph.images });
+  const chosen: ChosenImage[] = [];
+  const lines: string[] = [];
+  const reasons: Record<string, AffectedReason[]> = {};
+  for (const entry of comparisons.filter((comparison) => comparison.buildAnyway)) {
+    lines.push(`${entry.image}: built regardless (${entry.reason})`);
+    chosen.push({ image: entry.image, why: entry.reason });
+  }
+  const groups = groupByCompareCommit(comparisons);
+  for (const group of groups) {
+    const affected = await affectedWithReasons(cwd, TARGET.build, group.commit, head);
+    for (const image of group.images) {
+      const hit = affected[image];
+      const reason = comparisons.find((entry) => entry.image === image)?.reason ?? '';
+      lines.push(`${image}: compared with ${reason}: ${hit ? `affected, ${whyAffected(hit)}` : 'not affected'}`);
+      if (hit) {
+        reasons[image] = hit;
+        chosen.push({ image, comparedWith: group.commit, why: whyAffected(hit) });
+      }
+    }
+  }
+  const names = chosen.map((entry) => entry.image);
+  return {
+    ...base,
+    images: placeInLevels(graph, chosen),
+    levels: levelsOf(graph, names),
+    compareCommits: groups.map((group) => group.commit),
+    workspaceFiles: workspaceFilesIn(reasons),
+    lines,
+  };
+}
+
+interface ImageFacts {
+  head: string;
+  branch: string;
+  tag: string;
+  registry: string;
+  repository: string;
+  images: string[];
+}
+
+/** What each image is compared against: the registry's record first, the event as the fallback. */
+async function compareCommitsFor(cwd: string, context: GithubContext, facts: ImageFacts) {
+  const pullRequest = context.eventName === 'pull_request';
+  const compareBranch = pullRequest ? (context.pullRequest?.baseRef ?? context.defaultBranch) : context.defaultBranch;
+  const compareCommit =
+    (pullRequest && context.pullRequest?.baseSha && (await hasCommit(cwd, context.pullRequest.baseSha)) ? context.pullRequest.baseSha : undefined) ??
+    (await resolveCommit(cwd, `refs/remotes/origin/${compareBranch}`)) ??
+    (await resolveCommit(cwd, `refs/heads/${compareBranch}`));
+  const mergeBaseCommit = compareCommit ? await mergeBase(cwd, compareCommit, facts.head) : undefined;
+  const onDefaultBranch = !pullRequest && facts.branch === context.defaultBranch;
+  const beforeIsAncestor =
+    context.before !== undefined && (await hasCommit(cwd, context.before)) && (await isAncestor(cwd, context.before, facts.head));
+  const eventFallback = eventFallbackCommit(context, { beforeIsAncestor, mergeBase: mergeBaseCommit, onDefaultBranch });
+  const observations: Record<string, RevisionObservation> = {};
+  if (!pullRequest) {
+    const client = createRegistryClient({ registry: facts.registry, retry: { attempts: 2 } });
+    await Promise.all(
+      facts.images.map(async (image) => {
+        observations[image] = await observeRevision(client, cwd, `${facts.repository}/${image}`, facts.tag, facts.head);
+      }),
+    );
+  }
+  return chooseCompareCommits({
+    images: facts.images,
+    observations,
+    onDefaultBranch,
+    defaultBranch: context.defaultBranch,
+    mergeBaseWithDefault: mergeBaseCommit,
+    eventFallback,
+    eventOnly: pullRequest,
+  });
+}

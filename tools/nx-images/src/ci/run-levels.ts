@@ -1,0 +1,52 @@
+import { rm } from 'node:fs/promises';
+import { buildRunArgs, skipsIn, type ImagesPlan, type Outcome } from '../lib/core/ci-plan';
+import { commandLine } from '../lib/core/quote';
+import { buildRecordPath, readBuildRecord, type BuildRecord } from '../lib/io/build-record';
+import { CommandError, run } from '../lib/io/exec';
+import { nxCommand } from '../lib/io/nx-cli';
+
+/** How one image of the run ended. */
+export type ImageResult =
+  | { image: string; outcome: 'built'; record: BuildRecord }
+  | { image: string; outcome: 'failed' | 'skipped'; reason: string };
+
+/** The nx arguments of each level, for --dry-run and the log. */
+export function levelCommands(plan: ImagesPlan): string[][] {
+  return plan.levels.map((images) => buildRunArgs({ ...plan, images }));
+}
+
+/**
+ * Builds the plan level after level: one `nx run-many` per level, up to
+ * plan.parallel images at once. An image that takes from one that failed or
+ * was skipped is skipped; every other image still builds.
+ */
+export async function runLevels(plan: ImagesPlan, cwd: string, log: (line: string) => void): Promise<ImageResult[]> {
+  const outcomes: Record<string, Outcome> = {};
+  const results: ImageResult[] = [];
+  for (const [index, names] of plan.levels.entries()) {
+    const level = plan.images.filter((entry) => names.includes(entry.image));
+    const skips = skipsIn(level, outcomes);
+    for (const skip of skips) {
+      log(`ci:images: level ${index + 1}: skipping ${skip.image}: it ${skip.reason}`);
+      outcomes[skip.image] = 'skipped';
+      results.push({ image: skip.image, outcome: 'skipped', reason: skip.reason });
+    }
+    const images = names.filter((image) => outcomes[image] !== 'skipped');
+    if (images.length === 0) continue;
+    // A stale record from an earlier run must not pass for this run's result.
+    for (const image of images) await rm(buildRecordPath(cwd, image), { force: true });
+    const args = buildRunArgs({ ...plan, images });
+    log(`ci:images: level ${index + 1}: ${commandLine('nx', args)}`);
+    try {
+      await run(nxCommand(args, cwd), { stream: true });
+    } catch (error) {
+      if (!(error instanceof CommandError)) throw error;
+    }
+    for (const image of images) {
+      const record = await readBuildRecord(cwd, image);
+      outcomes[image] = record ? 'built' : 'failed';
+      results.push(record ? { image, outcome: 'built', record } : { image, outcome: 'failed', reason: 'the build failed; see its log above' });
+    }
+  }
+  return results;
+}

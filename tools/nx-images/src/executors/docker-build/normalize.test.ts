@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import type { ResolvedBase } from '../../lib/core/bases';
+import { dockerfileImages } from '../../lib/core/dockerfile';
+import { UserError } from '../../lib/core/errors';
+import { workspaceSettings } from '../../lib/core/plugin-options';
+import { normalizeOptions, pinBases, type BuildFacts } from './normalize';
+import type { DockerBuildExecutorSchema } from './schema';
+
+const SHA = 'c'.repeat(40);
+const D1 = `sha256:${'1'.repeat(64)}`;
+const D2 = `sha256:${'2'.repeat(64)}`;
+const ID = `sha256:${'a'.repeat(64)}`;
+
+const OURS = [
+  'ARG REGISTRY=ghcr.io',
+  'ARG REPOSITORY=nasa-fornax/fornax-images',
+  'ARG BASE_IMAGE_TAG=main',
+  'FROM ${REGISTRY}/${REPOSITORY}/base_image:${BASE_IMAGE_TAG}',
+  'COPY tractor.txt /etc/fornax-tractor',
+].join('\n');
+
+const REAL = [
+  'ARG BASE_TAG=latest',
+  'ARG REPOSITORY=ghcr.io/nasa-fornax/fornax-images',
+  'FROM ${REPOSITORY}/env-heasoft:${BASE_TAG} AS env_heasoft',
+  'FROM ${REPOSITORY}/env-ciao:${BASE_TAG} AS env_ciao',
+  'FROM ${REPOSITORY}/fornax-base:${BASE_TAG}',
+  'COPY --from=env_heasoft /opt/envs/heasoft /opt/envs/heasoft',
+  'RUN --mount=type=bind,from=env_ciao,source=/opt/,target=/tmp/opt true',
+  'COPY --from=${REPOSITORY}/env-ciao:${BASE_TAG} /x /x',
+].join('\n');
+const REAL_SETTINGS = workspaceSettings({
+  plugins: [{ plugin: '@fornax/nx-images', options: { buildArgs: { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' } } }],
+});
+
+function facts(dockerfile: string | undefined, overrides: Partial<BuildFacts> = {}): BuildFacts {
+  return {
+    projectName: 'tractor',
+    projectRoot: 'images/tractor',
+    workspaceRoot: '/ws',
+    settings: workspaceSettings(undefined),
+    env: {},
+    gitBranch: 'feature/x',
+    headSha: SHA,
+    originUrl: 'git@github.com:Nasa-Fornax/Fornax-Images.git',
+    now: new Date(0),
+    dockerfile: (path) => {
+      if (dockerfile === undefined) throw new Error(`ENOENT ${path}`);
+      return dockerfile;
+    },
+    ...overrides,
+  };
+}
+
+const options = (extra: DockerBuildExecutorSchema = {}): DockerBuildExecutorSchema => ({ registry: 'r.io', repository: 'o/n', ...extra });
+
+describe('normalizeOptions', () => {
+  it('fills in every default for our convention, with one base to resolve per branch', () => {
+    const build = normalizeOptions(options(), facts(OURS));
+    expect(build).toMatchObject({
+      project: 'tractor',
+      image: 'tractor',
+      tag: 'feature-x',
+      tagFrom: 'the current git branch',
+      references: ['r.io/o/n/tractor:feature-x'],
+      context: '/ws/images/tractor',
+      file: '/ws/images/tractor/Dockerfile',
+      defaultTag: 'main',
+      push: false,
+      dryRun: false,
+      branch: 'feature/x',
+      buildArgs: { REGISTRY: 'r.io', REPOSITORY: 'o/n', IMAGE_TAG: 'feature-x', BASE_IMAGE_TAG: 'feature-x' },
+      revision: SHA,
+      finalBase: 'base_image',
+    });
+    expect(build.externalBase).toBeUndefined();
+    expect(build.bases).toHaveLength(1);
+    expect(build.bases[0]?.question).toEqual({ image: 'base_image', name: 'r.io/o/n/base_image', tags: ['feature-x', 'main'], from: 'branch', local: true });
+    expect(build.labels).toEqual({
+      'org.opencontainers.image.revision': SHA,
+      'org.opencontainers.image.created': '1970-01-01T00:00:00.000Z',
+      'org.opencontainers.image.version': 'feature-x',
+      'org.opencontainers.image.source': 'https://github.com/Nasa-Fornax/Fornax-Images',
+    });
+  });
+
+  it('reads the real tree\'s convention: REPOSITORY with the registry, one BASE_TAG, every base once', () => {
+    const build = normalizeOptions(options({ push: true }), facts(REAL, { settings: REAL_SETTINGS }));
+    expect(build.buildArgs).toEqual({ REPOSITORY: 'r.io/o/n', BASE_TAG: 'feature-x' });
+    expect(build.bases.map(({ question }) => [question.image, question.name, question.tags, question.local])).toEqual([
+      ['env-heasoft', 'r.io/o/n/env-heasoft', ['feature-x', 'main'], false],
+      ['env-ciao', 'r.io/o/n/env-ciao', ['feature-x', 'main'], false],
+      ['fornax-base', 'r.io/o/n/fornax-base', ['feature-x', 'main'], false],
+    ]);
+    expect(build.bases.find(({ question }) => question.image === 'env-ciao')?.reads.map((read) => read.kind)).toEqual(['from', 'copy']);
+    expect(build.finalBase).toBe('fornax-base');
+  });
+
+  it.each<[string, DockerBuildExecutorSchema, Partial<BuildFacts>, string[]]>([
+    ['the default branch from nx.json', {}, { settings: { ...workspaceSettings(undefined), defaultBranch: 'develop' } }, ['feature-x', 'develop']],
+    ['--baseTagFallback over nx.json', { baseTagFallback: 'stable' }, {}, ['feature-x', 'stable']],
+    ['on the default branch itself: one tag', {}, { gitBranch: 'main' }, ['main']],
+    ['a pull request: its head branch', {}, { env: { GITHUB_HEAD_REF: 'pr/7', GITHUB_REF_NAME: '7/merge' } }, ['pr-7', 'main']],
+  ])('tries %s', (_case, extra, overrides, tags) => {
+    expect(normalizeOptions(options(extra), facts(OURS, overrides)).bases[0]?.question.tags).toEqual(tags);
+  });
+
+  it('a pinned base tag build arg resolves that tag only and stays the arg', () => {
+    const build = normalizeOptions(options({ buildArgs: { BASE_IMAGE_TAG: 'v1.0' } }), facts(OURS));
+    expect(build.bases[0]?.question).toMatchObject({ tags: ['v1.0'], from: 'pinned' });
+    expect(build.buildArgs.BASE_IMAGE_TAG).toBe('v1.0');
+  });
+
+  it('a tag written in the Dockerfile is resolved as written; a digest written there is left alone', () => {
+    const dockerfile = `ARG REPOSITORY=r/o/n\nARG BASE_TAG=main\nFROM \${REPOSITORY}/a:v2 AS a\nFROM \${REPOSITORY}/b@${D1}\n`;
+    const build = normalizeOptions(options(), facts(dockerfile, { settings: REAL_SETTINGS }));
+    expect(build.bases.map(({ question }) => [question.image, question.tags, question.from])).toEqual([['a', ['v2'], 'written']]);
+  });
+
+  it.each<[string, DockerBuildExecutorSchema, boolean]>([
+    ['no push: the local engine may serve a base', {}, true],
+    ['a push: registry only', { push: true }, false],
+    ['--pull: registry only', { pull: true }, false],
+  ])('%s', (_case, extra, local) => {
+    expect(normalizeOptions(options(extra), facts(OURS)).bases[0]?.question.local).toBe(local);
+  });
+
+  it('an upstream final base is named in base.name, with nothing to resolve', () => {
+    const build = normalizeOptions(options(), facts('ARG UPSTREAM_IMAGE=quay.io/jupyter/scipy-notebook:2025-12-31\nFROM ${UPSTREAM_IMAGE}\n'));
+    expect(build.bases).toEqual([]);
+    expect(build.externalBase).toBe('quay.io/jupyter/scipy-notebook:2025-12-31');
+    expect(build.labels['org.opencontainers.image.base.name']).toBe('quay.io/jupyter/scipy-notebook:2025-12-31');
+  });
+
+  it('honours NX_DRY_RUN, SOURCE_DATE_EPOCH and GITHUB_REPOSITORY', () => {
+    const build = normalizeOptions(options(), facts(OURS, { env: { NX_DRY_RUN: 'true', SOURCE_DATE_EPOCH: '86400', GITHUB_REPOSITORY: 'nasa-fornax/fornax-images' } }));
+    expect(build.dryRun).toBe(true);
+    expect(build.labels['org.opencontainers.image.created']).toBe('1970-01-02T00:00:00.000Z');
+    expect(build.labels['org.opencontainers.image.source']).toBe('https://github.com/nasa-fornax/fornax-images');
+  });
+
+  it.each<[string, DockerBuildExecutorSchema, Partial<BuildFacts>, string | undefined, RegExp]>([
+    ['a missing Dockerfile', {}, {}, undefined, /^tractor: no Dockerfile at images\/tractor\/Dockerfile: add one, or point the "file" option at it\.$/],
+    ['no commit', {}, { headSha: undefined }, OURS, /^tractor: no commit to label the image with: run inside the git repository, or set GITHUB_SHA\.$/],
+    ['a context outside the workspace', { context: '../elsewhere' }, {}, OURS, /^context "\.\.\/elsewhere" is outside the workspace: give a path inside it\.$/],
+    ['a file outside the workspace', { file: '/etc/passwd' }, {}, OURS, /^file "\/etc\/passwd" is outside the workspace/],
+    ['an image name that is not valid', { image: 'Tractor' }, {}, OURS, /image name "Tractor" is not valid/],
+    ['an extra tag that is not valid', { extraTags: ['a/b'] }, {}, OURS, /extra tag "a\/b" is not a valid Docker tag/],
+    ['a pinned base tag that is no tag', { buildArgs: { BASE_IMAGE_TAG: 'a b' } }, {}, OURS, /build arg BASE_IMAGE_TAG "a b" is not a valid Docker tag/],
+    ['a detached HEAD with no tag', {}, { gitBranch: undefined }, OURS, /no tag: HEAD is detached/],
+  ])('refuses %s in one line', (_case, extra, overrides, dockerfile, message) => {
+    const call = () => normalizeOptions(options(extra), facts(dockerfile, overrides));
+    expect(call).toThrow(UserError);
+    expect(call).toThrow(message);
+  });
+});
+
+describe('pinBases', () => {
+  const resolved = (image: string, overrides: Partial<ResolvedBase> = {}): ResolvedBase => ({
+    image,
+    reference: `r.io/o/n/${image}:main`,
+    tag: 'main',
+    source: 'registry',
+    digest: D1,
+    note: '',
+    ...overrides,
+  });
+
+  it('reads every base by digest, names the final base and records every base', () => {
+    const build = normalizeOptions(options({ push: true }), facts(REAL, { settings: REAL_SETTINGS }));
+    const pinned = pinBases(build, [resolved('env-heasoft'), resolved('env-ciao', { digest: D2, tag: 'feature-x', reference: 'r.io/o/n/env-ciao:feature-x' }), resolved('fornax-base')]);
+    const reads = dockerfileImages(pinned.dockerfile, {}).reads.map((read) => read.reference);
+    expect(reads).toEqual([`r.io/o/n/env-heasoft@${D1}`, `r.io/o/n/env-ciao@${D2}`, `r.io/o/n/fornax-base@${D1}`, `r.io/o/n/env-ciao@${D2}`]);
+    expect(pinned.dockerfile).toContain(' AS env_heasoft\n');
+    expect(pinned.build.buildArgs.BASE_TAG).toBe('main');
+    expect(pinned.build.labels['org.opencontainers.image.base.name']).toBe('r.io/o/n/fornax-base:main');
+    expect(pinned.build.labels['org.opencontainers.image.base.digest']).toBe(D1);
+    expect(JSON.parse(pinned.build.labels['io.github.nasa-fornax.images.bases'] ?? '[]')).toEqual([
+      { image: 'env-ciao', reference: 'r.io/o/n/env-ciao:feature-x', digest: D2 },
+      { image: 'env-heasoft', reference: 'r.io/o/n/env-heasoft:main', digest: D1 },
+      { image: 'fornax-base', reference: 'r.io/o/n/fornax-base:main', digest: D1 },
+    ]);
+    expect(build.dockerfileText).toBe(REAL);
+  });
+
+  it('reads a local base by the tag made for this build, and keeps a pinned base tag arg', () => {
+    const build = normalizeOptions(options({ buildArgs: { BASE_IMAGE_TAG: 'v1' } }), facts(OURS));
+    const pinned = pinBases(build, [resolved('base_image', { source: 'local', id: ID, digest: undefined, tag: 'v1', reference: 'r.io/o/n/base_image:v1' })], { base_image: 'fornax-pin-0' });
+    expect(dockerfileImages(pinned.dockerfile, {}).reads.map((read) => read.reference)).toEqual(['r.io/o/n/base_image:fornax-pin-0']);
+    expect(pinned.build.buildArgs.BASE_IMAGE_TAG).toBe('v1');
+    expect(pinned.build.labels['org.opencontainers.image.base.name']).toBe('r.io/o/n/base_image:v1');
+    expect(pinned.build.labels['org.opencontainers.image.base.digest']).toBeUndefined();
+  });
+
+  it('leaves the Dockerfile as it is when nothing can be pinned', () => {
+    const build = normalizeOptions(options(), facts(OURS));
+    expect(pinBases(build, [resolved('base_image', { digest: undefined })]).dockerfile).toBe(OURS);
+  });
+
+  it('insists on a resolution of every base', () => {
+    const build = normalizeOptions(options(), facts(OURS));
+    expect(() => pinBases(build, [])).toThrow(/base_image was not resolved/);
+  });
+});

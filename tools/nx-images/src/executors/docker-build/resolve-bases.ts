@@ -1,0 +1,34 @@
+import { resolveBase, type ResolvedBase, type TagObservation } from '../../lib/core/bases';
+import { errorMessage } from '../../lib/core/errors';
+import { localImage } from '../../lib/io/docker';
+import type { RegistryClient } from '../../lib/io/registry/oci-client';
+import type { BaseToResolve, NormalizedBuild } from './normalize';
+
+/**
+ * Resolves every base of a build on its own: looks at each of its tags in
+ * the registry and, when `localDocker` is given (a build that does not push,
+ * on a builder that reads the engine's images), in the local engine; then
+ * lets resolveBase decide.
+ */
+export async function resolveBases(build: NormalizedBuild, client: RegistryClient, localDocker: string | undefined): Promise<ResolvedBase[]> {
+  return Promise.all(
+    build.bases.map(async ({ question }: BaseToResolve) => {
+      const local = question.local && localDocker !== undefined;
+      const observations = await Promise.all(
+        question.tags.map((tag) => observeTag(client, `${build.repository}/${question.image}`, `${question.name}:${tag}`, tag, local ? localDocker : undefined)),
+      );
+      return resolveBase({ ...question, local }, observations, build.project);
+    }),
+  );
+}
+
+async function observeTag(client: RegistryClient, repoPath: string, reference: string, tag: string, docker: string | undefined): Promise<TagObservation> {
+  const [registry, local] = await Promise.all([
+    client.resolve(repoPath, tag).then(
+      (found): TagObservation['registry'] => (found ? { kind: 'present', digest: found.digest } : { kind: 'absent' }),
+      (error: unknown): TagObservation['registry'] => ({ kind: 'unreadable', reason: errorMessage(error) }),
+    ),
+    docker === undefined ? Promise.resolve(undefined) : localImage(docker, reference).then((image) => image ?? null),
+  ]);
+  return { tag, registry, ...(local === undefined ? {} : { local }) };
+}
