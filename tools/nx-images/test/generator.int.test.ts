@@ -79,7 +79,6 @@ describe('an image made by the image generator', () => {
       '?? images/astro_tools/Dockerfile',
       '?? images/astro_tools/README.md',
       '?? images/astro_tools/environment.yml',
-      '?? images/astro_tools/project.json',
     ]);
 
     // Keep the generated contract and LABEL, swap the package install for an offline body.
@@ -90,7 +89,13 @@ describe('an image made by the image generator', () => {
     ws.write('images/astro_tools/Dockerfile', [...head, ...OFFLINE_BODY].join('\n'));
     ws.write('images/astro_tools/astro.txt', 'astro_tools\n');
     withImage = await ws.commit('add astro_tools');
-    expect(existsSync(join(ws.dir, 'images/astro_tools/project.json'))).toBe(true);
+    // No project.json: the plugin infers the project, and its order after base_image, from the Dockerfile.
+    expect(existsSync(join(ws.dir, 'images/astro_tools/project.json'))).toBe(false);
+    const shown = await ws.nx(['show', 'project', 'astro_tools', '--json']);
+    expect(shown.exitCode, shown.all).toBe(0);
+    expect((JSON.parse(shown.stdout) as { targets: Record<string, { dependsOn?: unknown[] }> }).targets['docker-build']?.dependsOn).toEqual([
+      { projects: ['base_image'], target: 'docker-build', params: 'forward' },
+    ]);
   });
 
   it('builds FROM the base_image pushed on main: base label, base layers first, description label as given', async () => {

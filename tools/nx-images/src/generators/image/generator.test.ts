@@ -1,11 +1,14 @@
-import { addProjectConfiguration, readJson, readProjectConfiguration, type Tree } from '@nx/devkit';
+import { addProjectConfiguration, readNxJson, updateNxJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { DockerfileParser } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../lib/core/errors';
+import { DEFAULT_BUILD_ARG_NAMES, repositoryImages, type BuildArgNames } from '../../lib/core/repository-images';
 import imageGenerator, { dockerfileQuoted } from './generator';
 import { repositoryDefault } from './normalize';
+
+const REAL_NAMES: BuildArgNames = { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' };
 
 const CONTRACT = (from: string, repository = 'nasa-fornax/fornax-images') => [
   'ARG REGISTRY=ghcr.io',
@@ -14,39 +17,25 @@ const CONTRACT = (from: string, repository = 'nasa-fornax/fornax-images') => [
   `FROM \${REGISTRY}/\${REPOSITORY}/${from}:\${BASE_IMAGE_TAG}`,
 ];
 
-const IMAGE_TARGETS = {
-  'release-check': { executor: '@fornax/nx-images:release-check' },
-  release: { executor: '@fornax/nx-images:release' },
-};
-
-/** A workspace shaped like this repository: two images, the plugin, and two projects that are not images. */
+/** A workspace shaped like this repository: two images (Dockerfiles only, as the plugin infers them), the plugin, and a project that is no image. */
 function workspace(): Tree {
   const tree = createTreeWithEmptyWorkspace();
-  addProjectConfiguration(tree, 'base_image', {
-    root: 'images/base_image',
-    tags: ['type:image'],
-    targets: { 'docker-build': { executor: '@fornax/nx-images:docker-build' }, ...IMAGE_TARGETS },
-  });
   tree.write('images/base_image/Dockerfile', 'ARG UPSTREAM_IMAGE=quay.io/jupyter/scipy-notebook:2025-12-31\nFROM ${UPSTREAM_IMAGE}\n');
-  addProjectConfiguration(tree, 'tractor', {
-    root: 'images/tractor',
-    tags: ['type:image'],
-    targets: {
-      'docker-build': {
-        executor: '@fornax/nx-images:docker-build',
-        dependsOn: [{ projects: ['base_image'], target: 'docker-build', params: 'forward' }],
-      },
-      ...IMAGE_TARGETS,
-    },
-  });
   // A repository other than the usual default, so the test shows it is read from the `from` image.
   tree.write('images/tractor/Dockerfile', `${CONTRACT('base_image', 'someone/mirror').join('\n')}\nRUN true\n`);
   addProjectConfiguration(tree, 'nx-images', { root: 'tools/nx-images', targets: { test: { executor: 'nx:run-commands' } } });
-  addProjectConfiguration(tree, 'tagged_only', { root: 'images/tagged_only', tags: ['type:image'], targets: {} });
-  addProjectConfiguration(tree, 'untagged', {
-    root: 'images/untagged',
-    targets: { 'docker-build': { executor: '@fornax/nx-images:docker-build' } },
-  });
+  tree.write('tools/nx-images/fixtures/images/ghost/Dockerfile', 'FROM scratch\n');
+  return tree;
+}
+
+/** The same images in the real Fornax tree's convention, with nx.json saying so. */
+function realTree(): Tree {
+  const tree = createTreeWithEmptyWorkspace();
+  const nxJson = readNxJson(tree) ?? {};
+  updateNxJson(tree, { ...nxJson, plugins: [{ plugin: '@fornax/nx-images', options: { buildArgs: REAL_NAMES } }] });
+  tree.write('images/fornax-base/Dockerfile', 'ARG BASE_TAG=latest\nARG REPOSITORY=ghcr.io/nasa-fornax/fornax-images\nFROM ${REPOSITORY}/jupyter-base:${BASE_TAG}\n');
+  tree.write('images/jupyter-base/Dockerfile', 'FROM ubuntu:24.04\n');
+  tree.write('images/env-heasoft/Dockerfile', 'ARG BASE_TAG=latest\nARG REPOSITORY=ghcr.io/nasa-fornax/fornax-images\nFROM ${REPOSITORY}/fornax-base:${BASE_TAG}\n');
   return tree;
 }
 
@@ -62,61 +51,71 @@ describe('image generator', () => {
     tree = workspace();
   });
 
-  it('scaffolds images/<name> FROM base_image by default', () => {
+  it('scaffolds images/<name> FROM base_image by default, with no project.json', () => {
     imageGenerator(tree, { name: 'astro_tools' });
 
-    expect(tree.children('images/astro_tools').sort()).toEqual(['Dockerfile', 'README.md', 'environment.yml', 'project.json']);
+    expect(tree.children('images/astro_tools').sort()).toEqual(['Dockerfile', 'README.md', 'environment.yml']);
     const dockerfile = read(tree, 'images/astro_tools/Dockerfile');
     expect(dockerfile.split('\n').slice(0, 4)).toEqual(CONTRACT('base_image'));
     expect(dockerfile).toContain('org.opencontainers.image.base.name="${REGISTRY}/${REPOSITORY}/base_image:${BASE_IMAGE_TAG}"');
     expect(dockerfile).toMatch(/^COPY .*environment\.yml \/tmp\/astro_tools-environment\.yml$/m);
+    expect(dockerfile).not.toContain('COPY --from');
     expect(read(tree, 'images/astro_tools/environment.yml')).toMatch(/^dependencies: \[\]$/m);
+    // What the plugin will infer from it: one task dependency, on base_image.
+    expect(repositoryImages(dockerfile, DEFAULT_BUILD_ARG_NAMES)).toMatchObject({ images: ['base_image'], finalBase: { image: 'base_image' } });
 
     const readme = read(tree, 'images/astro_tools/README.md');
     expect(readme).toMatch(/^# astro_tools$/m);
-    expect(readme).toContain('starts FROM the `base_image` image');
+    expect(readme).toContain('It starts FROM the `base_image` image of this repository (`images/base_image`)');
     expect(readme).toContain('npx nx run astro_tools:docker-build');
     expect(readme).toContain('<!-- Replace the sentence above');
   });
 
-  it('writes a project.json like the other images, building after the from image', () => {
-    imageGenerator(tree, { name: 'astro_tools' });
+  it.each<[string, string | string[]]>([
+    ['comma-separated', 'tractor,base_image'],
+    ['as a list', ['tractor', 'base_image']],
+  ])('takes --from with several images %s: the first is the final base, the others named stages', (_case, from) => {
+    imageGenerator(tree, { name: 'deep_field', from });
 
-    expect(readJson(tree, 'images/astro_tools/project.json')).toEqual({
-      name: 'astro_tools',
-      $schema: '../../node_modules/nx/schemas/project-schema.json',
-      projectType: 'application',
-      tags: ['type:image'],
-      targets: {
-        'docker-build': {
-          executor: '@fornax/nx-images:docker-build',
-          dependsOn: [{ projects: ['base_image'], target: 'docker-build', params: 'forward' }],
-        },
-        ...IMAGE_TARGETS,
-      },
-    });
-    expect(readProjectConfiguration(tree, 'astro_tools').root).toBe('images/astro_tools');
-  });
-
-  it('starts from another image, taking its REPOSITORY default and building after it', () => {
-    imageGenerator(tree, { name: 'tractor_plus', from: 'tractor' });
-
-    const dockerfile = read(tree, 'images/tractor_plus/Dockerfile');
-    expect(dockerfile.split('\n').slice(0, 4)).toEqual(CONTRACT('tractor', 'someone/mirror'));
-    expect(readProjectConfiguration(tree, 'tractor_plus').targets?.['docker-build']?.dependsOn).toEqual([
-      { projects: ['tractor'], target: 'docker-build', params: 'forward' },
+    const dockerfile = read(tree, 'images/deep_field/Dockerfile');
+    expect(dockerfile.split('\n').slice(0, 5)).toEqual([
+      'ARG REGISTRY=ghcr.io',
+      'ARG REPOSITORY=someone/mirror',
+      'ARG BASE_IMAGE_TAG=main',
+      'FROM ${REGISTRY}/${REPOSITORY}/base_image:${BASE_IMAGE_TAG} AS base_image',
+      'FROM ${REGISTRY}/${REPOSITORY}/tractor:${BASE_IMAGE_TAG}',
     ]);
-    expect(read(tree, 'images/tractor_plus/README.md')).toContain('starts FROM the `tractor` image');
+    expect(dockerfile).toContain('#   COPY --from=base_image /opt/envs/base_image /opt/envs/base_image');
+    expect(repositoryImages(dockerfile, DEFAULT_BUILD_ARG_NAMES)).toMatchObject({ images: ['base_image', 'tractor'], finalBase: { image: 'tractor' } });
+    expect(read(tree, 'images/deep_field/README.md')).toContain('and takes files from `base_image` through named stages');
   });
 
-  it('uses the usual repository when the from image has no Dockerfile yet', () => {
-    tree.delete('images/base_image/Dockerfile');
-    imageGenerator(tree, { name: 'astro_tools' });
+  it('writes the real tree\'s convention when nx.json names its build args', () => {
+    const real = realTree();
+    imageGenerator(real, { name: 'env-sas', from: ['fornax-base', 'env-heasoft'] });
+
+    const dockerfile = read(real, 'images/env-sas/Dockerfile');
+    expect(dockerfile.split('\n').slice(0, 4)).toEqual([
+      'ARG REPOSITORY=ghcr.io/nasa-fornax/fornax-images',
+      'ARG BASE_TAG=main',
+      'FROM ${REPOSITORY}/env-heasoft:${BASE_TAG} AS env_heasoft',
+      'FROM ${REPOSITORY}/fornax-base:${BASE_TAG}',
+    ]);
+    expect(dockerfile).toContain('ARG REPOSITORY\nARG BASE_TAG\nLABEL');
+    expect(dockerfile).toContain('#   COPY --from=env_heasoft /opt/envs/env-heasoft /opt/envs/env-heasoft');
+    expect(repositoryImages(dockerfile, REAL_NAMES)).toMatchObject({ images: ['env-heasoft', 'fornax-base'], finalBase: { image: 'fornax-base' } });
+  });
+
+  it('uses the usual repository when the from image declares none', () => {
+    imageGenerator(tree, { name: 'astro_tools', from: 'base_image' });
     expect(read(tree, 'images/astro_tools/Dockerfile').split('\n').slice(0, 4)).toEqual(CONTRACT('base_image'));
   });
 
-  it('generates a Dockerfile with no lint findings whose COPY sources are all generated', () => {
-    imageGenerator(tree, { name: 'astro_tools', description: 'Catalog "cross-match" & $HOME tools \\ more' });
+  it.each<[string, string[]]>([
+    ['one base', ['base_image']],
+    ['named stages', ['tractor', 'base_image']],
+  ])('generates a Dockerfile with no lint findings whose COPY sources are all generated (%s)', (_case, from) => {
+    imageGenerator(tree, { name: 'astro_tools', from, description: 'Catalog "cross-match" & $HOME tools \\ more' });
     const dockerfile = read(tree, 'images/astro_tools/Dockerfile');
 
     expect(validate(dockerfile).map((d) => d.message)).toEqual([]);
@@ -141,7 +140,7 @@ describe('image generator', () => {
     );
   });
 
-  it.each([
+  it.each<[string, Parameters<typeof imageGenerator>[1], RegExp]>([
     ['upper case', { name: 'Astro' }, /image name "Astro" is not valid: use lower-case/],
     ['empty', { name: '' }, /image name "" is not valid/],
     ['a leading separator', { name: '-astro' }, /image name "-astro" is not valid/],
@@ -154,12 +153,13 @@ describe('image generator', () => {
     ['a command', { name: '$(touch x)' }, /image name "\$\(touch x\)" is not valid/],
     ['an existing image', { name: 'tractor' }, /image "tractor": images\/tractor already exists: choose another name/],
     ['a project elsewhere', { name: 'nx-images' }, /image "nx-images": a project with that name already exists at tools\/nx-images: choose another name/],
-    ['a folder with no project', { name: 'leftover' }, /image "leftover": images\/leftover already exists/],
+    ['a folder with no Dockerfile', { name: 'leftover' }, /image "leftover": images\/leftover already exists/],
     ['from itself', { name: 'astro_tools', from: 'astro_tools' }, /--from="astro_tools" is the image being created: start from an existing image/],
     ['from nothing', { name: 'astro_tools', from: 'nope' }, /^--from="nope" is not an image of this repository: use one of base_image, tractor\.$/],
     ['from a project that is not an image', { name: 'astro_tools', from: 'nx-images' }, /--from="nx-images" is not an image of this repository: use one of base_image, tractor/],
-    ['from an image without docker-build', { name: 'astro_tools', from: 'tagged_only' }, /--from="tagged_only" is not an image/],
-    ['from a buildable project not tagged as an image', { name: 'astro_tools', from: 'untagged' }, /--from="untagged" is not an image/],
+    ['from a Dockerfile outside the images glob', { name: 'astro_tools', from: 'ghost' }, /--from="ghost" is not an image of this repository/],
+    ['one of several from images unknown', { name: 'astro_tools', from: ['tractor', 'nope'] }, /--from="nope" is not an image/],
+    ['an image named twice in from', { name: 'astro_tools', from: 'tractor,base_image,tractor' }, /^--from names tractor twice: name each image once\.$/],
     ['a two-line description', { name: 'astro_tools', description: 'one\ntwo' }, /--description must be one line/],
   ])('refuses %s with one line and writes nothing', (_case, schema, message) => {
     tree.write('images/leftover/notes.txt', 'not a project');
@@ -185,6 +185,12 @@ describe('image generator', () => {
     expect(tree.exists('images/astro_tools')).toBe(false);
   });
 
+  it('refuses a dockerfiles glob it cannot place a new image in', () => {
+    const nxJson = readNxJson(tree) ?? {};
+    updateNxJson(tree, { ...nxJson, plugins: [{ plugin: '@fornax/nx-images', options: { dockerfiles: 'images/**/Dockerfile' } }] });
+    expect(() => imageGenerator(tree, { name: 'astro_tools' })).toThrow(/writes into <folder>\/<name>\/Dockerfile, but nx\.json's dockerfiles is images\/\*\*\/Dockerfile/);
+  });
+
   it('lists no images when there are none', () => {
     const empty = createTreeWithEmptyWorkspace();
     expect(() => imageGenerator(empty, { name: 'astro_tools' })).toThrow(
@@ -194,23 +200,26 @@ describe('image generator', () => {
 });
 
 describe('repositoryDefault', () => {
-  it.each([
-    ['the ARG default', 'ARG REPOSITORY=someone/mirror\nFROM scratch\n', 'someone/mirror'],
-    ['a quoted default', 'ARG REPOSITORY="a/b"\nFROM scratch\n', 'a/b'],
-    ['one of several ARGs on a line', 'ARG REGISTRY=ghcr.io REPOSITORY=x/y\nFROM scratch\n', 'x/y'],
-    ['no ARG', 'FROM scratch\n', 'nasa-fornax/fornax-images'],
-    ['an ARG with no default', 'ARG REPOSITORY\nFROM scratch\n', 'nasa-fornax/fornax-images'],
-    ['an ARG only after FROM', 'FROM scratch\nARG REPOSITORY=late/one\n', 'nasa-fornax/fornax-images'],
-  ])('reads %s', (_case, dockerfile, expected) => {
-    expect(repositoryDefault(dockerfile)).toBe(expected);
+  it.each<[string, string, BuildArgNames, string | undefined]>([
+    ['the ARG default', 'ARG REPOSITORY=someone/mirror\nFROM scratch\n', DEFAULT_BUILD_ARG_NAMES, 'someone/mirror'],
+    ['a quoted default', 'ARG REPOSITORY="a/b"\nFROM scratch\n', DEFAULT_BUILD_ARG_NAMES, 'a/b'],
+    ['one of several ARGs on a line', 'ARG REGISTRY=ghcr.io REPOSITORY=x/y\nFROM scratch\n', DEFAULT_BUILD_ARG_NAMES, 'x/y'],
+    ['no ARG', 'FROM scratch\n', DEFAULT_BUILD_ARG_NAMES, undefined],
+    ['an ARG with no default', 'ARG REPOSITORY\nFROM scratch\n', DEFAULT_BUILD_ARG_NAMES, undefined],
+    ['an ARG only after FROM', 'FROM scratch\nARG REPOSITORY=late/one\n', DEFAULT_BUILD_ARG_NAMES, undefined],
+    ['the real tree: registry inside', 'ARG REPOSITORY=ghcr.io/nasa-fornax/fornax-images\nFROM scratch\n', REAL_NAMES, 'ghcr.io/nasa-fornax/fornax-images'],
+    ['the real tree: a registry with a port', 'ARG REPOSITORY=127.0.0.1:5000/a/b\nFROM scratch\n', REAL_NAMES, '127.0.0.1:5000/a/b'],
+  ])('reads %s', (_case, dockerfile, names, expected) => {
+    expect(repositoryDefault(dockerfile, names)).toBe(expected);
   });
 
-  it.each([
-    ['a variable', 'ARG REPOSITORY=$OWNER/x\nFROM scratch\n'],
-    ['upper case', 'ARG REPOSITORY=Nasa-Fornax/x\nFROM scratch\n'],
-    ['a space', 'ARG REPOSITORY="a b/c"\nFROM scratch\n'],
-  ])('refuses %s', (_case, dockerfile) => {
-    expect(() => repositoryDefault(dockerfile, 'images/x/Dockerfile')).toThrow(/images\/x\/Dockerfile: ARG REPOSITORY=.* is not a literal/);
+  it.each<[string, string, BuildArgNames]>([
+    ['a variable', 'ARG REPOSITORY=$OWNER/x\nFROM scratch\n', DEFAULT_BUILD_ARG_NAMES],
+    ['upper case', 'ARG REPOSITORY=Nasa-Fornax/x\nFROM scratch\n', DEFAULT_BUILD_ARG_NAMES],
+    ['a space', 'ARG REPOSITORY="a b/c"\nFROM scratch\n', DEFAULT_BUILD_ARG_NAMES],
+    ['the real tree with no registry', 'ARG REPOSITORY=fornax-images\nFROM scratch\n', REAL_NAMES],
+  ])('refuses %s', (_case, dockerfile, names) => {
+    expect(() => repositoryDefault(dockerfile, names, 'images/x/Dockerfile')).toThrow(/images\/x\/Dockerfile: ARG REPOSITORY=.* is not a literal/);
   });
 });
 

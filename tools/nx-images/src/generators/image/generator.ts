@@ -1,34 +1,45 @@
-import { join } from 'node:path';
-import { addProjectConfiguration, generateFiles, type ProjectConfiguration, type Tree } from '@nx/devkit';
+import { join, posix } from 'node:path';
+import { generateFiles, type Tree } from '@nx/devkit';
 import { normalizeOptions, type NormalizedImageOptions } from './normalize';
 import type { ImageGeneratorSchema } from './schema';
 
-/** `nx g @fornax/nx-images:image <name> [--from=base_image]`: scaffolds images/<name>. */
+/**
+ * `nx g @fornax/nx-images:image <name> [--from=base_image[,other,...]]`:
+ * scaffolds images/<name>. No project.json: the plugin infers the project
+ * from the Dockerfile, and its task dependencies from the FROM lines.
+ */
 export default function imageGenerator(tree: Tree, schema: ImageGeneratorSchema): void {
   // Every check runs before the first write, so a refusal leaves the tree untouched.
   const options = normalizeOptions(tree, schema);
   generateFiles(tree, join(__dirname, 'files'), options.root, {
     ...options,
+    ...dockerfileParts(options),
+    fromRoots: options.from.map((image) => posix.join(posix.dirname(options.root), image)),
     labelDescription: dockerfileQuoted(options.description),
   });
-  addProjectConfiguration(tree, options.name, imageProject(options));
 }
 
-/** The same targets as images/tractor: build after the `from` image, then check and release like every image. */
-export function imageProject(options: Pick<NormalizedImageOptions, 'root' | 'from'>): ProjectConfiguration {
+/** The head of the new Dockerfile in the workspace's arg convention: the ARGs, one named stage per extra image, the final FROM. */
+export function dockerfileParts(options: Pick<NormalizedImageOptions, 'from' | 'repository' | 'buildArgs' | 'defaultBranch'>) {
+  const { registry, repository, baseTag } = options.buildArgs;
+  const ref = (image: string) => `${registry ? `\${${registry}}/` : ''}\${${repository}}/${image}:\${${baseTag}}`;
+  const [first = '', ...others] = options.from;
+  const args = [...(registry ? [`ARG ${registry}=ghcr.io`] : []), `ARG ${repository}=${options.repository}`, `ARG ${baseTag}=${options.defaultBranch}`];
+  const head = [...args, ...others.map((image) => `FROM ${ref(image)} AS ${stageName(image)}`), `FROM ${ref(first)}`];
+  const names = [registry, repository, baseTag].filter((name) => name !== '');
   return {
-    root: options.root,
-    projectType: 'application',
-    tags: ['type:image'],
-    targets: {
-      'docker-build': {
-        executor: '@fornax/nx-images:docker-build',
-        dependsOn: [{ projects: [options.from], target: 'docker-build', params: 'forward' }],
-      },
-      'release-check': { executor: '@fornax/nx-images:release-check' },
-      release: { executor: '@fornax/nx-images:release' },
-    },
+    head: head.join('\n'),
+    argsAgain: names.map((name) => `ARG ${name}`).join('\n'),
+    argNames: names.join(', '),
+    baseRef: ref(first),
+    fromSentence: others.length > 0 ? `the ${first} image with files from ${others.join(', ')}` : `the ${first} image of this repository`,
+    copyExamples: others.map((image) => `COPY --from=${stageName(image)} /opt/envs/${image} /opt/envs/${image}`),
   };
+}
+
+/** A stage name for an image, as the real tree writes them: env-heasoft -> env_heasoft. */
+function stageName(image: string): string {
+  return image.replace(/[.-]/g, '_');
 }
 
 /** Text safe inside a double-quoted Dockerfile LABEL value: no early quote, no variable expansion. */

@@ -1,22 +1,28 @@
-import { getProjects, joinPathFragments, type ProjectConfiguration, type Tree } from '@nx/devkit';
+import { basename, dirname, posix } from 'node:path';
+import { getProjects, readNxJson, visitNotIgnoredFiles, type Tree } from '@nx/devkit';
 import { DockerfileParser } from 'dockerfile-ast';
+import { minimatch } from 'minimatch';
 import { UserError } from '../../lib/core/errors';
+import { workspaceSettings, type WorkspaceSettings } from '../../lib/core/plugin-options';
 import { assertValidImageName, normalizeRepository } from '../../lib/core/refs';
+import type { BuildArgNames } from '../../lib/core/repository-images';
 import type { ImageGeneratorSchema } from './schema';
 
-/** Where every image project lives, one folder per image. */
-export const IMAGES_DIR = 'images';
 /** The REPOSITORY default when the `from` image's Dockerfile declares none (base_image starts from upstream). */
 export const DEFAULT_REPOSITORY = 'nasa-fornax/fornax-images';
-const IMAGE_TAG = 'type:image';
+export const DEFAULT_FROM = 'base_image';
 
 export interface NormalizedImageOptions {
   name: string;
-  from: string;
-  /** `images/<name>`. */
+  /** The images it takes from: the first is the final stage's base, the others named stages. */
+  from: string[];
+  /** The folder of the new image, e.g. `images/<name>`. */
   root: string;
-  /** The default of `ARG REPOSITORY` in the new Dockerfile. */
+  /** The default of the repository ARG in the new Dockerfile (with the registry, when the repository arg carries it). */
   repository: string;
+  buildArgs: BuildArgNames;
+  /** nx.json's default branch: the base tag ARG's default. */
+  defaultBranch: string;
   /** One line; a placeholder sentence when the user gave none. */
   description: string;
   /** True when `description` is the placeholder, so the README asks for a real one. */
@@ -25,72 +31,109 @@ export interface NormalizedImageOptions {
 
 /** Checks every option against the tree before anything is written; throws a one-line UserError. */
 export function normalizeOptions(tree: Tree, schema: ImageGeneratorSchema): NormalizedImageOptions {
+  const settings = workspaceSettings(readNxJson(tree) ?? undefined);
   const name = assertValidImageName((schema.name ?? '').trim());
-  const from = (schema.from ?? 'base_image').trim() || 'base_image';
-  const root = joinPathFragments(IMAGES_DIR, name);
-  const projects = getProjects(tree);
+  const root = imageRoot(settings, name);
+  const images = imagesInTree(tree, settings);
 
   if (tree.exists(root)) {
     throw new UserError(`image "${name}": ${root} already exists: choose another name, or edit that image instead.`);
   }
-  const clash = projects.get(name);
+  const clash = getProjects(tree).get(name);
   if (clash) {
     throw new UserError(`image "${name}": a project with that name already exists at ${clash.root}: choose another name.`);
   }
-  if (from === name) {
-    throw new UserError(`--from="${from}" is the image being created: start from an existing image, e.g. --from=base_image.`);
+  const from = fromList(schema.from);
+  for (const image of from) {
+    if (image === name) {
+      throw new UserError(`--from="${image}" is the image being created: start from an existing image, e.g. --from=${DEFAULT_FROM}.`);
+    }
+    if (!images.has(image)) {
+      const available = [...images.keys()].sort();
+      const choice = available.length > 0 ? `use one of ${available.join(', ')}` : `there is none yet: add a folder with a Dockerfile matching ${settings.dockerfiles} first`;
+      throw new UserError(`--from="${image}" is not an image of this repository: ${choice}.`);
+    }
   }
-  const base = projects.get(from);
-  if (!base || !isImageProject(base)) {
-    const available = [...projects.entries()].filter(([, project]) => isImageProject(project)).map(([projectName]) => projectName).sort();
-    const choice = available.length > 0 ? `use one of ${available.join(', ')}` : `there is none yet: add a project tagged ${IMAGE_TAG} with a docker-build target first`;
-    throw new UserError(`--from="${from}" is not an image of this repository: ${choice}.`);
-  }
-
   const description = (schema.description ?? '').trim();
   if (/[\r\n]/.test(description)) {
     throw new UserError('--description must be one line: put longer text in the generated README.md instead.');
   }
-  const dockerfilePath = joinPathFragments(base.root, 'Dockerfile');
-  const dockerfile = tree.read(dockerfilePath, 'utf-8');
+  const first = images.get(from[0] ?? '') ?? '';
+  const dockerfile = tree.read(first, 'utf-8');
+  const repository = dockerfile === null ? undefined : repositoryDefault(dockerfile, settings.buildArgs, first);
   return {
     name,
     from,
     root,
-    repository: dockerfile === null ? DEFAULT_REPOSITORY : repositoryDefault(dockerfile, dockerfilePath),
-    description: description || `The Fornax Science Environment on ${from}, with the packages for ${name}.`,
+    repository: repository ?? (settings.buildArgs.registry ? DEFAULT_REPOSITORY : `ghcr.io/${DEFAULT_REPOSITORY}`),
+    buildArgs: settings.buildArgs,
+    defaultBranch: settings.defaultBranch,
+    description: description || `The Fornax Science Environment on ${from.join(', ')}, with the packages for ${name}.`,
     descriptionIsPlaceholder: description === '',
   };
 }
 
-/** An image is what the release treats as one: tagged type:image and buildable. */
-export function isImageProject(project: ProjectConfiguration): boolean {
-  return (project.tags ?? []).includes(IMAGE_TAG) && project.targets?.['docker-build'] !== undefined;
+/** `--from`: one image, several comma-separated, or a list; each once, in order. */
+function fromList(value: string | readonly string[] | undefined): string[] {
+  const entries = (typeof value === 'string' ? [value] : (value ?? [])).flatMap((entry) => entry.split(',')).map((entry) => entry.trim());
+  const list = entries.filter((entry) => entry !== '');
+  if (list.length === 0) return [DEFAULT_FROM];
+  const twice = list.find((entry, index) => list.indexOf(entry) !== index);
+  if (twice) throw new UserError(`--from names ${twice} twice: name each image once.`);
+  return list;
+}
+
+/** Where the new image goes: the dockerfiles glob with its one `*` folder as the name. */
+function imageRoot(settings: WorkspaceSettings, name: string): string {
+  const folder = dirname(settings.dockerfiles);
+  if (basename(folder) !== '*' || /[*?[{]/.test(dirname(folder))) {
+    throw new UserError(
+      `the image generator writes into <folder>/<name>/Dockerfile, but nx.json's dockerfiles is ${settings.dockerfiles}: use a glob such as images/*/Dockerfile, or add the image by hand.`,
+    );
+  }
+  return posix.join(dirname(folder), name);
+}
+
+/** image name -> its Dockerfile, for every folder the plugin's glob makes an image (the same rule as its createNodes). */
+export function imagesInTree(tree: Tree, settings: WorkspaceSettings): Map<string, string> {
+  const images = new Map<string, string>();
+  const start = settings.dockerfiles.split('/').findIndex((part) => /[*?[{]/.test(part));
+  const dir = settings.dockerfiles.split('/').slice(0, Math.max(start, 0)).join('/') || '.';
+  if (!tree.exists(dir)) return images;
+  visitNotIgnoredFiles(tree, dir, (path) => {
+    if (minimatch(path, settings.dockerfiles)) images.set(basename(dirname(path)), path);
+  });
+  return images;
 }
 
 /**
- * The default of the global `ARG REPOSITORY` in a Dockerfile, so a new image
- * pulls its base from the same place its base's own base comes from.
+ * The default of the repository ARG in a Dockerfile, so a new image pulls
+ * its bases from the same place its first base does; undefined when it
+ * declares none.
  */
-export function repositoryDefault(dockerfile: string, path = 'Dockerfile'): string {
+export function repositoryDefault(dockerfile: string, names: BuildArgNames, path = 'Dockerfile'): string | undefined {
   for (const arg of DockerfileParser.parse(dockerfile).getInitialARGs()) {
     for (const property of arg.getProperties()) {
-      if (property.getName() !== 'REPOSITORY') continue;
+      if (property.getName() !== names.repository) continue;
       // getValue drops the quotes around a default, as docker does.
       const value = property.getValue();
       if (!value) continue;
-      if (!isLiteralRepository(value)) {
-        throw new UserError(`${path}: ARG REPOSITORY=${value} is not a literal lower-case owner/name: fix that default first.`);
+      if (!isLiteralRepository(value, names)) {
+        throw new UserError(`${path}: ARG ${names.repository}=${value} is not a literal lower-case ${names.registry ? 'owner/name' : 'registry/owner/name'}: fix that default first.`);
       }
       return value;
     }
   }
-  return DEFAULT_REPOSITORY;
+  return undefined;
 }
 
-function isLiteralRepository(value: string): boolean {
+function isLiteralRepository(value: string, names: BuildArgNames): boolean {
+  if (value.includes('$')) return false;
+  // Without a registry arg the repository arg starts with the registry host, which may have a port.
+  const path = names.registry ? value : value.slice(value.indexOf('/') + 1);
+  if (!names.registry && !value.includes('/')) return false;
   try {
-    return !value.includes('$') && normalizeRepository(value) === value;
+    return normalizeRepository(path) === path;
   } catch {
     return false;
   }
