@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 
 const ACCEPT = [
@@ -51,4 +52,41 @@ export async function listTags(registryUrl: string, path: string): Promise<strin
   if (response.status === 404) return [];
   const body = (await response.json()) as { tags?: string[] | null };
   return body.tags ?? [];
+}
+
+/**
+ * One file of an image, read back from the registry's layers (topmost layer
+ * first), with no engine: proves what the image holds. Undefined when no
+ * layer has the file.
+ */
+export async function readImageFile(registryUrl: string, path: string, reference: string, file: string): Promise<string | undefined> {
+  const image = await readImage(registryUrl, path, reference);
+  if (!image) throw new Error(`${path}:${reference} is not in the registry`);
+  const wanted = file.replace(/^\/+/, '');
+  for (const layer of [...image.layers].reverse()) {
+    const response = await fetch(`${registryUrl}/v2/${path}/blobs/${layer}`);
+    if (!response.ok) throw new Error(`GET layer ${layer} of ${path}:${reference}: HTTP ${response.status}`);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const tar = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+    const found = fileInTar(tar, wanted);
+    if (found !== undefined) return found.toString('utf8');
+  }
+  return undefined;
+}
+
+/** A regular file's bytes from a tar archive (ustar, as image layers are), or undefined. */
+function fileInTar(tar: Buffer, wanted: string): Buffer | undefined {
+  for (let offset = 0; offset + 512 <= tar.length; ) {
+    const header = tar.subarray(offset, offset + 512);
+    if (header.every((byte) => byte === 0)) return undefined;
+    const field = (start: number, length: number) => header.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '');
+    const prefix = field(345, 155);
+    const name = (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100)).replace(/^\.\//, '');
+    const size = Number.parseInt(field(124, 12).trim() || '0', 8);
+    const type = field(156, 1) || '0';
+    const body = offset + 512;
+    if (name === wanted && type === '0') return tar.subarray(body, body + size);
+    offset = body + Math.ceil(size / 512) * 512;
+  }
+  return undefined;
 }

@@ -1,4 +1,4 @@
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -39,21 +39,43 @@ export interface RunOutput {
  * nx.json and plugin, with the offline fixture Dockerfiles (static busybox on
  * scratch) in place of the real images.
  */
-export async function createWorkspace(options: { branch?: string; origin?: string } = {}): Promise<Workspace> {
+export interface WorkspaceOptions {
+  branch?: string;
+  origin?: string;
+  /**
+   * A fixture tree under test/fixtures/ whose folders become the images (a
+   * `project.fixture.json` becomes the image's project.json); default: the
+   * stand-ins of this repository's own images.
+   */
+  tree?: string;
+  /** Options of the @fornax/nx-images plugin in the copy's nx.json, in place of the repository's. */
+  pluginOptions?: Record<string, unknown>;
+}
+
+export async function createWorkspace(options: WorkspaceOptions = {}): Promise<Workspace> {
   const dir = mkdtempSync(join(tmpdir(), 'fornax-ws-'));
   for (const file of ['nx.json', 'package.json', 'tsconfig.base.json']) copyFileSync(join(repoRoot, file), join(dir, file));
+  if (options.pluginOptions) {
+    const nxJson = JSON.parse(readFileSync(join(dir, 'nx.json'), 'utf8')) as { plugins?: unknown[] };
+    nxJson.plugins = [{ plugin: '@fornax/nx-images', options: options.pluginOptions }];
+    writeFileSync(join(dir, 'nx.json'), `${JSON.stringify(nxJson, null, 2)}\n`);
+  }
   cpSync(join(repoRoot, 'tools'), join(dir, 'tools'), {
     recursive: true,
     filter: (source) => !source.includes(join('nx-images', 'test')) && !source.endsWith('node_modules'),
   });
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  for (const image of readdirSync(join(repoRoot, 'images'))) {
-    const fixture = join(fixtureImages, image);
+  const fixtures = options.tree ? resolve(fixtureImages, '..', options.tree) : fixtureImages;
+  const images = options.tree ? readdirSync(fixtures) : readdirSync(join(repoRoot, 'images'));
+  for (const image of images) {
+    const fixture = join(fixtures, image);
     if (!existsSync(fixture)) continue;
     const target = join(dir, 'images', image);
     mkdirSync(target, { recursive: true });
     cpSync(fixture, target, { recursive: true });
-    copyFileSync(busybox, join(target, 'busybox'));
+    if (existsSync(join(target, 'project.fixture.json'))) renameSync(join(target, 'project.fixture.json'), join(target, 'project.json'));
+    // In a fixture tree only an image built FROM scratch gets the static busybox; tests may rewrite the stand-ins' Dockerfiles.
+    if (!options.tree || readFileSync(join(target, 'Dockerfile'), 'utf8').includes('COPY busybox')) copyFileSync(busybox, join(target, 'busybox'));
   }
   writeFileSync(join(dir, '.gitignore'), 'node_modules\ndist\n.nx\n');
   const env = { NO_COLOR: '1', FORCE_COLOR: '0', NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', NX_TUI: 'false', CI: 'true' };

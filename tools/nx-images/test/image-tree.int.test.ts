@@ -1,0 +1,224 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeLocalImages } from '../scripts/lib/local-images';
+import { run } from '../src/lib/io/exec';
+import { runCiImages, type EventSpec, type SimulatedRun } from './harness/github-run';
+import { listTags, readImage, readImageFile } from './harness/read-image';
+import { startRegistry, type Registry } from './harness/registry';
+import { DOCKER } from './harness/second-engine';
+import { createWorkspace, type Workspace } from './harness/workspace';
+
+// A tree shaped like the real Fornax repository, written in its convention (REPOSITORY carries the
+// registry, one BASE_TAG): twelve images in five levels; fornax-hea takes from four images through
+// named stages (RUN --mount and COPY --from); fornax-jupyter's project.json declares env-core, which
+// its Dockerfile does not name. Each image copies its own stamp.txt to /stamps/<image> and carries its
+// bases' stamps, so reading the files back shows which build of each base an image was made from.
+// The tree is built once on main; each case then works on a branch of its own.
+
+/** image -> the images of the repository its Dockerfile reads. */
+const READS: Record<string, string[]> = {
+  'jupyter-base': [],
+  'fornax-base': ['jupyter-base'],
+  'env-core': ['fornax-base'],
+  'env-heasoft': ['fornax-base'],
+  'env-ciao': ['fornax-base'],
+  'env-fermi': ['fornax-base'],
+  'fornax-nb': ['fornax-base'],
+  'archive-nb': ['fornax-base'],
+  'env-sas': ['env-heasoft', 'fornax-base'],
+  'fornax-hea': ['env-ciao', 'env-fermi', 'env-heasoft', 'env-sas', 'fornax-base'],
+  'fornax-main': ['archive-nb', 'env-core', 'fornax-base', 'fornax-nb'],
+  'fornax-jupyter': ['archive-nb', 'fornax-base', 'fornax-nb'],
+};
+const IMAGES = Object.keys(READS).sort();
+const REAL_CONVENTION = { buildArgs: { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' } };
+const BASES_LABEL = 'io.github.nasa-fornax.images.bases';
+const REPO = 'fornax/tree';
+
+let registry: Registry;
+let ws: Workspace;
+let c0: string;
+let first: SimulatedRun;
+
+const push = (spec: Omit<EventSpec, 'name'>) => runCiImages(ws, { name: 'push', ...spec }, registry.host, { IMAGE_REPOSITORY: REPO });
+const image = (name: string, tag: string) => readImage(registry.url, `${REPO}/${name}`, tag);
+const file = (name: string, tag: string, path: string) => readImageFile(registry.url, `${REPO}/${name}`, tag, path);
+const basesOf = async (name: string, tag: string) =>
+  JSON.parse((await image(name, tag))?.labels[BASES_LABEL] ?? '[]') as { image: string; reference: string; digest?: string }[];
+
+/** A branch off main with these files changed, committed. */
+async function branch(name: string, files: Record<string, string>): Promise<string> {
+  await ws.git('checkout', '--quiet', 'main');
+  await ws.git('checkout', '--quiet', '-b', name);
+  return ws.commit(`${name}: change`, files);
+}
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  ws = await createWorkspace({ tree: 'tree', pluginOptions: REAL_CONVENTION });
+  c0 = await ws.git('rev-parse', 'HEAD');
+  first = await push({ branch: 'main', sha: c0 });
+}, 600_000);
+
+afterAll(async () => {
+  await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
+  await registry?.stop();
+  ws?.cleanup();
+});
+
+describe('a tree of twelve images in the real tree\'s convention', () => {
+  it('lists every image folder as a project, with or without a project.json, and no edge between images', async () => {
+    const shown = await ws.nx(['show', 'projects', '--json']);
+    expect(shown.exitCode, shown.all).toBe(0);
+    expect((JSON.parse(shown.stdout) as string[]).filter((name) => name !== 'nx-images').sort()).toEqual(IMAGES);
+
+    const graphFile = join(ws.dir, 'graph.json');
+    const graph = await ws.nx(['graph', `--file=${graphFile}`]);
+    expect(graph.exitCode, graph.all).toBe(0);
+    const { dependencies } = (JSON.parse(readFileSync(graphFile, 'utf8')) as { graph: { dependencies: Record<string, { target: string }[]> } }).graph;
+    const edges = IMAGES.flatMap((name) => (dependencies[name] ?? []).filter((edge) => IMAGES.includes(edge.target)).map((edge) => `${name} -> ${edge.target}`));
+    expect(edges).toEqual([]);
+
+    const jupyter = await ws.nx(['show', 'project', 'fornax-jupyter', '--json']);
+    const dependsOn = (JSON.parse(jupyter.stdout) as { targets: Record<string, { dependsOn: { projects: string[] }[] }> }).targets['docker-build']?.dependsOn;
+    expect(dependsOn?.flatMap((entry) => entry.projects).sort()).toEqual(['archive-nb', 'env-core', 'fornax-base', 'fornax-nb']);
+  });
+
+  it('the first push to main builds every image, level by level, each from its bases of this same run', async () => {
+    expect(first.exitCode, first.all).toBe(0);
+    expect(first.all).toContain('ci:images: level 1: jupyter-base\n');
+    expect(first.all).toContain('ci:images: level 2: fornax-base (after jupyter-base)\n');
+    expect(first.all).toContain('ci:images: level 3: archive-nb (after fornax-base), env-ciao (after fornax-base), env-core (after fornax-base), env-fermi (after fornax-base), env-heasoft (after fornax-base), fornax-nb (after fornax-base)\n');
+    expect(first.all).toContain('ci:images: level 4: env-sas (after env-heasoft, fornax-base), fornax-jupyter (after archive-nb, env-core, fornax-base, fornax-nb), fornax-main (after archive-nb, env-core, fornax-base, fornax-nb)\n');
+    expect(first.all).toContain('ci:images: level 5: fornax-hea (after env-ciao, env-fermi, env-heasoft, env-sas, fornax-base)\n');
+
+    const digests: Record<string, string> = {};
+    for (const name of IMAGES) {
+      const built = await image(name, 'main');
+      expect(built?.labels['org.opencontainers.image.revision'], name).toBe(c0);
+      digests[name] = built?.digest ?? '';
+    }
+    for (const name of IMAGES) {
+      const bases = await basesOf(name, 'main');
+      expect(bases.map((base) => base.image), name).toEqual(READS[name]);
+      for (const base of bases) {
+        expect(base, `${name} from ${base.image}`).toEqual({ image: base.image, reference: `${registry.host}/${REPO}/${base.image}:main`, digest: digests[base.image] });
+        expect(await file(name, 'main', `/stamps/${base.image}`), `${name} holds ${base.image}'s stamp`).toBe(`${base.image} 1\n`);
+      }
+    }
+    expect((await image('fornax-hea', 'main'))?.labels['org.opencontainers.image.base.digest']).toBe(digests['fornax-base']);
+    expect(first.summary.match(/^\| \d \| `/gm)).toHaveLength(12);
+  });
+
+  it('a branch that changes a mid-level image and a top image builds exactly those two, the top one on the branch\'s mid-level image and main\'s other bases', async () => {
+    const sha = await branch('feature/hea', { 'images/env-heasoft/stamp.txt': 'env-heasoft 2\n', 'images/fornax-hea/stamp.txt': 'fornax-hea 2\n' });
+    const result = await push({ branch: 'feature/hea', sha });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toContain('ci:images: level 1: env-heasoft\n');
+    expect(result.all).toContain('ci:images: level 2: fornax-hea (after env-heasoft)\n');
+
+    const built = [];
+    for (const name of IMAGES) if ((await listTags(registry.url, `${REPO}/${name}`)).includes('feature-hea')) built.push(name);
+    expect(built).toEqual(['env-heasoft', 'fornax-hea']);
+
+    const heasoft = await image('env-heasoft', 'feature-hea');
+    const bases = await basesOf('fornax-hea', 'feature-hea');
+    const expected = await Promise.all(
+      READS['fornax-hea']?.map(async (name) => {
+        const tag = name === 'env-heasoft' ? 'feature-hea' : 'main';
+        return { image: name, reference: `${registry.host}/${REPO}/${name}:${tag}`, digest: (await image(name, tag))?.digest };
+      }) ?? [],
+    );
+    expect(bases).toEqual(expected);
+    expect(bases.find((base) => base.image === 'env-heasoft')?.digest).toBe(heasoft?.digest);
+    // Through the named stages: the COPY --from and the RUN --mount both read the branch's env-heasoft...
+    expect(await file('fornax-hea', 'feature-hea', '/stamps/env-heasoft')).toBe('env-heasoft 2\n');
+    expect(await file('fornax-hea', 'feature-hea', '/opt/env-heasoft/stamp')).toBe('env-heasoft 2\n');
+    // ...and every other base is main's: env-sas still carries the env-heasoft it was built with.
+    expect(await file('fornax-hea', 'feature-hea', '/stamps/env-sas')).toBe('env-sas 1\n');
+    expect(await file('fornax-hea', 'feature-hea', '/opt/env-sas-heasoft/stamp')).toBe('env-heasoft 1\n');
+    expect(await file('fornax-hea', 'feature-hea', '/stamps/fornax-hea')).toBe('fornax-hea 2\n');
+    expect(result.all).toMatch(/base env-ciao: \S+env-ciao:feature-hea does not exist; the default branch's \S+env-ciao:main is sha256:[0-9a-f]{64} in the registry/);
+    expect(result.all).toMatch(/base env-heasoft: this branch's \S+env-heasoft:feature-hea is sha256:[0-9a-f]{64} in the registry/);
+  });
+
+  it('a change to a base alone builds no image built from it', async () => {
+    const sha = await branch('feature/base', { 'images/fornax-base/stamp.txt': 'fornax-base 2\n' });
+    const result = await push({ branch: 'feature/base', sha });
+    expect(result.exitCode, result.all).toBe(0);
+    const built = [];
+    for (const name of IMAGES) if ((await listTags(registry.url, `${REPO}/${name}`)).includes('feature-base')) built.push(name);
+    expect(built).toEqual(['fornax-base']);
+    expect(result.all).toMatch(/env-heasoft: compared with .*: not affected/);
+  });
+
+  it('a failing mid-level image skips what takes from it and nothing else; a declared dependency orders the build', async () => {
+    const dockerfile = readFileSync(join(ws.dir, 'images/env-heasoft/Dockerfile'), 'utf8');
+    const sha = await branch('feature/broken', {
+      'images/env-heasoft/Dockerfile': dockerfile.replace('RUN cp', 'RUN false && cp'),
+      'images/env-sas/stamp.txt': 'env-sas 3\n',
+      'images/fornax-hea/stamp.txt': 'fornax-hea 3\n',
+      'images/env-core/stamp.txt': 'env-core 3\n',
+      'images/fornax-jupyter/stamp.txt': 'fornax-jupyter 3\n',
+    });
+    const result = await push({ branch: 'feature/broken', sha });
+    expect(result.exitCode, result.all).not.toBe(0);
+    expect(result.all).toContain('ci:images: level 1: env-core, env-heasoft\n');
+    expect(result.all).toContain('ci:images: level 2: env-sas (after env-heasoft), fornax-jupyter (after env-core)\n');
+    expect(result.all).toContain('ci:images: level 2: skipping env-sas: it takes from env-heasoft, which failed\n');
+    expect(result.all).toContain('ci:images: level 3: skipping fornax-hea: it takes from env-heasoft, which failed, and from env-sas, which was skipped\n');
+    expect(result.all).toMatch(/ci:images: failed: env-heasoft; skipped, as they take from it: env-sas, fornax-hea; every other image was built\./);
+
+    const tagged = [];
+    for (const name of IMAGES) if ((await listTags(registry.url, `${REPO}/${name}`)).includes('feature-broken')) tagged.push(name);
+    expect(tagged).toEqual(['env-core', 'fornax-jupyter']);
+    expect(await file('fornax-jupyter', 'feature-broken', '/stamps/fornax-jupyter')).toBe('fornax-jupyter 3\n');
+    expect(result.summary).toContain('- `env-heasoft`: the build failed; see its log above');
+    expect(result.summary).toContain('- `env-sas`: takes from env-heasoft, which failed');
+    expect(result.summary).toContain('- `fornax-hea`: takes from env-heasoft, which failed, and from env-sas, which was skipped');
+  });
+
+  it('a cycle is refused, naming the images on it', async () => {
+    const dockerfile = readFileSync(join(ws.dir, 'images/fornax-base/Dockerfile'), 'utf8');
+    const sha = await branch('feature/cycle', {
+      'images/fornax-base/Dockerfile': `${dockerfile}COPY --from=\${REPOSITORY}/env-sas:\${BASE_TAG} /stamps/env-sas /stamps/env-sas\n`,
+    });
+    const result = await push({ branch: 'feature/cycle', sha });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toMatch(/the images fornax-base -> env-sas -> env-heasoft -> fornax-base take from each other in a cycle: remove one of these FROM, COPY --from or declared dependencies\./);
+    const local = await ws.nx(['run', 'env-sas:docker-build', '--dry-run']);
+    expect(local.exitCode).not.toBe(0);
+    expect(local.all).toMatch(/circular/i);
+    await ws.git('checkout', '--quiet', 'main');
+  });
+
+  it('locally, nx run builds the images an image takes from first, --exclude-task-dependencies builds it alone, and --dry-run shows each base', async () => {
+    await branch('local/try', { 'images/env-sas/stamp.txt': 'env-sas local\n' });
+    const target = [`--registry=${registry.host}`, `--repository=${REPO}`, '--outputStyle=stream'];
+    const chain = await ws.nx(['run', 'env-sas:docker-build', ...target]);
+    expect(chain.exitCode, chain.all).toBe(0);
+    const order = ['jupyter-base', 'fornax-base', 'env-heasoft', 'env-sas'].map((name) => chain.all.indexOf(`${name}: ${name}: built `));
+    expect(order.every((at) => at >= 0), chain.all).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(chain.all).toMatch(/env-sas: base env-heasoft: this branch's \S+env-heasoft:local-try is image [0-9a-f]{12} in the local engine/);
+
+    // The local image records the local bases it was built from, by image ID.
+    const inspected = await run({ command: DOCKER, args: ['image', 'inspect', '--format={{json .Config.Labels}}', `${registry.host}/${REPO}/env-sas:local-try`] });
+    const labels = JSON.parse(inspected.stdout) as Record<string, string>;
+    const heasoftId = (await run({ command: DOCKER, args: ['image', 'inspect', '--format={{.Id}}', `${registry.host}/${REPO}/env-heasoft:local-try`] })).stdout.trim();
+    expect(JSON.parse(labels[BASES_LABEL] ?? '[]')).toContainEqual({ image: 'env-heasoft', reference: `${registry.host}/${REPO}/env-heasoft:local-try`, id: heasoftId });
+    // No tag made for the build is left behind.
+    const tags = (await run({ command: DOCKER, args: ['image', 'ls', '--format={{.Tag}}', `${registry.host}/${REPO}/env-heasoft`] })).stdout;
+    expect(tags).not.toContain('fornax-pin-');
+
+    const alone = await ws.nx(['run', 'env-sas:docker-build', '--exclude-task-dependencies', ...target]);
+    expect(alone.exitCode, alone.all).toBe(0);
+    expect(alone.all).not.toContain('env-heasoft: env-heasoft: built');
+
+    const dry = await ws.nx(['run', 'fornax-hea:docker-build', '--dry-run', '--exclude-task-dependencies', ...target]);
+    expect(dry.exitCode, dry.all).toBe(0);
+    for (const name of READS['fornax-hea'] ?? []) expect(dry.all).toMatch(new RegExp(`  base ${name}: .* the build reads it by (digest|a tag of its own)`));
+    expect(dry.all).toMatch(/     env-ciao -> \S+env-ciao(@sha256:[0-9a-f]{64}|:<tag of this build>)\n/);
+  });
+});
