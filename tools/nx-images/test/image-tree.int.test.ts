@@ -219,6 +219,6 @@ describe('a tree of twelve images in the real tree\'s convention', () => {
     const dry = await ws.nx(['run', 'fornax-hea:docker-build', '--dry-run', '--exclude-task-dependencies', ...target]);
     expect(dry.exitCode, dry.all).toBe(0);
     for (const name of READS['fornax-hea'] ?? []) expect(dry.all).toMatch(new RegExp(`  base ${name}: .* the build reads it by (digest|a tag of its own)`));
-    expect(dry.all).toMatch(/     env-ciao -> \S+env-ciao(@sha256:[0-9a-f]{64}|:<tag of this build>)\n/);
+    expect(dry.all).toMatch(/ {5}env-ciao -> \S+env-ciao(@sha256:[0-9a-f]{64}|:<tag of this build>)\n/);
   });
 });
