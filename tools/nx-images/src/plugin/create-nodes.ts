@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createNodesFromFiles, type CreateNodes } from '@nx/devkit';
 import { workspaceDataDirectory } from '@nx/devkit/internal';
-import { minimatch } from 'minimatch';
 import { UserError } from '../lib/core/errors';
 import { inferImageProject } from '../lib/core/image-project';
-import { normalizePluginOptions, type ImagesPluginOptions } from '../lib/core/plugin-options';
+import { imageOfDockerfile, normalizePluginOptions, type ImagesPluginOptions } from '../lib/core/plugin-options';
 import { isValidImageName } from '../lib/core/refs';
 import { repositoryImages } from '../lib/core/repository-images';
 
@@ -24,14 +23,14 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
   '**/Dockerfile',
   async (files, rawOptions, context) => {
     const options = normalizePluginOptions(rawOptions);
-    const dockerfiles = files.filter((file) => minimatch(file, options.dockerfiles, { dot: false }));
-    const names = new Set(dockerfiles.map(imageNameOf));
+    const dockerfiles = files.filter((file) => imageOfDockerfile(file, options.dockerfiles) !== undefined);
+    const names = new Set(dockerfiles.map((file) => imageOfDockerfile(file, options.dockerfiles)));
     const optionsKey = hash(JSON.stringify(options));
     const cache = readCache(optionsKey);
     try {
       return await createNodesFromFiles(
         (file) => {
-          const name = imageNameOf(file);
+          const name = imageOfDockerfile(file, options.dockerfiles) ?? '';
           if (!isValidImageName(name)) {
             throw new UserError(
               `${dirname(file)}: "${name}" cannot name an image: rename the folder with lower-case letters, digits and single separators (._-), e.g. env-core.`,
@@ -58,10 +57,6 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
     }
   },
 ];
-
-function imageNameOf(dockerfile: string): string {
-  return basename(dirname(dockerfile));
-}
 
 function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex');

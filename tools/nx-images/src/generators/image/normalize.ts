@@ -1,9 +1,8 @@
 import { basename, dirname, posix } from 'node:path';
 import { getProjects, readNxJson, visitNotIgnoredFiles, type Tree } from '@nx/devkit';
 import { DockerfileParser } from 'dockerfile-ast';
-import { minimatch } from 'minimatch';
 import { UserError } from '../../lib/core/errors';
-import { workspaceSettings, type WorkspaceSettings } from '../../lib/core/plugin-options';
+import { imageOfDockerfile, workspaceSettings, type WorkspaceSettings } from '../../lib/core/plugin-options';
 import { assertValidImageName, normalizeRepository } from '../../lib/core/refs';
 import type { BuildArgNames } from '../../lib/core/repository-images';
 import type { ImageGeneratorSchema } from './schema';
@@ -101,7 +100,8 @@ export function imagesInTree(tree: Tree, settings: WorkspaceSettings): Map<strin
   const dir = settings.dockerfiles.split('/').slice(0, Math.max(start, 0)).join('/') || '.';
   if (!tree.exists(dir)) return images;
   visitNotIgnoredFiles(tree, dir, (path) => {
-    if (minimatch(path, settings.dockerfiles)) images.set(basename(dirname(path)), path);
+    const image = imageOfDockerfile(path, settings.dockerfiles);
+    if (image !== undefined) images.set(image, path);
   });
   return images;
 }

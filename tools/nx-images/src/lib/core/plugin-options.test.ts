@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from './errors';
-import { DEFAULT_DOCKERFILES, normalizePluginOptions, workspaceSettings } from './plugin-options';
+import { DEFAULT_DOCKERFILES, imageOfDockerfile, normalizePluginOptions, workspaceSettings } from './plugin-options';
 import { DEFAULT_BUILD_ARG_NAMES } from './repository-images';
 
 const REAL = { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' };
@@ -52,5 +52,17 @@ describe('workspaceSettings', () => {
     ['the plugin without options', { plugins: ['@fornax/nx-images'] }],
   ])('falls back to the defaults and main with %s', (_case, nxJson) => {
     expect(workspaceSettings(nxJson)).toEqual({ dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, defaultBranch: 'main' });
+  });
+});
+
+describe('imageOfDockerfile', () => {
+  it.each<[string, string, string | undefined]>([
+    ['images/env-core/Dockerfile', DEFAULT_DOCKERFILES, 'env-core'],
+    ['images/env-core/sub/Dockerfile', DEFAULT_DOCKERFILES, undefined],
+    ['tools/nx-images/test/fixtures/tree/env-core/Dockerfile', DEFAULT_DOCKERFILES, undefined],
+    ['images/env-core/Dockerfile.dev', DEFAULT_DOCKERFILES, undefined],
+    ['containers/a/b/Dockerfile', 'containers/**/Dockerfile', 'b'],
+  ])('%s with %s -> %s', (path, glob, image) => {
+    expect(imageOfDockerfile(path, glob)).toBe(image);
   });
 });

@@ -1,3 +1,5 @@
+import { posix } from 'node:path';
+import { minimatch } from 'minimatch';
 import { DEFAULT_BRANCH } from './conventions';
 import { UserError } from './errors';
 import { DEFAULT_BUILD_ARG_NAMES, type BuildArgNames } from './repository-images';
@@ -68,6 +70,15 @@ function buildArgNames(value: unknown): BuildArgNames {
     throw new UserError(`nx.json: ${PLUGIN_NAME} option buildArgs gives one name to two args (${used.join(', ')}): give each its own.`);
   }
   return result;
+}
+
+/**
+ * The image a Dockerfile makes, named after its folder, or undefined when
+ * the dockerfiles glob does not take it: the one rule the plugin's
+ * createNodes and the generator share.
+ */
+export function imageOfDockerfile(path: string, dockerfiles: string): string | undefined {
+  return minimatch(path, dockerfiles) ? posix.basename(posix.dirname(path)) : undefined;
 }
 
 interface NxJsonLike {
