@@ -36,11 +36,17 @@ describe('nx run-many -t release', () => {
   test('tags every image with the digest of its main, keeps an index digest, and a second run writes nothing', async () => {
     const repo = 'fornax/images';
     const base = await pushImage(registry.url, `${repo}/base_image`, 'main', { labels: { [REVISION]: c0 }, platforms: ['linux/amd64', 'linux/arm64'] });
-    const tractor = await pushImage(registry.url, `${repo}/tractor`, 'main', { labels: { [REVISION]: c1 }, format: 'docker' });
+    const builtFrom = [{ image: 'base_image', reference: `${registry.host}/${repo}/base_image:main`, digest: base.digest }];
+    const tractor = await pushImage(registry.url, `${repo}/tractor`, 'main', {
+      labels: { [REVISION]: c1, 'io.github.nasa-fornax.images.bases': JSON.stringify(builtFrom) },
+      format: 'docker',
+    });
     expect(base.mediaType).toBe('application/vnd.oci.image.index.v1+json');
 
     const first = await release(repo, registry.host);
     expect(first.exitCode, first.all).toBe(0);
+    // What went into each released image, read from its bases label.
+    expect(first.all).toContain(`  built from ${registry.host}/${repo}/base_image:main (${base.digest})`);
     for (const [image, seeded] of [['base_image', base], ['tractor', tractor]] as const) {
       for (const tag of ['main', 'v0.1.1', 'stable']) expect(await digestOf(registry.url, `${repo}/${image}`, tag)).toBe(seeded.digest);
     }

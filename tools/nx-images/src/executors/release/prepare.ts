@@ -1,3 +1,4 @@
+import { readBasesLabel } from '../../lib/core/bases';
 import type { RevisionObservation } from '../../lib/core/compare-commits';
 import { UserError } from '../../lib/core/errors';
 import { changedFiles } from '../../lib/io/git';
@@ -34,7 +35,8 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
   const revision = observed.kind === 'present' ? observed.revision : undefined;
   const problem = revisionProblem(image, sourceTag, revision, options.commit, await revisionFacts(options, observed));
   if (problem) throw new UserError(problem);
-  if (options.tags.length === 0) return planRelease({ image, name, sourceTag, source, tags: [], current: {} });
+  const bases = readBasesLabel(observed.kind === 'present' ? observed.labels : undefined);
+  if (options.tags.length === 0) return planRelease({ image, name, sourceTag, source, tags: [], current: {}, bases });
   await client.checkPushAccess(repoPath);
   const current: Record<string, string | undefined> = {};
   for (const tag of options.tags) current[tag] = (await client.resolve(repoPath, tag))?.digest;
@@ -48,7 +50,7 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
       }
     }
   }
-  return planRelease({ image, name, sourceTag, source, tags: options.tags, current, ...(stableHeldBy ? { stableHeldBy } : {}) });
+  return planRelease({ image, name, sourceTag, source, tags: options.tags, current, bases, ...(stableHeldBy ? { stableHeldBy } : {}) });
 }
 
 async function revisionFacts(options: NormalizedReleaseOptions, observed: RevisionObservation): Promise<RevisionFacts> {

@@ -8,7 +8,7 @@ const MB = 'ccccccc' + '3'.repeat(33);
 const BEFORE = 'ddddddd' + '4'.repeat(33);
 const HEAD = 'eeeeeee' + '5'.repeat(33);
 
-const present = (revision: string | undefined, isAncestor: boolean): RevisionObservation => ({ kind: 'present', revision, commit: revision, isAncestor });
+const present = (revision: string | undefined, isAncestor: boolean): RevisionObservation => ({ kind: 'present', revision, commit: revision, isAncestor, labels: {} });
 const absent: RevisionObservation = { kind: 'absent' };
 const unreadable: RevisionObservation = { kind: 'unreadable', reason: 'HTTP 503 from ghcr.io' };
 

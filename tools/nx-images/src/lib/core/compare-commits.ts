@@ -11,6 +11,8 @@ export type RevisionObservation =
       commit: string | undefined;
       /** The commit is the one compared with (HEAD) or one of its ancestors. */
       isAncestor: boolean;
+      /** Every label of the image, for what else a caller reads (the bases). */
+      labels: Readonly<Record<string, string>>;
     }
   /** No such tag. */
   | { kind: 'absent' }

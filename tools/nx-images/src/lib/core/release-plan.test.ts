@@ -69,12 +69,15 @@ describe('planRelease', () => {
   });
 
   test('a dry run prints every tag with what would happen', () => {
-    const plan = planRelease({ ...base, tags: ['v0.1.0', 'stable', 'extra'], current: { stable: B, extra: B }, stableHeldBy: 'v0.2.0' });
+    const bases = [{ image: 'base_image', reference: 'r/fornax/images/base_image:main', digest: B }, { image: 'local', reference: 'r/fornax/images/local:x', id: 'sha256:0' }];
+    const plan = planRelease({ ...base, tags: ['v0.1.0', 'stable', 'extra'], current: { stable: B, extra: B }, stableHeldBy: 'v0.2.0', bases });
     expect(formatPlan(plan, true)).toEqual([
       `r/fornax/images/tractor:main is ${A} (application/vnd.oci.image.index.v1+json)`,
       `  v0.1.0: would create ${A.slice(0, 19)}`,
       `  extra: would move ${A.slice(0, 19)} (from ${B.slice(0, 19)})`,
       '  stable: left as is, it carries v0.2.0, which is newer than 0.1.0; stable only moves forward',
+      `  built from r/fornax/images/base_image:main (${B})`,
+      '  built from r/fornax/images/local:x',
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import * as semver from 'semver';
+import type { BaseRecord } from './bases';
 import { LABEL } from './conventions';
 import { UserError } from './errors';
 import { assertValidTag } from './tags';
@@ -82,6 +83,8 @@ export interface ReleasePlan {
   writes: TagWrite[];
   /** Tags asked for but left alone, and why. */
   skipped: { tag: string; reason: string }[];
+  /** The images of this repository the source was built from, as its bases label records them. */
+  bases: BaseRecord[];
 }
 
 export interface PlanInput {
@@ -94,6 +97,7 @@ export interface PlanInput {
   current: Readonly<Record<string, string | undefined>>;
   /** A higher version tag `stable` points to now, if any. */
   stableHeldBy?: string;
+  bases?: readonly BaseRecord[];
 }
 
 /** What a release of one image will write; also what --dry-run prints. */
@@ -122,6 +126,7 @@ export function planRelease(input: PlanInput): ReleasePlan {
     sourceMediaType: input.source.mediaType,
     writes,
     skipped,
+    bases: [...(input.bases ?? [])],
   };
 }
 
@@ -135,5 +140,6 @@ export function formatPlan(plan: ReleasePlan, dryRun: boolean): string[] {
     lines.push(`  ${write.tag}: ${verb(write.action)} ${plan.sourceDigest.slice(0, 19)}${from}`);
   }
   for (const skip of plan.skipped) lines.push(`  ${skip.tag}: left as is, ${skip.reason}`);
+  for (const base of plan.bases) lines.push(`  built from ${base.reference}${base.digest ? ` (${base.digest})` : ''}`);
   return lines;
 }

@@ -28,5 +28,5 @@ export async function observeRevision(
   // Only a commit name is looked up: a label such as "main" must never resolve to a branch.
   const commit = revision === undefined || !isSha(revision) ? undefined : await resolveCommit(cwd, revision);
   const ancestor = commit === undefined ? false : await isAncestor(cwd, commit, descendant);
-  return { kind: 'present', revision, commit, isAncestor: ancestor };
+  return { kind: 'present', revision, commit, isAncestor: ancestor, labels };
 }
