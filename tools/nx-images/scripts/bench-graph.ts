@@ -1,0 +1,307 @@
+/**
+ * `npm run bench:graph`: what the image plugin costs Nx.
+ *
+ * 1. Project graph: `nx show projects --json` in throwaway copies of this
+ *    workspace with 0 (the floor: the tooling project alone), 12, 100 and
+ *    500 generated images, cold (.nx deleted before each run) and warm.
+ * 2. Executor task: in the 12-image copy, a dry-run docker-build of one
+ *    image and of five, against `nx show projects` in the same copy: what a
+ *    task adds beyond Nx's start-up.
+ *
+ * Prints medians in milliseconds and ratios next to the goals; asserts
+ * nothing on timings, but fails if Nx lists the wrong projects. Removes
+ * every copy it made, also on failure and Ctrl-C.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { errorMessage, UserError } from '../src/lib/core/errors';
+import { CommandError } from '../src/lib/io/exec';
+import { cleanupOnExit } from './lib/cleanup';
+import { createWorkspaceCopy, forgetCiVariables, type WorkspaceCopy } from './lib/workspace-copy';
+
+const DEFAULT_RUNS = 5;
+const SIZES = [12, 100, 500];
+const ROOTS = 3;
+const TOOLING_PROJECT = 'nx-images';
+const GOAL = { warmOverFloor: 1.5, growth: 3, taskMs: 300 };
+// Unreachable on purpose: the dry run resolves bases, fails to, and still prints its plan.
+const EXECUTOR_FLAGS = ['--dry-run', '--exclude-task-dependencies', '--registry=127.0.0.1:9', '--repository=fornax/bench'];
+// Every task's output, so each dry run can be checked (run-many hides the output of tasks that succeed).
+const OUTPUT_FLAGS = ['--outputStyle=stream'];
+const MANY = 5;
+
+interface Image {
+  name: string;
+  dockerfile: string;
+}
+
+interface Workspace {
+  copy: WorkspaceCopy;
+  images: string[];
+}
+
+interface GraphFigures {
+  size: number;
+  cold: number[];
+  warm: number[];
+}
+
+async function main(): Promise<void> {
+  const runs = runsFrom(process.env.BENCH_RUNS);
+  forgetCiVariables(process.env);
+  const cleanup = cleanupOnExit((line) => console.error(`bench:graph: ${line}`));
+  try {
+    // One parent folder, registered before any copy is made, so a Ctrl-C in the middle of a copy leaves nothing behind.
+    const parent = await mkdtemp(join(tmpdir(), 'fornax-bench-graph-'));
+    cleanup.add(`remove ${parent}`, () => rm(parent, { recursive: true, force: true, maxRetries: 3 }));
+    console.log(`bench:graph: ${runs} runs per figure (BENCH_RUNS), workspaces under ${parent}`);
+
+    const workspaces: Workspace[] = [];
+    for (const size of [0, ...SIZES]) workspaces.push(await createWorkspace(parent, size));
+    const [floor, ...sized] = await measureGraphs(workspaces, runs);
+    if (!floor) throw new Error('bench:graph: no figures for the workspace without images.');
+    printGraphTable(floor, sized);
+
+    const small = workspaces.find((workspace) => workspace.images.length === SIZES[0]);
+    if (!small) throw new Error('bench:graph: no workspace for the executor figures.');
+    printTaskFigures(await measureTasks(small, runs));
+  } finally {
+    const failed = await cleanup.run();
+    cleanup.release();
+    if (failed.length === 0) console.log('bench:graph: cleaned up (every workspace copy deleted).');
+    else process.exitCode = 1;
+  }
+}
+
+/** A copy of this workspace with `size` generated images, committed. */
+async function createWorkspace(parent: string, size: number): Promise<Workspace> {
+  const images = imageTree(size);
+  const copy = await createWorkspaceCopy({
+    branch: 'main',
+    prefix: join(basename(parent), `images-${size}-`),
+    images: [],
+    // The images are written below, not copied from fixtures, so no busybox goes with them.
+    busybox: '',
+  });
+  for (const image of images) {
+    const dir = join(copy.dir, 'images', image.name);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'Dockerfile'), image.dockerfile);
+  }
+  await copy.commit(`bench: ${size} generated images`);
+  console.log(`bench:graph: workspace with ${size} images ready`);
+  return { copy, images: images.map((image) => image.name) };
+}
+
+/**
+ * `count` images forming a tree, always the same for a count: ROOTS images
+ * from scratch, every other image built from an earlier one (three children
+ * each), and every fifth also reading one or two more earlier images in
+ * named stages. The last image is a leaf: no image reads it.
+ */
+function imageTree(count: number): Image[] {
+  const name = (index: number) => `img-${String(index + 1).padStart(3, '0')}`;
+  return Array.from({ length: count }, (_, index) => {
+    if (index < ROOTS) return { name: name(index), dockerfile: rootDockerfile(name(index)) };
+    const base = Math.floor((index - ROOTS) / 3);
+    const stages = index % 10 === 0 ? [index - 1, Math.floor(index / 2)] : index % 5 === 0 ? [index - 1] : [];
+    return { name: name(index), dockerfile: childDockerfile(name(index), name(base), stages.map(name)) };
+  });
+}
+
+function rootDockerfile(name: string): string {
+  return ['FROM scratch', `LABEL org.opencontainers.image.title="${name}"`, ''].join('\n');
+}
+
+/** Our convention: every image of this repository read through the REGISTRY, REPOSITORY and BASE_IMAGE_TAG args. */
+function childDockerfile(name: string, base: string, stageImages: string[]): string {
+  const from = (image: string) => `FROM \${REGISTRY}/\${REPOSITORY}/${image}:\${BASE_IMAGE_TAG}`;
+  const stages = stageImages.map((image, i) => `${from(image)} AS s${i + 1}`);
+  const copies = stageImages.map((_, i) => `COPY --from=s${i + 1} /x${i + 1} /x${i + 1}`);
+  return [
+    'ARG REGISTRY=ghcr.io',
+    'ARG REPOSITORY=nasa-fornax/fornax-images',
+    'ARG BASE_IMAGE_TAG=main',
+    ...stages,
+    from(base),
+    ...copies,
+    `LABEL org.opencontainers.image.title="${name}"`,
+    `RUN echo ${name} > /etc/${name}`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Cold: Nx's caches and the plugin's parse cache (all under .nx) deleted
+ * before each run. Warm: .nx kept, each workspace's first run discarded.
+ * Each round visits every workspace in turn, so a slow moment of the
+ * machine weighs on every size alike.
+ */
+async function measureGraphs(workspaces: Workspace[], runs: number): Promise<GraphFigures[]> {
+  const measured = workspaces.map((workspace) => ({ workspace, figures: { size: workspace.images.length, cold: [] as number[], warm: [] as number[] } }));
+  const sizes = workspaces.map((workspace) => workspace.images.length).join(', ');
+  console.log(`bench:graph: nx show projects, ${runs} cold rounds over ${sizes} images...`);
+  for (let round = 0; round < runs; round++) {
+    for (const { workspace, figures } of measured) {
+      await rm(join(workspace.copy.dir, '.nx'), { recursive: true, force: true });
+      figures.cold.push(await timeShowProjects(workspace));
+    }
+  }
+  console.log(`bench:graph: nx show projects, ${runs} warm rounds over ${sizes} images...`);
+  for (const { workspace } of measured) await timeShowProjects(workspace);
+  for (let round = 0; round < runs; round++) {
+    for (const { workspace, figures } of measured) figures.warm.push(await timeShowProjects(workspace));
+  }
+  return measured.map(({ figures }) => figures);
+}
+
+/** One `nx show projects --json`, checked to list every image and the tooling project, and nothing else. */
+async function timeShowProjects(workspace: Workspace): Promise<number> {
+  const start = performance.now();
+  const { stdout } = await nx(workspace, ['show', 'projects', '--json']);
+  const ms = performance.now() - start;
+  assertProjects(workspace.images, stdout);
+  return ms;
+}
+
+function assertProjects(images: string[], stdout: string): void {
+  let listed: unknown;
+  try {
+    listed = JSON.parse(stdout);
+  } catch {
+    throw new Error(`bench:graph: nx show projects --json printed no JSON list: ${stdout.slice(0, 300)}`);
+  }
+  if (!Array.isArray(listed)) throw new Error(`bench:graph: nx show projects --json printed no JSON list: ${stdout.slice(0, 300)}`);
+  const expected = new Set([...images, TOOLING_PROJECT]);
+  const names = new Set(listed.map(String));
+  const missing = [...expected].filter((name) => !names.has(name));
+  const extra = [...names].filter((name) => !expected.has(name));
+  if (missing.length > 0 || extra.length > 0 || listed.length !== expected.size) {
+    throw new Error(
+      `bench:graph: Nx listed ${listed.length} projects, expected ${images.length} images + ${TOOLING_PROJECT} = ${expected.size}` +
+        ` (missing: ${missing.slice(0, 5).join(', ') || 'none'}; unexpected: ${extra.slice(0, 5).join(', ') || 'none'}): the plugin did not infer one project per Dockerfile.`,
+    );
+  }
+}
+
+interface TaskFigures {
+  show: number[];
+  one: number[];
+  many: number[];
+  leaf: string;
+  batch: string[];
+}
+
+/** The three commands in turn each round, so a slow moment of the machine weighs on all of them alike; one round of warm-up first. */
+async function measureTasks(workspace: Workspace, runs: number): Promise<TaskFigures> {
+  const leaf = workspace.images.at(-1) ?? '';
+  const batch = workspace.images.slice(-MANY);
+  console.log(`bench:graph: ${workspace.images.length}-image workspace: show projects vs docker-build --dry-run of ${leaf} and of ${batch.join(', ')}...`);
+  const figures: TaskFigures = { show: [], one: [], many: [], leaf, batch };
+  for (let round = 0; round <= runs; round++) {
+    const show = await timeShowProjects(workspace);
+    const one = await timeTask(workspace, ['run', `${leaf}:docker-build`, ...EXECUTOR_FLAGS, ...OUTPUT_FLAGS], [leaf]);
+    const many = await timeTask(workspace, ['run-many', '-t', 'docker-build', `--projects=${batch.join(',')}`, ...EXECUTOR_FLAGS, ...OUTPUT_FLAGS], batch);
+    if (round === 0) continue;
+    figures.show.push(show);
+    figures.one.push(one);
+    figures.many.push(many);
+  }
+  return figures;
+}
+
+/** One Nx task run, checked to have dry-run exactly `projects` (so a flag Nx did not pass on cannot turn it into a real build or an empty run). */
+async function timeTask(workspace: Workspace, args: string[], projects: string[]): Promise<number> {
+  const start = performance.now();
+  const { stdout, stderr } = await nx(workspace, args);
+  const ms = performance.now() - start;
+  const output = `${stdout}\n${stderr}`;
+  const planned = output.split('\n').filter((line) => line.includes(': dry run, nothing is run'));
+  const missing = projects.filter((project) => !planned.some((line) => line.includes(`${project}: dry run`)));
+  if (missing.length > 0 || planned.length !== projects.length) {
+    console.error(output.trim().split('\n').slice(-30).join('\n'));
+    throw new UserError(
+      `bench:graph: nx ${args.join(' ')} dry-ran ${planned.length} task(s), expected ${projects.join(', ')}; its last output is above.`,
+    );
+  }
+  return ms;
+}
+
+async function nx(workspace: Workspace, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await workspace.copy.nx(args);
+  } catch (error) {
+    if (!(error instanceof CommandError)) throw error;
+    console.error(`${error.stdout}\n${error.stderr}`.trim().split('\n').slice(-30).join('\n'));
+    throw new UserError(`bench:graph: nx ${args.join(' ')} failed in ${workspace.copy.dir}; its last output is above.`);
+  }
+}
+
+function printGraphTable(floor: GraphFigures, sized: GraphFigures[]): void {
+  const floorWarm = median(floor.warm);
+  const cell = (ms: number) => `${ms.toFixed(0).padStart(8)} ms`;
+  console.log('');
+  console.log(`Project graph: nx show projects --json, median of ${floor.warm.length} runs (warm: after one discarded run)`);
+  console.log(`  ${'images'.padStart(6)}  ${'cold'.padStart(11)}  ${'warm'.padStart(11)}  warm / floor warm`);
+  console.log(`  ${'0'.padStart(6)}  ${cell(median(floor.cold))}  ${cell(floorWarm)}  ${'1.00x'.padStart(8)}  (floor: the tooling project alone)`);
+  for (const figures of sized) {
+    const ratio = median(figures.warm) / floorWarm;
+    console.log(
+      `  ${String(figures.size).padStart(6)}  ${cell(median(figures.cold))}  ${cell(median(figures.warm))}  ${`${ratio.toFixed(2)}x`.padStart(8)}  (goal <= ${GOAL.warmOverFloor}x: ${ratio <= GOAL.warmOverFloor ? 'met' : 'missed'})`,
+    );
+  }
+  const first = sized[0];
+  const last = sized.at(-1);
+  if (first && last) {
+    const growth = median(last.warm) / median(first.warm);
+    console.log(
+      `  growth warm(${last.size}) / warm(${first.size}): ${growth.toFixed(2)}x  (goal <= ${GOAL.growth}x: ${growth <= GOAL.growth ? 'met' : 'missed'})`,
+    );
+    const coldGrowth = median(last.cold) / median(first.cold);
+    console.log(`  growth cold(${last.size}) / cold(${first.size}): ${coldGrowth.toFixed(2)}x`);
+  }
+  for (const figures of [floor, ...sized]) {
+    console.log(`  runs (ms), ${figures.size} images: cold ${list(figures.cold)}; warm ${list(figures.warm)}`);
+  }
+}
+
+function printTaskFigures(figures: TaskFigures): void {
+  const show = median(figures.show);
+  const one = median(figures.one);
+  const many = median(figures.many);
+  const perTask = (many - show) / figures.batch.length;
+  const row = (label: string, ms: number, note = '') => console.log(`  ${label.padEnd(80)} ${ms.toFixed(0).padStart(8)} ms${note}`);
+  console.log('');
+  console.log(`Executor task cost, ${SIZES[0]}-image workspace, median of ${figures.show.length} runs (after one discarded round)`);
+  row('nx show projects', show);
+  row(`nx run ${figures.leaf}:docker-build --dry-run`, one);
+  row(`nx run-many -t docker-build --dry-run, ${figures.batch.length} images`, many);
+  row('one task beyond start-up (run - show projects)', one - show, `  (goal <= ${GOAL.taskMs} ms: ${one - show <= GOAL.taskMs ? 'met' : 'missed'})`);
+  row(`per task in run-many ((run-many - show projects) / ${figures.batch.length}, Nx's default --parallel)`, perTask, `  (goal <= ${GOAL.taskMs} ms: ${perTask <= GOAL.taskMs ? 'met' : 'missed'})`);
+  console.log(`  runs (ms): show ${list(figures.show)}; run ${list(figures.one)}; run-many ${list(figures.many)}`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+function list(values: number[]): string {
+  return values.map((ms) => ms.toFixed(0)).join(', ');
+}
+
+function runsFrom(value: string | undefined): number {
+  const runs = Number(value ?? DEFAULT_RUNS);
+  if (!Number.isInteger(runs) || runs < 1) {
+    throw new UserError(`bench:graph: BENCH_RUNS=${value ?? ''} is not a number of runs: set it to a whole number, 1 or more (default ${DEFAULT_RUNS}).`);
+  }
+  return runs;
+}
+
+main().catch((error: unknown) => {
+  console.error(errorMessage(error));
+  process.exitCode = 1;
+});
