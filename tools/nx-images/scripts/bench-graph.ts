@@ -7,6 +7,9 @@
  * 2. Executor task: in the 12-image copy, a dry-run docker-build of one
  *    image and of five, against `nx show projects` in the same copy: what a
  *    task adds beyond Nx's start-up.
+ * 3. Release tasks: release-check of all 12 images against a throwaway
+ *    loopback registry seeded with their main tags, in one batch process
+ *    (as executors.json prefers) and with --batch=false (a process each).
  *
  * Prints medians in milliseconds and ratios next to the goals; asserts
  * nothing on timings, but fails if Nx lists the wrong projects. Removes
@@ -18,6 +21,8 @@ import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { errorMessage, UserError } from '../src/lib/core/errors';
 import { CommandError } from '../src/lib/io/exec';
+import { startRegistry, type StartedRegistry } from '../test/harness/registry';
+import { pushImage } from '../test/harness/seed';
 import { cleanupOnExit } from './lib/cleanup';
 import { createWorkspaceCopy, forgetCiVariables, type WorkspaceCopy } from './lib/workspace-copy';
 
@@ -67,6 +72,10 @@ async function main(): Promise<void> {
     const small = workspaces.find((workspace) => workspace.images.length === SIZES[0]);
     if (!small) throw new Error('bench:graph: no workspace for the executor figures.');
     printTaskFigures(await measureTasks(small, runs));
+
+    const registry = await startRegistry();
+    cleanup.add(`stop the registry on ${registry.host}`, () => registry.stop());
+    printReleaseFigures(await measureReleaseChecks(small, registry, runs));
   } finally {
     const failed = await cleanup.run();
     cleanup.release();
@@ -281,6 +290,62 @@ function printTaskFigures(figures: TaskFigures): void {
   row('one task beyond start-up (run - show projects)', one - show, `  (goal <= ${GOAL.taskMs} ms: ${one - show <= GOAL.taskMs ? 'met' : 'missed'})`);
   row(`per task in run-many ((run-many - show projects) / ${figures.batch.length}, Nx's default --parallel)`, perTask, `  (goal <= ${GOAL.taskMs} ms: ${perTask <= GOAL.taskMs ? 'met' : 'missed'})`);
   console.log(`  runs (ms): show ${list(figures.show)}; run ${list(figures.one)}; run-many ${list(figures.many)}`);
+}
+
+interface ReleaseFigures {
+  show: number[];
+  batched: number[];
+  forked: number[];
+  images: number;
+}
+
+/** release-check of every image, batched and not, against `nx show projects`; each image's main seeded with the copy's HEAD as its revision. */
+async function measureReleaseChecks(workspace: Workspace, registry: StartedRegistry, runs: number): Promise<ReleaseFigures> {
+  const head = await workspace.copy.git(['rev-parse', 'HEAD']);
+  const repository = 'fornax/bench';
+  for (const image of workspace.images) {
+    await pushImage(registry.url, `${repository}/${image}`, 'main', { labels: { 'org.opencontainers.image.revision': head } });
+  }
+  console.log(`bench:graph: release-check of ${workspace.images.length} images against ${registry.url}, batched and one process each...`);
+  const args = ['run-many', '-t', 'release-check', `--registry=${registry.host}`, `--repository=${repository}`, ...OUTPUT_FLAGS];
+  const figures: ReleaseFigures = { show: [], batched: [], forked: [], images: workspace.images.length };
+  for (let round = 0; round <= runs; round++) {
+    const show = await timeShowProjects(workspace);
+    const batched = await timeReleaseCheck(workspace, args);
+    const forked = await timeReleaseCheck(workspace, [...args, '--batch=false']);
+    if (round === 0) continue;
+    figures.show.push(show);
+    figures.batched.push(batched);
+    figures.forked.push(forked);
+  }
+  return figures;
+}
+
+async function timeReleaseCheck(workspace: Workspace, args: string[]): Promise<number> {
+  const start = performance.now();
+  const { stdout, stderr } = await nx(workspace, args);
+  const ms = performance.now() - start;
+  const ready = `${stdout}\n${stderr}`.split('\n').filter((line) => line.includes(': ready to release from '));
+  if (ready.length !== workspace.images.length) {
+    throw new UserError(`bench:graph: nx ${args.join(' ')} checked ${ready.length} image(s), expected ${workspace.images.length}.`);
+  }
+  return ms;
+}
+
+function printReleaseFigures(figures: ReleaseFigures): void {
+  const show = median(figures.show);
+  const perTask = (ms: number) => (ms - show) / figures.images;
+  const batched = median(figures.batched);
+  const forked = median(figures.forked);
+  const row = (label: string, ms: number, note = '') => console.log(`  ${label.padEnd(80)} ${ms.toFixed(0).padStart(8)} ms${note}`);
+  console.log('');
+  console.log(`Release tasks, ${figures.images} images, median of ${figures.show.length} runs (after one discarded round)`);
+  row('nx show projects', show);
+  row(`nx run-many -t release-check, batched (one process for ${figures.images} tasks)`, batched);
+  row('nx run-many -t release-check --batch=false (one process per task)', forked);
+  row('per task, batched', perTask(batched), `  (goal <= ${GOAL.taskMs} ms: ${perTask(batched) <= GOAL.taskMs ? 'met' : 'missed'})`);
+  row('per task, one process each', perTask(forked), `  (${(perTask(forked) / perTask(batched)).toFixed(1)}x the batched cost)`);
+  console.log(`  runs (ms): show ${list(figures.show)}; batched ${list(figures.batched)}; one process each ${list(figures.forked)}`);
 }
 
 function median(values: number[]): number {

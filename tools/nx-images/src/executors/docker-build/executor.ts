@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
 import { baseRecords, type ResolvedBase } from '../../lib/core/bases';
 import { planBuild, registryCacheFor, type BuildPlan, type BuildPlanInput } from '../../lib/core/build-plan';
 import { pushDecision } from '../../lib/core/compare-commits';
@@ -18,23 +18,13 @@ import { CommandError, run } from '../../lib/io/exec';
 import { currentBranch, headSha, remoteBranchTip, remoteUrl } from '../../lib/io/git';
 import { createRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
 import { observeRevision } from '../../lib/io/revision';
+import { log, outcome } from '../outcome';
 import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
 import type { DockerBuildExecutorSchema } from './schema';
 
-export default async function dockerBuildExecutor(
-  options: DockerBuildExecutorSchema,
-  context: ExecutorContext,
-): Promise<{ success: boolean }> {
-  const project = context.projectName ?? '(unknown project)';
-  try {
-    await dockerBuild(options, context);
-    return { success: true };
-  } catch (error) {
-    const message = errorMessage(error);
-    logger.error(message.startsWith(`${project}:`) ? message : `${project}: ${message}`);
-    return { success: false };
-  }
+export default function dockerBuildExecutor(options: DockerBuildExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
+  return outcome(dockerBuild, options, context);
 }
 
 async function dockerBuild(options: DockerBuildExecutorSchema, context: ExecutorContext): Promise<void> {
@@ -70,11 +60,11 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
   const client = createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 3 } });
   const resolved = await resolveBases(build, client, cli.usesEngineStore ? cli.docker : undefined);
   const notes = resolved.map((base) => `base ${base.image}: ${base.note}`);
-  for (const note of notes) logger.info(`${build.project}: ${note}`);
+  for (const note of notes) log.info(`${build.project}: ${note}`);
   if (build.push && build.forwardOnly) {
     const skipped = await newerPushOnRegistry(build, client, workspaceRoot);
     if (skipped) {
-      logger.warn(`${build.project}: ${skipped}`);
+      log.warn(`${build.project}: ${skipped}`);
       await writeBuildRecord(workspaceRoot, recordOf(pinBases(build, resolved).build, cli, resolved, { skippedPush: skipped, notes }));
       return;
     }
@@ -106,14 +96,14 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
       digest = await pushedDigest(cli.docker, imageId, imageName(build));
       if (!digest) skippedPush = `another build on this engine took ${build.references[0] ?? ''} before this one was pushed; the registry has that build`;
     }
-    if (skippedPush) logger.warn(`${build.project}: ${skippedPush}`);
+    if (skippedPush) log.warn(`${build.project}: ${skippedPush}`);
     const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes }));
-    logger.info(
+    log.info(
       build.push
         ? `${build.project}: pushed ${build.references.join(', ')}${digest ? ` (${digest})` : ''}`
         : `${build.project}: built ${build.references.join(', ')} into the local engine (not pushed)`,
     );
-    logger.info(`${build.project}: record written to ${relative(workspaceRoot, path)}`);
+    log.info(`${build.project}: record written to ${relative(workspaceRoot, path)}`);
   } finally {
     for (const base of resolved) {
       const tag = localTags[base.image];
@@ -147,11 +137,11 @@ async function dryRun(build: NormalizedBuild, workspaceRoot: string): Promise<vo
   const plan = planBuild(planInput(withCache({ ...pinned.build, file }, cli), cli, '<tmp>'));
   printPlan(pinned.build, cli, plan, workspaceRoot, notes);
   if (file !== build.file) {
-    logger.info(`  ${file}: ${relative(workspaceRoot, build.file)} with each base read as:`);
+    log.info(`  ${file}: ${relative(workspaceRoot, build.file)} with each base read as:`);
     for (const { question } of build.bases) {
       const base = resolved.find((entry) => entry.image === question.image);
       const tag = localTags[question.image];
-      logger.info(`    ${question.image} -> ${base?.source === 'local' ? `${question.name}:${tag ?? ''}` : `${question.name}@${base?.digest ?? ''}`}`);
+      log.info(`    ${question.image} -> ${base?.source === 'local' ? `${question.name}:${tag ?? ''}` : `${question.name}@${base?.digest ?? ''}`}`);
     }
   }
 }
@@ -201,7 +191,7 @@ async function newerPushOnRegistry(build: NormalizedBuild, client: RegistryClien
   const path = `${build.repository}/${build.image}`;
   const observed = await observeRevision(client, cwd, path, build.tag, build.revision);
   if (observed.kind === 'unreadable') {
-    logger.warn(`${build.project}: could not read ${path}:${build.tag} to check it is older (${observed.reason}); pushing.`);
+    log.warn(`${build.project}: could not read ${path}:${build.tag} to check it is older (${observed.reason}); pushing.`);
     return undefined;
   }
   const current = observed.kind === 'present' ? observed.revision : undefined;
@@ -210,7 +200,7 @@ async function newerPushOnRegistry(build: NormalizedBuild, client: RegistryClien
   const decision = pushDecision(current, ancestor, build.revision, `${imageName(build)}:${build.tag}`, {
     stillBranchTip: tip !== undefined && tip === build.revision,
   });
-  logger.info(`${build.project}: ${decision.reason}`);
+  log.info(`${build.project}: ${decision.reason}`);
   return decision.push ? undefined : decision.reason;
 }
 
@@ -231,19 +221,19 @@ function planInput(build: NormalizedBuild, cli: DockerCli, scratch: string): Bui
 }
 
 function printPlan(build: NormalizedBuild, cli: DockerCli, plan: BuildPlan, workspaceRoot: string, notes: readonly string[]): void {
-  logger.info(`${build.project}: ${build.dryRun ? 'dry run, nothing is run' : 'building'}`);
-  logger.info(`  image      ${build.references[0]}  (tag from ${build.tagFrom})`);
-  for (const extra of build.references.slice(1)) logger.info(`  also       ${extra}`);
-  logger.info(`  context    ${relative(workspaceRoot, build.context) || '.'}`);
-  logger.info(`  dockerfile ${relative(workspaceRoot, build.file)}`);
-  logger.info(`  base       ${build.labels[LABEL.baseName] ?? '(none: FROM scratch)'}`);
-  for (const note of notes) logger.info(`  ${note}`);
-  logger.info(`  revision   ${build.revision}`);
-  logger.info(`  push       ${build.push ? 'yes' : 'no, load into the local engine'}`);
-  logger.info(`  builder    ${cli.docker} (${cli.mode === 'buildx' ? 'buildx' : 'built-in BuildKit'})`);
-  for (const warning of plan.warnings) logger.warn(`  warning    ${warning}`);
-  logger.info(commandLine(plan.build.command, plan.build.args, plan.build.env));
-  for (const push of plan.push) logger.info(commandLine(push.command, push.args));
+  log.info(`${build.project}: ${build.dryRun ? 'dry run, nothing is run' : 'building'}`);
+  log.info(`  image      ${build.references[0]}  (tag from ${build.tagFrom})`);
+  for (const extra of build.references.slice(1)) log.info(`  also       ${extra}`);
+  log.info(`  context    ${relative(workspaceRoot, build.context) || '.'}`);
+  log.info(`  dockerfile ${relative(workspaceRoot, build.file)}`);
+  log.info(`  base       ${build.labels[LABEL.baseName] ?? '(none: FROM scratch)'}`);
+  for (const note of notes) log.info(`  ${note}`);
+  log.info(`  revision   ${build.revision}`);
+  log.info(`  push       ${build.push ? 'yes' : 'no, load into the local engine'}`);
+  log.info(`  builder    ${cli.docker} (${cli.mode === 'buildx' ? 'buildx' : 'built-in BuildKit'})`);
+  for (const warning of plan.warnings) log.warn(`  warning    ${warning}`);
+  log.info(commandLine(plan.build.command, plan.build.args, plan.build.env));
+  for (const push of plan.push) log.info(commandLine(push.command, push.args));
 }
 
 async function runStep(build: NormalizedBuild, step: string, command: { command: string; args: string[]; env?: Record<string, string> }, fix: string): Promise<void> {

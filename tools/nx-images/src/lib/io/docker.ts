@@ -29,13 +29,14 @@ export async function findDockerCli(): Promise<DockerCli> {
   if (candidates.length === 0) {
     throw new UserError('docker: no docker client on PATH: install Docker (https://docs.docker.com/engine/install/).');
   }
-  for (const docker of candidates) {
-    if (await succeeds(docker, ['buildx', 'version'])) return { docker, mode: 'buildx', usesEngineStore: (await buildxDriver(docker)) === 'docker' };
-  }
-  for (const docker of candidates) {
-    const version = await clientVersion(docker);
-    if (version !== undefined && version < FIRST_CLIENT_WITHOUT_BUILTIN_BUILDKIT) return { docker, mode: 'classic', usesEngineStore: true };
-  }
+  // Every candidate is asked at once; the first in PATH order that can build wins.
+  const probes = await Promise.all(
+    candidates.map(async (docker) => ({ docker, buildx: await succeeds(docker, ['buildx', 'version']), version: await clientVersion(docker).catch(() => undefined) })),
+  );
+  const buildx = probes.find((probe) => probe.buildx);
+  if (buildx) return { docker: buildx.docker, mode: 'buildx', usesEngineStore: (await buildxDriver(buildx.docker)) === 'docker' };
+  const classic = probes.find((probe) => probe.version !== undefined && probe.version < FIRST_CLIENT_WITHOUT_BUILTIN_BUILDKIT);
+  if (classic) return { docker: classic.docker, mode: 'classic', usesEngineStore: true };
   throw new UserError(
     `docker: BuildKit is not available: ${candidates.join(', ')} has no buildx plugin: install docker-buildx-plugin (https://github.com/docker/buildx#installing).`,
   );
