@@ -60,7 +60,7 @@ describe('engine faults on the shared engine', () => {
     await ws.git('checkout', '--quiet', '-b', 'no-base');
     const result = await runMany(['tractor', 'solo']);
     expect(result.exitCode).not.toBe(0);
-    expect(result.all).toMatch(/tractor: its base image \S+\/fornax\/images\/base_image:no-base exists nowhere .*build the base first/);
+    expect(result.all).toMatch(/tractor: its base \S+\/fornax\/images\/base_image:no-base, then \S+\/base_image:main exists nowhere \(not in the registry\): build base_image first/);
     expect(await readImage(registry.url, `${REPO}/solo`, 'no-base')).toBeDefined();
     expect(await readImage(registry.url, `${REPO}/tractor`, 'no-base')).toBeUndefined();
   });
