@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { BuilderMode } from '../core/build-plan';
-import { CommandError, run } from './exec';
+import { CommandError, run, runPipeline } from './exec';
 import { UserError } from '../core/errors';
 import { whichAll } from './which';
 
@@ -77,10 +77,10 @@ export async function pushedDigest(docker: string, imageId: string, name: string
   return match?.slice(name.length + 1);
 }
 
-/** The driver of the current buildx builder (`docker`, `docker-container`, ...), or undefined when it cannot be told. */
-async function buildxDriver(docker: string): Promise<string | undefined> {
+/** The driver of a buildx builder, the current one by default (`docker`, `docker-container`, ...); undefined when it cannot be told. */
+export async function buildxDriver(docker: string, builder?: string): Promise<string | undefined> {
   try {
-    const { stdout } = await run({ command: docker, args: ['buildx', 'inspect'] }, { timeout: 30_000 });
+    const { stdout } = await run({ command: docker, args: ['buildx', 'inspect', ...(builder ? [builder] : [])] }, { timeout: 30_000 });
     return /^Driver:\s+(\S+)/m.exec(stdout)?.[1];
   } catch {
     return undefined;
@@ -153,4 +153,14 @@ export async function untagImage(docker: string, reference: string): Promise<voi
 /** True when the local engine has an image under this reference. */
 export async function hasLocalImage(docker: string, reference: string): Promise<boolean> {
   return (await localImage(docker, reference)) !== undefined;
+}
+
+/** `docker save <reference> | zstd`: the image as one compressed file (an artifact for a later job). */
+export async function saveImage(docker: string, reference: string, file: string): Promise<void> {
+  await runPipeline({ command: docker, args: ['image', 'save', reference] }, { command: 'zstd', args: ['-T0', '-3', '-q', '-f', '-o', file] });
+}
+
+/** `zstd -dc <file> | docker load`: an image saved by saveImage, back into the engine under its tags. */
+export async function loadImage(docker: string, file: string): Promise<void> {
+  await runPipeline({ command: 'zstd', args: ['-dc', '--', file] }, { command: docker, args: ['image', 'load', '--quiet'] });
 }

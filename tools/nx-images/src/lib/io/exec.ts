@@ -77,6 +77,24 @@ export async function run(cmd: Command, options: RunOptions = {}): Promise<RunRe
   return { stdout, stderr };
 }
 
+/**
+ * Runs `from | to` without a shell: `from`'s stdout feeds `to`'s stdin, for
+ * streams too large to hold (an image through `docker save | zstd`). Fails
+ * with a CommandError naming the side that failed.
+ */
+export async function runPipeline(from: Command, to: Command): Promise<void> {
+  const options = (cmd: Command) => ({ cwd: cmd.cwd, env: cmd.env, extendEnv: true, shell: false, stderr: 'pipe', encoding: 'utf8' }) as const;
+  const source = execa(from.command, from.args, { ...options(from), stdin: 'ignore', reject: false });
+  const sink = source.pipe(to.command, to.args, { ...options(to), stdout: 'pipe', reject: false });
+  const [first, second] = await Promise.all([source, sink]);
+  for (const [result, cmd] of [[first, from], [second, to]] as const) {
+    if (!result.failed) continue;
+    const stderr = typeof result.stderr === 'string' ? result.stderr.trim() : '';
+    const detail = stderr ? `: ${lastLines(stderr, 5)}` : '';
+    throw new CommandError(`${cmd.command} ${cmd.args[0] ?? ''} exited with code ${result.exitCode ?? 'none'}${detail}`, cmd, result.exitCode, stderr, false);
+  }
+}
+
 function lastLines(text: string, count: number): string {
   return text.split('\n').slice(-count).join(' | ');
 }
