@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { baseRecords, type ResolvedBase } from '../../lib/core/bases';
-import { planBuild, registryCacheFor, type BuildPlan, type BuildPlanInput } from '../../lib/core/build-plan';
+import { planBuild, registryCacheFor, wantsEngineBuilder, type BuildPlan, type BuildPlanInput } from '../../lib/core/build-plan';
 import { pushDecision } from '../../lib/core/compare-commits';
 import { LABEL } from '../../lib/core/conventions';
 import { errorMessage, UserError } from '../../lib/core/errors';
@@ -13,7 +13,7 @@ import { workspaceSettings } from '../../lib/core/plugin-options';
 import { commandLine } from '../../lib/core/quote';
 import { imageName } from '../../lib/core/refs';
 import { writeBuildRecord, type BuildRecord } from '../../lib/io/build-record';
-import { assertEngineRunning, digestFromMetadata, findDockerCli, pushedDigest, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
+import { assertEngineRunning, buildxDriver, digestFromMetadata, findDockerCli, pushedDigest, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
 import { CommandError, run } from '../../lib/io/exec';
 import { currentBranch, headSha, remoteBranchTip, remoteUrl } from '../../lib/io/git';
 import { createRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
@@ -49,14 +49,15 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     now: new Date(),
     dockerfile: (path) => readFileSync(path, 'utf8'),
   };
-  const build = normalizeOptions(options, facts);
-  if (build.dryRun) {
-    await dryRun(build, workspaceRoot);
+  const normalized = normalizeOptions(options, facts);
+  if (normalized.dryRun) {
+    await dryRun(normalized, workspaceRoot);
     return;
   }
 
-  const cli = await findDockerCli();
-  await assertEngineRunning(cli.docker);
+  const found = await findDockerCli();
+  await assertEngineRunning(found.docker);
+  const { build, cli } = await withEngineBuilder(normalized, found);
   const client = createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 3 } });
   const resolved = await resolveBases(build, client, cli.usesEngineStore ? cli.docker : undefined);
   const notes = resolved.map((base) => `base ${base.image}: ${base.note}`);
@@ -113,9 +114,18 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
   }
 }
 
+/** The engine's own builder for a build that does not push, when the current one is a buildx builder in a container (see wantsEngineBuilder). */
+async function withEngineBuilder(build: NormalizedBuild, cli: DockerCli): Promise<{ build: NormalizedBuild; cli: DockerCli }> {
+  if (!wantsEngineBuilder({ ...build, mode: cli.mode, usesEngineStore: cli.usesEngineStore })) return { build, cli };
+  if ((await buildxDriver(cli.docker, 'default')) !== 'docker') return { build, cli };
+  log.info(`${build.project}: not pushing, so building with buildx's default builder (the docker driver), which sees the images in the engine`);
+  return { build: { ...build, builder: 'default' }, cli: { ...cli, usesEngineStore: true } };
+}
+
 /** The plan, with each base resolved as far as the registry (and a running engine) can be read; nothing is built, tagged or written. */
-async function dryRun(build: NormalizedBuild, workspaceRoot: string): Promise<void> {
-  const cli = await findDockerCli().catch((): DockerCli => ({ docker: 'docker', mode: 'buildx', usesEngineStore: false }));
+async function dryRun(normalized: NormalizedBuild, workspaceRoot: string): Promise<void> {
+  const found = await findDockerCli().catch((): DockerCli => ({ docker: 'docker', mode: 'buildx', usesEngineStore: false }));
+  const { build, cli } = await withEngineBuilder(normalized, found);
   const engine = cli.usesEngineStore && (await assertEngineRunning(cli.docker).then(() => true, () => false));
   const client = createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 1 }, timeoutMs: 10_000 });
   let resolved: ResolvedBase[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildArgsFor, cacheTag, ociLabels, planBuild, registryCacheFor, type BuildPlanInput } from './build-plan';
+import { buildArgsFor, cacheTag, ociLabels, planBuild, registryCacheFor, wantsEngineBuilder, type BuildPlanInput } from './build-plan';
 import { commandLine } from './quote';
 
 const base: BuildPlanInput = {
@@ -153,5 +153,17 @@ describe('registryCacheFor', () => {
     const b = cacheTag('a'.repeat(127) + 'b');
     expect(a).toMatch(/^buildcache-[0-9a-f]{16}$/);
     expect(a).not.toBe(b);
+  });
+});
+
+describe('wantsEngineBuilder', () => {
+  it.each<[string, Parameters<typeof wantsEngineBuilder>[0], boolean]>([
+    ['a pull request on a builder in a container: the engine\'s own', { push: false, mode: 'buildx', usesEngineStore: false }, true],
+    ['a push: the container builder, which pushes straight to the registry', { push: true, mode: 'buildx', usesEngineStore: false }, false],
+    ['buildx already on the docker driver', { push: false, mode: 'buildx', usesEngineStore: true }, false],
+    ['the engine\'s built-in BuildKit', { push: false, mode: 'classic', usesEngineStore: true }, false],
+    ['a builder the user named', { push: false, builder: 'ci', mode: 'buildx', usesEngineStore: false }, false],
+  ])('%s', (_case, input, expected) => {
+    expect(wantsEngineBuilder(input)).toBe(expected);
   });
 });

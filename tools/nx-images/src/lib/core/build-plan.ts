@@ -175,6 +175,16 @@ function checkPlanInput(input: BuildPlanInput): void {
   }
 }
 
+/**
+ * A build that does not push reads the bases this run left in the engine; a
+ * buildx builder in a container (what docker/setup-buildx-action makes)
+ * cannot see them, so such a build uses buildx's `default` builder, whose
+ * `docker` driver reads and writes the engine's own images.
+ */
+export function wantsEngineBuilder(input: { push: boolean; builder?: string; mode: BuilderMode; usesEngineStore: boolean }): boolean {
+  return !input.push && input.builder === undefined && input.mode === 'buildx' && !input.usesEngineStore;
+}
+
 export interface CacheInput {
   /** `inline`: the cache travels in the images themselves; `registry`: a cache image per branch. */
   kind: 'inline' | 'registry';
