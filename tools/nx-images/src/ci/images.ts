@@ -2,44 +2,73 @@
  * `npm run ci:images`: builds, tags and pushes the images a push changed,
  * level after level of the image graph. Reads the GitHub environment when
  * there is one; on a laptop it compares against the merge-base with the
- * default branch and pushes only with --push. Options: --push, --dry-run.
+ * default branch and pushes only with --push.
+ *
+ * One runner (the default): plan, then build every level here.
+ * Fanned out over runners (image-build.yml):
+ *   --plan      plan only: print it, write it to the step summary and the job outputs
+ *   --image     build the one image IMAGE of the plan IMAGES_PLAN
+ *   --summary   gather every image job's records into one summary; fail if any image was not built
+ * Also: --push (a laptop run pushes), --dry-run (plan and print the commands).
  */
-import { appendFile, readFile } from 'node:fs/promises';
-import { formatPlan, parallelFrom, type ImagesPlan } from '../lib/core/ci-plan';
+import { readFile } from 'node:fs/promises';
+import { formatPlan, parallelFrom } from '../lib/core/ci-plan';
 import { errorMessage, UserError } from '../lib/core/errors';
-import { readGithubContext, type GithubContext } from '../lib/core/github-event';
+import { mermaidGraph, noBuildOutputs, planOutputs, toFanoutPlan } from '../lib/core/fanout';
+import { readGithubContext } from '../lib/core/github-event';
 import { commandLine } from '../lib/core/quote';
-import { renderSummary, type SummaryRow } from '../lib/core/summary';
+import { renderPlanSummary } from '../lib/core/summary';
+import { writeStepOutputs } from '../lib/io/github-output';
+import { buildOne } from './build-one';
 import { planImages } from './plan-images';
-import { levelCommands, runLevels, type ImageResult } from './run-levels';
+import { levelCommands, runLevels } from './run-levels';
+import { summaryOf, writeStepSummary } from './step-summary';
+import { summarizeRun } from './summarize';
 
-const FLAGS = ['--push', '--dry-run'];
+const FLAGS = ['--push', '--dry-run', '--plan', '--image', '--summary'];
+const MODES = ['--plan', '--image', '--summary'];
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const flags = new Set(argv);
   for (const flag of flags) {
-    if (!FLAGS.includes(flag)) throw new UserError(`ci:images: unknown argument ${JSON.stringify(flag)}: use ${FLAGS.join(' or ')}.`);
+    if (!FLAGS.includes(flag)) throw new UserError(`ci:images: unknown argument ${JSON.stringify(flag)}: use ${FLAGS.join(', ')}.`);
   }
+  const modes = MODES.filter((mode) => flags.has(mode));
+  if (modes.length > 1) throw new UserError(`ci:images: ${modes.join(' and ')} are different jobs: give one of them.`);
   const cwd = process.cwd();
+  const log = (line: string) => console.log(line);
+  if (flags.has('--image')) return buildOne(cwd, env, log);
+  if (flags.has('--summary')) return summarizeRun(cwd, env, log);
+
   const event = env.GITHUB_EVENT_PATH ? (JSON.parse(await readFile(env.GITHUB_EVENT_PATH, 'utf8')) as unknown) : undefined;
   const context = readGithubContext(env, event);
   if (context.deleted) {
-    console.log('ci:images: the push deleted the branch; nothing to build.');
-    await writeSummary(context, 'The push deleted the branch; nothing was built.\n');
+    log('ci:images: the push deleted the branch; nothing to build.');
+    await writeStepSummary(context.stepSummaryPath, 'Images', 'The push deleted the branch; nothing was built.\n');
+    if (flags.has('--plan') && env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, noBuildOutputs(levelJobsFrom(env.LEVEL_JOBS)));
     return 0;
   }
   const plan = await planImages({ cwd, env, context, push: flags.has('--push'), parallel: parallelFrom(env.BUILD_PARALLEL) });
-  for (const line of formatPlan(plan)) console.log(line);
+  for (const line of formatPlan(plan)) log(line);
+  const fanout = toFanoutPlan(plan);
+
+  if (flags.has('--plan')) {
+    const outputs = planOutputs(fanout, levelJobsFrom(env.LEVEL_JOBS));
+    await writeStepSummary(context.stepSummaryPath, 'Image plan', renderPlanSummary(plan, mermaidGraph(plan.graph, plan.images)));
+    if (env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, outputs);
+    else for (const [name, value] of Object.entries(outputs)) if (name !== 'plan') log(`ci:images: ${name} = ${value}`);
+    return 0;
+  }
   if (plan.images.length === 0) {
-    await writeSummary(context, summaryOf(plan, []));
+    await writeStepSummary(context.stepSummaryPath, 'Images', summaryOf(fanout, []));
     return 0;
   }
   if (flags.has('--dry-run')) {
-    for (const [index, args] of levelCommands(plan).entries()) console.log(`ci:images: level ${index + 1}: ${commandLine('nx', args)}`);
+    for (const [index, args] of levelCommands(fanout).entries()) log(`ci:images: level ${index + 1}: ${commandLine('nx', args)}`);
     return 0;
   }
-  const results = await runLevels(plan, cwd, (line) => console.log(line));
-  await writeSummary(context, summaryOf(plan, results));
+  const results = await runLevels(fanout, cwd, log);
+  await writeStepSummary(context.stepSummaryPath, 'Images', summaryOf(fanout, results));
   const failed = results.filter((result) => result.outcome === 'failed').map((result) => result.image);
   const skipped = results.filter((result) => result.outcome === 'skipped').map((result) => result.image);
   if (failed.length > 0) {
@@ -50,31 +79,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return 0;
 }
 
-/** The step summary: a row per image of the plan, with what its build recorded. */
-function summaryOf(plan: ImagesPlan, results: readonly ImageResult[]): string {
-  const rows = plan.images.map((entry): SummaryRow => {
-    const result = results.find((candidate) => candidate.image === entry.image);
-    const record = result?.outcome === 'built' ? result.record : undefined;
-    const external = record?.baseImage !== undefined && !record.bases.some((base) => base.reference === record.baseImage) ? record.baseImage : undefined;
-    return {
-      image: entry.image,
-      level: entry.level,
-      tag: plan.tag,
-      pushed: record?.pushed ?? false,
-      ...(record?.digest ? { digest: record.digest } : {}),
-      ...(record?.skippedPush ? { skippedReason: record.skippedPush } : {}),
-      bases: record?.bases ?? [],
-      ...(external ? { externalBase: external } : {}),
-      why: entry.why,
-      ...(result?.outcome === 'failed' ? { failed: result.reason } : {}),
-      ...(result?.outcome === 'skipped' ? { skipped: result.reason } : {}),
-    };
-  });
-  return renderSummary(rows, { head: plan.head, compareCommits: plan.compareCommits, workspaceFilesChanged: plan.workspaceFiles, eventName: plan.eventName });
-}
-
-async function writeSummary(context: GithubContext, markdown: string): Promise<void> {
-  if (context.stepSummaryPath) await appendFile(context.stepSummaryPath, `## Images\n\n${markdown}`);
+/** LEVEL_JOBS: how many level jobs image-build.yml has; a laptop's plan has no limit. */
+function levelJobsFrom(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return Number.MAX_SAFE_INTEGER;
+  const jobs = Number(value);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`ci:images: LEVEL_JOBS=${JSON.stringify(value)} is not a number of level jobs: set it to the number of levelN jobs in image-build.yml.`);
+  return jobs;
 }
 
 main(process.argv.slice(2), process.env).then(

@@ -1,17 +1,14 @@
 import { rm } from 'node:fs/promises';
-import { buildRunArgs, skipsIn, type ImagesPlan, type Outcome } from '../lib/core/ci-plan';
+import { buildRunArgs, skipsIn, type Outcome } from '../lib/core/ci-plan';
+import type { FanoutPlan } from '../lib/core/fanout';
 import { commandLine } from '../lib/core/quote';
-import { buildRecordPath, readBuildRecord, type BuildRecord } from '../lib/io/build-record';
+import { buildRecordPath, readBuildRecord } from '../lib/io/build-record';
 import { CommandError, run } from '../lib/io/exec';
 import { nxCommand } from '../lib/io/nx-cli';
-
-/** How one image of the run ended. */
-export type ImageResult =
-  | { image: string; outcome: 'built'; record: BuildRecord }
-  | { image: string; outcome: 'failed' | 'skipped'; reason: string };
+import type { ImageResult } from './step-summary';
 
 /** The nx arguments of each level, for --dry-run and the log. */
-export function levelCommands(plan: ImagesPlan): string[][] {
+export function levelCommands(plan: FanoutPlan): string[][] {
   return plan.levels.map((images) => buildRunArgs({ ...plan, images }));
 }
 
@@ -20,7 +17,7 @@ export function levelCommands(plan: ImagesPlan): string[][] {
  * plan.parallel images at once. An image that takes from one that failed or
  * was skipped is skipped; every other image still builds.
  */
-export async function runLevels(plan: ImagesPlan, cwd: string, log: (line: string) => void): Promise<ImageResult[]> {
+export async function runLevels(plan: FanoutPlan, cwd: string, log: (line: string) => void): Promise<ImageResult[]> {
   const outcomes: Record<string, Outcome> = {};
   const results: ImageResult[] = [];
   for (const [index, names] of plan.levels.entries()) {

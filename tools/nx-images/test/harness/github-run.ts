@@ -65,6 +65,7 @@ export async function runCiImages(
   spec: EventSpec,
   registryHost: string,
   extraEnv: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<SimulatedRun> {
   const dir = mkdtempSync(join(tmpdir(), 'fornax-event-'));
   try {
@@ -90,7 +91,7 @@ export async function runCiImages(
       ...(spec.images !== undefined ? { IMAGES: spec.images } : {}),
       ...extraEnv,
     };
-    const result = await workspace.exec('npm', ['run', '--silent', 'ci:images'], env);
+    const result = await workspace.exec('npm', ['run', '--silent', 'ci:images', ...(args.length > 0 ? ['--', ...args] : [])], env);
     return { ...result, summary: readFileSync(summaryPath, 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });

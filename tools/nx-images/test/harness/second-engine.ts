@@ -14,22 +14,38 @@ export interface SecondEngine {
   pid: number;
   /** Kills the daemon with `signal` and waits for it to exit (the engine is then down). */
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Removes every image and all build cache: the engine then holds nothing a registry did not serve it since. */
+  empty(): Promise<void>;
   /** Stops the daemon if it runs and removes everything it wrote. */
   stop(): Promise<void>;
 }
 
+export interface SecondEngineOptions {
+  /**
+   * Give the engine's bridge an address, so builds may RUN (a bridge without
+   * one is enough for builds that only COPY). A /24 in 10.200.0.0/16 picked
+   * at random, away from docker0's 172.17.0.0/16.
+   */
+  runnable?: boolean;
+}
+
 /**
  * A private dockerd on its own socket, data root and bridge, so a test can
- * stop it in the middle of a build without touching the engine other tests
- * share. Its bridge has no address: builds on it must not RUN. (With
- * --bridge=none dockerd deletes docker0, the shared engine's bridge.)
+ * stop it in the middle of a build, or empty it, without touching the engine
+ * other tests share. Its bridge has no address unless `runnable`: builds on
+ * it must then not RUN. (With --bridge=none dockerd deletes docker0, the
+ * shared engine's bridge.)
  */
-export async function startSecondEngine(): Promise<SecondEngine> {
+export async function startSecondEngine(options: SecondEngineOptions = {}): Promise<SecondEngine> {
   const dir = await mkdtemp(join(tmpdir(), 'fornax-dockerd-'));
   const host = `unix://${join(dir, 'docker.sock')}`;
   const bridge = `fx${randomBytes(4).toString('hex')}`;
   await run({ command: 'ip', args: ['link', 'add', 'name', bridge, 'type', 'bridge'] });
   await run({ command: 'ip', args: ['link', 'set', bridge, 'up'] });
+  if (options.runnable) {
+    const subnet = `10.200.${1 + Math.floor(Math.random() * 250)}`;
+    await run({ command: 'ip', args: ['addr', 'add', `${subnet}.1/24`, 'dev', bridge] });
+  }
   const child: ChildProcess = spawn(
     'dockerd',
     [
@@ -72,10 +88,15 @@ export async function startSecondEngine(): Promise<SecondEngine> {
       await exited;
     }
   };
+  const docker = (args: string[]) => run({ command: DOCKER, args, env: { DOCKER_HOST: host } }, { timeout: 120_000 });
   return {
     host,
     pid: child.pid ?? -1,
     kill,
+    async empty() {
+      await docker(['image', 'prune', '--all', '--force']);
+      await docker(['builder', 'prune', '--all', '--force']);
+    },
     async stop() {
       await kill('SIGTERM');
       // A killed daemon leaves its own containerd running, and a build cut short leaves mounts under its data root.

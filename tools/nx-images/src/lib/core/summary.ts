@@ -1,4 +1,5 @@
 import type { BaseRecord } from './bases';
+import type { ImagesPlan } from './ci-plan';
 import { shortSha } from './conventions';
 
 /** One image of a CI run, as the step summary shows it. */
@@ -65,6 +66,21 @@ export function renderSummary(rows: readonly SummaryRow[], notes: SummaryNotes):
     lines.push('', `**Skipped (${skipped.length}):**`, '');
     for (const row of skipped) lines.push(`- ${code(row.image)}: ${cell(row.skipped ?? '')}`);
   }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The plan job's step summary: what this run builds, level by level and why, then the image graph as a picture. */
+export function renderPlanSummary(plan: Pick<ImagesPlan, 'images' | 'tag' | 'push' | 'head' | 'compareCommits' | 'workspaceFiles' | 'eventName'>, graph: string): string {
+  const lines: string[] = [];
+  if (plan.images.length === 0) {
+    lines.push(renderSummary([], { head: plan.head, compareCommits: plan.compareCommits, workspaceFilesChanged: plan.workspaceFiles, eventName: plan.eventName }).trimEnd());
+  } else {
+    lines.push(`${plan.images.length} image(s) to build as ${code(plan.tag)}, ${plan.push ? 'pushed' : 'not pushed'}, one job each, level after level:`, '');
+    lines.push('| level | image | after | why |', '| --- | --- | --- | --- |');
+    const ordered = [...plan.images].sort((a, b) => a.level - b.level || (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+    for (const entry of ordered) lines.push(`| ${entry.level} | ${code(entry.image)} | ${entry.takesFrom.map(code).join(', ')} | ${cell(entry.why)} |`);
+  }
+  lines.push('', graph, '');
   return `${lines.join('\n')}\n`;
 }
 

@@ -36,18 +36,48 @@ export function buildRecordPath(workspaceRoot: string, project: string): string 
 
 export async function writeBuildRecord(workspaceRoot: string, record: BuildRecord): Promise<string> {
   const path = buildRecordPath(workspaceRoot, record.project);
-  await mkdir(dirname(path), { recursive: true });
-  // Written whole, then renamed, so a reader never sees half a record.
-  const partial = `${path}.${process.pid}.tmp`;
-  await writeFile(partial, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(partial, path);
+  await writeJson(path, record);
   return path;
 }
 
-export async function readBuildRecord(workspaceRoot: string, project: string): Promise<BuildRecord | undefined> {
+/** Written whole, then renamed, so a reader never sees half a record. */
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const partial = `${path}.${process.pid}.tmp`;
+  await writeFile(partial, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(partial, path);
+}
+
+export function readBuildRecord(workspaceRoot: string, project: string): Promise<BuildRecord | undefined> {
+  return readJson<BuildRecord>(buildRecordPath(workspaceRoot, project));
+}
+
+/** A record as it was written; undefined when there is none (or it cannot be read). */
+async function readJson<T>(path: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(buildRecordPath(workspaceRoot, project), 'utf8')) as BuildRecord;
+    return JSON.parse(await readFile(path, 'utf8')) as T;
   } catch {
     return undefined;
   }
+}
+
+/** How one image of a CI run ended, as its job leaves it for the summary. */
+export interface OutcomeRecord {
+  image: string;
+  /** built: its build ran and wrote its BuildRecord; skipped: an image it takes from was not built by this run; stale: a newer run moved a base's tag. */
+  outcome: 'built' | 'failed' | 'skipped' | 'stale';
+  reason?: string;
+}
+
+/** `dist/ci-images/<image>.json` under the workspace root. */
+export function outcomeRecordPath(workspaceRoot: string, image: string): string {
+  return join(workspaceRoot, 'dist', 'ci-images', `${image}.json`);
+}
+
+export async function writeOutcomeRecord(workspaceRoot: string, record: OutcomeRecord): Promise<void> {
+  await writeJson(outcomeRecordPath(workspaceRoot, record.image), record);
+}
+
+export function readOutcomeRecord(workspaceRoot: string, image: string): Promise<OutcomeRecord | undefined> {
+  return readJson<OutcomeRecord>(outcomeRecordPath(workspaceRoot, image));
 }

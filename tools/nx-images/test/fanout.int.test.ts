@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../src/lib/io/exec';
+import { FanoutRun } from './harness/fanout-run';
+import { runCiImages } from './harness/github-run';
+import { listTags, readImage, readImageFile } from './harness/read-image';
+import { startRegistry, type Registry } from './harness/registry';
+import { DOCKER, startSecondEngine, type SecondEngine } from './harness/second-engine';
+import { createWorkspace, type Workspace } from './harness/workspace';
+
+// image-build.yml fanned out, its commands run the way its jobs run them: the plan job, then every
+// matrix entry of every level as its own process in a fresh clone, on a private engine emptied
+// before each job (it holds nothing the registry or an artifact did not give it), then the summary
+// job. The tree is test/fixtures/tree (the real tree's shape and convention), built once on main.
+
+const REAL_CONVENTION = { buildArgs: { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' } };
+const REPO = 'fornax/fanout';
+const BASES_LABEL = 'io.github.nasa-fornax.images.bases';
+const IMAGES = ['archive-nb', 'env-ciao', 'env-core', 'env-fermi', 'env-heasoft', 'env-sas', 'fornax-base', 'fornax-hea', 'fornax-jupyter', 'fornax-main', 'fornax-nb', 'jupyter-base'];
+
+let registry: Registry;
+let ws: Workspace;
+let engine: SecondEngine;
+let fanout: FanoutRun;
+let c0: string;
+
+const image = (name: string, tag: string) => readImage(registry.url, `${REPO}/${name}`, tag);
+const file = (name: string, tag: string, path: string) => readImageFile(registry.url, `${REPO}/${name}`, tag, path);
+const basesOf = async (name: string, tag: string) => JSON.parse((await image(name, tag))?.labels[BASES_LABEL] ?? '[]') as { image: string; digest?: string; id?: string }[];
+async function taggedWith(tag: string): Promise<string[]> {
+  const tagged: string[] = [];
+  for (const name of IMAGES) if ((await listTags(registry.url, `${REPO}/${name}`)).includes(tag)) tagged.push(name);
+  return tagged;
+}
+
+/** A branch off main with these files changed, committed; returns its commit. */
+async function branch(name: string, files: Record<string, string>): Promise<string> {
+  await ws.git('checkout', '--quiet', 'main');
+  await ws.git('checkout', '--quiet', '-b', name);
+  return ws.commit(`${name}: change`, files);
+}
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  ws = await createWorkspace({ tree: 'tree', pluginOptions: REAL_CONVENTION });
+  engine = await startSecondEngine({ runnable: true });
+  fanout = new FanoutRun(ws, engine, registry.host, { IMAGE_REPOSITORY: REPO });
+  c0 = await ws.git('rev-parse', 'HEAD');
+  // main, built once on one runner (the shared engine): what every branch below falls back to.
+  const main = await runCiImages(ws, { name: 'push', branch: 'main', sha: c0 }, registry.host, { IMAGE_REPOSITORY: REPO });
+  if (main.exitCode !== 0) throw new Error(`building main failed:\n${main.all}`);
+}, 600_000);
+
+afterAll(async () => {
+  fanout?.cleanup();
+  await engine?.stop();
+  await registry?.stop();
+  ws?.cleanup();
+});
+
+describe('the image build fanned out over one job per image', () => {
+  it('a push changing a mid-level image and a top image: two levels, the top image built on the fresh mid-level one', async () => {
+    fanout.newRun();
+    const sha = await branch('fan/hea', { 'images/env-heasoft/stamp.txt': 'env-heasoft 2\n', 'images/fornax-hea/stamp.txt': 'fornax-hea 2\n' });
+    const planned = await fanout.plan({ name: 'push', branch: 'fan/hea', sha });
+    expect(planned.exitCode, planned.all).toBe(0);
+    expect(planned.outputs.levels).toBe('2');
+    expect(fanout.level(planned.outputs, 1)).toEqual([{ image: 'env-heasoft', artifacts: '' }]);
+    expect(fanout.level(planned.outputs, 2)).toEqual([{ image: 'fornax-hea', artifacts: '' }]);
+    expect(planned.outputs.level3).toBe('[]');
+    expect(planned.summary).toContain('```mermaid');
+    expect(planned.summary).toMatch(/\["env-heasoft<br\/>level 1"\]/);
+    expect(await taggedWith('fan-hea')).toEqual([]);
+
+    const jobs = await fanout.levels(planned.outputs, 'fan/hea');
+    for (const [name, result] of Object.entries(jobs)) expect(result.exitCode, `${name}: ${result.all}`).toBe(0);
+    expect(await taggedWith('fan-hea')).toEqual(['env-heasoft', 'fornax-hea']);
+    const heasoft = await image('env-heasoft', 'fan-hea');
+    expect(heasoft?.labels['org.opencontainers.image.revision']).toBe(sha);
+    expect((await basesOf('fornax-hea', 'fan-hea')).find((base) => base.image === 'env-heasoft')?.digest).toBe(heasoft?.digest);
+    expect((await basesOf('fornax-hea', 'fan-hea')).find((base) => base.image === 'env-ciao')?.digest).toBe((await image('env-ciao', 'main'))?.digest);
+    expect(await file('fornax-hea', 'fan-hea', '/opt/env-heasoft/stamp')).toBe('env-heasoft 2\n');
+    expect(await file('fornax-hea', 'fan-hea', '/stamps/env-ciao')).toBe('env-ciao 1\n');
+
+    const summary = await fanout.summary(planned.outputs, 'fan/hea');
+    expect(summary.exitCode, summary.all).toBe(0);
+    expect(summary.summary).toContain(heasoft?.digest ?? 'no digest');
+    expect(summary.all).toContain('ci:images: all 2 image(s) of the plan were built.');
+  });
+
+  it('a change to a base alone: one level, one job, no image built from it', async () => {
+    fanout.newRun();
+    const sha = await branch('fan/base', { 'images/fornax-base/stamp.txt': 'fornax-base 2\n' });
+    const planned = await fanout.plan({ name: 'push', branch: 'fan/base', sha });
+    expect(planned.exitCode, planned.all).toBe(0);
+    expect(planned.outputs.levels).toBe('1');
+    expect(fanout.level(planned.outputs, 1)).toEqual([{ image: 'fornax-base', artifacts: '' }]);
+    const jobs = await fanout.levels(planned.outputs, 'fan/base');
+    expect(jobs['fornax-base']?.exitCode, jobs['fornax-base']?.all).toBe(0);
+    expect(await taggedWith('fan-base')).toEqual(['fornax-base']);
+    expect((await fanout.summary(planned.outputs, 'fan/base')).exitCode).toBe(0);
+  });
+
+  it('a pull request with two levels pushes nothing, and its dependent is built on its base through an artifact', async () => {
+    fanout.newRun();
+    const sha = await branch('fan/pr', { 'images/env-heasoft/stamp.txt': 'env-heasoft pr\n', 'images/env-sas/stamp.txt': 'env-sas pr\n' });
+    const planned = await fanout.plan({ name: 'pull_request', branch: 'fan/pr', sha, baseRef: 'main', baseSha: c0 });
+    expect(planned.exitCode, planned.all).toBe(0);
+    expect(fanout.level(planned.outputs, 2)).toEqual([{ image: 'env-sas', artifacts: 'image-@(env-heasoft)' }]);
+
+    const base = await fanout.job(planned.outputs, { image: 'env-heasoft', artifacts: '' }, 'fan/pr');
+    expect(base.exitCode, base.all).toBe(0);
+    expect(base.all).toContain('saved for the next levels as image-env-heasoft');
+    const dependent = await fanout.job(planned.outputs, { image: 'env-sas', artifacts: 'image-@(env-heasoft)' }, 'fan/pr');
+    expect(dependent.exitCode, dependent.all).toBe(0);
+    expect(dependent.all).toContain('loaded env-heasoft from the artifact image-env-heasoft');
+    expect(dependent.all).toMatch(/base env-heasoft: this branch's \S+env-heasoft:fan-pr is image [0-9a-f]{12} in the local engine/);
+    expect(await taggedWith('fan-pr')).toEqual([]);
+
+    // Read back from the job's engine: the dependent holds the pull request's env-heasoft, not main's.
+    const reference = `${registry.host}/${REPO}/env-sas:fan-pr`;
+    const cat = await run({ command: DOCKER, args: ['run', '--rm', '--network=none', reference, 'cat', '/opt/envs/env-heasoft/stamp', '/stamps/env-sas'], env: { DOCKER_HOST: engine.host } });
+    expect(cat.stdout).toBe('env-heasoft pr\nenv-sas pr');
+    const summary = await fanout.summary(planned.outputs, 'fan/pr');
+    expect(summary.exitCode, summary.all).toBe(0);
+    expect(summary.summary).toMatch(/`env-sas` \| `fan-pr` \| not pushed/);
+  });
+
+  it('a failed image in level 1 skips what takes from it, and the rest build; the summary fails the run', async () => {
+    fanout.newRun();
+    const broken = (await ws.exec('cat', ['images/env-heasoft/Dockerfile'])).stdout.replace('RUN cp', 'RUN false && cp');
+    const sha = await branch('fan/broken', {
+      'images/env-heasoft/Dockerfile': `${broken}\n`,
+      'images/env-sas/stamp.txt': 'env-sas 3\n',
+      'images/env-core/stamp.txt': 'env-core 3\n',
+      'images/fornax-jupyter/stamp.txt': 'fornax-jupyter 3\n',
+    });
+    const planned = await fanout.plan({ name: 'push', branch: 'fan/broken', sha });
+    expect(planned.exitCode, planned.all).toBe(0);
+    expect(fanout.level(planned.outputs, 1).map((entry) => entry.image)).toEqual(['env-core', 'env-heasoft']);
+    expect(fanout.level(planned.outputs, 2).map((entry) => entry.image)).toEqual(['env-sas', 'fornax-jupyter']);
+
+    const jobs = await fanout.levels(planned.outputs, 'fan/broken');
+    expect(jobs['env-heasoft']?.exitCode).not.toBe(0);
+    expect(jobs['env-core']?.exitCode, jobs['env-core']?.all).toBe(0);
+    expect(jobs['env-sas']?.exitCode, jobs['env-sas']?.all).toBe(0);
+    expect(jobs['env-sas']?.all).toMatch(/env-sas: skipped: takes from env-heasoft, which this run did not build \(\S+env-heasoft:fan-broken does not exist\)/);
+    expect(jobs['fornax-jupyter']?.exitCode, jobs['fornax-jupyter']?.all).toBe(0);
+    expect(await taggedWith('fan-broken')).toEqual(['env-core', 'fornax-jupyter']);
+
+    const summary = await fanout.summary(planned.outputs, 'fan/broken');
+    expect(summary.exitCode).not.toBe(0);
+    expect(summary.all).toMatch(/not built: env-heasoft \(failed\), env-sas \(skipped\); every other image of the plan was built\./);
+    expect(summary.summary).toContain('- `env-sas`: takes from env-heasoft, which this run did not build');
+  });
+
+  it('a stale run stops rather than build on a base a newer run moved on', async () => {
+    fanout.newRun();
+    const older = await branch('fan/stale', { 'images/env-heasoft/stamp.txt': 'env-heasoft older\n', 'images/fornax-hea/stamp.txt': 'fornax-hea older\n' });
+    const olderPlan = await fanout.plan({ name: 'push', branch: 'fan/stale', sha: older });
+    expect(olderPlan.exitCode, olderPlan.all).toBe(0);
+    const first = await fanout.job(olderPlan.outputs, { image: 'env-heasoft', artifacts: '' }, older);
+    expect(first.exitCode, first.all).toBe(0);
+
+    // A newer push to the branch builds env-heasoft again before the older run reaches level 2.
+    const newer = await ws.commit('fan/stale: newer', { 'images/env-heasoft/stamp.txt': 'env-heasoft newer\n' });
+    const newerPlan = await fanout.plan({ name: 'push', branch: 'fan/stale', sha: newer, before: older });
+    expect(newerPlan.exitCode, newerPlan.all).toBe(0);
+    const moved = await fanout.job(newerPlan.outputs, { image: 'env-heasoft', artifacts: '' }, newer);
+    expect(moved.exitCode, moved.all).toBe(0);
+    expect((await image('env-heasoft', 'fan-stale'))?.labels['org.opencontainers.image.revision']).toBe(newer);
+
+    const stale = await fanout.job(olderPlan.outputs, { image: 'fornax-hea', artifacts: '' }, older);
+    expect(stale.exitCode).not.toBe(0);
+    expect(stale.all).toMatch(/fornax-hea: stale: \S+env-heasoft:fan-stale was built from \w{7}, not this run's \w{7}: a newer run moved it, so this run is stale/);
+    expect(await listTags(registry.url, `${REPO}/fornax-hea`)).not.toContain('fan-stale');
+  });
+});
