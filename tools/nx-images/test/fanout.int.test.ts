@@ -1,3 +1,6 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/lib/io/exec';
 import { FanoutRun } from './harness/fanout-run';
@@ -151,6 +154,31 @@ describe('the image build fanned out over one job per image', () => {
     expect(summary.exitCode).not.toBe(0);
     expect(summary.all).toMatch(/not built: env-heasoft \(failed\), env-sas \(skipped\); every other image of the plan was built\./);
     expect(summary.summary).toContain('- `env-sas`: takes from env-heasoft, which this run did not build');
+  });
+
+  it('ci:free-disk removes the given folders and the engine\'s images, and logs the free space before and after', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'fornax-toolchains-'));
+    const toolchains = ['dotnet', 'android'].map((name) => join(scratch, name));
+    for (const dir of toolchains) {
+      mkdirSync(join(dir, 'sdk'), { recursive: true });
+      writeFileSync(join(dir, 'sdk', 'big.bin'), Buffer.alloc(1024 * 1024));
+    }
+    await run({ command: DOCKER, args: ['pull', `${registry.host}/${REPO}/jupyter-base:main`], env: { DOCKER_HOST: engine.host } });
+    const result = await ws.exec('npm', ['run', '--silent', 'ci:free-disk'], { DOCKER_HOST: engine.host, FREE_DISK_PATHS: `${toolchains.join(',')},${join(scratch, 'absent')}` });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toMatch(/ci:free-disk: \d+\.\d GiB free before\n/);
+    expect(result.all).toMatch(/ci:free-disk: \d+\.\d GiB free after\n?$/);
+    for (const dir of toolchains) {
+      expect(existsSync(dir)).toBe(false);
+      expect(result.all).toContain(`ci:free-disk: removed ${dir}`);
+    }
+    expect(result.all).not.toContain('absent');
+    const left = await run({ command: DOCKER, args: ['image', 'ls', '--quiet'], env: { DOCKER_HOST: engine.host } });
+    expect(left.stdout).toBe('');
+    const refused = await ws.exec('npm', ['run', '--silent', 'ci:free-disk'], { FREE_DISK_PATHS: '/', FREE_DISK_DOCKER: 'false' });
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.all.trim()).toBe('ci:free-disk: FREE_DISK_PATHS entry "/" is not an absolute folder below /: give absolute paths such as /usr/share/dotnet.');
+    rmSync(scratch, { recursive: true, force: true });
   });
 
   it('a stale run stops rather than build on a base a newer run moved on', async () => {

@@ -50,11 +50,12 @@ export async function buildOne(cwd: string, env: NodeJS.ProcessEnv, log: (line: 
   await rm(buildRecordPath(cwd, image), { force: true });
   log(`ci:images: level ${entry.level}: ${image}${entry.takesFrom.length > 0 ? `, after ${entry.takesFrom.join(', ')} of this run` : ''}`);
 
-  const ready = plan.push ? await basesInRegistry(cwd, plan, entry.takesFrom) : await basesFromArtifacts(cwd, entry.takesFrom, log);
-  if (ready) {
-    await writeOutcomeRecord(cwd, { image, ...ready });
-    log(`ci:images: ${image}: ${ready.outcome}: ${ready.reason ?? ''}`);
-    return ready.outcome === 'stale' ? 1 : 0;
+  // Why the image cannot be built on its bases of this run, if it cannot.
+  const blocked = plan.push ? await basesInRegistry(cwd, plan, entry.takesFrom) : await basesFromArtifacts(cwd, entry.takesFrom, log);
+  if (blocked) {
+    await writeOutcomeRecord(cwd, { image, ...blocked });
+    log(`ci:images: ${image}: ${blocked.outcome}: ${blocked.reason ?? ''}`);
+    return blocked.outcome === 'stale' ? 1 : 0;
   }
 
   const args = buildRunArgs({ ...plan, images: [image], parallel: 1 });

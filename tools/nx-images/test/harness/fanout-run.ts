@@ -4,13 +4,18 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { minimatch } from 'minimatch';
 import { runCiImages, type EventSpec, type SimulatedRun } from './github-run';
-import type { SecondEngine } from './second-engine';
 import { cleanEnv, repoRoot, type RunOutput, type Workspace } from './workspace';
 
 /** One job of a level's matrix, as the plan job's output lists it. */
 export interface MatrixEntry {
   image: string;
   artifacts: string;
+}
+
+/** The engine the jobs build on: DOCKER_HOST, and how to empty it before each job (both optional: the shared engine, kept). */
+export interface JobEngine {
+  host?: string;
+  empty?: () => Promise<void>;
 }
 
 export interface PlannedRun extends SimulatedRun {
@@ -33,7 +38,7 @@ export class FanoutRun {
 
   constructor(
     private readonly ws: Workspace,
-    private readonly engine: SecondEngine,
+    private readonly engine: JobEngine,
     private readonly registryHost: string,
     private readonly env: Record<string, string>,
   ) {}
@@ -53,7 +58,7 @@ export class FanoutRun {
   /** One image job (image-build-one.yml): fresh clone at `ref`, emptied engine, its bases' artifacts downloaded, then `--image`, then its uploads. */
   async job(outputs: Record<string, string>, entry: MatrixEntry, ref: string): Promise<RunOutput> {
     const dir = await this.clone(ref);
-    await this.engine.empty();
+    await this.engine.empty?.();
     if (entry.artifacts !== '') {
       for (const name of readdirSync(this.store).filter((candidate) => minimatch(candidate, entry.artifacts))) {
         cpSync(join(this.store, name), join(dir, 'dist', 'ci-artifacts', name), { recursive: true });
@@ -122,7 +127,7 @@ export class FanoutRun {
         NX_SKIP_NX_CACHE: 'true',
         NX_TUI: 'false',
         CI: 'true',
-        DOCKER_HOST: this.engine.host,
+        ...(this.engine.host ? { DOCKER_HOST: this.engine.host } : {}),
         ...this.env,
         ...env,
       },

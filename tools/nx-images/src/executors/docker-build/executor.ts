@@ -83,6 +83,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     const file = pinned.dockerfile === build.dockerfileText ? build.file : await writePinnedDockerfile(scratch, build.file, pinned.dockerfile);
     const plan = planBuild(planInput(withCache({ ...pinned.build, file }, cli), cli, scratch));
     printPlan(pinned.build, cli, plan, workspaceRoot, notes);
+    const startedAt = new Date().toISOString();
     await runStep(build, 'build', plan.build, 'fix the Dockerfile or the build args; the build output above shows the failing step.');
     for (const push of plan.push) {
       await runStep(build, 'push', push, `log in with "docker login ${build.registry}" (in CI: the packages: write permission) and check the repository name.`);
@@ -98,7 +99,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
       if (!digest) skippedPush = `another build on this engine took ${build.references[0] ?? ''} before this one was pushed; the registry has that build`;
     }
     if (skippedPush) log.warn(`${build.project}: ${skippedPush}`);
-    const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes }));
+    const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt }));
     log.info(
       build.push
         ? `${build.project}: pushed ${build.references.join(', ')}${digest ? ` (${digest})` : ''}`
@@ -172,7 +173,7 @@ function recordOf(
   build: NormalizedBuild,
   cli: DockerCli,
   resolved: readonly ResolvedBase[],
-  extra: { digest?: string; imageId?: string; skippedPush?: string; notes: string[] },
+  extra: { digest?: string; imageId?: string; skippedPush?: string; notes: string[]; startedAt?: string },
 ): BuildRecord {
   const baseImage = build.labels[LABEL.baseName];
   const baseDigest = build.labels[LABEL.baseDigest];
@@ -192,6 +193,7 @@ function recordOf(
     bases: baseRecords(resolved),
     baseNotes: extra.notes,
     builder: `${cli.docker} (${cli.mode})`,
+    ...(extra.startedAt ? { startedAt: extra.startedAt } : {}),
     finishedAt: new Date().toISOString(),
   };
 }

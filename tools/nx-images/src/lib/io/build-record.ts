@@ -26,6 +26,8 @@ export interface BuildRecord {
   /** One line per base: which tag was used, and why. */
   baseNotes: string[];
   builder: string;
+  /** When the build command started, when the record was written (ISO 8601): the build's own time, without Nx's start. */
+  startedAt?: string;
   finishedAt: string;
 }
 
