@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { parseChallenge, repositoryScope, tokenFromResponse, tokenUrl } from './auth';
 import { credentialsFromEnv, dockerConfigEntries, registryKey } from './credentials';
-import { DEFAULT_RETRY, isLoopbackRegistry, isRetryableStatus, redact, registryBaseUrl, retryDelayMs } from './oci-client';
+import { DEFAULT_RETRY, isLoopbackRegistry, isRetryableStatus, redact, registryBaseUrl, retryDelayMs } from './transport';
 
 describe('parseChallenge', () => {
   test.each([
