@@ -1,6 +1,8 @@
 import { UserError } from '../../core/errors';
 import { isValidTag } from '../../core/tags';
 import { loginFix } from './auth';
+import { blobApi, type BlobApi } from './blobs';
+import { referrersApi, type ReferrersApi } from './referrers';
 import {
   assertReference,
   createTransport,
@@ -55,8 +57,8 @@ export interface RegistryClient {
   /** The digest and media type of a tag or digest; undefined when the registry has no such manifest. */
   resolve(repoPath: string, reference: string): Promise<Descriptor | undefined>;
   getManifest(repoPath: string, reference: string): Promise<Manifest>;
-  /** PUTs the exact bytes under `tag` and returns the digest the registry reports. */
-  putManifest(repoPath: string, tag: string, manifest: Pick<Manifest, 'bytes' | 'mediaType'>): Promise<string>;
+  /** PUTs the exact bytes under a tag or digest; returns the digest, and whether the registry indexed the manifest's subject (OCI-Subject). */
+  writeManifest(repoPath: string, reference: string, manifest: Pick<Manifest, 'bytes' | 'mediaType'>): Promise<{ digest: string; subject: boolean }>;
   /** Points `tag` at `manifest` (same bytes, same media type) unless it already is; then reads it back. */
   retag(repoPath: string, manifest: Manifest, tag: string): Promise<RetagResult>;
   /** The image config's labels (linux/amd64 of an index, else its first manifest); undefined when there is no such manifest. */
@@ -67,7 +69,10 @@ export interface RegistryClient {
   listTags(repoPath: string): Promise<string[]>;
 }
 
-export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
+/** The whole client: manifests, blobs, and artifacts attached to manifests. */
+export type FullRegistryClient = RegistryClient & BlobApi & ReferrersApi;
+
+export function createRegistryClient(options: RegistryClientOptions): FullRegistryClient {
   const transport = createTransport(options);
 
   function manifestUrl(repoPath: string, reference: string): string {
@@ -115,21 +120,26 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     }
   }
 
-  async function putManifest(repoPath: string, tag: string, manifest: Pick<Manifest, 'bytes' | 'mediaType'>): Promise<string> {
-    if (!isValidTag(tag)) throw new UserError(`tag ${JSON.stringify(tag)} is not a valid Docker tag: use 1-128 characters of [A-Za-z0-9_.-], not starting with "." or "-".`);
-    const response = await transport.send('PUT', repoPath, manifestUrl(repoPath, tag), {
+  async function writeManifest(repoPath: string, reference: string, manifest: Pick<Manifest, 'bytes' | 'mediaType'>): Promise<{ digest: string; subject: boolean }> {
+    if (!isValidTag(reference) && !DIGEST.test(reference)) {
+      throw new UserError(`tag ${JSON.stringify(reference)} is not a valid Docker tag: use 1-128 characters of [A-Za-z0-9_.-], not starting with "." or "-".`);
+    }
+    const at = DIGEST.test(reference) ? `${repoPath}@${reference.slice(0, 19)}` : `${repoPath}:${reference}`;
+    const response = await transport.send('PUT', repoPath, manifestUrl(repoPath, reference), {
       headers: { 'content-type': manifest.mediaType },
       body: manifest.bytes,
     });
-    if (response.status !== 201 && response.status !== 200) return transport.fail(response, `write tag ${repoPath}:${tag}`, repoPath);
+    if (response.status !== 201 && response.status !== 200) return transport.fail(response, `write ${DIGEST.test(reference) ? 'manifest' : 'tag'} ${at}`, repoPath);
     await response.arrayBuffer().catch(() => undefined);
-    return transport.verifyDigest(manifest.bytes, response.headers.get('docker-content-digest'), `tag ${repoPath}:${tag}`);
+    const digest = transport.verifyDigest(manifest.bytes, response.headers.get('docker-content-digest'), `manifest ${at}`);
+    if (DIGEST.test(reference) && digest !== reference) transport.verifyDigest(manifest.bytes, reference, `manifest ${at}`);
+    return { digest, subject: response.headers.has('oci-subject') };
   }
 
   async function retag(repoPath: string, manifest: Manifest, tag: string): Promise<RetagResult> {
     const before = await resolve(repoPath, tag);
     if (before?.digest === manifest.digest) return { previous: before.digest, changed: false };
-    await putManifest(repoPath, tag, manifest);
+    await writeManifest(repoPath, tag, manifest);
     const after = await resolve(repoPath, tag);
     if (after?.digest !== manifest.digest) {
       throw new UserError(
@@ -205,12 +215,20 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   }
 
   const guard = transport.guard;
+  const blobs = blobApi(transport);
+  const artifacts = referrersApi(transport, { getManifest, writeManifest }, blobs);
   return {
     registry: transport.registry,
+    hasBlob: (repoPath, digest) => guard(() => blobs.hasBlob(repoPath, digest)),
+    getBlob: (repoPath, digest, limit) => guard(() => blobs.getBlob(repoPath, digest, limit)),
+    putBlob: (repoPath, bytes) => guard(() => blobs.putBlob(repoPath, bytes)),
+    referrers: (repoPath, digest, artifactType) => guard(() => artifacts.referrers(repoPath, digest, artifactType)),
+    attach: (repoPath, digest, artifact) => guard(() => artifacts.attach(repoPath, digest, artifact)),
+    readArtifact: (repoPath, digest) => guard(() => artifacts.readArtifact(repoPath, digest)),
     listTags: (repoPath) => guard(() => listTags(repoPath)),
     resolve: (repoPath, reference) => guard(() => resolve(repoPath, reference)),
     getManifest: (repoPath, reference) => guard(() => getManifest(repoPath, reference)),
-    putManifest: (repoPath, tag, manifest) => guard(() => putManifest(repoPath, tag, manifest)),
+    writeManifest: (repoPath, reference, manifest) => guard(() => writeManifest(repoPath, reference, manifest)),
     retag: (repoPath, manifest, tag) => guard(() => retag(repoPath, manifest, tag)),
     readLabels: (repoPath, reference) => guard(() => readLabels(repoPath, reference)),
     checkPushAccess: (repoPath) => guard(() => checkPushAccess(repoPath)),
