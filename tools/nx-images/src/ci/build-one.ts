@@ -13,6 +13,7 @@ import { headSha, isShallow } from '../lib/io/git';
 import { nxCommand } from '../lib/io/nx-cli';
 import { createRegistryClient } from '../lib/io/registry/oci-client';
 import { observeRevision } from '../lib/io/revision';
+import { resultOfBuild } from './step-summary';
 
 /** Where an image job leaves the image a pull request built, for the next levels: `dist/ci-artifacts/image-<name>/<name>.tar.zst`. */
 export function artifactFile(cwd: string, image: string): string {
@@ -65,12 +66,13 @@ export async function buildOne(cwd: string, env: NodeJS.ProcessEnv, log: (line: 
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
   }
-  const record = await readBuildRecord(cwd, image);
-  if (!record) {
-    await writeOutcomeRecord(cwd, { image, outcome: 'failed', reason: 'the build failed; see its job\'s log' });
-    log(`ci:images: ${image}: failed`);
+  const result = resultOfBuild(image, await readBuildRecord(cwd, image));
+  if (result.outcome !== 'built') {
+    await writeOutcomeRecord(cwd, { image, outcome: 'failed', reason: result.reason });
+    log(`ci:images: ${image}: failed: ${result.reason}`);
     return 1;
   }
+  const { record } = result;
   if (!plan.push && plan.images.some((candidate) => candidate.takesFrom.includes(image))) {
     const file = artifactFile(cwd, image);
     await mkdir(dirname(file), { recursive: true });

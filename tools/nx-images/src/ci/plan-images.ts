@@ -1,12 +1,12 @@
 import { chooseCompareCommits, eventFallbackCommit, groupByCompareCommit, type RevisionObservation } from '../lib/core/compare-commits';
-import { placeInLevels, whyAffected, workspaceFilesIn, type AffectedReason, type ChosenImage, type ImagesPlan } from '../lib/core/ci-plan';
+import { placeInLevels, skipTestsReason, whyAffected, workspaceFilesIn, type AffectedReason, type ChosenImage, type ImagesPlan } from '../lib/core/ci-plan';
 import { TARGET } from '../lib/core/conventions';
 import { UserError } from '../lib/core/errors';
 import type { GithubContext } from '../lib/core/github-event';
 import { imageGraph, levelsOf } from '../lib/core/image-graph';
 import { resolveRegistry, resolveRepository } from '../lib/core/image-settings';
 import { branchToTag } from '../lib/core/tags';
-import { currentBranch, hasCommit, headSha, isAncestor, isShallow, mergeBase, remoteUrl, resolveCommit } from '../lib/io/git';
+import { commitMessage, currentBranch, hasCommit, headSha, isAncestor, isShallow, mergeBase, remoteUrl, resolveCommit } from '../lib/io/git';
 import { affectedWithReasons, projectConfigurations } from '../lib/io/nx-cli';
 import { createRegistryClient } from '../lib/io/registry/oci-client';
 import { observeRevision } from '../lib/io/revision';
@@ -38,6 +38,8 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   const repository = resolveRepository(undefined, env, await remoteUrl(cwd).catch(() => undefined));
   const graph = imageGraph(await projectConfigurations(cwd));
   const tag = branchToTag(branch);
+  const headMessage = context.headMessage ?? (await commitMessage(cwd, context.pullRequest?.headSha ?? head));
+  const skipTests = skipTestsReason(context, headMessage);
   const base = {
     eventName: context.eventName,
     head,
@@ -49,6 +51,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     push: context.push || request.push,
     parallel: request.parallel,
     graph,
+    ...(skipTests ? { skipTests } : {}),
   };
 
   if (context.eventName === 'workflow_dispatch' || context.dispatchImages !== undefined) {

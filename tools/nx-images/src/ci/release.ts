@@ -1,4 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderReleaseSummary } from '../lib/core/summary';
+import { releaseRecordDir, type ReleaseRecord } from '../lib/io/build-record';
 import { UserError, errorMessage } from '../lib/core/errors';
 import { CommandError, run } from '../lib/io/exec';
 import { nxCommand } from '../lib/io/nx-cli';
@@ -20,8 +23,11 @@ async function main(): Promise<number> {
   const invocation = planReleaseRun(readReleaseContext(env, event));
   console.log(invocation.summary);
   console.log(commandLine('nx', invocation.nxArgs));
+  const cwd = process.cwd();
+  // Only this run's records may speak for it.
+  await rm(releaseRecordDir(cwd), { recursive: true, force: true });
   try {
-    await run(nxCommand(invocation.nxArgs, process.cwd()), { stream: true });
+    await run(nxCommand(invocation.nxArgs, cwd), { stream: true });
   } catch (error) {
     if (error instanceof CommandError) {
       console.error(`ci:release: the release stopped (${error.notFound ? 'nx is not installed: run npm install' : `exit ${error.exitCode}`}); no tag was written unless a line above says so.`);
@@ -29,7 +35,19 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  const records = await readReleaseRecords(cwd);
+  if (env.GITHUB_STEP_SUMMARY && records.length > 0) await appendFile(env.GITHUB_STEP_SUMMARY, `## Release ${invocation.tags.join(', ')}\n\n${renderReleaseSummary(records)}`);
   return 0;
+}
+
+async function readReleaseRecords(cwd: string): Promise<ReleaseRecord[]> {
+  const dir = releaseRecordDir(cwd);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const records: ReleaseRecord[] = [];
+  for (const name of names.filter((entry) => entry.endsWith('.json')).sort()) {
+    records.push(JSON.parse(await readFile(join(dir, name), 'utf8')) as ReleaseRecord);
+  }
+  return records;
 }
 
 main().then(

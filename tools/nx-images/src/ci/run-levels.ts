@@ -5,7 +5,7 @@ import { commandLine } from '../lib/core/quote';
 import { buildRecordPath, readBuildRecord } from '../lib/io/build-record';
 import { CommandError, run } from '../lib/io/exec';
 import { nxCommand } from '../lib/io/nx-cli';
-import type { ImageResult } from './step-summary';
+import { resultOfBuild, type ImageResult } from './step-summary';
 
 /** The nx arguments of each level, for --dry-run and the log. */
 export function levelCommands(plan: FanoutPlan): string[][] {
@@ -40,9 +40,9 @@ export async function runLevels(plan: FanoutPlan, cwd: string, log: (line: strin
       if (!(error instanceof CommandError)) throw error;
     }
     for (const image of images) {
-      const record = await readBuildRecord(cwd, image);
-      outcomes[image] = record ? 'built' : 'failed';
-      results.push(record ? { image, outcome: 'built', record } : { image, outcome: 'failed', reason: 'the build failed; see its log above' });
+      const result = resultOfBuild(image, await readBuildRecord(cwd, image));
+      outcomes[image] = result.outcome === 'built' ? 'built' : 'failed';
+      results.push(result);
     }
   }
   return results;

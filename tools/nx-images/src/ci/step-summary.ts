@@ -1,18 +1,27 @@
 import { appendFile } from 'node:fs/promises';
 import type { FanoutPlan } from '../lib/core/fanout';
 import { renderSummary, type SummaryRow } from '../lib/core/summary';
+import { describeResult } from '../lib/core/image-tests';
 import type { BuildRecord } from '../lib/io/build-record';
 
 /** How one image of the run ended, with its build's record when it was built. */
 export type ImageResult =
   | { image: string; outcome: 'built'; record: BuildRecord }
-  | { image: string; outcome: 'failed' | 'skipped' | 'stale'; reason: string };
+  /** A failure may still have a record: built, and its tests failed. */
+  | { image: string; outcome: 'failed' | 'skipped' | 'stale'; reason: string; record?: BuildRecord };
+
+/** How a build ended, from its record: none is a failed build; a record whose tests failed is a failed image. */
+export function resultOfBuild(image: string, record: BuildRecord | undefined): ImageResult {
+  if (!record) return { image, outcome: 'failed', reason: 'the build failed; see its log' };
+  if (record.tests?.result === 'failed') return { image, outcome: 'failed', reason: `its tests ${describeResult(record.tests)}`, record };
+  return { image, outcome: 'built', record };
+}
 
 /** The step summary's table: a row per image of the plan, with what its build recorded. */
 export function summaryOf(plan: FanoutPlan, results: readonly ImageResult[]): string {
   const rows = plan.images.map((entry): SummaryRow => {
     const result = results.find((candidate) => candidate.image === entry.image);
-    const record = result?.outcome === 'built' ? result.record : undefined;
+    const record = result?.record;
     const external = record?.baseImage !== undefined && !record.bases.some((base) => base.reference === record.baseImage) ? record.baseImage : undefined;
     return {
       image: entry.image,
@@ -22,6 +31,7 @@ export function summaryOf(plan: FanoutPlan, results: readonly ImageResult[]): st
       ...(record?.digest ? { digest: record.digest } : {}),
       ...(record?.skippedPush ? { skippedReason: record.skippedPush } : {}),
       bases: record?.bases ?? [],
+      ...(record?.tests ? { tests: record.tests } : {}),
       ...(external ? { externalBase: external } : {}),
       why: entry.why,
       ...(result?.outcome === 'failed' ? { failed: result.reason } : {}),

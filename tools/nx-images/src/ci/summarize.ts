@@ -15,7 +15,7 @@ export async function summarizeRun(cwd: string, env: NodeJS.ProcessEnv, log: (li
     const outcome = await readOutcomeRecord(cwd, image);
     const record = await readBuildRecord(cwd, image);
     if (outcome?.outcome === 'built' && record) results.push({ image, outcome: 'built', record });
-    else if (outcome && outcome.outcome !== 'built') results.push({ image, outcome: outcome.outcome, reason: outcome.reason ?? outcome.outcome });
+    else if (outcome && outcome.outcome !== 'built') results.push({ image, outcome: outcome.outcome, reason: outcome.reason ?? outcome.outcome, ...(record ? { record } : {}) });
     else results.push({ image, outcome: 'failed', reason: 'its job left no record: it failed before the build ended, or did not run; see its log' });
   }
   await writeStepSummary(env.GITHUB_STEP_SUMMARY, 'Images', summaryOf(plan, results));

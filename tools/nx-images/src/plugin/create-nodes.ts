@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createNodesFromFiles, type CreateNodes } from '@nx/devkit';
 import { workspaceDataDirectory } from '@nx/devkit/internal';
 import { UserError } from '../lib/core/errors';
 import { inferImageProject } from '../lib/core/image-project';
+import { TESTS_DIR } from '../lib/core/conventions';
 import { imageOfDockerfile, normalizePluginOptions, type ImagesPluginOptions } from '../lib/core/plugin-options';
 import { isValidImageName } from '../lib/core/refs';
 import { repositoryImages } from '../lib/core/repository-images';
@@ -46,7 +47,7 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
           cache.used[key] = parsed;
           // An image the registry has but this repository no longer builds is read like an external one.
           const takesFrom = parsed.images.filter((image) => names.has(image));
-          return { projects: { [dirname(file)]: inferImageProject(name, file, takesFrom) } };
+          return { projects: { [dirname(file)]: inferImageProject(name, file, takesFrom, hasTests(join(context.workspaceRoot, dirname(file)))) } };
         },
         dockerfiles,
         rawOptions,
@@ -57,6 +58,15 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
     }
   },
 ];
+
+/** The image has a tests folder with something in it (what runs there is the image-test executor's business). */
+function hasTests(root: string): boolean {
+  try {
+    return readdirSync(join(root, TESTS_DIR)).length > 0;
+  } catch {
+    return false;
+  }
+}
 
 function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex');

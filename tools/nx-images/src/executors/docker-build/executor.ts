@@ -9,10 +9,12 @@ import { planBuild, registryCacheFor, wantsEngineBuilder, type BuildPlan, type B
 import { pushDecision } from '../../lib/core/compare-commits';
 import { LABEL } from '../../lib/core/conventions';
 import { errorMessage, UserError } from '../../lib/core/errors';
+import { describeResult, type TestResult } from '../../lib/core/image-tests';
 import { workspaceSettings } from '../../lib/core/plugin-options';
 import { commandLine } from '../../lib/core/quote';
 import { imageName } from '../../lib/core/refs';
-import { writeBuildRecord, type BuildRecord } from '../../lib/io/build-record';
+import { testReportDir, writeBuildRecord, writeTestRecord, type BuildRecord } from '../../lib/io/build-record';
+import { runSuites } from '../../lib/io/image-tests';
 import { assertEngineRunning, buildxDriver, digestFromMetadata, findDockerCli, pushedDigest, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
 import { CommandError, run } from '../../lib/io/exec';
 import { currentBranch, headSha, remoteBranchTip, remoteUrl } from '../../lib/io/git';
@@ -21,6 +23,7 @@ import { observeRevision } from '../../lib/io/revision';
 import { log, outcome } from '../outcome';
 import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
+import { attachTestResult, ownSuites, skippedResult } from './tests';
 import type { DockerBuildExecutorSchema } from './schema';
 
 export default function dockerBuildExecutor(options: DockerBuildExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -58,6 +61,8 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
   const found = await findDockerCli();
   await assertEngineRunning(found.docker);
   const { build, cli } = await withEngineBuilder(normalized, found);
+  const suites = build.test || build.skipTests ? await ownSuites(context, facts.settings, projectName) : [];
+  const testing = build.test && suites.length > 0;
   const client = createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 3 } });
   const resolved = await resolveBases(build, client, cli.usesEngineStore ? cli.docker : undefined);
   const notes = resolved.map((base) => `base ${base.image}: ${base.note}`);
@@ -81,14 +86,29 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     }
     const pinned = pinBases(build, resolved, localTags);
     const file = pinned.dockerfile === build.dockerfileText ? build.file : await writePinnedDockerfile(scratch, build.file, pinned.dockerfile);
-    const plan = planBuild(planInput(withCache({ ...pinned.build, file }, cli), cli, scratch));
+    // Tests run on the image in the engine, which is then what is pushed.
+    const plan = planBuild(planInput(withCache({ ...pinned.build, file, pushAfterLoad: build.push && testing }, cli), cli, scratch));
     printPlan(pinned.build, cli, plan, workspaceRoot, notes);
     const startedAt = new Date().toISOString();
     await runStep(build, 'build', plan.build, 'fix the Dockerfile or the build args; the build output above shows the failing step.');
+    const imageId = readFileSync(join(scratch, 'iid'), 'utf8').trim() || undefined;
+    let tests: TestResult | undefined;
+    if (testing) {
+      if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its tests cannot address it: nothing was pushed; build again.`);
+      tests = await runSuites(cli.docker, imageId, suites, testReportDir(workspaceRoot, build.project));
+      await writeTestRecord(workspaceRoot, build.project, tests);
+      log.info(`${build.project}: tests ${describeResult(tests)}`);
+      if (tests.result !== 'passed') {
+        await writeBuildRecord(workspaceRoot, { ...recordOf(pinned.build, cli, resolved, { imageId, notes, startedAt, tests }), pushed: false });
+        throw new UserError(`${build.project}: its tests ${describeResult(tests)}; nothing was pushed, every tag stays where it was. See ${relative(workspaceRoot, testReportDir(workspaceRoot, build.project))}/junit.xml.`);
+      }
+    } else if (build.skipTests && suites.length > 0) {
+      tests = skippedResult(build.skipTests, suites);
+      log.info(`${build.project}: tests skipped: ${build.skipTests}`);
+    }
     for (const push of plan.push) {
       await runStep(build, 'push', push, `log in with "docker login ${build.registry}" (in CI: the packages: write permission) and check the repository name.`);
     }
-    const imageId = readFileSync(join(scratch, 'iid'), 'utf8').trim() || undefined;
     let digest: string | undefined;
     let skippedPush: string | undefined;
     if (build.push && cli.mode === 'buildx') {
@@ -99,7 +119,11 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
       if (!digest) skippedPush = `another build on this engine took ${build.references[0] ?? ''} before this one was pushed; the registry has that build`;
     }
     if (skippedPush) log.warn(`${build.project}: ${skippedPush}`);
-    const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt }));
+    if (digest && tests) {
+      const attached = await attachTestResult(client, `${build.repository}/${build.image}`, digest, tests, workspaceRoot, build.project);
+      log.info(`${build.project}: test result (${tests.result}) attached to ${digest} as ${attached.digest} (listed by the ${attached.listedBy})`);
+    }
+    const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt, ...(tests ? { tests } : {}) }));
     log.info(
       build.push
         ? `${build.project}: pushed ${build.references.join(', ')}${digest ? ` (${digest})` : ''}`
@@ -173,7 +197,7 @@ function recordOf(
   build: NormalizedBuild,
   cli: DockerCli,
   resolved: readonly ResolvedBase[],
-  extra: { digest?: string; imageId?: string; skippedPush?: string; notes: string[]; startedAt?: string },
+  extra: { digest?: string; imageId?: string; skippedPush?: string; notes: string[]; startedAt?: string; tests?: TestResult },
 ): BuildRecord {
   const baseImage = build.labels[LABEL.baseName];
   const baseDigest = build.labels[LABEL.baseDigest];
@@ -192,6 +216,7 @@ function recordOf(
     ...(baseDigest ? { baseDigest } : {}),
     bases: baseRecords(resolved),
     baseNotes: extra.notes,
+    ...(extra.tests ? { tests: extra.tests } : {}),
     builder: `${cli.docker} (${cli.mode})`,
     ...(extra.startedAt ? { startedAt: extra.startedAt } : {}),
     finishedAt: new Date().toISOString(),

@@ -48,6 +48,10 @@ export interface NormalizedBuild extends BuildSpec {
   defaultTag: string;
   forwardOnly: boolean;
   registryCache: boolean;
+  /** Run the image's tests between the build and the push. */
+  test: boolean;
+  /** Why the tests are skipped, when they are. */
+  skipTests?: string;
   /** The branch this build is for (GITHUB_HEAD_REF, GITHUB_REF_NAME or the checked-out one), when known. */
   branch?: string;
   buildArgNames: BuildArgNames;
@@ -151,6 +155,8 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     defaultTag,
     forwardOnly: options.forwardOnly ?? false,
     registryCache: options.registryCache ?? false,
+    test: (options.test ?? false) && !nonEmpty(options.skipTests),
+    ...(nonEmpty(options.skipTests) ? { skipTests: nonEmpty(options.skipTests) } : {}),
     branch: resolveBranch({ env: facts.env, gitBranch: facts.gitBranch })?.branch,
     buildArgNames: names,
     buildArgs,

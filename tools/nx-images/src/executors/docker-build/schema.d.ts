@@ -19,5 +19,7 @@ export interface DockerBuildExecutorSchema {
   baseTagFallback?: string;
   forwardOnly?: boolean;
   registryCache?: boolean;
+  test?: boolean;
+  skipTests?: string;
   dryRun?: boolean;
 }

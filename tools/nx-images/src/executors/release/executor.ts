@@ -1,5 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { formatPlan } from '../../lib/core/release-plan';
+import { describeStanding, formatPlan } from '../../lib/core/release-plan';
+import { writeReleaseRecord } from '../../lib/io/build-record';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
 import { batchOf, outcome, type Log } from '../outcome';
 import { normalizeReleaseOptions } from './normalize';
@@ -24,6 +25,15 @@ async function release(options: ReleaseExecutorSchema, context: ExecutorContext,
   }
   const changed = plan.writes.filter((write) => write.action !== 'keep').length;
   log.info(`${normalized.image}: released, ${changed} tag(s) written, ${plan.writes.length - changed} already in place.`);
+  await writeReleaseRecord(normalized.workspaceRoot, {
+    image: normalized.image,
+    name: normalized.name,
+    sourceTag: plan.sourceTag,
+    digest: plan.sourceDigest,
+    tags: plan.writes.map((write) => write.tag),
+    bases: plan.bases,
+    tests: describeStanding(plan.tests),
+  });
 }
 
 export default function releaseExecutor(options: ReleaseExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {

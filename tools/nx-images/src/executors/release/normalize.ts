@@ -1,4 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { TARGET } from '../../lib/core/conventions';
 import { UserError } from '../../lib/core/errors';
 import { headSha, remoteUrl, resolveCommit } from '../../lib/io/git';
 import { resolveRegistry, resolveRepository } from '../../lib/core/image-settings';
@@ -25,6 +26,9 @@ export interface NormalizedReleaseOptions {
   commit: string;
   dryRun: boolean;
   insecure: boolean;
+  /** The image has tests (an image-test target): its release needs a passing result attached. */
+  hasTests: boolean;
+  allowUntested: boolean;
 }
 
 /** Every option filled in and checked once; `requireTags` for the release itself. */
@@ -59,6 +63,8 @@ export async function normalizeReleaseOptions(
     commit,
     dryRun: options.dryRun === true || env.NX_DRY_RUN === 'true',
     insecure: options.insecure === true,
+    hasTests: context.projectsConfigurations?.projects[project]?.targets?.[TARGET.test] !== undefined,
+    allowUntested: options.allowUntested === true,
   };
 }
 

@@ -2,7 +2,8 @@ import { readBasesLabel } from '../../lib/core/bases';
 import type { RevisionObservation } from '../../lib/core/compare-commits';
 import { UserError } from '../../lib/core/errors';
 import { changedFiles } from '../../lib/io/git';
-import type { RegistryClient } from '../../lib/io/registry/oci-client';
+import { TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../../lib/core/conventions';
+import type { FullRegistryClient } from '../../lib/io/registry/oci-client';
 import { observeRevision } from '../../lib/io/revision';
 import {
   STABLE_TAG,
@@ -10,6 +11,7 @@ import {
   planRelease,
   releaseVersion,
   revisionProblem,
+  testStanding,
   type ReleasePlan,
   type RevisionFacts,
 } from '../../lib/core/release-plan';
@@ -21,7 +23,7 @@ import type { NormalizedReleaseOptions } from './normalize';
  * which tags move. Shared by release-check (all images, before any write)
  * and release (which checks again in case it runs alone).
  */
-export async function prepareRelease(options: NormalizedReleaseOptions, client: RegistryClient): Promise<ReleasePlan> {
+export async function prepareRelease(options: NormalizedReleaseOptions, client: FullRegistryClient): Promise<ReleasePlan> {
   const { image, repoPath, sourceTag, name } = options;
   const source = await client.resolve(repoPath, sourceTag);
   if (!source) {
@@ -36,7 +38,17 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
   const problem = revisionProblem(image, sourceTag, revision, options.commit, await revisionFacts(options, observed));
   if (problem) throw new UserError(problem);
   const bases = readBasesLabel(observed.kind === 'present' ? observed.labels : undefined);
-  if (options.tags.length === 0) return planRelease({ image, name, sourceTag, source, tags: [], current: {}, bases });
+  const attached = options.hasTests ? await client.referrers(repoPath, source.digest, TEST_ARTIFACT_TYPE) : [];
+  const { standing: tests, problem: untested } = testStanding({
+    image,
+    project: options.project,
+    at: `${name}:${sourceTag} (${source.digest.slice(0, 19)})`,
+    hasTests: options.hasTests,
+    attached: attached.map((entry) => entry.annotations?.[TEST_RESULT_ANNOTATION]),
+    allowUntested: options.allowUntested,
+  });
+  if (untested) throw new UserError(untested);
+  if (options.tags.length === 0) return planRelease({ image, name, sourceTag, source, tags: [], current: {}, bases, tests });
   await client.checkPushAccess(repoPath);
   const current: Record<string, string | undefined> = {};
   for (const tag of options.tags) current[tag] = (await client.resolve(repoPath, tag))?.digest;
@@ -50,7 +62,7 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
       }
     }
   }
-  return planRelease({ image, name, sourceTag, source, tags: options.tags, current, bases, ...(stableHeldBy ? { stableHeldBy } : {}) });
+  return planRelease({ image, name, sourceTag, source, tags: options.tags, current, bases, tests, ...(stableHeldBy ? { stableHeldBy } : {}) });
 }
 
 async function revisionFacts(options: NormalizedReleaseOptions, observed: RevisionObservation): Promise<RevisionFacts> {

@@ -16,4 +16,6 @@ export interface ReleaseExecutorSchema {
   dryRun?: boolean;
   /** Allow plain HTTP to a registry that is not on loopback. */
   insecure?: boolean;
+  /** Release an image with tests but no passing result attached. */
+  allowUntested?: boolean;
 }

@@ -34,6 +34,15 @@ describe('planBuild', () => {
       'docker buildx build --file=/ws/images/img/Dockerfile --build-arg=REGISTRY=r.io --label=org.opencontainers.image.version=main --tag=r.io/o/n/img:main --iidfile=/t/iid --metadata-file=/t/m.json --push /ws/images/img',
     ],
     [
+      'buildx, push after loading (to test what is pushed): --load, then docker push per tag',
+      { pushAfterLoad: true, references: ['r.io/o/n/img:main', 'r.io/o/n/img:x'] },
+      [
+        'docker buildx build --file=/ws/images/img/Dockerfile --build-arg=REGISTRY=r.io --label=org.opencontainers.image.version=main --tag=r.io/o/n/img:main --tag=r.io/o/n/img:x --iidfile=/t/iid --metadata-file=/t/m.json --load /ws/images/img',
+        'docker push r.io/o/n/img:main',
+        'docker push r.io/o/n/img:x',
+      ].join('\n'),
+    ],
+    [
       'buildx, load',
       { push: false },
       'docker buildx build --file=/ws/images/img/Dockerfile --build-arg=REGISTRY=r.io --label=org.opencontainers.image.version=main --tag=r.io/o/n/img:main --iidfile=/t/iid --metadata-file=/t/m.json --load /ws/images/img',

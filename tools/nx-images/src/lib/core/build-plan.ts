@@ -69,6 +69,8 @@ export interface BuildSpec {
   buildArgs: Readonly<Record<string, string>>;
   labels: Readonly<Record<string, string>>;
   push: boolean;
+  /** Build into the engine and push from there (buildx: --load, then docker push), so what was tested in between is what is pushed. */
+  pushAfterLoad?: boolean;
 }
 
 export interface BuildPlanInput extends BuildSpec {
@@ -82,7 +84,7 @@ export interface BuildPlanInput extends BuildSpec {
 
 export interface BuildPlan {
   build: Command;
-  /** `docker push` per reference, when the build itself cannot push (classic mode). */
+  /** `docker push` per reference, when the build does not push itself (classic mode, or pushAfterLoad). */
   push: Command[];
   /** Options this builder cannot honour and that were left out, each said once. */
   warnings: string[];
@@ -130,14 +132,14 @@ export function planBuild(input: BuildPlanInput): BuildPlan {
   for (const secret of input.secrets) args.push(`--secret=${secret}`);
   for (const reference of input.references) args.push(`--tag=${reference}`);
   args.push(`--iidfile=${input.iidFile}`);
+  const pushesItself = buildx && input.push && !input.pushAfterLoad;
   if (buildx) {
     args.push(`--metadata-file=${input.metadataFile}`);
-    args.push(input.push ? '--push' : '--load');
+    args.push(pushesItself ? '--push' : '--load');
   }
   args.push(input.context);
   const build: Command = { command: input.docker, args, ...(buildx ? {} : { env: { DOCKER_BUILDKIT: '1' } }) };
-  const push =
-    buildx || !input.push ? [] : input.references.map((reference) => ({ command: input.docker, args: ['push', reference] }));
+  const push = !input.push || pushesItself ? [] : input.references.map((reference) => ({ command: input.docker, args: ['push', reference] }));
   return { build, push, warnings };
 }
 

@@ -1,19 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { buildRunArgs, formatPlan, parallelFrom, placeInLevels, skipsIn, whyAffected, workspaceFilesIn, type ImagesPlan, type Outcome } from './ci-plan';
+import { buildRunArgs, formatPlan, parallelFrom, placeInLevels, skipsIn, skipTestsReason, whyAffected, workspaceFilesIn, type ImagesPlan, type Outcome } from './ci-plan';
 import type { ImageGraph } from './image-graph';
 
 describe('buildRunArgs', () => {
   const input = { images: ['tractor', 'base_image'], tag: 'feature-x', registry: 'ghcr.io', repository: 'o/n', defaultTag: 'main', push: true, parallel: 1 };
   it('builds the images with task dependencies excluded and every CI option', () => {
     expect(buildRunArgs(input).join(' ')).toBe(
-      'run-many --targets=docker-build --projects=base_image,tractor --exclude-task-dependencies --parallel=1 --outputStyle=stream --registry=ghcr.io --repository=o/n --tag=feature-x --baseTagFallback=main --registryCache --forwardOnly --push',
+      'run-many --targets=docker-build --projects=base_image,tractor --exclude-task-dependencies --parallel=1 --outputStyle=stream --registry=ghcr.io --repository=o/n --tag=feature-x --baseTagFallback=main --registryCache --forwardOnly --test --push',
     );
+  });
+  it('skips the tests, saying why, when the run does', () => {
+    expect(buildRunArgs({ ...input, skipTests: '[skip-tests] in the head commit message' })).toContain('--skipTests=[skip-tests] in the head commit message');
+    expect(buildRunArgs({ ...input, skipTests: 'x' })).not.toContain('--test');
   });
   it('does not push when told not to', () => {
     expect(buildRunArgs({ ...input, push: false })).not.toContain('--push');
   });
   it('runs nothing for no image', () => {
     expect(buildRunArgs({ ...input, images: [] })).toEqual([]);
+  });
+});
+
+describe('skipTestsReason', () => {
+  it.each<[string, { eventName: string; skipTestsAsked: boolean }, string | undefined, string | undefined]>([
+    ['a push: tests run', { eventName: 'push', skipTestsAsked: false }, 'tractor: pin numpy', undefined],
+    ['[skip-tests] in the head commit', { eventName: 'push', skipTestsAsked: false }, 'docs\n\n[skip-tests]', '[skip-tests] in the head commit message'],
+    ['the dispatch input', { eventName: 'workflow_dispatch', skipTestsAsked: true }, undefined, 'the workflow_dispatch input skip-tests'],
+    ['SKIP_TESTS on a laptop', { eventName: 'local', skipTestsAsked: true }, undefined, 'SKIP_TESTS=true'],
+    ['no message at all', { eventName: 'pull_request', skipTestsAsked: false }, undefined, undefined],
+    ['a lookalike is not the marker', { eventName: 'push', skipTestsAsked: false }, '[skip tests]', undefined],
+  ])('%s', (_case, context, message, reason) => {
+    expect(skipTestsReason(context, message)).toBe(reason);
   });
 });
 

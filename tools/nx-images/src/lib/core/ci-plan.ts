@@ -65,6 +65,15 @@ export interface RunInput {
   defaultTag: string;
   push: boolean;
   parallel: number;
+  /** Why the images' tests are skipped; undefined: each image is tested before it is pushed. */
+  skipTests?: string;
+}
+
+/** Why this run skips the images' tests, if it does: SKIP_TESTS (the workflow_dispatch input), or [skip-tests] in the head commit's message. */
+export function skipTestsReason(context: { eventName: string; skipTestsAsked: boolean }, headMessage: string | undefined): string | undefined {
+  if (context.skipTestsAsked) return context.eventName === 'workflow_dispatch' ? 'the workflow_dispatch input skip-tests' : 'SKIP_TESTS=true';
+  if (headMessage?.includes('[skip-tests]')) return '[skip-tests] in the head commit message';
+  return undefined;
 }
 
 /**
@@ -87,6 +96,7 @@ export function buildRunArgs(input: RunInput): string[] {
     `--baseTagFallback=${input.defaultTag}`,
     '--registryCache',
     '--forwardOnly',
+    ...(input.skipTests ? [`--skipTests=${input.skipTests}`] : ['--test']),
     ...(input.push ? ['--push'] : []),
   ];
 }
@@ -145,6 +155,8 @@ export interface ImagesPlan {
   workspaceFiles: string[];
   /** One line per image: what it was compared with, and whether and why it is affected. */
   lines: string[];
+  /** Why the images' tests are skipped; undefined: every image with tests is tested before it is pushed. */
+  skipTests?: string;
 }
 
 /** The plan as the lines a person reads in the log; also what --dry-run prints. */
@@ -153,6 +165,7 @@ export function formatPlan(plan: ImagesPlan): string[] {
     `ci:images: ${plan.eventName} on ${plan.branch} -> tag ${plan.tag}, head ${shortSha(plan.head)}, ${plan.push ? 'push' : 'no push'} to ${plan.registry}/${plan.repository}`,
     ...plan.lines.map((line) => `  ${line}`),
   ];
+  if (plan.skipTests) lines.push(`ci:images: tests skipped: ${plan.skipTests}`);
   if (plan.workspaceFiles.length > 0) lines.push(`ci:images: ${plan.workspaceFiles.join(', ')} changed, so Nx treats every image as affected.`);
   if (plan.images.length === 0) {
     lines.push('ci:images: no image is affected; nothing to build.');

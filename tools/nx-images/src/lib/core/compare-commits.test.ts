@@ -137,6 +137,7 @@ describe('groupByCompareCommit', () => {
 
 const ctx = (overrides: Partial<GithubContext>): GithubContext => ({
   eventName: 'push',
+  skipTestsAsked: false,
   defaultBranch: 'main',
   branch: 'feature/x',
   sha: HEAD,

@@ -23,7 +23,17 @@ export const TARGET = {
   build: 'docker-build',
   releaseCheck: 'release-check',
   release: 'release',
+  /** Only for an image with tests. */
+  test: 'image-test',
 } as const;
+
+/** The artifact type of a test result attached to an image's digest. */
+export const TEST_ARTIFACT_TYPE = 'application/vnd.fornax.image-test.v1+json';
+/** The annotation on that artifact saying passed, failed or skipped, so a reader need not fetch its files. */
+export const TEST_RESULT_ANNOTATION = 'io.github.nasa-fornax.images.test-result';
+
+/** An image's tests folder, relative to its folder: an image with one has the image-test target. */
+export const TESTS_DIR = 'tests';
 
 /** The Nx project tag that makes a project an image; the plugin's inference gives it to every image. */
 export const IMAGE_PROJECT_TAG = 'type:image';

@@ -14,6 +14,7 @@ const D = '3c363836cf4e16666669a25da280a1865c2d2874';
 const MERGE_7 = '6b0d31c0d563223024da45691584643ac78c96e8';
 const MERGE_12 = '516b9783fca517eecbd1d064da2d165310b19759';
 const ZERO = '0'.repeat(40);
+const FORK_HEAD = '58e6b3a414a1e090dfc6029add0f3555ccba127f';
 
 /** A fixture pair as GitHub hands it to a step: the GITHUB_* variables and the parsed event file. */
 function fixture(name: string): { env: GithubEnv; event: Record<string, unknown> } {
@@ -23,14 +24,14 @@ function fixture(name: string): { env: GithubEnv; event: Record<string, unknown>
   };
 }
 
-const common = { repository: 'fornax/images', defaultBranch: 'main', stepSummaryPath: SUMMARY };
+const common = { repository: 'fornax/images', defaultBranch: 'main', stepSummaryPath: SUMMARY, skipTestsAsked: false };
 const quiet = { created: false, forced: false, deleted: false };
 
 describe('readGithubContext over real-shaped event fixtures', () => {
   it.each<[string, GithubContext]>([
-    ['push', { ...common, ...quiet, eventName: 'push', branch: 'main', sha: B, before: A, push: true }],
-    ['push-new-branch', { ...common, ...quiet, eventName: 'push', branch: 'feature/x', sha: C, created: true, push: true }],
-    ['push-force', { ...common, ...quiet, eventName: 'push', branch: 'feature/x', sha: D, before: C, forced: true, push: true }],
+    ['push', { ...common, ...quiet, eventName: 'push', branch: 'main', sha: B, before: A, headMessage: 'base_image: add jq', push: true }],
+    ['push-new-branch', { ...common, ...quiet, eventName: 'push', branch: 'feature/x', sha: C, created: true, headMessage: 'tractor: pin numpy', push: true }],
+    ['push-force', { ...common, ...quiet, eventName: 'push', branch: 'feature/x', sha: D, before: C, forced: true, headMessage: 'tractor: pin numpy (rebased)', push: true }],
     ['push-delete', { ...common, ...quiet, eventName: 'push', branch: 'feature/x', before: D, deleted: true, push: true }],
     [
       'pull_request',
@@ -40,7 +41,7 @@ describe('readGithubContext over real-shaped event fixtures', () => {
         eventName: 'pull_request',
         branch: 'feature/x',
         sha: MERGE_7,
-        pullRequest: { baseRef: 'main', baseSha: B, headRepoIsFork: false },
+        pullRequest: { baseRef: 'main', baseSha: B, headSha: D, headRepoIsFork: false },
         push: false,
       },
     ],
@@ -52,7 +53,7 @@ describe('readGithubContext over real-shaped event fixtures', () => {
         eventName: 'pull_request',
         branch: 'patch-1',
         sha: MERGE_12,
-        pullRequest: { baseRef: 'main', baseSha: B, headRepoIsFork: true },
+        pullRequest: { baseRef: 'main', baseSha: B, headSha: FORK_HEAD, headRepoIsFork: true },
         push: false,
       },
     ],
@@ -69,17 +70,17 @@ describe('readGithubContext over real-shaped event fixtures', () => {
 
 describe('readGithubContext on a laptop', () => {
   it.each<[string, GithubEnv, GithubContext]>([
-    ['no variables at all', {}, { eventName: 'local', defaultBranch: 'main', ...quiet, push: false }],
-    ['empty variables count as unset', { GITHUB_EVENT_NAME: '', GITHUB_SHA: '', IMAGES: '' }, { eventName: 'local', defaultBranch: 'main', ...quiet, push: false }],
+    ['no variables at all', {}, { eventName: 'local', defaultBranch: 'main', skipTestsAsked: false, ...quiet, push: false }],
+    ['empty variables count as unset', { GITHUB_EVENT_NAME: '', GITHUB_SHA: '', IMAGES: '' }, { eventName: 'local', defaultBranch: 'main', skipTestsAsked: false, ...quiet, push: false }],
     [
       'IMAGES picks images',
       { IMAGES: 'tractor' },
-      { eventName: 'local', defaultBranch: 'main', ...quiet, dispatchImages: ['tractor'], push: false },
+      { eventName: 'local', defaultBranch: 'main', skipTestsAsked: false, ...quiet, dispatchImages: ['tractor'], push: false },
     ],
     [
       'a GITHUB_REF on a branch names it',
       { GITHUB_REF: 'refs/heads/feature/y', GITHUB_REPOSITORY: 'Fornax/Images' },
-      { eventName: 'local', repository: 'Fornax/Images', defaultBranch: 'main', branch: 'feature/y', ...quiet, push: false },
+      { eventName: 'local', repository: 'Fornax/Images', defaultBranch: 'main', skipTestsAsked: false, branch: 'feature/y', ...quiet, push: false },
     ],
   ])('%s', (_name, env, expected) => {
     expect(readGithubContext(env, undefined)).toStrictEqual(expected);
@@ -120,14 +121,16 @@ describe('readGithubContext details', () => {
     ['a branch name with shell characters passes through as data', () => withEvent('push', [['ref', 'refs/heads/x$(id);#1']], { GITHUB_REF_NAME: 'x$(id);#1' }), { branch: 'x$(id);#1' }],
     ['a unicode branch passes through', () => withEvent('push', [['ref', 'refs/heads/ünï/cødé']], { GITHUB_REF_NAME: 'ünï/cødé' }), { branch: 'ünï/cødé' }],
     ['pull_request head branch from the event when GITHUB_HEAD_REF is unset', () => withEvent('pull_request', [], { GITHUB_HEAD_REF: undefined, GITHUB_BASE_REF: undefined }), { branch: 'feature/x' }],
-    ['pull_request from a deleted fork (head.repo null) is a fork', () => withEvent('pull_request', [['pull_request.head.repo', null]]), { pullRequest: { baseRef: 'main', baseSha: B, headRepoIsFork: true } }],
-    ['pull_request repo names compared case-insensitively', () => withEvent('pull_request', [['pull_request.head.repo.full_name', 'Fornax/Images']]), { pullRequest: { baseRef: 'main', baseSha: B, headRepoIsFork: false } }],
-    ['pull_request without repo names falls back to head.repo.fork', () => withEvent('pull_request-fork', [['pull_request.head.repo.full_name', REMOVE], ['pull_request.base.repo', REMOVE]]), { pullRequest: { baseRef: 'main', baseSha: B, headRepoIsFork: true } }],
+    ['pull_request from a deleted fork (head.repo null) is a fork', () => withEvent('pull_request', [['pull_request.head.repo', null]]), { pullRequest: { baseRef: 'main', baseSha: B, headSha: D, headRepoIsFork: true } }],
+    ['pull_request repo names compared case-insensitively', () => withEvent('pull_request', [['pull_request.head.repo.full_name', 'Fornax/Images']]), { pullRequest: { baseRef: 'main', baseSha: B, headSha: D, headRepoIsFork: false } }],
+    ['pull_request without repo names falls back to head.repo.fork', () => withEvent('pull_request-fork', [['pull_request.head.repo.full_name', REMOVE], ['pull_request.base.repo', REMOVE]]), { pullRequest: { baseRef: 'main', baseSha: B, headSha: FORK_HEAD, headRepoIsFork: true } }],
     ['pull_request sha falls back to head.sha', () => withEvent('pull_request', [], { GITHUB_SHA: undefined }), { sha: D }],
     ['dispatch images split on commas and whitespace, deduplicated', () => withEvent('workflow_dispatch', [['inputs.images', ' tractor,,base_image\n\ttractor ']]), { dispatchImages: ['tractor', 'base_image'] }],
     ['dispatch images of separators only mean all', () => withEvent('workflow_dispatch', [['inputs.images', ' , ']]), { dispatchImages: undefined }],
     ['dispatch without inputs reads IMAGES', () => withEvent('workflow_dispatch', [['inputs', REMOVE]], { IMAGES: 'base_image' }), { dispatchImages: ['base_image'] }],
     ['dispatch with null inputs means all', () => withEvent('workflow_dispatch', [['inputs', null]]), { dispatchImages: undefined }],
+    ['SKIP_TESTS=true asks to skip the tests', () => withEvent('workflow_dispatch', [], { SKIP_TESTS: 'true' }), { skipTestsAsked: true }],
+    ['SKIP_TESTS anything else does not', () => withEvent('push', [], { SKIP_TESTS: 'false' }), { skipTestsAsked: false }],
     ['no GITHUB_STEP_SUMMARY, no summary path', () => withEvent('push', [], { GITHUB_STEP_SUMMARY: '' }), { stepSummaryPath: undefined }],
   ])('%s', (_name, read, expected) => {
     const actual = read();

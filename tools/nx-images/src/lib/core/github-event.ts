@@ -25,9 +25,13 @@ export interface GithubContext {
   forced: boolean;
   /** The push deleted the branch: nothing to build. */
   deleted: boolean;
-  pullRequest?: { baseRef: string; baseSha?: string; headRepoIsFork: boolean };
+  pullRequest?: { baseRef: string; baseSha?: string; headSha?: string; headRepoIsFork: boolean };
   /** workflow_dispatch's `images` input, split; undefined = all images. */
   dispatchImages?: string[];
+  /** The pushed head commit's message (push's head_commit.message). */
+  headMessage?: string;
+  /** The tests are to be skipped: SKIP_TESTS=true (the workflow_dispatch input skip-tests, or a laptop). */
+  skipTestsAsked: boolean;
   /** Whether this run pushes images: push and workflow_dispatch do, pull_request and local do not. */
   push: boolean;
   /** GITHUB_STEP_SUMMARY. */
@@ -76,6 +80,7 @@ export function readGithubContext(env: GithubEnv, event: unknown): GithubContext
     ...optional('repository', readRepository(env, payload)),
     defaultBranch: readDefaultBranch(payload),
     ...optional('stepSummaryPath', stepSummaryPath),
+    skipTestsAsked: value(env, 'SKIP_TESTS') === 'true',
   };
   switch (eventName) {
     case 'push':
@@ -90,7 +95,7 @@ export function readGithubContext(env: GithubEnv, event: unknown): GithubContext
 }
 
 type Payload = Record<string, unknown>;
-type EventFields = Omit<GithubContext, 'eventName' | 'repository' | 'defaultBranch' | 'stepSummaryPath'>;
+type EventFields = Omit<GithubContext, 'eventName' | 'repository' | 'defaultBranch' | 'stepSummaryPath' | 'skipTestsAsked'>;
 
 function readPayload(eventName: string, event: unknown): Payload {
   if (event === undefined || event === null) {
@@ -117,6 +122,7 @@ function readPush(env: GithubEnv, payload: Payload): EventFields {
     ...optional('branch', branchFromRef(env, ref)),
     ...optional('sha', sha),
     ...optional('before', before),
+    ...optional('headMessage', stringField(payload, ['head_commit', 'message'], 'push')),
     created: flag(payload, 'created', 'push') || (typeof beforeRaw === 'string' && isZeroSha(beforeRaw)),
     forced: flag(payload, 'forced', 'push'),
     deleted,
@@ -138,6 +144,7 @@ function readPullRequest(env: GithubEnv, payload: Payload): EventFields {
     throw new UserError('the pull_request event names no base branch: set GITHUB_BASE_REF or pull_request.base.ref.');
   }
   const baseSha = stringField(pr, ['base', 'sha'], 'pull_request');
+  const headSha = stringField(pr, ['head', 'sha'], 'pull_request');
   return {
     branch: checkBranch(headRef, 'pull request head branch (GITHUB_HEAD_REF)'),
     ...optional('sha', optionalSha(env, 'GITHUB_SHA', stringField(pr, ['head', 'sha'], 'pull_request'))),
@@ -147,6 +154,7 @@ function readPullRequest(env: GithubEnv, payload: Payload): EventFields {
     pullRequest: {
       baseRef: checkBranch(baseRef, 'pull request base branch (GITHUB_BASE_REF)'),
       ...optional('baseSha', baseSha === undefined ? undefined : requiredSha(baseSha, 'pull_request.base.sha')),
+      ...optional('headSha', headSha === undefined ? undefined : requiredSha(headSha, 'pull_request.head.sha')),
       headRepoIsFork: headRepoIsFork(pr),
     },
     push: false,

@@ -25,7 +25,7 @@ export function isImageProject(project: Pick<ProjectLike, 'tags'>): boolean {
  * never project-graph edges, so a change to a base does not make the images
  * built from it affected.
  */
-export function inferImageProject(name: string, dockerfile: string, takesFrom: readonly string[]) {
+export function inferImageProject(name: string, dockerfile: string, takesFrom: readonly string[], hasTests = false) {
   const from = takesFrom.length > 0 ? `; builds after ${takesFrom.join(', ')}, which its Dockerfile reads` : '';
   return {
     name,
@@ -49,6 +49,17 @@ export function inferImageProject(name: string, dockerfile: string, takesFrom: r
         cache: false,
         metadata: { description: 'Check, writing nothing, that the image can be released.', technologies: ['docker'] },
       },
+      ...(hasTests
+        ? {
+            [TARGET.test]: {
+              executor: `${PLUGIN_NAME}:${TARGET.test}`,
+              cache: false,
+              // The image is built first (and what it takes from), then tested by its ID.
+              dependsOn: [{ target: TARGET.build, params: 'forward' as const }],
+              metadata: { description: 'Run the image\'s tests (and those of the images it is built FROM) inside the image.', technologies: ['docker'] },
+            },
+          }
+        : {}),
       [TARGET.release]: {
         executor: `${PLUGIN_NAME}:${TARGET.release}`,
         cache: false,

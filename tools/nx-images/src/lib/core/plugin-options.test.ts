@@ -7,17 +7,18 @@ const REAL = { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'B
 
 describe('normalizePluginOptions', () => {
   it.each<[string, unknown, ReturnType<typeof normalizePluginOptions>]>([
-    ['no options', undefined, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES }],
-    ['an empty object', {}, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES }],
-    ['another glob', { dockerfiles: 'containers/**/Dockerfile' }, { dockerfiles: 'containers/**/Dockerfile', buildArgs: DEFAULT_BUILD_ARG_NAMES }],
-    ['the real tree\'s args', { buildArgs: REAL }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: REAL }],
-    ['one arg renamed, the others kept', { buildArgs: { baseTag: 'BASE_TAG' } }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: { ...DEFAULT_BUILD_ARG_NAMES, baseTag: 'BASE_TAG' } }],
+    ['no options', undefined, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [] }],
+    ['an empty object', {}, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [] }],
+    ['another glob', { dockerfiles: 'containers/**/Dockerfile' }, { dockerfiles: 'containers/**/Dockerfile', buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [] }],
+    ['the real tree\'s args', { buildArgs: REAL }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: REAL, testCommand: [] }],
+    ['a test command for every image', { testCommand: ['sh', 'run.sh'] }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: ['sh', 'run.sh'] }],
+    ['one arg renamed, the others kept', { buildArgs: { baseTag: 'BASE_TAG' } }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: { ...DEFAULT_BUILD_ARG_NAMES, baseTag: 'BASE_TAG' }, testCommand: [] }],
   ])('%s', (_case, options, expected) => {
     expect(normalizePluginOptions(options)).toEqual(expected);
   });
 
   it.each<[string, unknown, RegExp]>([
-    ['an unknown option', { dockerfile: 'x/Dockerfile' }, /has no option "dockerfile": the options are dockerfiles, buildArgs\.$/],
+    ['an unknown option', { dockerfile: 'x/Dockerfile' }, /has no option "dockerfile": the options are dockerfiles, buildArgs, testCommand\.$/],
     ['a glob of other files', { dockerfiles: 'images/*/Containerfile' }, /option dockerfiles "images\/\*\/Containerfile" is not a glob of Dockerfiles inside the workspace: give one like "images\/\*\/Dockerfile"\./],
     ['a glob leaving the workspace', { dockerfiles: '../other/*/Dockerfile' }, /is not a glob of Dockerfiles inside the workspace/],
     ['an absolute glob', { dockerfiles: '/images/*/Dockerfile' }, /is not a glob of Dockerfiles inside the workspace/],
@@ -29,6 +30,7 @@ describe('normalizePluginOptions', () => {
     ['an arg name with a dash', { buildArgs: { registry: 'MY-REGISTRY' } }, /buildArgs\.registry "MY-REGISTRY" is not a build arg name: use letters, digits and "_", or "" for none\./],
     ['an arg name with a command', { buildArgs: { baseTag: '$(id)' } }, /buildArgs\.baseTag "\$\(id\)" is not a build arg name/],
     ['one name for two args', { buildArgs: { baseTag: 'IMAGE_TAG' } }, /gives one name to two args \(REGISTRY, REPOSITORY, IMAGE_TAG, IMAGE_TAG\): give each its own\./],
+    ['a test command that is no list of words', { testCommand: 'pytest -q' }, /option testCommand must be a list of words, e\.g\. \["python", "-m", "pytest", "-q"\]\./],
     ['options that are a list', ['images/*/Dockerfile'], /the options of @fornax\/nx-images must be an object, e.g. \{ "dockerfiles": "images\/\*\/Dockerfile" \}\./],
   ])('refuses %s in one line', (_case, options, message) => {
     const call = () => normalizePluginOptions(options);
@@ -43,7 +45,7 @@ describe('workspaceSettings', () => {
       defaultBase: 'develop',
       plugins: ['@nx/js', { plugin: '@fornax/nx-images', options: { buildArgs: REAL } }],
     });
-    expect(settings).toEqual({ dockerfiles: DEFAULT_DOCKERFILES, buildArgs: REAL, defaultBranch: 'develop' });
+    expect(settings).toEqual({ dockerfiles: DEFAULT_DOCKERFILES, buildArgs: REAL, testCommand: [], defaultBranch: 'develop' });
   });
 
   it.each([
@@ -51,7 +53,7 @@ describe('workspaceSettings', () => {
     ['no plugins', {}],
     ['the plugin without options', { plugins: ['@fornax/nx-images'] }],
   ])('falls back to the defaults and main with %s', (_case, nxJson) => {
-    expect(workspaceSettings(nxJson)).toEqual({ dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, defaultBranch: 'main' });
+    expect(workspaceSettings(nxJson)).toEqual({ dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], defaultBranch: 'main' });
   });
 });
 

@@ -13,18 +13,22 @@ export interface ImagesPluginOptions {
   dockerfiles?: string;
   /** The names of the build args through which Dockerfiles name this repository's images. */
   buildArgs?: Partial<BuildArgNames>;
+  /** The command every image's tests run with, in its tests folder; empty: pytest for test_*.py files, else every executable file. */
+  testCommand?: string[];
 }
 
 /** Every plugin option filled in, with the workspace's default branch. */
 export interface WorkspaceSettings {
   dockerfiles: string;
   buildArgs: BuildArgNames;
+  /** The plugin's test command; empty: chosen per tests folder. */
+  testCommand: string[];
   /** nx.json's defaultBase, else main: the branch whose tags every other branch falls back to. */
   defaultBranch: string;
 }
 
 export const DEFAULT_DOCKERFILES = 'images/*/Dockerfile';
-const OPTION_KEYS = ['dockerfiles', 'buildArgs'];
+const OPTION_KEYS = ['dockerfiles', 'buildArgs', 'testCommand'];
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Checks the plugin's options and fills in the defaults; a mistake is one line naming the option and the fix. */
@@ -43,7 +47,11 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
       `nx.json: ${PLUGIN_NAME} option dockerfiles ${JSON.stringify(dockerfiles)} is not a glob of Dockerfiles inside the workspace: give one like "${DEFAULT_DOCKERFILES}".`,
     );
   }
-  return { dockerfiles, buildArgs: buildArgNames(given.buildArgs) };
+  const testCommand = given.testCommand ?? [];
+  if (!Array.isArray(testCommand) || !testCommand.every((word) => typeof word === 'string' && word !== '')) {
+    throw new UserError(`nx.json: ${PLUGIN_NAME} option testCommand must be a list of words, e.g. ["python", "-m", "pytest", "-q"].`);
+  }
+  return { dockerfiles, buildArgs: buildArgNames(given.buildArgs), testCommand: testCommand as string[] };
 }
 
 function buildArgNames(value: unknown): BuildArgNames {

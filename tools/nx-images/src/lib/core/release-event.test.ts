@@ -30,6 +30,7 @@ describe('release fixtures', () => {
       ['run-many', '--targets=release', '--tags=v0.0.9,stable', '--sourceTag=release-0.0.x', '--commit=1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c', '--outputStyle=static'],
     ],
     ['release-published', { RELEASE_DRY_RUN: 'true' }, ['run-many', '--targets=release', '--tags=v0.1.1,stable', '--sourceTag=main', `--commit=${SHA}`, '--outputStyle=static', '--dryRun']],
+    ['release-published', { RELEASE_ALLOW_UNTESTED: 'true' }, ['run-many', '--targets=release', '--tags=v0.1.1,stable', '--sourceTag=main', `--commit=${SHA}`, '--outputStyle=static', '--allowUntested']],
     // The event JSON alone is enough when the workflow passes no RELEASE_* variables.
     ['release-published', { RELEASE_TAG: '', RELEASE_TARGET: '' }, ['run-many', '--targets=release', '--tags=v0.1.1,stable', '--sourceTag=main', `--commit=${SHA}`, '--outputStyle=static']],
     ['release-published', { RELEASE_TARGET: 'refs/heads/main' }, ['run-many', '--targets=release', '--tags=v0.1.1,stable', '--sourceTag=main', `--commit=${SHA}`, '--outputStyle=static']],

@@ -16,6 +16,8 @@ export interface ReleaseContext {
   prerelease: boolean;
   /** RELEASE_ALLOW_ANY_BRANCH=true: a release of another branch is allowed. */
   allowAnyBranch: boolean;
+  /** RELEASE_ALLOW_UNTESTED=true: images with tests but no passing result attached are released too. */
+  allowUntested: boolean;
   dryRun: boolean;
 }
 
@@ -61,7 +63,16 @@ export function readReleaseContext(env: ReleaseEnv, event: unknown): ReleaseCont
       `ci:release: release ${tag} targets ${JSON.stringify(target)}, not the default branch ${JSON.stringify(defaultBranch)}: cut the release from ${defaultBranch}, or set RELEASE_ALLOW_ANY_BRANCH=true in the workflow to release another branch's images.`,
     );
   }
-  return { tag, target, defaultBranch, commit, prerelease: release.prerelease === true, allowAnyBranch, dryRun: flag(env.RELEASE_DRY_RUN) };
+  return {
+    tag,
+    target,
+    defaultBranch,
+    commit,
+    prerelease: release.prerelease === true,
+    allowAnyBranch,
+    allowUntested: flag(env.RELEASE_ALLOW_UNTESTED),
+    dryRun: flag(env.RELEASE_DRY_RUN),
+  };
 }
 
 export interface ReleaseInvocation {
@@ -84,6 +95,7 @@ export function planReleaseRun(context: ReleaseContext): ReleaseInvocation {
   const tags = context.prerelease ? [context.tag] : [context.tag, STABLE_TAG];
   const nxArgs = ['run-many', '--targets=release', `--tags=${tags.join(',')}`, `--sourceTag=${sourceTag}`, `--commit=${context.commit}`, '--outputStyle=static'];
   if (context.dryRun) nxArgs.push('--dryRun');
+  if (context.allowUntested) nxArgs.push('--allowUntested');
   const summary = `release ${context.tag}: every image's ${sourceTag} (built from ${context.commit.slice(0, 12)}) gets ${tags.join(' and ')}${
     context.prerelease ? '; a prerelease leaves stable alone' : ''
   }${context.dryRun ? ' (dry run)' : ''}`;

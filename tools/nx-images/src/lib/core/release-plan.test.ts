@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { formatPlan, higherVersionTags, parseReleaseTags, planRelease, releaseVersion, revisionProblem, type RevisionFacts } from './release-plan';
+import { describeStanding, formatPlan, higherVersionTags, parseReleaseTags, planRelease, releaseVersion, revisionProblem, testStanding, type RevisionFacts, type TestStanding } from './release-plan';
 
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
@@ -78,7 +78,28 @@ describe('planRelease', () => {
       '  stable: left as is, it carries v0.2.0, which is newer than 0.1.0; stable only moves forward',
       `  built from r/fornax/images/base_image:main (${B})`,
       '  built from r/fornax/images/local:x',
+      '  tests: no tests',
     ]);
+  });
+});
+
+describe('testStanding', () => {
+  const input = { image: 'tractor', project: 'tractor', at: 'r/tractor:main (sha256:aaaa)', hasTests: true, attached: [] as (string | undefined)[], allowUntested: false };
+  test.each<[string, Partial<typeof input>, TestStanding, RegExp | undefined]>([
+    ['an image without tests goes as today', { hasTests: false }, { kind: 'none' }, undefined],
+    ['a passing result attached', { attached: ['passed'] }, { kind: 'passed' }, undefined],
+    ['a pass among older results', { attached: ['failed', 'passed'] }, { kind: 'passed' }, undefined],
+    ['failed tests', { attached: ['failed'] }, { kind: 'untested', found: 'its tests failed' }, /^tractor: r\/tractor:main \(sha256:aaaa\) has no passing test result \(its tests failed\): push it again with its tests run \(nx run tractor:docker-build --test --push, as CI does\), or release with --allowUntested\.$/],
+    ['skipped tests', { attached: ['skipped'] }, { kind: 'untested', found: 'its tests were skipped' }, /its tests were skipped/],
+    ['nothing attached', {}, { kind: 'untested', found: 'no test result is attached (built before its tests ran, or pushed without them)' }, /no test result is attached/],
+    ['a result without its annotation counts as none', { attached: [undefined] }, { kind: 'untested', found: 'no test result is attached (built before its tests ran, or pushed without them)' }, /no test result/],
+    ['allowed untested', { attached: ['skipped'], allowUntested: true }, { kind: 'untested', found: 'its tests were skipped' }, undefined],
+  ])('%s', (_case, overrides, standing, problem) => {
+    const decided = testStanding({ ...input, ...overrides });
+    expect(decided.standing).toEqual(standing);
+    if (problem) expect(decided.problem).toMatch(problem);
+    else expect(decided.problem).toBeUndefined();
+    expect(describeStanding(decided.standing)).toMatch(/^(no tests|passed|untested, released with --allowUntested: .+)$/);
   });
 });
 

@@ -85,6 +85,39 @@ export interface ReleasePlan {
   skipped: { tag: string; reason: string }[];
   /** The images of this repository the source was built from, as its bases label records them. */
   bases: BaseRecord[];
+  /** What the test results attached to the source say. */
+  tests: TestStanding;
+}
+
+/** An image's tests as the release sees them: no tests, a passing result attached, or released without one (allowed). */
+export type TestStanding = { kind: 'none' } | { kind: 'passed' } | { kind: 'untested'; found: string };
+
+/**
+ * Whether an image may be released as far as its tests go: one with tests
+ * needs a passing result attached to the digest released; `allowUntested`
+ * lets it go without. The problem, one line naming the image and the fix.
+ */
+export function testStanding(input: {
+  image: string;
+  project: string;
+  at: string;
+  hasTests: boolean;
+  /** The results attached to the source digest (their result annotation). */
+  attached: readonly (string | undefined)[];
+  allowUntested: boolean;
+}): { standing: TestStanding; problem?: string } {
+  if (!input.hasTests) return { standing: { kind: 'none' } };
+  if (input.attached.includes('passed')) return { standing: { kind: 'passed' } };
+  const found = input.attached.includes('failed')
+    ? 'its tests failed'
+    : input.attached.includes('skipped')
+      ? 'its tests were skipped'
+      : 'no test result is attached (built before its tests ran, or pushed without them)';
+  if (input.allowUntested) return { standing: { kind: 'untested', found } };
+  return {
+    standing: { kind: 'untested', found },
+    problem: `${input.image}: ${input.at} has no passing test result (${found}): push it again with its tests run (nx run ${input.project}:docker-build --test --push, as CI does), or release with --allowUntested.`,
+  };
 }
 
 export interface PlanInput {
@@ -98,6 +131,7 @@ export interface PlanInput {
   /** A higher version tag `stable` points to now, if any. */
   stableHeldBy?: string;
   bases?: readonly BaseRecord[];
+  tests?: TestStanding;
 }
 
 /** What a release of one image will write; also what --dry-run prints. */
@@ -127,7 +161,15 @@ export function planRelease(input: PlanInput): ReleasePlan {
     writes,
     skipped,
     bases: [...(input.bases ?? [])],
+    tests: input.tests ?? { kind: 'none' },
   };
+}
+
+/** One line for an image's tests in the release's plan and summary. */
+export function describeStanding(standing: TestStanding): string {
+  if (standing.kind === 'none') return 'no tests';
+  if (standing.kind === 'passed') return 'passed';
+  return `untested, released with --allowUntested: ${standing.found}`;
 }
 
 /** The plan as the lines a user reads: one per tag. */
@@ -141,5 +183,6 @@ export function formatPlan(plan: ReleasePlan, dryRun: boolean): string[] {
   }
   for (const skip of plan.skipped) lines.push(`  ${skip.tag}: left as is, ${skip.reason}`);
   for (const base of plan.bases) lines.push(`  built from ${base.reference}${base.digest ? ` (${base.digest})` : ''}`);
+  lines.push(`  tests: ${describeStanding(plan.tests)}`);
   return lines;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cell, renderSummary, type SummaryNotes, type SummaryRow } from './summary';
+import { cell, renderReleaseSummary, renderSummary, type SummaryNotes, type SummaryRow } from './summary';
 
 const HEAD = 'e9d71f5ee7c92d6dc9e92ffdad17b8bd49418f98';
 const BASE = '86f7e437faa5a7fce15d1ddcb9eaeaea377667b8';
@@ -7,7 +7,7 @@ const MB = '84a516841ba77a5b4648de2cd0dfcb30ea46dbb4';
 const DIGEST_BASE = `sha256:${'a'.repeat(64)}`;
 const DIGEST_TRACTOR = `sha256:${'b'.repeat(64)}`;
 const notes: SummaryNotes = { head: HEAD, compareCommits: [BASE], eventName: 'push' };
-const HEADER = ['| level | image | tag | pushed digest | built from | why |', '| --- | --- | --- | --- | --- | --- |'];
+const HEADER = ['| level | image | tag | pushed digest | built from | tests | why |', '| --- | --- | --- | --- | --- | --- | --- |'];
 /** A row with no base, at level 1, unless told otherwise. */
 const row = (fields: Omit<SummaryRow, 'level' | 'bases'> & Partial<SummaryRow>): SummaryRow => ({ level: 1, bases: [], ...fields });
 
@@ -26,29 +26,29 @@ describe('renderSummary', () => {
       notes,
       [
         ...HEADER,
-        `| 1 | \`base_image\` | \`main\` | \`${DIGEST_BASE}\` | \`quay.io/jupyter/scipy-notebook:2025-12-31\` | images/base_image/Dockerfile changed |`,
-        `| 2 | \`tractor\` | \`main\` | \`${DIGEST_TRACTOR}\` | \`ghcr.io/fornax/images/base_image:main\` (\`${DIGEST_BASE}\`) | images/tractor/Dockerfile changed |`,
+        `| 1 | \`base_image\` | \`main\` | \`${DIGEST_BASE}\` | \`quay.io/jupyter/scipy-notebook:2025-12-31\` | no tests | images/base_image/Dockerfile changed |`,
+        `| 2 | \`tractor\` | \`main\` | \`${DIGEST_TRACTOR}\` | \`ghcr.io/fornax/images/base_image:main\` (\`${DIGEST_BASE}\`) | no tests | images/tractor/Dockerfile changed |`,
       ],
     ],
     [
       'pull_request: built, not pushed',
       [row({ image: 'tractor', tag: 'feature-x', pushed: false, skippedReason: 'pull requests are built, not pushed', bases: [{ image: 'base_image', reference: 'base_image:main', id: 'sha256:0a1b' }], why: 'changed' })],
       { ...notes, eventName: 'pull_request' },
-      [...HEADER, '| 1 | `tractor` | `feature-x` | not pushed: pull requests are built, not pushed | `base_image:main` (`image sha256:0a1b`) | changed |'],
+      [...HEADER, '| 1 | `tractor` | `feature-x` | not pushed: pull requests are built, not pushed | `base_image:main` (`image sha256:0a1b`) | no tests | changed |'],
     ],
-    ['pushed but digest unknown', [row({ image: 'a', tag: 't', pushed: true, why: 'w' })], notes, [...HEADER, '| 1 | `a` | `t` | pushed |  | w |']],
-    ['not pushed, no reason', [row({ image: 'a', tag: 't', pushed: false, why: 'w' })], notes, [...HEADER, '| 1 | `a` | `t` | not pushed |  | w |']],
+    ['pushed but digest unknown', [row({ image: 'a', tag: 't', pushed: true, why: 'w' })], notes, [...HEADER, '| 1 | `a` | `t` | pushed |  | no tests | w |']],
+    ['not pushed, no reason', [row({ image: 'a', tag: 't', pushed: false, why: 'w' })], notes, [...HEADER, '| 1 | `a` | `t` | not pushed |  | no tests | w |']],
     [
       'several bases, one per line, with a base only in the local engine',
       [row({ image: 'hea', level: 3, tag: 't', pushed: false, bases: [{ image: 'a', reference: 'r/a:t', digest: 'sha256:1' }, { image: 'b', reference: 'r/b:main' }], why: 'w' })],
       notes,
-      [...HEADER, '| 3 | `hea` | `t` | not pushed | `r/a:t` (`sha256:1`)<br>`r/b:main` | w |'],
+      [...HEADER, '| 3 | `hea` | `t` | not pushed | `r/a:t` (`sha256:1`)<br>`r/b:main` | no tests | w |'],
     ],
     [
       'a newer run already pushed',
       [row({ image: 'a', tag: 't', pushed: false, skippedReason: 'a newer run already pushed a:t from bbbbbbb', why: 'w' })],
       notes,
-      [...HEADER, '| 1 | `a` | `t` | not pushed: a newer run already pushed a:t from bbbbbbb |  | w |'],
+      [...HEADER, '| 1 | `a` | `t` | not pushed: a newer run already pushed a:t from bbbbbbb |  | no tests | w |'],
     ],
     [
       'a failed image is marked in the table and listed',
@@ -60,9 +60,9 @@ describe('renderSummary', () => {
       notes,
       [
         ...HEADER,
-        `| 1 | \`base_image\` | \`main\` | \`${DIGEST_BASE}\` |  | changed |`,
-        '| 1 | `mid` | `main` | **failed** |  | changed |',
-        '| 2 | `top` | `main` | **skipped** |  | changed |',
+        `| 1 | \`base_image\` | \`main\` | \`${DIGEST_BASE}\` |  | no tests | changed |`,
+        '| 1 | `mid` | `main` | **failed** |  |  | changed |',
+        '| 2 | `top` | `main` | **skipped** |  |  | changed |',
         '',
         '**Failed (1):**',
         '',
@@ -81,7 +81,7 @@ describe('renderSummary', () => {
         '> **Note:** `nx.json`, `package-lock.json` changed, so Nx treated every project as affected.',
         '',
         ...HEADER,
-        `| 1 | \`a\` | \`main\` | \`${DIGEST_BASE}\` |  | nx.json changed |`,
+        `| 1 | \`a\` | \`main\` | \`${DIGEST_BASE}\` |  | no tests | nx.json changed |`,
       ],
     ],
     [
@@ -95,16 +95,40 @@ describe('renderSummary', () => {
       'pipes and newlines in any cell cannot break the table',
       [row({ image: 'a|b', tag: 't', pushed: false, skippedReason: 'x | y', externalBase: 'b|c\nd', why: 'line one\nline | two\r\nthree' })],
       notes,
-      [...HEADER, '| 1 | `a\\|b` | `t` | not pushed: x \\| y | `b\\|c d` | line one<br>line \\| two<br>three |'],
+      [...HEADER, '| 1 | `a\\|b` | `t` | not pushed: x \\| y | `b\\|c d` | no tests | line one<br>line \\| two<br>three |'],
     ],
     [
       'HTML and backticks stay text',
       [row({ image: 'a', tag: 't', pushed: true, digest: 'sha256:`x`', why: '<img src=x onerror=alert(1)> & more' })],
       notes,
-      [...HEADER, '| 1 | `a` | `t` | `` sha256:`x` `` |  | &lt;img src=x onerror=alert(1)&gt; &amp; more |'],
+      [...HEADER, '| 1 | `a` | `t` | `` sha256:`x` `` |  | no tests | &lt;img src=x onerror=alert(1)&gt; &amp; more |'],
     ],
   ])('%s', (_name, rows, given, lines) => {
     expect(renderSummary(rows, given)).toBe(`${lines.join('\n')}\n`);
+  });
+
+  it('names the failing tests with the first lines of each, and says what the others came to', () => {
+    const tests = (result: 'passed' | 'failed' | 'skipped', failures: { suite: string; name: string; excerpt: string }[] = []) => ({
+      result,
+      suites: ['x'],
+      passed: result === 'passed' ? 2 : 0,
+      failed: failures.length,
+      failures,
+      ...(result === 'skipped' ? { reason: '[skip-tests] in the head commit message' } : {}),
+    });
+    const hostile = `exit code 1\n<script>alert(1)</script> | \`rm\``;
+    const out = renderSummary(
+      [
+        row({ image: 'ok', tag: 't', pushed: true, digest: DIGEST_BASE, why: 'w', tests: tests('passed') }),
+        row({ image: 'quick', tag: 't', pushed: true, digest: DIGEST_TRACTOR, why: 'w', tests: tests('skipped') }),
+        row({ image: 'bad', tag: 't', pushed: false, why: 'w', failed: 'its tests failed: bad/check.sh', tests: tests('failed', [{ suite: 'bad', name: 'check.sh', excerpt: hostile }]) }),
+      ],
+      notes,
+    ).split('\n');
+    expect(out).toContain(`| 1 | \`ok\` | \`t\` | \`${DIGEST_BASE}\` |  | passed (2 tests) | w |`);
+    expect(out).toContain(`| 1 | \`quick\` | \`t\` | \`${DIGEST_TRACTOR}\` |  | skipped: [skip-tests] in the head commit message | w |`);
+    expect(out).toContain('| 1 | `bad` | `t` | **failed** |  | failed: bad/check.sh | w |');
+    expect(out).toContain('  - `bad/check.sh`: exit code 1<br>&lt;script&gt;alert(1)&lt;/script&gt; \\| `rm`');
   });
 
   it('every row stays one table line, whatever its content', () => {
@@ -112,8 +136,24 @@ describe('renderSummary', () => {
     const rows: SummaryRow[] = [row({ image: nasty, tag: nasty, digest: nasty, pushed: true, bases: [{ image: nasty, reference: nasty, digest: nasty }], externalBase: nasty, why: nasty })];
     const out = renderSummary(rows, notes).trimEnd().split('\n');
     expect(out).toHaveLength(3);
-    // Six cells: seven unescaped pipes.
-    expect(out[2]?.match(/(?<!\\)\|/g)).toHaveLength(7);
+    // Seven cells: eight unescaped pipes.
+    expect(out[2]?.match(/(?<!\\)\|/g)).toHaveLength(8);
+  });
+});
+
+describe('renderReleaseSummary', () => {
+  it('lists every image with the digest released, its bases, its tests and its tags, by name', () => {
+    const rows = [
+      { image: 'tractor', name: 'r/tractor', sourceTag: 'main', digest: DIGEST_TRACTOR, tags: ['v0.1.1', 'stable'], bases: [{ image: 'base_image', reference: 'r/base_image:main', digest: DIGEST_BASE }], tests: 'passed' },
+      { image: 'base_image', name: 'r/base_image', sourceTag: 'main', digest: DIGEST_BASE, tags: ['v0.1.1'], bases: [], tests: 'no tests' },
+    ];
+    expect(renderReleaseSummary(rows).split('\n')).toEqual([
+      '| image | released digest | built from | tests | tags |',
+      '| --- | --- | --- | --- | --- |',
+      `| \`base_image\` | \`${DIGEST_BASE}\` |  | no tests | \`v0.1.1\` |`,
+      `| \`tractor\` | \`${DIGEST_TRACTOR}\` | \`r/base_image:main\` (\`${DIGEST_BASE}\`) | passed | \`v0.1.1\`, \`stable\` |`,
+      '',
+    ]);
   });
 });
 

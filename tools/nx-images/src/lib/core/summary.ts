@@ -1,5 +1,6 @@
 import type { BaseRecord } from './bases';
 import type { ImagesPlan } from './ci-plan';
+import { describeResult, type TestResult } from './image-tests';
 import { shortSha } from './conventions';
 
 /** One image of a CI run, as the step summary shows it. */
@@ -17,6 +18,8 @@ export interface SummaryRow {
   bases: BaseRecord[];
   /** The final stage's base when it is not one of ours (e.g. an upstream image). */
   externalBase?: string;
+  /** What its tests came to; undefined: it has none (or was not built). */
+  tests?: TestResult;
   /** Why Nx found it affected (or why it was built anyway). */
   why: string;
   /** The build failed: its error, one line. */
@@ -36,7 +39,7 @@ export interface SummaryNotes {
   eventName?: string;
 }
 
-const HEADER = ['| level | image | tag | pushed digest | built from | why |', '| --- | --- | --- | --- | --- | --- |'];
+const HEADER = ['| level | image | tag | pushed digest | built from | tests | why |', '| --- | --- | --- | --- | --- | --- | --- |'];
 
 /** Markdown for GITHUB_STEP_SUMMARY: one table row per image in level order, or one line when nothing was affected. */
 export function renderSummary(rows: readonly SummaryRow[], notes: SummaryNotes): string {
@@ -54,12 +57,16 @@ export function renderSummary(rows: readonly SummaryRow[], notes: SummaryNotes):
   lines.push(...HEADER);
   const ordered = [...rows].sort((a, b) => a.level - b.level || (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
   for (const row of ordered) {
-    lines.push(`| ${[String(row.level), code(row.image), code(row.tag), pushedCell(row), basesCell(row), cell(row.why)].join(' | ')} |`);
+    lines.push(`| ${[String(row.level), code(row.image), code(row.tag), pushedCell(row), basesCell(row), testsCell(row), cell(row.why)].join(' | ')} |`);
   }
   const failed = ordered.filter((row) => row.failed !== undefined);
   if (failed.length > 0) {
     lines.push('', `**Failed (${failed.length}):**`, '');
-    for (const row of failed) lines.push(`- ${code(row.image)}: ${cell(row.failed ?? '')}`);
+    for (const row of failed) {
+      lines.push(`- ${code(row.image)}: ${cell(row.failed ?? '')}`);
+      // The failing tests by name, each with the first lines of its output.
+      for (const failure of row.tests?.failures ?? []) lines.push(`  - ${code(`${failure.suite}/${failure.name}`)}: ${cell(failure.excerpt)}`);
+    }
   }
   const skipped = ordered.filter((row) => row.skipped !== undefined);
   if (skipped.length > 0) {
@@ -82,6 +89,32 @@ export function renderPlanSummary(plan: Pick<ImagesPlan, 'images' | 'tag' | 'pus
   }
   lines.push('', graph, '');
   return `${lines.join('\n')}\n`;
+}
+
+/** One image of a release, as its step summary shows it. */
+export interface ReleaseRow {
+  image: string;
+  name: string;
+  sourceTag: string;
+  digest: string;
+  tags: string[];
+  bases: BaseRecord[];
+  tests: string;
+}
+
+/** The release's step summary: each image, the digest released, what it was built from, its tests and the tags it got. */
+export function renderReleaseSummary(rows: readonly ReleaseRow[]): string {
+  const lines = ['| image | released digest | built from | tests | tags |', '| --- | --- | --- | --- | --- |'];
+  for (const row of [...rows].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0))) {
+    const bases = row.bases.map((base) => (base.digest ? `${code(base.reference)} (${code(base.digest)})` : code(base.reference))).join('<br>');
+    lines.push(`| ${[code(row.image), code(row.digest), bases, cell(row.tests), row.tags.map(code).join(', ')].join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function testsCell(row: SummaryRow): string {
+  if (row.failed === undefined && row.skipped === undefined && row.tests === undefined) return 'no tests';
+  return row.tests === undefined ? '' : cell(describeResult(row.tests));
 }
 
 function pushedCell(row: SummaryRow): string {

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BaseRecord } from '../core/bases';
+import type { TestResult } from '../core/image-tests';
 
 /** What one docker-build run did, for the CI summary and for people. */
 export interface BuildRecord {
@@ -25,6 +26,8 @@ export interface BuildRecord {
   bases: BaseRecord[];
   /** One line per base: which tag was used, and why. */
   baseNotes: string[];
+  /** The image's tests, when they ran (or were skipped) before the push. */
+  tests?: TestResult;
   builder: string;
   /** When the build command started, when the record was written (ISO 8601): the build's own time, without Nx's start. */
   startedAt?: string;
@@ -82,4 +85,42 @@ export async function writeOutcomeRecord(workspaceRoot: string, record: OutcomeR
 
 export function readOutcomeRecord(workspaceRoot: string, image: string): Promise<OutcomeRecord | undefined> {
   return readJson<OutcomeRecord>(outcomeRecordPath(workspaceRoot, image));
+}
+
+/** What a release did to one image, for the release's step summary. */
+export interface ReleaseRecord {
+  image: string;
+  /** `registry/repository/image`. */
+  name: string;
+  sourceTag: string;
+  digest: string;
+  tags: string[];
+  bases: BaseRecord[];
+  /** What its tests came to, as the release saw it. */
+  tests: string;
+}
+
+export function releaseRecordDir(workspaceRoot: string): string {
+  return join(workspaceRoot, 'dist', 'release');
+}
+
+export async function writeReleaseRecord(workspaceRoot: string, record: ReleaseRecord): Promise<void> {
+  await writeJson(join(releaseRecordDir(workspaceRoot), `${record.image}.json`), record);
+}
+
+/** `dist/image-test/<image>.json`: the result of an image's tests; its JUnit report is `dist/image-test/<image>/junit.xml`. */
+export function testRecordPath(workspaceRoot: string, image: string): string {
+  return join(workspaceRoot, 'dist', 'image-test', `${image}.json`);
+}
+
+export function testReportDir(workspaceRoot: string, image: string): string {
+  return join(workspaceRoot, 'dist', 'image-test', image);
+}
+
+export async function writeTestRecord(workspaceRoot: string, image: string, result: TestResult): Promise<void> {
+  await writeJson(testRecordPath(workspaceRoot, image), result);
+}
+
+export function readTestRecord(workspaceRoot: string, image: string): Promise<TestResult | undefined> {
+  return readJson<TestResult>(testRecordPath(workspaceRoot, image));
 }

@@ -77,6 +77,56 @@ export async function run(cmd: Command, options: RunOptions = {}): Promise<RunRe
   return { stdout, stderr };
 }
 
+/** What a command printed (stdout and stderr in the order they came, up to a limit) and how it ended. */
+export interface Captured {
+  exitCode: number;
+  output: string;
+  /** More was printed than was kept. */
+  truncated: boolean;
+}
+
+/**
+ * Runs a command without a shell, its output streaming to this process's
+ * as it comes, and keeps the first `keepBytes` of it: for commands whose
+ * exit code is the verdict and whose output may be huge (an image's tests).
+ * Never throws for a non-zero exit; a command that cannot start is exit 127.
+ */
+export async function runCaptured(cmd: Command, options: { keepBytes: number }): Promise<Captured> {
+  const subprocess = execa(cmd.command, cmd.args, {
+    cwd: cmd.cwd,
+    env: cmd.env,
+    extendEnv: true,
+    shell: false,
+    reject: false,
+    stdin: 'ignore',
+    buffer: false,
+  });
+  const kept: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  const keep = (chunk: Buffer) => {
+    if (size >= options.keepBytes) {
+      truncated = true;
+      return;
+    }
+    const part = chunk.subarray(0, options.keepBytes - size);
+    kept.push(part);
+    size += part.length;
+    if (part.length < chunk.length) truncated = true;
+  };
+  subprocess.stdout?.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    keep(chunk);
+  });
+  subprocess.stderr?.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    keep(chunk);
+  });
+  const result = await subprocess;
+  const notFound = (result as { code?: string }).code === 'ENOENT';
+  return { exitCode: notFound ? 127 : (result.exitCode ?? 1), output: Buffer.concat(kept).toString('utf8'), truncated };
+}
+
 /**
  * Runs `from | to` without a shell: `from`'s stdout feeds `to`'s stdin, for
  * streams too large to hold (an image through `docker save | zstd`). Fails

@@ -89,6 +89,17 @@ export async function changedFiles(cwd: string, from: string, to: string, path: 
   return out === '' ? [] : out.split('\n');
 }
 
+/** A commit's whole message, or undefined when the clone does not have it. */
+export async function commitMessage(cwd: string, sha: string): Promise<string | undefined> {
+  if (!isSha(sha)) return undefined;
+  try {
+    return await git(cwd, ['log', '-1', '--format=%B', '--end-of-options', sha]);
+  } catch (error) {
+    if (error instanceof CommandError && !error.notFound) return undefined;
+    throw error;
+  }
+}
+
 /** The commit a branch points to on a remote, or undefined when the remote cannot be asked or has no such branch. */
 export async function remoteBranchTip(cwd: string, branch: string, remote = 'origin'): Promise<string | undefined> {
   const ref = `refs/heads/${branch}`;

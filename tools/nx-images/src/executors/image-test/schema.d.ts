@@ -1,0 +1,5 @@
+export interface ImageTestExecutorSchema {
+  command?: string[];
+  ancestors?: boolean;
+  image?: string;
+}
