@@ -23,6 +23,8 @@ export interface EventSpec {
   baseSha?: string;
   /** workflow_dispatch: the images input. */
   images?: string;
+  /** push: the head commit's message. */
+  message?: string;
 }
 
 interface FixtureEvent extends Record<string, unknown> {
@@ -42,6 +44,7 @@ export function eventPayload(spec: EventSpec): Record<string, unknown> {
       forced: spec.forced ?? false,
       deleted: false,
     });
+    if (spec.message !== undefined) event.head_commit = { ...(event.head_commit as Record<string, unknown>), id: spec.sha, message: spec.message };
   } else if (spec.name === 'pull_request') {
     const pr = event.pull_request;
     if (!pr) throw new Error('the pull_request fixture has no pull_request');
