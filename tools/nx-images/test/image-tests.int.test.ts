@@ -157,7 +157,7 @@ describe('image tests, run between the build and the push', () => {
     expect(rows).toHaveLength(1);
     const failure = result.summary.split('\n').find((line) => line.startsWith('  - `base_image/check-base.sh`:')) ?? '';
     expect(failure).toContain('RED \\| &lt;b&gt;&amp;amp;');
-    expect([...failure].filter((char) => char.charCodeAt(0) < 0x09 || char === '\u001b')).toEqual([]);
+    expect(Array.from(failure, (char) => char.charCodeAt(0)).filter((code) => code < 0x09 || code === 0x1b)).toEqual([]);
     expect(failure.length).toBeLessThan(2000);
     expect(failure).toMatch(/more line\(s\)/);
   });
@@ -170,5 +170,19 @@ describe('image tests, run between the build and the push', () => {
     const tested = JSON.parse(readFileSync(join(ws.dir, 'dist', 'image-test', 'tractor.json'), 'utf8')) as { imageId: string };
     const local = await run({ command: DOCKER, args: ['image', 'inspect', '--format={{.Id}}', `${registry.host}/${REPO}/tractor:local-tests`] });
     expect(tested.imageId).toBe(local.stdout.trim());
+  });
+
+  it('a command set in an image’s project.json runs instead of the default, and without the ancestors when told', async () => {
+    await branch('local/configured');
+    const command = ['sh', '-c', 'grep -q tractor /etc/fornax-stack && echo configured'];
+    await commit('tractor: its own test command', {
+      'images/tractor/project.json': `${JSON.stringify({ targets: { 'image-test': { options: { command, ancestors: false } } } }, null, 2)}\n`,
+    });
+    const result = await ws.nx(['run', 'tractor:image-test', `--registry=${registry.host}`, `--repository=${REPO}`, '--outputStyle=stream']);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toContain('configured');
+    const tested = JSON.parse(readFileSync(join(ws.dir, 'dist', 'image-test', 'tractor.json'), 'utf8')) as { suites: string[]; passed: number };
+    expect(tested).toMatchObject({ suites: ['tractor'], passed: 1 });
+    expect(readFileSync(join(ws.dir, 'dist', 'image-test', 'tractor', 'junit.xml'), 'utf8')).toContain('name="sh -c grep -q tractor /etc/fornax-stack &amp;&amp; echo configured"');
   });
 });

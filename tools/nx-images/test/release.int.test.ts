@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startFaultProxy } from './harness/fault-proxy';
@@ -105,12 +105,18 @@ describe('npm run ci:release', () => {
     expect(refused.exitCode).not.toBe(0);
     expect(refused.all).toContain('targets "feature/x", not the default branch "main"');
 
-    const result = await ws.exec(process.execPath, entry, env);
+    const summary = join(ws.dir, 'step-summary.md');
+    const result = await ws.exec(process.execPath, entry, { ...env, GITHUB_STEP_SUMMARY: summary });
     expect(result.exitCode, result.all).toBe(0);
     expect(result.all).toContain(`release v1.2.3: every image's main (built from ${c1.slice(0, 12)}) gets v1.2.3 and stable`);
     for (const [image, seeded] of [['base_image', base], ['tractor', tractor]] as const) {
       for (const tag of ['v1.2.3', 'stable']) expect(await digestOf(registry.url, `${repo}/${image}`, tag)).toBe(seeded.digest);
     }
+    // The step summary: one row per image with what was released and its tests (these stand-ins have none).
+    const written = await readFile(summary, 'utf8');
+    expect(written).toContain('## Release v1.2.3, stable');
+    expect(written).toContain(`| \`base_image\` | \`${base.digest}\` |  | no tests | \`v1.2.3\`, \`stable\` |`);
+    expect(written).toContain(`| \`tractor\` | \`${tractor.digest}\` |`);
   });
 });
 
