@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referrersTag } from '../src/lib/core/oci-artifact';
+import { run } from '../src/lib/io/exec';
 import { listTags, readImage } from './harness/read-image';
 import { startRegistry, type Registry } from './harness/registry';
 import { createWorkspace, type Workspace } from './harness/workspace';
@@ -39,7 +41,7 @@ afterAll(async () => {
   ws?.cleanup();
 });
 
-function build(project: string) {
+function build(project: string, ...extra: string[]) {
   return ws.nx([
     'run',
     `${project}:docker-build`,
@@ -48,6 +50,7 @@ function build(project: string) {
     '--push',
     '--exclude-task-dependencies',
     '--outputStyle=static',
+    ...extra,
   ]);
 }
 
@@ -79,7 +82,16 @@ describe('an image made by the image generator', () => {
       '?? images/astro_tools/Dockerfile',
       '?? images/astro_tools/README.md',
       '?? images/astro_tools/environment.yml',
+      '?? images/astro_tools/tests/test_astro_tools.py',
     ]);
+    // The first test is real pytest, for an image with Python; pytest collects it as it is.
+    const collected = await run({
+      command: process.env['PYTHON'] || 'python3',
+      args: ['-m', 'pytest', '--collect-only', '-q', '-p', 'no:cacheprovider', 'images/astro_tools/tests'],
+      env: { PYTHONDONTWRITEBYTECODE: '1' },
+      cwd: ws.dir,
+    });
+    expect(collected.stdout).toContain('test_astro_tools.py::test_python_is_the_environment_that_environment_yml_updates');
 
     // Keep the generated contract and LABEL, swap the package install for an offline body.
     const generated = readFileSync(join(ws.dir, 'images/astro_tools/Dockerfile'), 'utf8').split('\n');
@@ -88,14 +100,18 @@ describe('an image made by the image generator', () => {
     expect(head.join('\n')).toContain(`${LABEL}.description=`);
     ws.write('images/astro_tools/Dockerfile', [...head, ...OFFLINE_BODY].join('\n'));
     ws.write('images/astro_tools/astro.txt', 'astro_tools\n');
+    // Likewise the stand-in has no Python: its first test becomes a busybox script.
+    rmSync(join(ws.dir, 'images/astro_tools/tests/test_astro_tools.py'));
+    ws.write('images/astro_tools/tests/check-astro.sh', '#!/bin/sh\ngrep -q astro_tools /etc/fornax-stack\n');
+    chmodSync(join(ws.dir, 'images/astro_tools/tests/check-astro.sh'), 0o755);
     withImage = await ws.commit('add astro_tools');
     // No project.json: the plugin infers the project, and its order after base_image, from the Dockerfile.
     expect(existsSync(join(ws.dir, 'images/astro_tools/project.json'))).toBe(false);
     const shown = await ws.nx(['show', 'project', 'astro_tools', '--json']);
     expect(shown.exitCode, shown.all).toBe(0);
-    expect((JSON.parse(shown.stdout) as { targets: Record<string, { dependsOn?: unknown[] }> }).targets['docker-build']?.dependsOn).toEqual([
-      { projects: ['base_image'], target: 'docker-build', params: 'forward' },
-    ]);
+    const targets = (JSON.parse(shown.stdout) as { targets: Record<string, { dependsOn?: unknown[] }> }).targets;
+    expect(targets['docker-build']?.dependsOn).toEqual([{ projects: ['base_image'], target: 'docker-build', params: 'forward' }]);
+    expect(targets['image-test']?.dependsOn).toEqual([{ target: 'docker-build', params: 'forward' }]);
   });
 
   it('builds FROM the base_image pushed on main: base label, base layers first, description label as given', async () => {
@@ -104,8 +120,10 @@ describe('an image made by the image generator', () => {
     const pushedBase = await readImage(registry.url, `${REPOSITORY}/base_image`, 'main');
     expect(pushedBase).toBeDefined();
 
-    const result = await build('astro_tools');
+    // Tested before the push, so the release takes it (an image with tests needs a passing result).
+    const result = await build('astro_tools', '--test');
     expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toContain('astro_tools: tests passed (1 test)');
     const image = await readImage(registry.url, `${REPOSITORY}/astro_tools`, 'main');
     expect(image).toBeDefined();
     expect(image!.labels[`${LABEL}.base.name`]).toBe(`${registry.host}/${REPOSITORY}/base_image:main`);
@@ -145,6 +163,7 @@ describe('an image made by the image generator', () => {
     const main = await readImage(registry.url, `${REPOSITORY}/astro_tools`, 'main');
     const released = await readImage(registry.url, `${REPOSITORY}/astro_tools`, 'v0.0.1');
     expect(released?.digest).toBe(main!.digest);
-    expect((await listTags(registry.url, `${REPOSITORY}/astro_tools`)).sort()).toEqual(['main', 'v0.0.1']);
+    // The third tag is the OCI fallback tag that lists the test result attached to that digest.
+    expect((await listTags(registry.url, `${REPOSITORY}/astro_tools`)).sort()).toEqual(['main', referrersTag(main!.digest), 'v0.0.1']);
   });
 });

@@ -54,7 +54,9 @@ describe('image generator', () => {
   it('scaffolds images/<name> FROM base_image by default, with no project.json', () => {
     imageGenerator(tree, { name: 'astro_tools' });
 
-    expect(tree.children('images/astro_tools').sort()).toEqual(['Dockerfile', 'README.md', 'environment.yml']);
+    expect(tree.children('images/astro_tools').sort()).toEqual(['Dockerfile', 'README.md', 'environment.yml', 'tests']);
+    expect(tree.children('images/astro_tools/tests')).toEqual(['test_astro_tools.py']);
+    expect(read(tree, 'images/astro_tools/tests/test_astro_tools.py')).toContain('nx run astro_tools:image-test');
     const dockerfile = read(tree, 'images/astro_tools/Dockerfile');
     expect(dockerfile.split('\n').slice(0, 4)).toEqual(CONTRACT('base_image'));
     expect(dockerfile).toContain('org.opencontainers.image.base.name="${REGISTRY}/${REPOSITORY}/base_image:${BASE_IMAGE_TAG}"');
