@@ -174,7 +174,7 @@ describe('a tree of twelve images in the real tree\'s convention', () => {
     for (const name of IMAGES) if ((await listTags(registry.url, `${REPO}/${name}`)).includes('feature-broken')) tagged.push(name);
     expect(tagged).toEqual(['env-core', 'fornax-jupyter']);
     expect(await file('fornax-jupyter', 'feature-broken', '/stamps/fornax-jupyter')).toBe('fornax-jupyter 3\n');
-    expect(result.summary).toContain('- `env-heasoft`: the build failed; see its log above');
+    expect(result.summary).toContain('- `env-heasoft`: the build failed; see its log');
     expect(result.summary).toContain('- `env-sas`: takes from env-heasoft, which failed');
     expect(result.summary).toContain('- `fornax-hea`: takes from env-heasoft, which failed, and from env-sas, which was skipped');
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BaseRecord } from '../core/bases';
@@ -45,10 +46,10 @@ export async function writeBuildRecord(workspaceRoot: string, record: BuildRecor
   return path;
 }
 
-/** Written whole, then renamed, so a reader never sees half a record. */
+/** Written whole, then renamed, so a reader never sees half a record; two writers in one process each have their own partial file. */
 async function writeJson(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const partial = `${path}.${process.pid}.tmp`;
+  const partial = `${path}.${process.pid}.${randomUUID()}.tmp`;
   await writeFile(partial, `${JSON.stringify(value, null, 2)}\n`);
   await rename(partial, path);
 }
