@@ -23,7 +23,7 @@ import { buildOne } from './build-one';
 import { planImages } from './plan-images';
 import { levelCommands, runLevels } from './run-levels';
 import { summaryOf, writeStepSummary } from './step-summary';
-import { summarizeRun } from './summarize';
+import { publishAndReport, summarizeRun } from './summarize';
 
 const FLAGS = ['--push', '--dry-run', '--plan', '--image', '--summary'];
 const MODES = ['--plan', '--image', '--summary'];
@@ -60,15 +60,18 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   if (plan.images.length === 0) {
-    await writeStepSummary(context.stepSummaryPath, 'Images', summaryOf(fanout, []));
-    return 0;
+    // Nothing to build, but an earlier run's unfinished mirror copies are still completed.
+    const published = flags.has('--dry-run') ? { markdown: '', failed: false } : await publishAndReport(cwd, env, fanout, [], log);
+    await writeStepSummary(context.stepSummaryPath, 'Images', `${summaryOf(fanout, [])}${published.markdown}`);
+    return published.failed ? 1 : 0;
   }
   if (flags.has('--dry-run')) {
     for (const [index, args] of levelCommands(fanout).entries()) log(`ci:images: level ${index + 1}: ${commandLine('nx', args)}`);
     return 0;
   }
   const results = await runLevels(fanout, cwd, log);
-  await writeStepSummary(context.stepSummaryPath, 'Images', summaryOf(fanout, results));
+  const published = await publishAndReport(cwd, env, fanout, results, log);
+  await writeStepSummary(context.stepSummaryPath, 'Images', `${summaryOf(fanout, results)}${published.markdown}`);
   const failed = results.filter((result) => result.outcome === 'failed').map((result) => result.image);
   const skipped = results.filter((result) => result.outcome === 'skipped').map((result) => result.image);
   if (failed.length > 0) {
@@ -76,7 +79,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     console.error(`ci:images: failed: ${failed.join(', ')}${others}; every other image was built.`);
     return 1;
   }
-  return 0;
+  return published.failed ? 1 : 0;
 }
 
 /** LEVEL_JOBS: how many level jobs image-build.yml has; a laptop's plan has no limit. */

@@ -6,6 +6,8 @@ import type { GithubContext } from '../lib/core/github-event';
 import { imageGraph, levelsOf } from '../lib/core/image-graph';
 import { resolveRegistry, resolveRepository } from '../lib/core/image-settings';
 import { branchToTag } from '../lib/core/tags';
+import { publishesBranch } from '../lib/core/publish';
+import { readWorkspaceSettings } from '../lib/io/workspace-settings';
 import { commitMessage, currentBranch, hasCommit, headSha, isAncestor, isShallow, mergeBase, remoteUrl, resolveCommit } from '../lib/io/git';
 import { affectedWithReasons, projectConfigurations } from '../lib/io/nx-cli';
 import { createRegistryClient } from '../lib/io/registry/oci-client';
@@ -40,6 +42,8 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   const tag = branchToTag(branch);
   const headMessage = context.headMessage ?? (await commitMessage(cwd, context.pullRequest?.headSha ?? head));
   const skipTests = skipTestsReason(context, headMessage);
+  const push = context.push || request.push;
+  const settings = await readWorkspaceSettings(cwd);
   const base = {
     eventName: context.eventName,
     head,
@@ -48,9 +52,11 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     defaultTag: branchToTag(context.defaultBranch),
     registry,
     repository,
-    push: context.push || request.push,
+    push,
     parallel: request.parallel,
     graph,
+    allImages: graph.images,
+    publish: push && context.eventName !== 'pull_request' && publishesBranch(tag, settings.publishBranches),
     ...(skipTests ? { skipTests } : {}),
   };
 

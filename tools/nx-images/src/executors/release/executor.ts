@@ -3,7 +3,11 @@ import { describeStanding, formatPlan } from '../../lib/core/release-plan';
 import { writeReleaseRecord } from '../../lib/io/build-record';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
 import { batchOf, outcome, type Log } from '../outcome';
-import { normalizeReleaseOptions } from './normalize';
+import { normalizeReleaseOptions, type NormalizedReleaseOptions } from './normalize';
+import { UserError } from '../../lib/core/errors';
+import { workspaceSettings } from '../../lib/core/plugin-options';
+import { parseNotifyUrls, resolveMirrors } from '../../lib/core/publish';
+import { publishImage, type PublishRecord } from '../../lib/io/publish';
 import { prepareRelease } from './prepare';
 import type { ReleaseExecutorSchema } from './schema';
 
@@ -25,6 +29,8 @@ async function release(options: ReleaseExecutorSchema, context: ExecutorContext,
   }
   const changed = plan.writes.filter((write) => write.action !== 'keep').length;
   log.info(`${normalized.image}: released, ${changed} tag(s) written, ${plan.writes.length - changed} already in place.`);
+  // Then beyond the primary: the release tags to every mirror, and the endpoints told. A failure here undoes nothing above.
+  const published = await publishRelease(normalized, plan.writes.map((write) => write.tag), context, log);
   await writeReleaseRecord(normalized.workspaceRoot, {
     image: normalized.image,
     name: normalized.name,
@@ -33,7 +39,21 @@ async function release(options: ReleaseExecutorSchema, context: ExecutorContext,
     tags: plan.writes.map((write) => write.tag),
     bases: plan.bases,
     tests: describeStanding(plan.tests),
+    ...(published ? { mirrors: published.mirrors } : {}),
   });
+  if (published && published.errors.length > 0) {
+    throw new UserError(`${published.errors[0]}${published.errors.length > 1 ? ` (and ${published.errors.length - 1} more above)` : ''}; the release tags are in ${normalized.registry}: run the release again to complete.`);
+  }
+}
+
+/** The release tags copied to every mirror and announced; undefined when there is no mirror and no endpoint. */
+async function publishRelease(normalized: NormalizedReleaseOptions, tags: string[], context: ExecutorContext, log: Log): Promise<PublishRecord | undefined> {
+  const settings = workspaceSettings(context.nxJsonConfiguration);
+  const primary = { registry: normalized.registry, repository: normalized.repository };
+  const mirrors = resolveMirrors({ option: settings.mirrors, env: process.env, primary });
+  const endpoints = parseNotifyUrls(process.env.IMAGE_NOTIFY_URLS);
+  if (mirrors.length === 0 && endpoints.length === 0) return undefined;
+  return publishImage({ image: normalized.image, primary, tags, mirrors, endpoints, notify: 'always', log: log.info });
 }
 
 export default function releaseExecutor(options: ReleaseExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {

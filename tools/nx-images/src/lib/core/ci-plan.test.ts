@@ -138,6 +138,8 @@ describe('formatPlan', () => {
       tag: 'feature-x',
       defaultTag: 'main',
       registry: 'ghcr.io',
+      allImages: ['a', 'b'],
+      publish: false,
       repository: 'o/n',
       push: true,
       parallel: 1,

@@ -157,6 +157,10 @@ export interface ImagesPlan {
   lines: string[];
   /** Why the images' tests are skipped; undefined: every image with tests is tested before it is pushed. */
   skipTests?: string;
+  /** Every image of the repository, whether this run builds it or not. */
+  allImages: string[];
+  /** This run pushes a publish branch: its tags go to the mirrors and the notification endpoints. */
+  publish: boolean;
 }
 
 /** The plan as the lines a person reads in the log; also what --dry-run prints. */

@@ -25,6 +25,8 @@ export const TARGET = {
   release: 'release',
   /** Only for an image with tests. */
   test: 'image-test',
+  /** Copy a tag to the mirrors and call the notification endpoints. */
+  publish: 'publish',
 } as const;
 
 /** The artifact type of a test result attached to an image's digest. */

@@ -33,6 +33,8 @@ function plan(images: string[], push = true): FanoutPlan {
     registry: 'ghcr.io',
     repository: 'nasa-fornax/fornax-images',
     push,
+    allImages: graph.images,
+    publish: false,
     parallel: 1,
     images: planned,
     levels,

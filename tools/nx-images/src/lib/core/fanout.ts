@@ -52,7 +52,9 @@ export function readFanoutPlan(text: string | undefined): FanoutPlan {
             ? 'it has no registry, repository or push'
             : !Array.isArray(plan.images) || !Array.isArray(plan.levels) || !plan.images.every(isPlannedImage)
               ? 'its images are not a list of planned images'
-              : undefined;
+              : !Array.isArray(plan.allImages) || !plan.allImages.every((image) => typeof image === 'string' && isValidImageName(image)) || typeof plan.publish !== 'boolean'
+                ? 'it does not list every image, or whether it publishes'
+                : undefined;
   if (problem) throw new UserError(`ci:images: IMAGES_PLAN is not a plan this version made (${problem}): ${fix}.`);
   const { version: _version, ...rest } = plan;
   return rest as FanoutPlan;

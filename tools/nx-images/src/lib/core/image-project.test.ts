@@ -2,17 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { buildDependencies, dockerfileDependencies, inferImageProject, isImageProject } from './image-project';
 
 describe('inferImageProject', () => {
-  it('makes an image project with the three image targets and a task dependency per image read', () => {
+  it('makes an image project with the image targets and a task dependency per image read', () => {
     const project = inferImageProject('fornax-hea', 'images/fornax-hea/Dockerfile', ['env-heasoft', 'fornax-base']);
     expect(project.name).toBe('fornax-hea');
     expect(project.tags).toEqual(['type:image']);
-    expect(Object.keys(project.targets)).toEqual(['docker-build', 'release-check', 'release']);
+    expect(Object.keys(project.targets)).toEqual(['docker-build', 'release-check', 'release', 'publish']);
     expect(project.targets['docker-build'].dependsOn).toEqual([
       { projects: ['env-heasoft'], target: 'docker-build', params: 'forward' },
       { projects: ['fornax-base'], target: 'docker-build', params: 'forward' },
     ]);
     expect(project.targets.release.dependsOn).toEqual([{ projects: ['tag:type:image'], target: 'release-check', params: 'forward' }]);
-    expect(Object.values(project.targets).map((target) => target.cache)).toEqual([false, false, false]);
+    expect(Object.values(project.targets).map((target) => target.cache)).toEqual([false, false, false, false]);
     expect(isImageProject(project)).toBe(true);
     expect(buildDependencies(project)).toEqual(['env-heasoft', 'fornax-base']);
     expect(dockerfileDependencies(project)).toEqual(['env-heasoft', 'fornax-base']);

@@ -67,6 +67,11 @@ export function inferImageProject(name: string, dockerfile: string, takesFrom: r
         dependsOn: [{ projects: [`tag:${IMAGE_PROJECT_TAG}`], target: TARGET.releaseCheck, params: 'forward' as const }],
         metadata: { description: 'Give the image the release tags inside the registry.', technologies: ['docker'] },
       },
+      [TARGET.publish]: {
+        executor: `${PLUGIN_NAME}:${TARGET.publish}`,
+        cache: false,
+        metadata: { description: 'Copy a tag of the image to every mirror, registry to registry, and call the notification endpoints.', technologies: ['docker'] },
+      },
     },
   };
 }

@@ -3,22 +3,25 @@ import { UserError } from './errors';
 import { DEFAULT_DOCKERFILES, imageOfDockerfile, normalizePluginOptions, workspaceSettings } from './plugin-options';
 import { DEFAULT_BUILD_ARG_NAMES } from './repository-images';
 
+/** What no publish option gives: no mirrors, no lock command, and (before workspaceSettings) no publish branches. */
+const NO_PUBLISH = { mirrors: [], publishBranches: [], lockCommand: [] };
 const REAL = { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' };
 
 describe('normalizePluginOptions', () => {
   it.each<[string, unknown, ReturnType<typeof normalizePluginOptions>]>([
-    ['no options', undefined, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [] }],
-    ['an empty object', {}, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [] }],
-    ['another glob', { dockerfiles: 'containers/**/Dockerfile' }, { dockerfiles: 'containers/**/Dockerfile', buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [] }],
-    ['the real tree\'s args', { buildArgs: REAL }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: REAL, testCommand: [] }],
-    ['a test command for every image', { testCommand: ['sh', 'run.sh'] }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: ['sh', 'run.sh'] }],
-    ['one arg renamed, the others kept', { buildArgs: { baseTag: 'BASE_TAG' } }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: { ...DEFAULT_BUILD_ARG_NAMES, baseTag: 'BASE_TAG' }, testCommand: [] }],
+    ['no options', undefined, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH }],
+    ['an empty object', {}, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH }],
+    ['another glob', { dockerfiles: 'containers/**/Dockerfile' }, { dockerfiles: 'containers/**/Dockerfile', buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH }],
+    ['the real tree\'s args', { buildArgs: REAL }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: REAL, testCommand: [], ...NO_PUBLISH }],
+    ['mirrors, publish branches and a lock command', { mirrors: ['ecr.example.org/fornax'], publishBranches: ['main', 'develop'], lockCommand: ['sh', '/x.sh'] }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], mirrors: ['ecr.example.org/fornax'], publishBranches: ['main', 'develop'], lockCommand: ['sh', '/x.sh'] }],
+    ['a test command for every image', { testCommand: ['sh', 'run.sh'] }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: ['sh', 'run.sh'], ...NO_PUBLISH }],
+    ['one arg renamed, the others kept', { buildArgs: { baseTag: 'BASE_TAG' } }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: { ...DEFAULT_BUILD_ARG_NAMES, baseTag: 'BASE_TAG' }, testCommand: [], ...NO_PUBLISH }],
   ])('%s', (_case, options, expected) => {
     expect(normalizePluginOptions(options)).toEqual(expected);
   });
 
   it.each<[string, unknown, RegExp]>([
-    ['an unknown option', { dockerfile: 'x/Dockerfile' }, /has no option "dockerfile": the options are dockerfiles, buildArgs, testCommand\.$/],
+    ['an unknown option', { dockerfile: 'x/Dockerfile' }, /has no option "dockerfile": the options are dockerfiles, buildArgs, testCommand, mirrors, publishBranches, lockCommand\.$/],
     ['a glob of other files', { dockerfiles: 'images/*/Containerfile' }, /option dockerfiles "images\/\*\/Containerfile" is not a glob of Dockerfiles inside the workspace: give one like "images\/\*\/Dockerfile"\./],
     ['a glob leaving the workspace', { dockerfiles: '../other/*/Dockerfile' }, /is not a glob of Dockerfiles inside the workspace/],
     ['an absolute glob', { dockerfiles: '/images/*/Dockerfile' }, /is not a glob of Dockerfiles inside the workspace/],
@@ -30,7 +33,9 @@ describe('normalizePluginOptions', () => {
     ['an arg name with a dash', { buildArgs: { registry: 'MY-REGISTRY' } }, /buildArgs\.registry "MY-REGISTRY" is not a build arg name: use letters, digits and "_", or "" for none\./],
     ['an arg name with a command', { buildArgs: { baseTag: '$(id)' } }, /buildArgs\.baseTag "\$\(id\)" is not a build arg name/],
     ['one name for two args', { buildArgs: { baseTag: 'IMAGE_TAG' } }, /gives one name to two args \(REGISTRY, REPOSITORY, IMAGE_TAG, IMAGE_TAG\): give each its own\./],
-    ['a test command that is no list of words', { testCommand: 'pytest -q' }, /option testCommand must be a list of words, e\.g\. \["python", "-m", "pytest", "-q"\]\./],
+    ['mirrors given as one string', { mirrors: 'a.example.org' }, /option mirrors must be a list of non-empty strings, e\.g\. \["123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/fornax"\]\./],
+    ['an empty publish branch', { publishBranches: ['main', ' '] }, /option publishBranches must be a list of non-empty strings/],
+    ['a test command that is no list of words', { testCommand: 'pytest -q' }, /option testCommand must be a list of non-empty strings, e\.g\. \["python", "-m", "pytest", "-q"\]\./],
     ['options that are a list', ['images/*/Dockerfile'], /the options of @fornax\/nx-images must be an object, e.g. \{ "dockerfiles": "images\/\*\/Dockerfile" \}\./],
   ])('refuses %s in one line', (_case, options, message) => {
     const call = () => normalizePluginOptions(options);
@@ -45,7 +50,7 @@ describe('workspaceSettings', () => {
       defaultBase: 'develop',
       plugins: ['@nx/js', { plugin: '@fornax/nx-images', options: { buildArgs: REAL } }],
     });
-    expect(settings).toEqual({ dockerfiles: DEFAULT_DOCKERFILES, buildArgs: REAL, testCommand: [], defaultBranch: 'develop' });
+    expect(settings).toEqual({ dockerfiles: DEFAULT_DOCKERFILES, buildArgs: REAL, testCommand: [], ...NO_PUBLISH, publishBranches: ['develop'], defaultBranch: 'develop' });
   });
 
   it.each([
@@ -53,7 +58,7 @@ describe('workspaceSettings', () => {
     ['no plugins', {}],
     ['the plugin without options', { plugins: ['@fornax/nx-images'] }],
   ])('falls back to the defaults and main with %s', (_case, nxJson) => {
-    expect(workspaceSettings(nxJson)).toEqual({ dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], defaultBranch: 'main' });
+    expect(workspaceSettings(nxJson)).toEqual({ dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, publishBranches: ['main'], defaultBranch: 'main' });
   });
 });
 

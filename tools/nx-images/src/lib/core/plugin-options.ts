@@ -15,6 +15,12 @@ export interface ImagesPluginOptions {
   buildArgs?: Partial<BuildArgNames>;
   /** The command every image's tests run with, in its tests folder; empty: pytest for test_*.py files, else every executable file. */
   testCommand?: string[];
+  /** Registries every pushed tag of the publish branches, and every release tag, is copied to: `host[:port][/path]` (IMAGE_MIRRORS overrides). */
+  mirrors?: string[];
+  /** The branches whose pushed tags go to the mirrors and the notification endpoints; empty: the default branch. */
+  publishBranches?: string[];
+  /** The command run inside every image right after its build, writing its environment lock files into $LOCKS_DIR; empty: the built-in one. */
+  lockCommand?: string[];
 }
 
 /** Every plugin option filled in, with the workspace's default branch. */
@@ -23,12 +29,18 @@ export interface WorkspaceSettings {
   buildArgs: BuildArgNames;
   /** The plugin's test command; empty: chosen per tests folder. */
   testCommand: string[];
+  /** The mirrors as written in nx.json (IMAGE_MIRRORS, read where they are used, overrides them). */
+  mirrors: string[];
+  /** The branches whose pushes are published: the option, else the default branch. */
+  publishBranches: string[];
+  /** The lock command; empty: the built-in one. */
+  lockCommand: string[];
   /** nx.json's defaultBase, else main: the branch whose tags every other branch falls back to. */
   defaultBranch: string;
 }
 
 export const DEFAULT_DOCKERFILES = 'images/*/Dockerfile';
-const OPTION_KEYS = ['dockerfiles', 'buildArgs', 'testCommand'];
+const OPTION_KEYS = ['dockerfiles', 'buildArgs', 'testCommand', 'mirrors', 'publishBranches', 'lockCommand'];
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Checks the plugin's options and fills in the defaults; a mistake is one line naming the option and the fix. */
@@ -47,11 +59,23 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
       `nx.json: ${PLUGIN_NAME} option dockerfiles ${JSON.stringify(dockerfiles)} is not a glob of Dockerfiles inside the workspace: give one like "${DEFAULT_DOCKERFILES}".`,
     );
   }
-  const testCommand = given.testCommand ?? [];
-  if (!Array.isArray(testCommand) || !testCommand.every((word) => typeof word === 'string' && word !== '')) {
-    throw new UserError(`nx.json: ${PLUGIN_NAME} option testCommand must be a list of words, e.g. ["python", "-m", "pytest", "-q"].`);
+  return {
+    dockerfiles,
+    buildArgs: buildArgNames(given.buildArgs),
+    testCommand: words(given.testCommand, 'testCommand', '["python", "-m", "pytest", "-q"]'),
+    mirrors: words(given.mirrors, 'mirrors', '["123456789012.dkr.ecr.us-east-1.amazonaws.com/fornax"]'),
+    publishBranches: words(given.publishBranches, 'publishBranches', '["main", "develop"]'),
+    lockCommand: words(given.lockCommand, 'lockCommand', '["sh", "/opt/export-locks.sh"]'),
+  };
+}
+
+/** A list option: non-empty strings, or nothing. */
+function words(value: unknown, option: string, example: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((word) => typeof word === 'string' && word.trim() !== '')) {
+    throw new UserError(`nx.json: ${PLUGIN_NAME} option ${option} must be a list of non-empty strings, e.g. ${example}.`);
   }
-  return { dockerfiles, buildArgs: buildArgNames(given.buildArgs), testCommand: testCommand as string[] };
+  return value as string[];
 }
 
 function buildArgNames(value: unknown): BuildArgNames {
@@ -98,6 +122,7 @@ interface NxJsonLike {
 export function workspaceSettings(nxJson: NxJsonLike | undefined): WorkspaceSettings {
   const entry = (nxJson?.plugins ?? []).find((plugin) => (typeof plugin === 'string' ? plugin : plugin.plugin) === PLUGIN_NAME);
   const options = typeof entry === 'object' ? entry.options : undefined;
-  const defaultBase = nxJson?.defaultBase?.trim();
-  return { ...normalizePluginOptions(options), defaultBranch: defaultBase || DEFAULT_BRANCH };
+  const defaultBranch = nxJson?.defaultBase?.trim() || DEFAULT_BRANCH;
+  const normalized = normalizePluginOptions(options);
+  return { ...normalized, publishBranches: normalized.publishBranches.length > 0 ? normalized.publishBranches : [defaultBranch], defaultBranch };
 }

@@ -112,6 +112,37 @@ export function renderReleaseSummary(rows: readonly ReleaseRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Where one image went beyond the primary registry, as its publish record says (the endpoints never appear). */
+export interface PublishRow {
+  image: string;
+  tags: string[];
+  mirrors: { mirror: string; digest?: string; moved?: string[]; bytesSent?: number; error?: string }[];
+  notified: { calls: number; accepted: number };
+}
+
+/** The mirrors section of a summary: each image on each mirror with its digest (or why it is not there), and the notifications. */
+export function renderPublishSummary(rows: readonly PublishRow[]): string {
+  const lines: string[] = [];
+  const withMirrors = [...rows].filter((row) => row.mirrors.length > 0).sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  if (withMirrors.length > 0) {
+    lines.push('| image | mirror | tags | digest | sent |', '| --- | --- | --- | --- | --- |');
+    for (const row of withMirrors) {
+      for (const mirror of row.mirrors) {
+        const digest = mirror.error === undefined ? code(mirror.digest ?? '') : `**failed**: ${cell(mirror.error)}`;
+        const sent = mirror.error === undefined ? (mirror.bytesSent ? `${mirror.bytesSent} bytes` : 'nothing (already there)') : '';
+        lines.push(`| ${[code(row.image), code(mirror.mirror), row.tags.map(code).join(', '), digest, sent].join(' | ')} |`);
+      }
+    }
+    lines.push('');
+  }
+  const calls = rows.reduce((sum, row) => sum + row.notified.calls, 0);
+  if (calls > 0) {
+    const accepted = rows.reduce((sum, row) => sum + row.notified.accepted, 0);
+    lines.push(`Notification endpoints: ${accepted} of ${calls} call(s) accepted.`, '');
+  }
+  return lines.join('\n');
+}
+
 function testsCell(row: SummaryRow): string {
   if (row.failed === undefined && row.skipped === undefined && row.tests === undefined) return 'no tests';
   return row.tests === undefined ? '' : cell(describeResult(row.tests));

@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BaseRecord } from '../core/bases';
 import type { TestResult } from '../core/image-tests';
+import type { PublishRecord } from './publish';
 
 /** What one docker-build run did, for the CI summary and for people. */
 export interface BuildRecord {
@@ -99,6 +100,8 @@ export interface ReleaseRecord {
   bases: BaseRecord[];
   /** What its tests came to, as the release saw it. */
   tests: string;
+  /** Where the release tags were copied beyond the primary. */
+  mirrors?: PublishRecord['mirrors'];
 }
 
 export function releaseRecordDir(workspaceRoot: string): string {
@@ -124,4 +127,17 @@ export async function writeTestRecord(workspaceRoot: string, image: string, resu
 
 export function readTestRecord(workspaceRoot: string, image: string): Promise<TestResult | undefined> {
   return readJson<TestResult>(testRecordPath(workspaceRoot, image));
+}
+
+/** `dist/publish/<image>.json`: where an image was copied and who was told (never the endpoints themselves). */
+export function publishRecordPath(workspaceRoot: string, image: string): string {
+  return join(workspaceRoot, 'dist', 'publish', `${image}.json`);
+}
+
+export async function writePublishRecord(workspaceRoot: string, record: PublishRecord): Promise<void> {
+  await writeJson(publishRecordPath(workspaceRoot, record.image), record);
+}
+
+export function readPublishRecord(workspaceRoot: string, image: string): Promise<PublishRecord | undefined> {
+  return readJson<PublishRecord>(publishRecordPath(workspaceRoot, image));
 }

@@ -222,6 +222,8 @@ export function createRegistryClient(options: RegistryClientOptions): FullRegist
     hasBlob: (repoPath, digest) => guard(() => blobs.hasBlob(repoPath, digest)),
     getBlob: (repoPath, digest, limit) => guard(() => blobs.getBlob(repoPath, digest, limit)),
     putBlob: (repoPath, bytes) => guard(() => blobs.putBlob(repoPath, bytes)),
+    openBlob: (repoPath, digest) => guard(() => blobs.openBlob(repoPath, digest)),
+    putBlobStream: (repoPath, digest, body) => guard(() => blobs.putBlobStream(repoPath, digest, body)),
     referrers: (repoPath, digest, artifactType) => guard(() => artifacts.referrers(repoPath, digest, artifactType)),
     attach: (repoPath, digest, artifact) => guard(() => artifacts.attach(repoPath, digest, artifact)),
     readArtifact: (repoPath, digest) => guard(() => artifacts.readArtifact(repoPath, digest)),

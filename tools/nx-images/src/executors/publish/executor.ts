@@ -1,0 +1,55 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { UserError } from '../../lib/core/errors';
+import { resolveRegistry, resolveRepository } from '../../lib/core/image-settings';
+import { workspaceSettings } from '../../lib/core/plugin-options';
+import { mirrorName, parseMirror, parseNotifyUrls, resolveMirrors } from '../../lib/core/publish';
+import { assertValidImageName } from '../../lib/core/refs';
+import { assertValidTag, resolveTag } from '../../lib/core/tags';
+import { writePublishRecord } from '../../lib/io/build-record';
+import { currentBranch, remoteUrl } from '../../lib/io/git';
+import { publishImage } from '../../lib/io/publish';
+import { batchOf, outcome, type Log } from '../outcome';
+import type { PublishExecutorSchema } from './schema';
+
+/** Copies one image's tag to every mirror and calls the notification endpoints; fails naming each mirror or endpoint that failed. */
+async function publish(options: PublishExecutorSchema, context: ExecutorContext, log: Log): Promise<void> {
+  const project = context.projectName;
+  if (!project) throw new UserError('publish runs for one project: run it as nx run <image>:publish.');
+  const env = process.env;
+  const settings = workspaceSettings(context.nxJsonConfiguration);
+  const registry = resolveRegistry(options.registry, env);
+  const repository = resolveRepository(options.repository, env, options.repository || env.IMAGE_REPOSITORY || env.GITHUB_REPOSITORY ? undefined : await remoteUrl(context.root));
+  const image = assertValidImageName(options.image?.trim() || project);
+  const tag = resolveTag({ option: options.tag?.trim() || undefined, env, gitBranch: await currentBranch(context.root) }).tag;
+  const tags = [tag, ...(options.extraTags ?? []).map((extra) => assertValidTag(extra.trim(), 'extra tag'))].filter((value, index, all) => all.indexOf(value) === index);
+  const primary = { registry, repository };
+  const given = options.mirrors ?? [];
+  const mirrors = given.length > 0 ? given.map((entry) => parseMirror(entry, repository, '--mirrors')) : resolveMirrors({ option: settings.mirrors, env, primary });
+  const endpoints = parseNotifyUrls(env.IMAGE_NOTIFY_URLS);
+  const notify = options.notify ?? 'always';
+  if (mirrors.length === 0 && endpoints.length === 0) {
+    log.info(`${image}: no mirror and no notification endpoint configured (IMAGE_MIRRORS, the plugin option mirrors, IMAGE_NOTIFY_URLS): nothing to publish.`);
+    return;
+  }
+  if (options.dryRun === true || env.NX_DRY_RUN === 'true') {
+    for (const mirror of mirrors) log.info(`${image}: would copy ${registry}/${repository}/${image}:${tag} to ${mirrorName(mirror)}/${image} as ${tags.join(', ')}`);
+    if (endpoints.length > 0) log.info(`${image}: would call ${endpoints.length} notification endpoint(s) ${notify === 'always' ? 'for each tag' : notify === 'if-moved' ? 'if a mirror tag moves' : 'never'}`);
+    return;
+  }
+  const record = await publishImage({ image, primary, tags, mirrors, endpoints, notify, env, log: log.info });
+  await writePublishRecord(context.root, record);
+  if (record.errors.length > 0) {
+    throw new UserError(
+      record.errors.length === 1
+        ? record.errors[0]
+        : `${image}: ${record.errors.length} failures, first: ${record.errors[0].replace(`${image}: `, '')} (all in the output above and dist/publish/${image}.json)`,
+    );
+  }
+}
+
+export default function publishExecutor(options: PublishExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
+  return outcome(publish, options, context);
+}
+
+/** Every image's publish in one process (executors.json: preferBatch). */
+export const publishBatch = batchOf(publish);

@@ -1,0 +1,10 @@
+export interface PublishExecutorSchema {
+  tag?: string;
+  extraTags?: string[];
+  mirrors?: string[];
+  notify?: 'always' | 'if-moved' | 'never';
+  registry?: string;
+  repository?: string;
+  image?: string;
+  dryRun?: boolean;
+}

@@ -1,0 +1,124 @@
+import { errorMessage } from '../core/errors';
+import { mirrorName, type Mirror } from '../core/publish';
+import { notifyEndpoints, type NotifyOptions } from './notify';
+import { copyImage } from './registry/copy';
+import { createRegistryClient, type FullRegistryClient } from './registry/oci-client';
+
+/**
+ * Publishes one image beyond the primary registry: copies `<image>:<tag>`
+ * to every mirror under each tag, registry to registry, then calls the
+ * notification endpoints. A failing mirror or endpoint never undoes
+ * anything: it is reported, the others go on, and a rerun completes it.
+ */
+
+export interface MirrorCopy {
+  /** `registry/repository` of the mirror. */
+  mirror: string;
+  /** The digest the mirror now has under the tags (the primary's). */
+  digest?: string;
+  /** Tags this run moved there. */
+  moved?: string[];
+  blobsSent?: number;
+  bytesSent?: number;
+  /** Why the copy failed, one line. */
+  error?: string;
+}
+
+export interface PublishRecord {
+  image: string;
+  /** `registry/repository/image:tag` on the primary. */
+  source: string;
+  digest?: string;
+  tags: string[];
+  mirrors: MirrorCopy[];
+  /** Calls made (endpoints × tags) and those accepted; the endpoints themselves are never recorded. */
+  notified: { calls: number; accepted: number };
+  /** Every failure, one line each: what a run must report before it fails. */
+  errors: string[];
+}
+
+export interface PublishInput {
+  image: string;
+  primary: Mirror;
+  /** The tags to publish; the first is read on the primary, all are written on each mirror. */
+  tags: readonly string[];
+  mirrors: readonly Mirror[];
+  endpoints: readonly URL[];
+  /** Call the endpoints always, only when a mirror tag moved, or never. */
+  notify: 'always' | 'if-moved' | 'never';
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+  /** A client per registry; default the real one, with the credentials each registry is allowed. */
+  clientFor?: (registry: string) => FullRegistryClient;
+  notifyOptions?: NotifyOptions;
+}
+
+/**
+ * The environment a mirror's credentials are looked up in: the primary's
+ * REGISTRY_USERNAME/REGISTRY_PASSWORD are never sent to another registry,
+ * so a mirror logs in through the Docker config (docker login, a credential
+ * helper such as ecr-login).
+ */
+export function credentialsEnvFor(registry: string, primary: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (registry === primary) return env;
+  const { REGISTRY_USERNAME: _user, REGISTRY_PASSWORD: _password, ...rest } = env;
+  return rest;
+}
+
+export async function publishImage(input: PublishInput): Promise<PublishRecord> {
+  const env = input.env ?? process.env;
+  const log = input.log ?? (() => undefined);
+  const clients = new Map<string, FullRegistryClient>();
+  const clientFor =
+    input.clientFor ??
+    ((registry: string) => {
+      let client = clients.get(registry);
+      if (!client) {
+        client = createRegistryClient({ registry, env: credentialsEnvFor(registry, input.primary.registry, env), log });
+        clients.set(registry, client);
+      }
+      return client;
+    });
+  const [sourceTag = ''] = input.tags;
+  const fromRepo = `${input.primary.repository}/${input.image}`;
+  const record: PublishRecord = {
+    image: input.image,
+    source: `${input.primary.registry}/${fromRepo}:${sourceTag}`,
+    tags: [...input.tags],
+    mirrors: [],
+    notified: { calls: 0, accepted: 0 },
+    errors: [],
+  };
+  const from = clientFor(input.primary.registry);
+  let moved = false;
+  for (const mirror of input.mirrors) {
+    const name = mirrorName(mirror);
+    try {
+      const copied = await copyImage({ from, fromRepo, reference: sourceTag, to: clientFor(mirror.registry), toRepo: `${mirror.repository}/${input.image}`, tags: input.tags, log });
+      record.digest = copied.digest;
+      const movedTags = copied.tags.filter((tag) => tag.changed).map((tag) => tag.tag);
+      moved ||= movedTags.length > 0;
+      record.mirrors.push({ mirror: name, digest: copied.digest, moved: movedTags, blobsSent: copied.blobs.sent, bytesSent: copied.bytesSent });
+      log(
+        `${input.image}: mirror ${name}/${input.image} ${movedTags.length > 0 ? `has ${movedTags.join(', ')}` : `already had ${input.tags.join(', ')}`} at ${copied.digest} (${copied.blobs.sent} blob(s), ${copied.bytesSent} bytes sent; ${copied.blobs.present} already there)`,
+      );
+    } catch (error) {
+      const line = `${input.image}: mirror ${name} failed: ${errorMessage(error)}`;
+      record.mirrors.push({ mirror: name, error: errorMessage(error) });
+      record.errors.push(line);
+      log(line);
+    }
+  }
+  record.digest ??= (await from.resolve(fromRepo, sourceTag).catch(() => undefined))?.digest;
+  const notify = input.endpoints.length > 0 && (input.notify === 'always' || (input.notify === 'if-moved' && moved));
+  if (notify) {
+    for (const tag of input.tags) {
+      const result = await notifyEndpoints(input.endpoints, input.image, tag, { log, ...input.notifyOptions });
+      record.notified.calls += input.endpoints.length;
+      record.notified.accepted += result.accepted;
+      record.errors.push(...result.failures);
+      for (const failure of result.failures) log(failure);
+    }
+  }
+  return record;
+}
