@@ -115,7 +115,8 @@ describe('npm run ci:release', () => {
     // The step summary: one row per image with what was released and its tests (these stand-ins have none).
     const written = await readFile(summary, 'utf8');
     expect(written).toContain('## Release v1.2.3, stable');
-    expect(written).toContain(`| \`base_image\` | \`${base.digest}\` |  | no tests | \`v1.2.3\`, \`stable\` |`);
+    expect(written).toContain('| image | released digest | built from | compressed size | tests | lock files | tags |');
+    expect(written).toMatch(new RegExp(`\\| \`base_image\` \\| \`${base.digest}\` \\|  \\| 1\\.\\d KiB \\| no tests \\| \`base_image-v1\\.2\\.3-locks\\.tar\\.gz\` \\(none: seeded without lock files\\) \\| \`v1\\.2\\.3\`, \`stable\` \\|`));
     expect(written).toContain(`| \`tractor\` | \`${tractor.digest}\` |`);
   });
 });

@@ -47,11 +47,12 @@ export async function readImage(registryUrl: string, path: string, reference: st
   return { digest, mediaType, layers: (manifest.layers ?? []).map((layer) => layer.digest), labels: config.config?.Labels ?? {} };
 }
 
-export async function listTags(registryUrl: string, path: string): Promise<string[]> {
+/** The image tags of a repository; the referrers fallback tags (`sha256-<hex>`, indexes of attached artifacts) are left out unless `all`. */
+export async function listTags(registryUrl: string, path: string, all = false): Promise<string[]> {
   const response = await fetch(`${registryUrl}/v2/${path}/tags/list`);
   if (response.status === 404) return [];
   const body = (await response.json()) as { tags?: string[] | null };
-  return body.tags ?? [];
+  return (body.tags ?? []).filter((tag) => all || !/^sha256-[a-f0-9]{64}$/.test(tag));
 }
 
 /**

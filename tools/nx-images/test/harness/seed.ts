@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, LOCKS_INDEX_FILE } from '../../src/lib/core/locks';
+import { artifactManifest, describe, EMPTY_CONFIG, referrersTag, withReferrer } from '../../src/lib/core/oci-artifact';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -15,6 +17,13 @@ export interface SeedOptions {
   format?: 'oci' | 'docker';
   /** Extra request headers, e.g. an Authorization for a registry behind auth. */
   headers?: Record<string, string>;
+  /**
+   * The lock files attached to the image as docker-build attaches them
+   * (name -> content); default none (an empty set, as for an image with no
+   * conda or pip); false attaches no lock set at all (an image pushed before
+   * lock sets, or by another tool).
+   */
+  locks?: Record<string, string> | false;
 }
 
 export interface Seeded {
@@ -110,6 +119,7 @@ async function pushSingle(registryUrl: string, repoPath: string, reference: stri
 export async function pushImage(registryUrl: string, repoPath: string, tag: string, options: SeedOptions = {}): Promise<Seeded> {
   if (!options.platforms) {
     const single = await pushSingle(registryUrl, repoPath, tag, 'linux/amd64', options);
+    if (options.locks !== false) await attachLockSet(registryUrl, repoPath, single, options.locks ?? {}, options.headers);
     return { digest: single.digest, mediaType: single.mediaType, children: [] };
   }
   const children = [];
@@ -131,7 +141,38 @@ export async function pushImage(registryUrl: string, repoPath: string, tag: stri
     }),
   );
   const digest = await putManifest(registryUrl, repoPath, tag, mediaType, index, options.headers);
+  if (options.locks !== false) await attachLockSet(registryUrl, repoPath, { digest, mediaType, size: index.length }, options.locks ?? {}, options.headers);
   return { digest, mediaType, children: children.map((c) => c.digest) };
+}
+
+/**
+ * Attaches a lock set to a manifest as docker-build does (an OCI artifact
+ * with locks.json and one layer per file, listed under the fallback tag),
+ * over the registry's HTTP API.
+ */
+export async function attachLockSet(
+  registryUrl: string,
+  repoPath: string,
+  subject: { digest: string; mediaType: string; size: number },
+  files: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const entries = [
+    { title: LOCKS_INDEX_FILE, mediaType: 'application/json', bytes: Buffer.from(JSON.stringify({ image: repoPath.split('/').at(-1), files: Object.keys(files), ...(Object.keys(files).length === 0 ? { note: 'seeded without lock files' } : {}) })) },
+    ...Object.entries(files).map(([title, text]) => ({ title, mediaType: 'text/plain', bytes: Buffer.from(text) })),
+  ];
+  await uploadBlob(registryUrl, repoPath, EMPTY_CONFIG.bytes, headers);
+  const layers = [];
+  for (const entry of entries) layers.push(describe(entry.mediaType, entry.bytes, { 'org.opencontainers.image.title': entry.title }));
+  for (const entry of entries) await uploadBlob(registryUrl, repoPath, entry.bytes, headers);
+  const annotations = { [LOCK_FILES_ANNOTATION]: String(Object.keys(files).length) };
+  const manifest = artifactManifest({ artifactType: LOCKS_ARTIFACT_TYPE, subject, layers, annotations });
+  const digest = await putManifest(registryUrl, repoPath, sha256(manifest), OCI_MANIFEST, manifest, headers);
+  const existing = await fetch(`${registryUrl}/v2/${repoPath}/manifests/${referrersTag(subject.digest)}`, { headers: { ...headers, accept: OCI_INDEX } });
+  const before = existing.ok ? Buffer.from(await existing.arrayBuffer()) : (await existing.arrayBuffer(), undefined);
+  const index = withReferrer(before, { ...describe(OCI_MANIFEST, manifest, annotations), artifactType: LOCKS_ARTIFACT_TYPE });
+  await putManifest(registryUrl, repoPath, referrersTag(subject.digest), OCI_INDEX, index, headers);
+  return digest;
 }
 
 /** The digest a tag resolves to, read back from the registry; undefined on 404. */
@@ -148,15 +189,21 @@ export async function digestOf(registryUrl: string, repoPath: string, reference:
   return sha256(Buffer.from(body));
 }
 
-/** Every tag of a repository, read back from the registry. */
-export async function listTags(registryUrl: string, repoPath: string, headers: Record<string, string> = {}): Promise<string[]> {
+/** The OCI referrers fallback tag `sha256-<hex>`: an index of what is attached to an image (tests, locks), not an image. */
+export const FALLBACK_TAG = /^sha256-[a-f0-9]{64}$/;
+
+/**
+ * The image tags of a repository, read back from the registry; the
+ * referrers fallback tags are left out unless `all`.
+ */
+export async function listTags(registryUrl: string, repoPath: string, headers: Record<string, string> = {}, all = false): Promise<string[]> {
   const response = await fetch(`${registryUrl}/v2/${repoPath}/tags/list`, { headers });
   if (response.status === 404) {
     await response.arrayBuffer();
     return [];
   }
   const body = (await check(response, `tags of ${repoPath}`).then((r) => r.json())) as { tags?: string[] | null };
-  return (body.tags ?? []).sort();
+  return (body.tags ?? []).filter((tag) => all || !FALLBACK_TAG.test(tag)).sort();
 }
 
 /** A tar archive holding one file: a layer Docker can unpack (random content stays incompressible). */

@@ -15,6 +15,8 @@ import { commandLine } from '../../lib/core/quote';
 import { imageName } from '../../lib/core/refs';
 import { testReportDir, writeBuildRecord, writeTestRecord, type BuildRecord } from '../../lib/io/build-record';
 import { runSuites } from '../../lib/io/image-tests';
+import { assertLockCommand } from '../../lib/core/locks';
+import { attachLocks, exportLocks, type LockSet } from '../../lib/io/locks';
 import { assertEngineRunning, buildxDriver, digestFromMetadata, findDockerCli, pushedDigest, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
 import { CommandError, run } from '../../lib/io/exec';
 import { currentBranch, headSha, remoteBranchTip, remoteUrl } from '../../lib/io/git';
@@ -63,6 +65,9 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
   const { build, cli } = await withEngineBuilder(normalized, found);
   const suites = build.test || build.skipTests ? await ownSuites(context, facts.settings, projectName) : [];
   const testing = build.test && suites.length > 0;
+  // Whenever it pushes, the image's lock files are exported from it (so it must be in the engine first) and attached to its digest.
+  const locking = build.push && build.platforms.length <= 1;
+  const lockCommand = assertLockCommand(options.lockCommand, `${projectName}: docker-build option`);
   const client = createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 3 } });
   const resolved = await resolveBases(build, client, cli.usesEngineStore ? cli.docker : undefined);
   const notes = resolved.map((base) => `base ${base.image}: ${base.note}`);
@@ -87,7 +92,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     const pinned = pinBases(build, resolved, localTags);
     const file = pinned.dockerfile === build.dockerfileText ? build.file : await writePinnedDockerfile(scratch, build.file, pinned.dockerfile);
     // Tests run on the image in the engine, which is then what is pushed.
-    const plan = planBuild(planInput(withCache({ ...pinned.build, file, pushAfterLoad: build.push && testing }, cli), cli, scratch));
+    const plan = planBuild(planInput(withCache({ ...pinned.build, file, pushAfterLoad: build.push && (testing || locking) }, cli), cli, scratch));
     printPlan(pinned.build, cli, plan, workspaceRoot, notes);
     const startedAt = new Date().toISOString();
     await runStep(build, 'build', plan.build, 'fix the Dockerfile or the build args; the build output above shows the failing step.');
@@ -106,12 +111,21 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
       tests = skippedResult(build.skipTests, suites);
       log.info(`${build.project}: tests skipped: ${build.skipTests}`);
     }
+    let locks: LockSet | undefined;
+    if (locking) {
+      if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its lock files cannot be exported: nothing was pushed; build again.`);
+      locks = await exportLocks(cli.docker, build.project, imageId, lockCommand.length > 0 ? lockCommand : facts.settings.lockCommand);
+      log.info(`${build.project}: lock files: ${locks.files.length > 0 ? locks.index.files.join(', ') : `none (${locks.index.note ?? ''})`}`);
+    } else if (build.push) {
+      locks = { index: { image: build.project, files: [], note: 'a multi-platform build is not loaded into the engine, so no lock files were exported' }, files: [] };
+    }
     for (const push of plan.push) {
       await runStep(build, 'push', push, `log in with "docker login ${build.registry}" (in CI: the packages: write permission) and check the repository name.`);
     }
     let digest: string | undefined;
     let skippedPush: string | undefined;
-    if (build.push && cli.mode === 'buildx') {
+    if (build.push && cli.mode === 'buildx' && plan.push.length === 0) {
+      // buildx pushed itself; after --load and docker push, only the engine knows the digest it pushed.
       digest = await digestFromMetadata(join(scratch, 'metadata.json'));
     } else if (build.push && imageId) {
       // docker push takes a tag, and another build on this engine may have moved it since ours.
@@ -123,7 +137,12 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
       const attached = await attachTestResult(client, `${build.repository}/${build.image}`, digest, tests, workspaceRoot, build.project);
       log.info(`${build.project}: test result (${tests.result}) attached to ${digest} as ${attached.digest} (listed by the ${attached.listedBy})`);
     }
-    const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt, ...(tests ? { tests } : {}) }));
+    if (digest && locks) {
+      const attached = await attachLocks(client, `${build.repository}/${build.image}`, digest, locks);
+      log.info(`${build.project}: lock set (${locks.files.length} file(s)) attached to ${digest} as ${attached.digest}`);
+    }
+    const lockRecord = locks ? { files: locks.index.files, ...(locks.index.note ? { note: locks.index.note } : {}) } : undefined;
+    const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt, ...(tests ? { tests } : {}), ...(lockRecord ? { locks: lockRecord } : {}) }));
     log.info(
       build.push
         ? `${build.project}: pushed ${build.references.join(', ')}${digest ? ` (${digest})` : ''}`
@@ -197,7 +216,7 @@ function recordOf(
   build: NormalizedBuild,
   cli: DockerCli,
   resolved: readonly ResolvedBase[],
-  extra: { digest?: string; imageId?: string; skippedPush?: string; notes: string[]; startedAt?: string; tests?: TestResult },
+  extra: { digest?: string; imageId?: string; skippedPush?: string; notes: string[]; startedAt?: string; tests?: TestResult; locks?: BuildRecord['locks'] },
 ): BuildRecord {
   const baseImage = build.labels[LABEL.baseName];
   const baseDigest = build.labels[LABEL.baseDigest];
@@ -217,6 +236,7 @@ function recordOf(
     bases: baseRecords(resolved),
     baseNotes: extra.notes,
     ...(extra.tests ? { tests: extra.tests } : {}),
+    ...(extra.locks ? { locks: extra.locks } : {}),
     builder: `${cli.docker} (${cli.mode})`,
     ...(extra.startedAt ? { startedAt: extra.startedAt } : {}),
     finishedAt: new Date().toISOString(),

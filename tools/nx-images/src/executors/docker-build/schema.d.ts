@@ -21,5 +21,6 @@ export interface DockerBuildExecutorSchema {
   registryCache?: boolean;
   test?: boolean;
   skipTests?: string;
+  lockCommand?: string[];
   dryRun?: boolean;
 }

@@ -1,6 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { describeStanding, formatPlan } from '../../lib/core/release-plan';
-import { writeReleaseRecord } from '../../lib/io/build-record';
+import { lockArchiveDir, writeReleaseRecord } from '../../lib/io/build-record';
+import { readLocks, writeLockArchive } from '../../lib/io/locks';
+import { compressedSize } from '../../lib/io/registry/copy';
+import { relative } from 'node:path';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
 import { batchOf, outcome, type Log } from '../outcome';
 import { normalizeReleaseOptions, type NormalizedReleaseOptions } from './normalize';
@@ -29,6 +32,15 @@ async function release(options: ReleaseExecutorSchema, context: ExecutorContext,
   }
   const changed = plan.writes.filter((write) => write.action !== 'keep').length;
   log.info(`${normalized.image}: released, ${changed} tag(s) written, ${plan.writes.length - changed} already in place.`);
+  // What went into it: the lock set attached to the digest, as one archive (even an empty one says so).
+  const releaseTag = plan.writes[0]?.tag ?? normalized.tags[0] ?? plan.sourceTag;
+  const lockSet = (await readLocks(client, normalized.repoPath, plan.sourceDigest)) ?? {
+    index: { image: normalized.image, files: [], note: 'no lock set was attached to this digest; it was released with --allowMissingLocks' },
+    files: [],
+  };
+  const archive = await writeLockArchive(lockArchiveDir(normalized.workspaceRoot), normalized.image, releaseTag, plan.sourceDigest, lockSet);
+  log.info(`${normalized.image}: lock files (${lockSet.files.length}) in ${relative(normalized.workspaceRoot, archive)}`);
+  const size = await compressedSize(client, normalized.repoPath, plan.sourceDigest);
   // Then beyond the primary: the release tags to every mirror, and the endpoints told. A failure here undoes nothing above.
   const published = await publishRelease(normalized, plan.writes.map((write) => write.tag), context, log);
   await writeReleaseRecord(normalized.workspaceRoot, {
@@ -39,6 +51,8 @@ async function release(options: ReleaseExecutorSchema, context: ExecutorContext,
     tags: plan.writes.map((write) => write.tag),
     bases: plan.bases,
     tests: describeStanding(plan.tests),
+    compressedSize: size,
+    locks: { archive: relative(normalized.workspaceRoot, archive), files: lockSet.files.length, ...(lockSet.index.note ? { note: lockSet.index.note } : {}) },
     ...(published ? { mirrors: published.mirrors } : {}),
   });
   if (published && published.errors.length > 0) {

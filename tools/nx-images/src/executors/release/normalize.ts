@@ -29,6 +29,7 @@ export interface NormalizedReleaseOptions {
   /** The image has tests (an image-test target): its release needs a passing result attached. */
   hasTests: boolean;
   allowUntested: boolean;
+  allowMissingLocks: boolean;
 }
 
 /** Every option filled in and checked once; `requireTags` for the release itself. */
@@ -65,6 +66,7 @@ export async function normalizeReleaseOptions(
     insecure: options.insecure === true,
     hasTests: context.projectsConfigurations?.projects[project]?.targets?.[TARGET.test] !== undefined,
     allowUntested: options.allowUntested === true,
+    allowMissingLocks: options.allowMissingLocks === true,
   };
 }
 

@@ -3,6 +3,7 @@ import type { RevisionObservation } from '../../lib/core/compare-commits';
 import { UserError } from '../../lib/core/errors';
 import { changedFiles } from '../../lib/io/git';
 import { TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../../lib/core/conventions';
+import { LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, locksProblem } from '../../lib/core/locks';
 import type { FullRegistryClient } from '../../lib/io/registry/oci-client';
 import { observeRevision } from '../../lib/io/revision';
 import {
@@ -12,6 +13,7 @@ import {
   releaseVersion,
   revisionProblem,
   testStanding,
+  type LocksStanding,
   type ReleasePlan,
   type RevisionFacts,
 } from '../../lib/core/release-plan';
@@ -48,7 +50,12 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
     allowUntested: options.allowUntested,
   });
   if (untested) throw new UserError(untested);
-  if (options.tags.length === 0) return planRelease({ image, name, sourceTag, source, tags: [], current: {}, bases, tests });
+  const lockSets = await client.referrers(repoPath, source.digest, LOCKS_ARTIFACT_TYPE);
+  const missingLocks = locksProblem({ image, at: `${name}:${sourceTag} (${source.digest.slice(0, 19)})`, project: options.project, attached: lockSets.length > 0, allowMissingLocks: options.allowMissingLocks });
+  if (missingLocks) throw new UserError(missingLocks);
+  const newest = lockSets.at(-1);
+  const locks: LocksStanding = newest ? { kind: 'attached', files: Number(newest.annotations?.[LOCK_FILES_ANNOTATION] ?? '0') || 0 } : { kind: 'missing' };
+  if (options.tags.length === 0) return planRelease({ image, name, sourceTag, source, tags: [], current: {}, bases, tests, locks });
   await client.checkPushAccess(repoPath);
   const current: Record<string, string | undefined> = {};
   for (const tag of options.tags) current[tag] = (await client.resolve(repoPath, tag))?.digest;
@@ -62,7 +69,7 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
       }
     }
   }
-  return planRelease({ image, name, sourceTag, source, tags: options.tags, current, bases, tests, ...(stableHeldBy ? { stableHeldBy } : {}) });
+  return planRelease({ image, name, sourceTag, source, tags: options.tags, current, bases, tests, locks, ...(stableHeldBy ? { stableHeldBy } : {}) });
 }
 
 async function revisionFacts(options: NormalizedReleaseOptions, observed: RevisionObservation): Promise<RevisionFacts> {

@@ -18,4 +18,5 @@ export interface ReleaseExecutorSchema {
   insecure?: boolean;
   /** Release an image with tests but no passing result attached. */
   allowUntested?: boolean;
+  allowMissingLocks?: boolean;
 }

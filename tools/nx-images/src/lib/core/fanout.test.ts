@@ -51,7 +51,8 @@ describe('planOutputs', () => {
     expect(JSON.parse(outputs.level2 ?? '')).toEqual([{ image: 'env-sas', artifacts: '' }]);
     expect(JSON.parse(outputs.level3 ?? '')).toEqual([{ image: 'fornax-hea', artifacts: '' }]);
     expect(outputs.level4).toBe('[]');
-    expect(Object.keys(outputs).sort()).toEqual(['level1', 'level2', 'level3', 'level4', 'levels', 'plan']);
+    expect(outputs.publish).toBe('false');
+    expect(Object.keys(outputs).sort()).toEqual(['level1', 'level2', 'level3', 'level4', 'levels', 'plan', 'publish']);
     expect(readFanoutPlan(outputs.plan)).toEqual(plan(['env-heasoft', 'fornax-hea', 'env-sas']));
   });
 
@@ -70,7 +71,7 @@ describe('planOutputs', () => {
   });
 
   it('empties every level when nothing is to be built', () => {
-    expect(noBuildOutputs(2)).toEqual({ plan: '', levels: '0', level1: '[]', level2: '[]' });
+    expect(noBuildOutputs(2)).toEqual({ plan: '', levels: '0', publish: 'false', level1: '[]', level2: '[]' });
   });
 });
 

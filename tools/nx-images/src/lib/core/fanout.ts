@@ -102,7 +102,7 @@ export function planOutputs(plan: FanoutPlan, levelJobs: number): Record<string,
       `ci:images: this run's image graph has ${plan.levels.length} levels, but image-build.yml has ${levelJobs} level jobs: add a job level${levelJobs + 1} (a copy of level${levelJobs} that needs it, and the summary job's needs), and raise LEVEL_JOBS there to ${plan.levels.length}.`,
     );
   }
-  const outputs: Record<string, string> = { plan: serializePlan(plan), levels: String(plan.levels.length) };
+  const outputs: Record<string, string> = { plan: serializePlan(plan), levels: String(plan.levels.length), publish: String(plan.publish) };
   for (let level = 1; level <= levelJobs; level++) {
     const entries = plan.images
       .filter((entry) => entry.level === level)
@@ -115,7 +115,7 @@ export function planOutputs(plan: FanoutPlan, levelJobs: number): Record<string,
 
 /** The plan job's outputs when nothing is to be built (a deleted branch): every level empty, so every level job is skipped. */
 export function noBuildOutputs(levelJobs: number): Record<string, string> {
-  const outputs: Record<string, string> = { plan: '', levels: '0' };
+  const outputs: Record<string, string> = { plan: '', levels: '0', publish: 'false' };
   for (let level = 1; level <= levelJobs; level++) outputs[`level${level}`] = '[]';
   return outputs;
 }

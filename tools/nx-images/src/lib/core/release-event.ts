@@ -18,6 +18,8 @@ export interface ReleaseContext {
   allowAnyBranch: boolean;
   /** RELEASE_ALLOW_UNTESTED=true: images with tests but no passing result attached are released too. */
   allowUntested: boolean;
+  /** RELEASE_ALLOW_MISSING_LOCKS=true: images with no lock set attached are released too. */
+  allowMissingLocks: boolean;
   dryRun: boolean;
 }
 
@@ -71,6 +73,7 @@ export function readReleaseContext(env: ReleaseEnv, event: unknown): ReleaseCont
     prerelease: release.prerelease === true,
     allowAnyBranch,
     allowUntested: flag(env.RELEASE_ALLOW_UNTESTED),
+    allowMissingLocks: flag(env.RELEASE_ALLOW_MISSING_LOCKS),
     dryRun: flag(env.RELEASE_DRY_RUN),
   };
 }
@@ -96,6 +99,7 @@ export function planReleaseRun(context: ReleaseContext): ReleaseInvocation {
   const nxArgs = ['run-many', '--targets=release', `--tags=${tags.join(',')}`, `--sourceTag=${sourceTag}`, `--commit=${context.commit}`, '--outputStyle=static'];
   if (context.dryRun) nxArgs.push('--dryRun');
   if (context.allowUntested) nxArgs.push('--allowUntested');
+  if (context.allowMissingLocks) nxArgs.push('--allowMissingLocks');
   const summary = `release ${context.tag}: every image's ${sourceTag} (built from ${context.commit.slice(0, 12)}) gets ${tags.join(' and ')}${
     context.prerelease ? '; a prerelease leaves stable alone' : ''
   }${context.dryRun ? ' (dry run)' : ''}`;

@@ -1,3 +1,4 @@
+import { locksProblem } from './locks';
 import { describe, expect, test } from 'vitest';
 import { describeStanding, formatPlan, higherVersionTags, parseReleaseTags, planRelease, releaseVersion, revisionProblem, testStanding, type RevisionFacts, type TestStanding } from './release-plan';
 
@@ -70,7 +71,7 @@ describe('planRelease', () => {
 
   test('a dry run prints every tag with what would happen', () => {
     const bases = [{ image: 'base_image', reference: 'r/fornax/images/base_image:main', digest: B }, { image: 'local', reference: 'r/fornax/images/local:x', id: 'sha256:0' }];
-    const plan = planRelease({ ...base, tags: ['v0.1.0', 'stable', 'extra'], current: { stable: B, extra: B }, stableHeldBy: 'v0.2.0', bases });
+    const plan = planRelease({ ...base, tags: ['v0.1.0', 'stable', 'extra'], current: { stable: B, extra: B }, stableHeldBy: 'v0.2.0', bases, locks: { kind: 'attached', files: 3 } });
     expect(formatPlan(plan, true)).toEqual([
       `r/fornax/images/tractor:main is ${A} (application/vnd.oci.image.index.v1+json)`,
       `  v0.1.0: would create ${A.slice(0, 19)}`,
@@ -79,7 +80,22 @@ describe('planRelease', () => {
       `  built from r/fornax/images/base_image:main (${B})`,
       '  built from r/fornax/images/local:x',
       '  tests: no tests',
+      '  locks: 3 lock file(s) attached',
     ]);
+    expect(formatPlan({ ...plan, locks: { kind: 'missing' } }, true).at(-1)).toBe('  locks: no lock set attached, released with --allowMissingLocks');
+  });
+});
+
+describe('locksProblem', () => {
+  const input = { image: 'tractor', at: 'r/tractor:main (sha256:aaaa)', project: 'tractor', attached: false, allowMissingLocks: false };
+  test('refuses an image with no lock set, naming it and both fixes', () => {
+    expect(locksProblem(input)).toBe(
+      'tractor: r/tractor:main (sha256:aaaa) has no environment lock set attached (it was pushed before lock sets were made, or by another tool): push it again (nx run tractor:docker-build --push, as CI does), or release with --allowMissingLocks.',
+    );
+  });
+  test('lets it go with one attached, even an empty one, or when allowed', () => {
+    expect(locksProblem({ ...input, attached: true })).toBeUndefined();
+    expect(locksProblem({ ...input, allowMissingLocks: true })).toBeUndefined();
   });
 });
 

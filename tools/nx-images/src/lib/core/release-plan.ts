@@ -87,6 +87,16 @@ export interface ReleasePlan {
   bases: BaseRecord[];
   /** What the test results attached to the source say. */
   tests: TestStanding;
+  /** The lock set attached to the source. */
+  locks: LocksStanding;
+}
+
+/** An image's lock set as the release sees it: attached (with how many files), or missing and allowed. */
+export type LocksStanding = { kind: 'attached'; files: number } | { kind: 'missing' };
+
+/** One line for an image's lock set in the release's plan. */
+export function describeLocks(standing: LocksStanding): string {
+  return standing.kind === 'attached' ? `${standing.files} lock file(s) attached` : 'no lock set attached, released with --allowMissingLocks';
 }
 
 /** An image's tests as the release sees them: no tests, a passing result attached, or released without one (allowed). */
@@ -132,6 +142,7 @@ export interface PlanInput {
   stableHeldBy?: string;
   bases?: readonly BaseRecord[];
   tests?: TestStanding;
+  locks?: LocksStanding;
 }
 
 /** What a release of one image will write; also what --dry-run prints. */
@@ -162,6 +173,7 @@ export function planRelease(input: PlanInput): ReleasePlan {
     skipped,
     bases: [...(input.bases ?? [])],
     tests: input.tests ?? { kind: 'none' },
+    locks: input.locks ?? { kind: 'missing' },
   };
 }
 
@@ -184,5 +196,6 @@ export function formatPlan(plan: ReleasePlan, dryRun: boolean): string[] {
   for (const skip of plan.skipped) lines.push(`  ${skip.tag}: left as is, ${skip.reason}`);
   for (const base of plan.bases) lines.push(`  built from ${base.reference}${base.digest ? ` (${base.digest})` : ''}`);
   lines.push(`  tests: ${describeStanding(plan.tests)}`);
+  lines.push(`  locks: ${describeLocks(plan.locks)}`);
   return lines;
 }

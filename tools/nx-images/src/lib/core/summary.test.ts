@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cell, renderReleaseSummary, renderSummary, type SummaryNotes, type SummaryRow } from './summary';
+import { cell, formatBytes, renderReleaseSummary, renderSummary, type SummaryNotes, type SummaryRow } from './summary';
 
 const HEAD = 'e9d71f5ee7c92d6dc9e92ffdad17b8bd49418f98';
 const BASE = '86f7e437faa5a7fce15d1ddcb9eaeaea377667b8';
@@ -142,18 +142,47 @@ describe('renderSummary', () => {
 });
 
 describe('renderReleaseSummary', () => {
-  it('lists every image with the digest released, its bases, its tests and its tags, by name', () => {
+  it('lists every image with the digest released, its bases, its size, its tests, its lock archive and its tags, by name', () => {
     const rows = [
-      { image: 'tractor', name: 'r/tractor', sourceTag: 'main', digest: DIGEST_TRACTOR, tags: ['v0.1.1', 'stable'], bases: [{ image: 'base_image', reference: 'r/base_image:main', digest: DIGEST_BASE }], tests: 'passed' },
-      { image: 'base_image', name: 'r/base_image', sourceTag: 'main', digest: DIGEST_BASE, tags: ['v0.1.1'], bases: [], tests: 'no tests' },
+      {
+        image: 'tractor', name: 'r/tractor', sourceTag: 'main', digest: DIGEST_TRACTOR, tags: ['v0.1.1', 'stable'],
+        bases: [{ image: 'base_image', reference: 'r/base_image:main', digest: DIGEST_BASE }], tests: 'passed', compressedSize: 3 * 1024 ** 3 + 512 * 1024 ** 2,
+        locks: { archive: 'dist/release/locks/tractor-v0.1.1-locks.tar.gz', files: 2 },
+      },
+      {
+        image: 'base_image', name: 'r/base_image', sourceTag: 'main', digest: DIGEST_BASE, tags: ['v0.1.1'], bases: [], tests: 'no tests', compressedSize: 900,
+        locks: { archive: 'dist/release/locks/base_image-v0.1.1-locks.tar.gz', files: 0, note: 'the image has neither conda nor pip' },
+      },
     ];
     expect(renderReleaseSummary(rows).split('\n')).toEqual([
-      '| image | released digest | built from | tests | tags |',
-      '| --- | --- | --- | --- | --- |',
-      `| \`base_image\` | \`${DIGEST_BASE}\` |  | no tests | \`v0.1.1\` |`,
-      `| \`tractor\` | \`${DIGEST_TRACTOR}\` | \`r/base_image:main\` (\`${DIGEST_BASE}\`) | passed | \`v0.1.1\`, \`stable\` |`,
+      '| image | released digest | built from | compressed size | tests | lock files | tags |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      `| \`base_image\` | \`${DIGEST_BASE}\` |  | 900 B | no tests | \`base_image-v0.1.1-locks.tar.gz\` (none: the image has neither conda nor pip) | \`v0.1.1\` |`,
+      `| \`tractor\` | \`${DIGEST_TRACTOR}\` | \`r/base_image:main\` (\`${DIGEST_BASE}\`) | 3.5 GiB | passed | \`tractor-v0.1.1-locks.tar.gz\` (2 file(s)) | \`v0.1.1\`, \`stable\` |`,
       '',
     ]);
+  });
+
+  it('adds where each mirror stands, a failed one with its reason', () => {
+    const row = {
+      image: 'tractor', name: 'r/tractor', sourceTag: 'main', digest: DIGEST_TRACTOR, tags: ['v1'], bases: [], tests: 'passed',
+      mirrors: [{ mirror: 'ecr.example.org/fornax', digest: DIGEST_TRACTOR, bytesSent: 10 }, { mirror: 'down.example.org/x', error: 'registry down.example.org: no | answer' }],
+    };
+    const text = renderReleaseSummary([row]);
+    expect(text).toContain(`| \`tractor\` | \`ecr.example.org/fornax\` | \`v1\` | \`${DIGEST_TRACTOR}\` | 10 bytes |`);
+    expect(text).toContain('| `tractor` | `down.example.org/x` | `v1` | **failed**: registry down.example.org: no \\| answer |  |');
+  });
+});
+
+describe('formatBytes', () => {
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KiB'],
+    [200 * 1024 ** 2, '200.0 MiB'],
+    [5 * 1024 ** 4, '5.0 TiB'],
+  ])('%i -> %s', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
   });
 });
 

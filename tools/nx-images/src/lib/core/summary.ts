@@ -100,16 +100,43 @@ export interface ReleaseRow {
   tags: string[];
   bases: BaseRecord[];
   tests: string;
+  compressedSize?: number;
+  locks?: { archive: string; files: number; note?: string };
+  mirrors?: PublishRow['mirrors'];
 }
 
-/** The release's step summary: each image, the digest released, what it was built from, its tests and the tags it got. */
+/**
+ * The release's step summary: each image, the digest released, every base
+ * it was built from with its digest, its compressed size, its tests, its
+ * lock archive and the tags it got; then where the mirrors stand.
+ */
 export function renderReleaseSummary(rows: readonly ReleaseRow[]): string {
-  const lines = ['| image | released digest | built from | tests | tags |', '| --- | --- | --- | --- | --- |'];
-  for (const row of [...rows].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0))) {
+  const lines = ['| image | released digest | built from | compressed size | tests | lock files | tags |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  const sorted = [...rows].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  for (const row of sorted) {
     const bases = row.bases.map((base) => (base.digest ? `${code(base.reference)} (${code(base.digest)})` : code(base.reference))).join('<br>');
-    lines.push(`| ${[code(row.image), code(row.digest), bases, cell(row.tests), row.tags.map(code).join(', ')].join(' | ')} |`);
+    const size = row.compressedSize === undefined ? '' : formatBytes(row.compressedSize);
+    const locks = row.locks ? `${code(basename(row.locks.archive))} (${row.locks.files > 0 ? `${row.locks.files} file(s)` : cell(`none: ${row.locks.note ?? 'empty'}`)})` : '';
+    lines.push(`| ${[code(row.image), code(row.digest), bases, size, cell(row.tests), locks, row.tags.map(code).join(', ')].join(' | ')} |`);
   }
-  return `${lines.join('\n')}\n`;
+  const mirrors = renderPublishSummary(sorted.map((row) => ({ image: row.image, tags: row.tags, mirrors: row.mirrors ?? [], notified: { calls: 0, accepted: 0 } })));
+  return `${lines.join('\n')}\n${mirrors ? `\n${mirrors}` : ''}`;
+}
+
+/** A byte count as people read it: 1.5 GiB, 312.0 MiB, 4.0 KiB, 12 B. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 /** Where one image went beyond the primary registry, as its publish record says (the endpoints never appear). */

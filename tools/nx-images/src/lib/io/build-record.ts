@@ -30,6 +30,8 @@ export interface BuildRecord {
   baseNotes: string[];
   /** The image's tests, when they ran (or were skipped) before the push. */
   tests?: TestResult;
+  /** The lock files exported from it before the push (and attached to its digest), and why there are none. */
+  locks?: { files: string[]; note?: string };
   builder: string;
   /** When the build command started, when the record was written (ISO 8601): the build's own time, without Nx's start. */
   startedAt?: string;
@@ -100,12 +102,21 @@ export interface ReleaseRecord {
   bases: BaseRecord[];
   /** What its tests came to, as the release saw it. */
   tests: string;
+  /** What pulling it downloads: config and layers (linux/amd64 of an index). */
+  compressedSize?: number;
+  /** The archive of its lock files, relative to the workspace root, how many it holds, and why none. */
+  locks?: { archive: string; files: number; note?: string };
   /** Where the release tags were copied beyond the primary. */
   mirrors?: PublishRecord['mirrors'];
 }
 
 export function releaseRecordDir(workspaceRoot: string): string {
   return join(workspaceRoot, 'dist', 'release');
+}
+
+/** `dist/release/locks`: one archive of lock files per image released, which release.yml attaches to the GitHub release. */
+export function lockArchiveDir(workspaceRoot: string): string {
+  return join(workspaceRoot, 'dist', 'release', 'locks');
 }
 
 export async function writeReleaseRecord(workspaceRoot: string, record: ReleaseRecord): Promise<void> {

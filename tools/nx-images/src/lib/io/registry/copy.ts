@@ -128,3 +128,19 @@ export async function copyImage(input: CopyInput): Promise<CopyResult> {
   }
   return result;
 }
+
+/**
+ * What pulling an image downloads: its config and layers, as the manifest
+ * sizes them (for an index, its linux/amd64 image, else its first).
+ */
+export async function compressedSize(client: FullRegistryClient, repoPath: string, digest: string): Promise<number> {
+  let manifest = await client.getManifest(repoPath, digest);
+  if (isIndexMediaType(manifest.mediaType)) {
+    const parsed = JSON.parse(manifest.bytes.toString('utf8')) as { manifests?: { digest?: string; platform?: { os?: string; architecture?: string } }[] };
+    const entries = (parsed.manifests ?? []).filter((entry) => typeof entry.digest === 'string' && DIGEST.test(entry.digest));
+    const chosen = entries.find((entry) => entry.platform?.os === 'linux' && entry.platform.architecture === 'amd64') ?? entries[0];
+    if (!chosen?.digest) return 0;
+    manifest = await client.getManifest(repoPath, chosen.digest);
+  }
+  return referencedBy(manifest, `${repoPath}@${digest.slice(0, 19)}`).blobs.reduce((sum, blob) => sum + (typeof blob.size === 'number' ? blob.size : 0), 0);
+}
