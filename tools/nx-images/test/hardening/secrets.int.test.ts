@@ -2,6 +2,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { freePort } from '../../scripts/lib/free-port';
 import { startBasicAuthRegistry } from '../harness/auth-registry';
 import { runCiImages } from '../harness/github-run';
 import type { Registry } from '../harness/registry';
@@ -13,6 +16,7 @@ import { createWorkspace, type RunOutput, type Workspace } from '../harness/work
 const USER = 'ci';
 const SECRET = 'ghp_S3cretT0ken+/=hardening4242';
 const REPO = 'fornax/images';
+const NOTIFY_SECRET = 'hook-K3y+s3cret/4242';
 
 /** Every form the secret could leak in: as is, base64 (alone and as user:secret), base64url, URL-encoded. */
 const FORMS = [
@@ -24,6 +28,11 @@ const FORMS = [
   encodeURIComponent(SECRET),
   // A middle slice catches a secret cut at a line wrap or half-redacted.
   SECRET.slice(4, 20),
+  // The notification endpoints are secrets too (their URLs carry keys).
+  NOTIFY_SECRET,
+  encodeURIComponent(NOTIFY_SECRET),
+  Buffer.from(NOTIFY_SECRET).toString('base64'),
+  NOTIFY_SECRET.slice(3, 17),
 ];
 
 let registry: Registry & { basic(user: string): Record<string, string> };
@@ -31,9 +40,18 @@ let ws: Workspace;
 let scratch: string;
 let childTmp: string;
 let env: Record<string, string>;
+let hooks: Server;
+/** Paths and queries the notification server was called with. */
+const calls: string[] = [];
 const outputs: { what: string; text: string }[] = [];
 
 beforeAll(async () => {
+  hooks = createServer((req, res) => {
+    calls.push(req.url ?? '');
+    res.writeHead(200);
+    res.end();
+  });
+  await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
   registry = await startBasicAuthRegistry({ [USER]: SECRET });
   ws = await createWorkspace({ branch: 'main', origin: 'https://github.com/fornax/images.git' });
   scratch = mkdtempSync(join(tmpdir(), 'fornax-secrets-'));
@@ -53,6 +71,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await new Promise<void>((resolve) => (hooks ? hooks.close(() => resolve()) : resolve()));
   await registry?.stop();
   ws?.cleanup();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -108,6 +127,24 @@ describe('secrets in GITHUB_TOKEN, REGISTRY_PASSWORD and the Docker config', () 
     expect(await digestOf(registry.url, `${REPO}/base_image`, 'v1.0.0', registry.basic(USER))).toBe(source);
   });
 
+  test('publishing to a mirror and two notification endpoints, one down, names neither endpoint', async () => {
+    const head = await ws.git('rev-parse', 'HEAD');
+    const port = (hooks.address() as AddressInfo).port;
+    const dead = await freePort();
+    const endpoints = `http://127.0.0.1:${port}/hooks/${encodeURIComponent(NOTIFY_SECRET)}?key=${encodeURIComponent(NOTIFY_SECRET)},http://127.0.0.1:${dead}/${encodeURIComponent(NOTIFY_SECRET)}`;
+    const publishEnv = { ...env, IMAGE_MIRRORS: `${registry.host}/fornax/mirror`, IMAGE_NOTIFY_URLS: endpoints };
+    const result = await runCiImages(ws, { name: 'push', branch: 'main', sha: head }, registry.host, publishEnv);
+    keep('ci:images publishing', result);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toContain('notification endpoint 2 of 2 failed');
+    expect(calls.length).toBeGreaterThan(0);
+    expect(await digestOf(registry.url, 'fornax/mirror/base_image', 'main', registry.basic(USER))).toBe(await digestOf(registry.url, `${REPO}/base_image`, 'main', registry.basic(USER)));
+
+    const release = await ws.nx(['run-many', '-t', 'release', '--tags=v1.1.0', `--registry=${registry.host}`, `--repository=${REPO}`], publishEnv);
+    keep('release publishing', release);
+    expect(release.all).toContain('notification endpoint 2 of 2 failed');
+  });
+
   test('a failed login says which credentials were refused, without them', async () => {
     const result = await ws.nx(
       ['run', 'base_image:release', '--tags=v1.0.1', `--registry=${registry.host}`, `--repository=${REPO}`, '--exclude-task-dependencies'],
@@ -119,9 +156,10 @@ describe('secrets in GITHUB_TOKEN, REGISTRY_PASSWORD and the Docker config', () 
   });
 
   test('no output, summary, record, workspace file or temporary file holds the secret in any form', () => {
-    expect(outputs.length).toBeGreaterThanOrEqual(9);
+    expect(outputs.length).toBeGreaterThanOrEqual(14);
     const files = [...filesUnder(ws.dir, ['node_modules', '.git']), ...filesUnder(childTmp)];
     expect(files.some((file) => file.includes(join('dist', 'docker-build'))), 'the records were scanned').toBe(true);
+    expect(files.some((file) => file.includes(join('dist', 'publish'))), 'the publish records were scanned').toBe(true);
     const found: string[] = [];
     for (const { what, text } of outputs) for (const form of leaks(text)) found.push(`${what}: ${form}`);
     for (const file of files) for (const form of leaks(readFileSync(file, 'latin1'))) found.push(`${file}: ${form}`);
