@@ -187,6 +187,27 @@ describe('image-build.yml fans out exactly as ci:images --plan hands on', () => 
     expect(summary?.needs).toEqual(['plan', ...levelJobs]);
     const download = summary?.steps?.find((s) => typeof s.uses === 'string' && s.uses.startsWith('actions/download-artifact@'));
     expect(download?.with).toEqual({ pattern: recordArtifact('*'), path: 'dist', 'merge-multiple': true });
-    expect(stepRunning(summary, 'npm run ci:images -- --summary')?.env).toEqual({ IMAGES_PLAN: '${{ needs.plan.outputs.plan }}' });
+    expect(stepRunning(summary, 'npm run ci:images -- --summary')?.env).toEqual({
+      IMAGES_PLAN: '${{ needs.plan.outputs.plan }}',
+      IMAGE_MIRRORS: '${{ vars.IMAGE_MIRRORS }}',
+      IMAGE_NOTIFY_URLS: '${{ secrets.IMAGE_NOTIFY_URLS }}',
+      GITHUB_TOKEN: '${{ secrets.GITHUB_TOKEN }}',
+    });
+  });
+
+  it('runs the summary also when nothing was built but the branch publishes, reading the registry only', () => {
+    const summary = workflow.jobs.summary;
+    expect(summary?.if).toBe(
+      "${{ !cancelled() && needs.plan.result == 'success' && (needs.plan.outputs.levels != '0' || needs.plan.outputs.publish == 'true') }}",
+    );
+    expect(summary?.permissions).toEqual({ contents: 'read', packages: 'read' });
+    const login = summary?.steps?.find((s) => typeof s.uses === 'string' && s.uses.startsWith('docker/login-action@'));
+    expect(login?.if).toBe("${{ needs.plan.outputs.publish == 'true' && vars.MIRROR_REGISTRY != '' }}");
+    // The mirror's credentials never come from the primary's token.
+    expect(login?.with).toEqual({
+      registry: '${{ vars.MIRROR_REGISTRY }}',
+      username: '${{ secrets.MIRROR_USERNAME }}',
+      password: '${{ secrets.MIRROR_PASSWORD }}',
+    });
   });
 });
