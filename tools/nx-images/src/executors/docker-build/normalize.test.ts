@@ -148,6 +148,7 @@ describe('normalizeOptions', () => {
     ['an extra tag that is not valid', { extraTags: ['a/b'] }, {}, OURS, /extra tag "a\/b" is not a valid Docker tag/],
     ['a pinned base tag that is no tag', { buildArgs: { BASE_IMAGE_TAG: 'a b' } }, {}, OURS, /build arg BASE_IMAGE_TAG "a b" is not a valid Docker tag/],
     ['a detached HEAD with no tag', {}, { gitBranch: undefined }, OURS, /no tag: HEAD is detached/],
+    ['tests of a multi-platform build', { test: true, platforms: ['linux/amd64', 'linux/arm64'] }, {}, OURS, /^tractor: --test needs the image in the engine, which holds one platform, but 2 platforms were asked for: .*--skipTests=<reason>\.$/],
   ])('refuses %s in one line', (_case, extra, overrides, dockerfile, message) => {
     const call = () => normalizeOptions(options(extra), facts(dockerfile, overrides));
     expect(call).toThrow(UserError);

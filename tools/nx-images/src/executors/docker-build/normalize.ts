@@ -93,6 +93,13 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
   if (!revision) {
     throw new UserError(`${facts.projectName}: no commit to label the image with: run inside the git repository, or set GITHUB_SHA.`);
   }
+  const platforms = options.platforms ?? [];
+  if (platforms.length > 1 && options.test === true && !nonEmpty(options.skipTests)) {
+    // The tests run in the engine, and an engine holds one platform of an image.
+    throw new UserError(
+      `${facts.projectName}: --test needs the image in the engine, which holds one platform, but ${platforms.length} platforms were asked for: test one platform (--platforms=linux/amd64), or pass --skipTests=<reason>.`,
+    );
+  }
   const names = facts.settings.buildArgs;
   const user = options.buildArgs ?? {};
   const pinnedTag = user[names.baseTag] === undefined ? undefined : assertValidTag(String(user[names.baseTag]), `build arg ${names.baseTag}`);
@@ -143,7 +150,7 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     context,
     file,
     target,
-    platforms: options.platforms ?? [],
+    platforms,
     cacheFrom: options.cacheFrom ?? [],
     cacheTo: options.cacheTo ?? [],
     pull: options.pull ?? false,
