@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../src/lib/core/conventions';
+import { readLocks } from '../src/lib/io/locks';
 import { publishImage } from '../src/lib/io/publish';
+import { createRegistryClient } from '../src/lib/io/registry/oci-client';
 import { bcrypt } from './harness/auth-registry';
 import { startFaultProxy, type FaultProxy } from './harness/fault-proxy';
 import { startRegistry, type StartedRegistry } from './harness/registry';
@@ -132,6 +135,35 @@ describe('mirrors: registry to registry over the OCI Distribution API', () => {
     expect(rerun.mirrors[0]).toMatchObject({ blobsSent: 2, bytesSent: 2 * MiB });
     expect(proxy.bytesSent() - before).toBeLessThan(2 * MiB + 64 * 1024);
   }, 60_000);
+
+  it('takes what is attached to the image along: its lock set and test result keep their digests and are listed under the same image on the mirror', async () => {
+    const seeded = await pushImage(primary.url, `${SOURCE}/fornax-main`, 'main', { locks: { 'conda-base.txt': '@EXPLICIT\nhttps://conda.anaconda.org/conda-forge/noarch/astropy-7.1.0.conda\n' } });
+    const source = createRegistryClient({ registry: primary.host, env: {} });
+    const result = await source.attach(`${SOURCE}/fornax-main`, seeded.digest, {
+      artifactType: TEST_ARTIFACT_TYPE,
+      files: [{ title: 'result.json', mediaType: 'application/json', bytes: Buffer.from('{"result":"passed"}\n') }],
+      annotations: { [TEST_RESULT_ANNOTATION]: 'passed' },
+    });
+    const onPrimary = await source.referrers(`${SOURCE}/fornax-main`, seeded.digest);
+    expect(onPrimary.map((entry) => entry.digest)).toContain(result.digest);
+
+    const record = await publish('fornax-main', ['main']);
+    expect(record.errors).toEqual([]);
+    expect(record.mirrors[0]?.artifacts).toEqual({ copied: 2, present: 0 });
+    // Read back from the mirror, with the mirror's login: the same artifacts, by digest, for the same image.
+    const target = createRegistryClient({ registry: proxy.host, env });
+    const listed = await target.referrers(`${TARGET}/fornax-main`, seeded.digest);
+    expect(listed.map((entry) => entry.digest).sort()).toEqual(onPrimary.map((entry) => entry.digest).sort());
+    const locks = await readLocks(target, `${TARGET}/fornax-main`, seeded.digest);
+    expect(locks?.files.map((file) => [file.name, file.bytes.toString()])).toEqual([['conda-base.txt', '@EXPLICIT\nhttps://conda.anaconda.org/conda-forge/noarch/astropy-7.1.0.conda\n']]);
+    expect((await target.readArtifact(`${TARGET}/fornax-main`, result.digest)).annotations[TEST_RESULT_ANNOTATION]).toBe('passed');
+
+    // Again: nothing to send, the artifacts are already listed.
+    const before = proxy.bytesSent();
+    const again = await publish('fornax-main', ['main']);
+    expect(again.mirrors[0]).toMatchObject({ bytesSent: 0, artifacts: { copied: 0, present: 2 } });
+    expect(proxy.bytesSent() - before).toBe(0);
+  });
 
   it('a mirror that refuses the login fails naming the mirror and the status, and the primary keeps its image', async () => {
     const seeded = await pushImage(primary.url, `${SOURCE}/env-sas`, 'main');

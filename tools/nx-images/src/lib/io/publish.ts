@@ -1,7 +1,7 @@
 import { errorMessage } from '../core/errors';
 import { mirrorName, type Mirror } from '../core/publish';
 import { notifyEndpoints, type NotifyOptions } from './notify';
-import { copyImage } from './registry/copy';
+import { copyImage, copyReferrers } from './registry/copy';
 import { createRegistryClient, type FullRegistryClient } from './registry/oci-client';
 
 /**
@@ -20,6 +20,8 @@ export interface MirrorCopy {
   moved?: string[];
   blobsSent?: number;
   bytesSent?: number;
+  /** What is attached to the image (test results, lock sets): copied now, and already there. */
+  artifacts?: { copied: number; present: number };
   /** Why the copy failed, one line. */
   error?: string;
 }
@@ -94,13 +96,23 @@ export async function publishImage(input: PublishInput): Promise<PublishRecord> 
   for (const mirror of input.mirrors) {
     const name = mirrorName(mirror);
     try {
-      const copied = await copyImage({ from, fromRepo, reference: sourceTag, to: clientFor(mirror.registry), toRepo: `${mirror.repository}/${input.image}`, tags: input.tags, log });
+      const target = { from, fromRepo, to: clientFor(mirror.registry), toRepo: `${mirror.repository}/${input.image}`, log };
+      const copied = await copyImage({ ...target, reference: sourceTag, tags: input.tags });
       record.digest = copied.digest;
+      // The evidence travels with the image: its test results and lock sets, under the same digest.
+      const artifacts = await copyReferrers({ ...target, subject: copied.digest });
       const movedTags = copied.tags.filter((tag) => tag.changed).map((tag) => tag.tag);
       moved ||= movedTags.length > 0;
-      record.mirrors.push({ mirror: name, digest: copied.digest, moved: movedTags, blobsSent: copied.blobs.sent, bytesSent: copied.bytesSent });
+      record.mirrors.push({
+        mirror: name,
+        digest: copied.digest,
+        moved: movedTags,
+        blobsSent: copied.blobs.sent,
+        bytesSent: copied.bytesSent,
+        artifacts: { copied: artifacts.copied, present: artifacts.present },
+      });
       log(
-        `${input.image}: mirror ${name}/${input.image} ${movedTags.length > 0 ? `has ${movedTags.join(', ')}` : `already had ${input.tags.join(', ')}`} at ${copied.digest} (${copied.blobs.sent} blob(s), ${copied.bytesSent} bytes sent; ${copied.blobs.present} already there)`,
+        `${input.image}: mirror ${name}/${input.image} ${movedTags.length > 0 ? `has ${movedTags.join(', ')}` : `already had ${input.tags.join(', ')}`} at ${copied.digest} (${copied.blobs.sent} blob(s), ${copied.bytesSent} bytes sent; ${copied.blobs.present} already there; ${artifacts.copied + artifacts.present} attached artifact(s), ${artifacts.copied} copied now)`,
       );
     } catch (error) {
       const line = `${input.image}: mirror ${name} failed: ${errorMessage(error)}`;

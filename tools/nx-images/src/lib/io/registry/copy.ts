@@ -38,6 +38,9 @@ export interface CopyResult {
   manifests: { written: number; present: number };
 }
 
+/** The source's own manifest and blob disagree: trying again cannot help. */
+class SourceMismatch extends UserError {}
+
 interface Descriptor {
   digest: string;
   mediaType?: string;
@@ -86,13 +89,13 @@ export async function copyImage(input: CopyInput): Promise<CopyResult> {
         const source = await from.openBlob(fromRepo, blob.digest);
         const sent = await to.putBlobStream(toRepo, blob.digest, source.body);
         if (blob.size !== undefined && sent !== blob.size) {
-          throw new UserError(`blob ${blob.digest.slice(0, 19)} is ${sent} bytes, but its manifest says ${blob.size}: check the image in ${from.registry}.`);
+          throw new SourceMismatch(`blob ${blob.digest.slice(0, 19)} is ${sent} bytes, but its manifest says ${blob.size}: check the image in ${from.registry}.`);
         }
         result.blobs.sent++;
         result.bytesSent += sent;
         return;
       } catch (error) {
-        if (attempt >= attempts || (error instanceof UserError && / says \d+: check the image /.test(error.message))) throw error;
+        if (attempt >= attempts || error instanceof SourceMismatch) throw error;
         log(`blob ${blob.digest.slice(0, 19)} to ${to.registry}: ${errorMessage(error)}; trying again (${attempt}/${attempts - 1})`);
       }
     }
@@ -125,6 +128,42 @@ export async function copyImage(input: CopyInput): Promise<CopyResult> {
   for (const tag of input.tags) {
     const retagged = await to.retag(toRepo, root, tag);
     result.tags.push({ tag, changed: retagged.changed });
+  }
+  return result;
+}
+
+export interface ReferrersCopy {
+  /** Artifacts written to the target, and those it had already listed. */
+  copied: number;
+  present: number;
+  bytesSent: number;
+}
+
+/**
+ * Copies what is attached to a manifest (its referrers: test results, lock
+ * sets) to the same manifest in the target, each byte for byte, so it keeps
+ * its digest and its subject. A target without the referrers API gets them
+ * listed in its fallback tag. Already listed ones are left alone, so a
+ * second copy sends nothing.
+ */
+export async function copyReferrers(input: Omit<CopyInput, 'reference' | 'tags'> & { subject: string }): Promise<ReferrersCopy> {
+  const { from, to, fromRepo, toRepo, subject } = input;
+  const result: ReferrersCopy = { copied: 0, present: 0, bytesSent: 0 };
+  const attached = await from.referrers(fromRepo, subject);
+  if (attached.length === 0) return result;
+  const listed = new Set((await to.referrers(toRepo, subject)).map((descriptor) => descriptor.digest));
+  const missing = attached.filter((descriptor) => !listed.has(descriptor.digest));
+  result.present = attached.length - missing.length;
+  for (const artifact of missing) {
+    const copied = await copyImage({ ...input, reference: artifact.digest, tags: [] });
+    result.bytesSent += copied.bytesSent;
+    result.copied++;
+  }
+  if (missing.length === 0) return result;
+  // A registry with the referrers API lists them once they are written; any other needs the fallback tag.
+  const nowListed = new Set((await to.referrers(toRepo, subject)).map((descriptor) => descriptor.digest));
+  for (const artifact of missing) {
+    if (!nowListed.has(artifact.digest)) await to.listInFallbackTag(toRepo, subject, artifact);
   }
   return result;
 }

@@ -227,6 +227,7 @@ export function createRegistryClient(options: RegistryClientOptions): FullRegist
     referrers: (repoPath, digest, artifactType) => guard(() => artifacts.referrers(repoPath, digest, artifactType)),
     attach: (repoPath, digest, artifact) => guard(() => artifacts.attach(repoPath, digest, artifact)),
     readArtifact: (repoPath, digest) => guard(() => artifacts.readArtifact(repoPath, digest)),
+    listInFallbackTag: (repoPath, digest, artifact) => guard(() => artifacts.listInFallbackTag(repoPath, digest, artifact)),
     listTags: (repoPath) => guard(() => listTags(repoPath)),
     resolve: (repoPath, reference) => guard(() => resolve(repoPath, reference)),
     getManifest: (repoPath, reference) => guard(() => getManifest(repoPath, reference)),

@@ -25,6 +25,11 @@ export interface ReferrersApi {
   attach: (repoPath: string, subjectDigest: string, artifact: { artifactType: string; files: ArtifactFile[]; annotations?: Record<string, string> }) => Promise<Attached>;
   /** An artifact's annotations and files, read back. */
   readArtifact: (repoPath: string, digest: string) => Promise<{ annotations: Record<string, string>; files: ArtifactFile[] }>;
+  /**
+   * Lists an artifact manifest already in the repository under its subject
+   * in the fallback tag, for a registry that did not index it itself.
+   */
+  listInFallbackTag: (repoPath: string, subjectDigest: string, artifact: OciDescriptor) => Promise<void>;
 }
 
 export interface ManifestWriter {
@@ -75,15 +80,19 @@ export function referrersApi(transport: Transport, manifests: ManifestWriter, bl
     });
     const written = await manifests.writeManifest(repoPath, describe(OCI_MANIFEST, bytes).digest, { bytes, mediaType: OCI_MANIFEST });
     if (written.subject) return { digest: written.digest, listedBy: 'referrers API' };
-    // No referrers API: keep the subject's fallback tag listing it, and read it back, as another writer may have raced us.
-    const entry: OciDescriptor = { ...describe(OCI_MANIFEST, bytes, artifact.annotations), artifactType: artifact.artifactType };
+    await listInFallbackTag(repoPath, subject.digest, { ...describe(OCI_MANIFEST, bytes, artifact.annotations), artifactType: artifact.artifactType });
+    return { digest: written.digest, listedBy: 'fallback tag' };
+  }
+
+  async function listInFallbackTag(repoPath: string, subjectDigest: string, artifact: OciDescriptor): Promise<void> {
+    // Written, then read back, as another writer may have raced us.
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const index = withReferrer(await fallbackIndex(repoPath, subject.digest), entry);
-      await manifests.writeManifest(repoPath, referrersTag(subject.digest), { bytes: index, mediaType: OCI_INDEX });
-      const listed = await fallbackIndex(repoPath, subject.digest);
-      if (listed && referrersIn(listed).some((descriptor) => descriptor.digest === written.digest)) return { digest: written.digest, listedBy: 'fallback tag' };
+      const index = withReferrer(await fallbackIndex(repoPath, subjectDigest), artifact);
+      await manifests.writeManifest(repoPath, referrersTag(subjectDigest), { bytes: index, mediaType: OCI_INDEX });
+      const listed = await fallbackIndex(repoPath, subjectDigest);
+      if (listed && referrersIn(listed).some((descriptor) => descriptor.digest === artifact.digest)) return;
     }
-    throw new UserError(`registry ${transport.registry}: ${repoPath}:${referrersTag(subject.digest)} kept losing ${written.digest}: another writer changes it at the same time; run again.`);
+    throw new UserError(`registry ${transport.registry}: ${repoPath}:${referrersTag(subjectDigest)} kept losing ${artifact.digest}: another writer changes it at the same time; run again.`);
   }
 
   async function readArtifact(repoPath: string, digest: string): Promise<{ annotations: Record<string, string>; files: ArtifactFile[] }> {
@@ -96,5 +105,5 @@ export function referrersApi(transport: Transport, manifests: ManifestWriter, bl
     return { annotations: parsed.annotations ?? {}, files };
   }
 
-  return { referrers, attach, readArtifact };
+  return { referrers, attach, readArtifact, listInFallbackTag };
 }
