@@ -3,7 +3,9 @@
  * takes through our registry-to-registry copy, against `docker pull` +
  * `docker tag` + `docker push` from an engine without the image, with the
  * bytes each sends to the mirror (counted by a proxy in front of it); then
- * the copy again with nothing changed, which should send no blob bytes.
+ * the copy again with nothing changed, which should send no blob bytes;
+ * then an image built on it, copied with and without the base's
+ * repository on the mirror to mount the shared layers from.
  * Prints figures and ratios; asserts nothing.
  */
 import { join } from 'node:path';
@@ -45,9 +47,10 @@ async function removeImage(reference: string): Promise<void> {
   }
 }
 
-async function seed(registryUrl: string, repoPath: string, count: number): Promise<void> {
-  const layers = Array.from({ length: count }, (_, i) => tarLayer(`data-${i}.bin`, randomLayer(LAYER_BYTES)));
+async function seed(registryUrl: string, repoPath: string, count: number, below: Buffer[] = []): Promise<Buffer[]> {
+  const layers = [...below, ...Array.from({ length: count }, (_, i) => tarLayer(`data-${i}.bin`, randomLayer(LAYER_BYTES)))];
   await pushImage(registryUrl, repoPath, 'main', { layers, locks: false });
+  return layers;
 }
 
 async function main(): Promise<void> {
@@ -59,7 +62,9 @@ async function main(): Promise<void> {
   try {
     console.log(`primary ${primary.url}, mirror ${mirror.url} behind a byte-counting proxy ${proxy.url}`);
     console.log(`seeding a ${(LAYERS * LAYER_BYTES) / MiB} MiB image (${LAYERS} layers of random data) on the primary over HTTP...`);
-    await seed(primary.url, 'bench/images/big', LAYERS);
+    const bigLayers = await seed(primary.url, 'bench/images/big', LAYERS);
+    console.log(`and one built on it: its ${LAYERS} layers and one ${LAYER_BYTES / MiB} MiB layer of its own...`);
+    await seed(primary.url, 'bench/images/dependent', 1, bigLayers);
     console.log(`and a ${(3 * LAYERS * LAYER_BYTES) / MiB} MiB one, to show the copy's memory does not grow with the image...`);
     await seed(primary.url, 'bench/images/bigger', 3 * LAYERS);
 
@@ -79,6 +84,15 @@ async function main(): Promise<void> {
     const again = await timed(copy);
     const againBytes = proxy.bytesSent() - mark;
 
+    // The image built on it, to its own repository on the mirror: once with the base's repository to mount from, once without.
+    const dependent = (toRepo: string, mountFrom: string[]) => copyImage({ from, fromRepo: 'bench/images/dependent', reference: 'main', to, toRepo, tags: ['main'], mountFrom });
+    mark = proxy.bytesSent();
+    const mounted = await timed(() => dependent('mirror/ours/dependent', ['mirror/ours/big']));
+    const mountedBytes = proxy.bytesSent() - mark;
+    mark = proxy.bytesSent();
+    const unmounted = await timed(() => dependent('mirror/ours/dependent-alone', []));
+    const unmountedBytes = proxy.bytesSent() - mark;
+
     for (const reference of [source, baseline]) await removeImage(reference);
     mark = proxy.bytesSent();
     const dockerRun = await timed(async () => {
@@ -93,9 +107,12 @@ async function main(): Promise<void> {
     row(`copy, registry to registry (${first.value.blobs.sent} blobs)`, first.ms, firstBytes);
     row('copy again, nothing changed', again.ms, againBytes);
     row('docker pull + tag + push', dockerRun.ms, dockerBytes);
+    row(`an image built on it, base layers mounted (${mounted.value.blobs.mounted})`, mounted.ms, mountedBytes);
+    row('the same image, nothing to mount from', unmounted.ms, unmountedBytes);
     console.log('');
     console.log(`pull+tag+push / copy:            ${(dockerRun.ms / first.ms).toFixed(2)}x`);
     console.log(`copy again / copy:               ${(again.ms / first.ms).toFixed(4)}x (${againBytes} bytes sent; blobs sent ${again.value.blobs.sent})`);
+    console.log(`built on a base: not mounted / mounted: ${(unmounted.ms / mounted.ms).toFixed(2)}x the time, ${(unmountedBytes / Math.max(mountedBytes, 1)).toFixed(1)}x the bytes`);
     console.log(`same digest on the mirror:       ${first.value.digest === (await to.resolve('mirror/ours/big', 'main'))?.digest ? 'yes' : 'NO'} (${first.value.digest})`);
     console.log(`bytes sent by the copy / layers: ${(firstBytes / (LAYERS * LAYER_BYTES)).toFixed(3)}x (each layer once, plus config and manifest)`);
     const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;

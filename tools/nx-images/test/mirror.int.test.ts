@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../src/lib/core/conventions';
+import { LABEL, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../src/lib/core/conventions';
+import { sha256 as digestOfBytes } from '../src/lib/core/oci-artifact';
 import { readLocks } from '../src/lib/io/locks';
 import { publishImage } from '../src/lib/io/publish';
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
@@ -110,6 +111,27 @@ describe('mirrors: registry to registry over the OCI Distribution API', () => {
     // Its own layer, its config and its manifest: never the shared 2 MiB layer.
     expect(sent).toBeGreaterThanOrEqual(own.length);
     expect(sent).toBeLessThan(own.length + 64 * 1024);
+  });
+
+  it('an image built on a base sends only its own layers: the base’s are mounted from the base’s repository on the mirror', async () => {
+    const shared = randomLayer(2 * MiB);
+    const base = await pushImage(primary.url, `${SOURCE}/jupyter-base`, 'main', { layers: [shared] });
+    expect((await publish('jupyter-base', ['main'])).errors).toEqual([]);
+    const own = randomLayer(256 * 1024);
+    const bases = [{ image: 'jupyter-base', reference: `${primary.host}/${SOURCE}/jupyter-base:main`, digest: base.digest }];
+    const built = await pushImage(primary.url, `${SOURCE}/fornax-base`, 'main', { layers: [shared, own], labels: { [LABEL.bases]: JSON.stringify(bases) } });
+
+    const mark = proxy.bytesSent();
+    const record = await publish('fornax-base', ['main']);
+    expect(record.errors).toEqual([]);
+    expect(record.mirrors[0]).toMatchObject({ digest: built.digest, blobsMounted: 1 });
+    const sent = proxy.bytesSent() - mark;
+    expect(sent).toBeGreaterThanOrEqual(own.length);
+    expect(sent).toBeLessThan(own.length + 64 * 1024);
+    // The mounted layer is there in its own right: the image reads back whole from the mirror.
+    expect(await onMirror('fornax-base', 'main')).toBe(built.digest);
+    const target = createRegistryClient({ registry: proxy.host, env });
+    expect(await target.hasBlob(`${TARGET}/fornax-base`, digestOfBytes(shared))).toBe(true);
   });
 
   it('a mirror that dies mid-copy fails the copy naming the mirror; a rerun completes it without re-sending the blobs it has', async () => {

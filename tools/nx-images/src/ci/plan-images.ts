@@ -55,7 +55,8 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     push,
     parallel: request.parallel,
     graph,
-    allImages: graph.images,
+    // Bases first, so a mirror has a base's layers before the images built on it mount them.
+    allImages: levelsOf(graph, graph.images).flat(),
     publish: push && context.eventName !== 'pull_request' && publishesBranch(tag, settings.publishBranches),
     ...(skipTests ? { skipTests } : {}),
   };

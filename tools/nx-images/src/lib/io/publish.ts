@@ -1,5 +1,7 @@
 import { errorMessage } from '../core/errors';
+import { readBasesLabel } from '../core/bases';
 import { mirrorName, type Mirror } from '../core/publish';
+import { isValidImageName } from '../core/refs';
 import { notifyEndpoints, type NotifyOptions } from './notify';
 import { copyImage, copyReferrers } from './registry/copy';
 import { createRegistryClient, type FullRegistryClient } from './registry/oci-client';
@@ -19,6 +21,8 @@ export interface MirrorCopy {
   /** Tags this run moved there. */
   moved?: string[];
   blobsSent?: number;
+  /** Blobs linked from a base's repository on the mirror instead of sent. */
+  blobsMounted?: number;
   bytesSent?: number;
   /** What is attached to the image (test results, lock sets): copied now, and already there. */
   artifacts?: { copied: number; present: number };
@@ -92,12 +96,17 @@ export async function publishImage(input: PublishInput): Promise<PublishRecord> 
     errors: [],
   };
   const from = clientFor(input.primary.registry);
+  // Its bases' repositories on a mirror hold most of its layers: those are mounted there, not sent again.
+  const bases = readBasesLabel(await from.readLabels(fromRepo, sourceTag).catch(() => undefined))
+    .map((base) => base.image)
+    .filter((base) => base !== input.image && isValidImageName(base));
   let moved = false;
   for (const mirror of input.mirrors) {
     const name = mirrorName(mirror);
     try {
       const target = { from, fromRepo, to: clientFor(mirror.registry), toRepo: `${mirror.repository}/${input.image}`, log };
-      const copied = await copyImage({ ...target, reference: sourceTag, tags: input.tags });
+      const mountFrom = bases.map((base) => `${mirror.repository}/${base}`);
+      const copied = await copyImage({ ...target, reference: sourceTag, tags: input.tags, mountFrom });
       record.digest = copied.digest;
       // The evidence travels with the image: its test results and lock sets, under the same digest.
       const artifacts = await copyReferrers({ ...target, subject: copied.digest });
@@ -108,11 +117,12 @@ export async function publishImage(input: PublishInput): Promise<PublishRecord> 
         digest: copied.digest,
         moved: movedTags,
         blobsSent: copied.blobs.sent,
+        blobsMounted: copied.blobs.mounted,
         bytesSent: copied.bytesSent,
         artifacts: { copied: artifacts.copied, present: artifacts.present },
       });
       log(
-        `${input.image}: mirror ${name}/${input.image} ${movedTags.length > 0 ? `has ${movedTags.join(', ')}` : `already had ${input.tags.join(', ')}`} at ${copied.digest} (${copied.blobs.sent} blob(s), ${copied.bytesSent} bytes sent; ${copied.blobs.present} already there; ${artifacts.copied + artifacts.present} attached artifact(s), ${artifacts.copied} copied now)`,
+        `${input.image}: mirror ${name}/${input.image} ${movedTags.length > 0 ? `has ${movedTags.join(', ')}` : `already had ${input.tags.join(', ')}`} at ${copied.digest} (${copied.blobs.sent} blob(s), ${copied.bytesSent} bytes sent; ${copied.blobs.present} already there, ${copied.blobs.mounted} mounted from a base; ${artifacts.copied + artifacts.present} attached artifact(s), ${artifacts.copied} copied now)`,
       );
     } catch (error) {
       const line = `${input.image}: mirror ${name} failed: ${errorMessage(error)}`;

@@ -19,6 +19,12 @@ export interface BlobApi {
    * they are the blob named; returns the bytes sent.
    */
   putBlobStream: (repoPath: string, digest: string, body: ReadableStream<Uint8Array>) => Promise<number>;
+  /**
+   * Links a blob another repository of this registry holds into `repoPath`
+   * (a cross-repository mount), so its bytes are not sent again; false when
+   * the registry would not (then nothing was changed).
+   */
+  mountBlob: (repoPath: string, digest: string, fromRepo: string) => Promise<boolean>;
 }
 
 const SMALL_BLOB = 64 * 1024 * 1024;
@@ -116,5 +122,19 @@ export function blobApi(transport: Transport): BlobApi {
     return sent;
   }
 
-  return { hasBlob, getBlob, putBlob, openBlob, putBlobStream };
+  async function mountBlob(repoPath: string, digest: string, fromRepo: string): Promise<boolean> {
+    const url = new URL(`${transport.baseUrl}/v2/${repoPath}/blobs/uploads/`);
+    url.searchParams.set('mount', digest);
+    url.searchParams.set('from', fromRepo);
+    const response = await transport.send('POST', repoPath, url.toString());
+    await response.arrayBuffer().catch(() => undefined);
+    if (response.status === 201) return true;
+    if (response.status !== 202) return transport.fail(response, `mount blob ${digest.slice(0, 19)} from ${fromRepo} into ${repoPath}`, repoPath);
+    // The registry opened an ordinary upload instead: drop it, the caller uploads.
+    const cancel = await transport.send('DELETE', repoPath, (await uploadLocation(response, repoPath)).toString()).catch(() => undefined);
+    await cancel?.arrayBuffer().catch(() => undefined);
+    return false;
+  }
+
+  return { hasBlob, getBlob, putBlob, openBlob, putBlobStream, mountBlob };
 }

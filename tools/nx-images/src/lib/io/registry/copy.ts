@@ -23,6 +23,11 @@ export interface CopyInput {
   log?: (line: string) => void;
   /** Tries per blob (a dropped stream is opened again); default 3. */
   blobAttempts?: number;
+  /**
+   * Other repositories of the target that may hold this image's blobs (its
+   * bases'): a blob found there is mounted, not sent.
+   */
+  mountFrom?: readonly string[];
 }
 
 export interface CopyResult {
@@ -30,8 +35,8 @@ export interface CopyResult {
   mediaType: string;
   /** Each tag, and whether this copy moved it (false: it already named this digest). */
   tags: { tag: string; changed: boolean }[];
-  /** Blobs uploaded, and those the target had. */
-  blobs: { sent: number; present: number };
+  /** Blobs uploaded, those the target repository had, and those mounted from another of its repositories. */
+  blobs: { sent: number; present: number; mounted: number };
   /** Bytes uploaded: what the copy cost. */
   bytesSent: number;
   /** Manifests written, and those the target had (their blobs were not looked at). */
@@ -72,7 +77,7 @@ export async function copyImage(input: CopyInput): Promise<CopyResult> {
   const { from, to, fromRepo, toRepo } = input;
   const log = input.log ?? (() => undefined);
   const attempts = input.blobAttempts ?? 3;
-  const result: CopyResult = { digest: '', mediaType: '', tags: [], blobs: { sent: 0, present: 0 }, bytesSent: 0, manifests: { written: 0, present: 0 } };
+  const result: CopyResult = { digest: '', mediaType: '', tags: [], blobs: { sent: 0, present: 0, mounted: 0 }, bytesSent: 0, manifests: { written: 0, present: 0 } };
   const done = new Set<string>();
 
   async function copyBlob(blob: Descriptor): Promise<void> {
@@ -83,6 +88,15 @@ export async function copyImage(input: CopyInput): Promise<CopyResult> {
     if (await to.hasBlob(toRepo, blob.digest)) {
       result.blobs.present++;
       return;
+    }
+    for (const other of input.mountFrom ?? []) {
+      // Only an optimisation: a repository we may not read, or that does not exist, is passed over.
+      if (other === toRepo || !(await to.hasBlob(other, blob.digest).catch(() => false))) continue;
+      if (await to.mountBlob(toRepo, blob.digest, other).catch(() => false)) {
+        result.blobs.mounted++;
+        return;
+      }
+      break;
     }
     for (let attempt = 1; ; attempt++) {
       try {

@@ -224,6 +224,7 @@ export function createRegistryClient(options: RegistryClientOptions): FullRegist
     putBlob: (repoPath, bytes) => guard(() => blobs.putBlob(repoPath, bytes)),
     openBlob: (repoPath, digest) => guard(() => blobs.openBlob(repoPath, digest)),
     putBlobStream: (repoPath, digest, body) => guard(() => blobs.putBlobStream(repoPath, digest, body)),
+    mountBlob: (repoPath, digest, fromRepo) => guard(() => blobs.mountBlob(repoPath, digest, fromRepo)),
     referrers: (repoPath, digest, artifactType) => guard(() => artifacts.referrers(repoPath, digest, artifactType)),
     attach: (repoPath, digest, artifact) => guard(() => artifacts.attach(repoPath, digest, artifact)),
     readArtifact: (repoPath, digest) => guard(() => artifacts.readArtifact(repoPath, digest)),
