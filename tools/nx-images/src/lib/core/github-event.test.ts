@@ -6,7 +6,7 @@ import { UserError } from './errors';
 import { type GithubContext, type GithubEnv, isBranchName, readGithubContext, splitImages } from './github-event';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures/events');
-const SUMMARY = 'runner/work/_temp/_runner_file_commands/step_summary_3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b';
+const SUMMARY = 'actions-runner/_work/_temp/_runner_file_commands/step_summary_3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b';
 const A = '86f7e437faa5a7fce15d1ddcb9eaeaea377667b8';
 const B = 'e9d71f5ee7c92d6dc9e92ffdad17b8bd49418f98';
 const C = '84a516841ba77a5b4648de2cd0dfcb30ea46dbb4';
