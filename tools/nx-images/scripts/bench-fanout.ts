@@ -23,9 +23,9 @@ import { startRegistry } from '../test/harness/registry';
 import { createWorkspace, type Workspace } from '../test/harness/workspace';
 import { cleanupOnExit } from './lib/cleanup';
 import { forgetCiVariables } from './lib/workspace-copy';
+import { REAL_CONVENTION } from '../test/fixtures/fornax-tree';
 
 const REPO = 'fornax/bench-fanout';
-const REAL_CONVENTION = { buildArgs: { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' } };
 const GOAL = 1.15;
 
 interface Job {

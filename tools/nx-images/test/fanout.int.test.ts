@@ -9,13 +9,13 @@ import { listTags, readImage, readImageFile } from './harness/read-image';
 import { startRegistry, type Registry } from './harness/registry';
 import { DOCKER, startSecondEngine, type SecondEngine } from './harness/second-engine';
 import { createWorkspace, type Workspace } from './harness/workspace';
+import { REAL_CONVENTION } from './fixtures/fornax-tree';
 
 // image-build.yml fanned out, its commands run the way its jobs run them: the plan job, then every
 // matrix entry of every level as its own process in a fresh clone, on a private engine emptied
 // before each job (it holds nothing the registry or an artifact did not give it), then the summary
 // job. The tree is test/fixtures/tree (the real tree's shape and convention), built once on main.
 
-const REAL_CONVENTION = { buildArgs: { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' } };
 const REPO = 'fornax/fanout';
 const BASES_LABEL = 'io.github.nasa-fornax.images.bases';
 const IMAGES = ['archive-nb', 'env-ciao', 'env-core', 'env-fermi', 'env-heasoft', 'env-sas', 'fornax-base', 'fornax-hea', 'fornax-jupyter', 'fornax-main', 'fornax-nb', 'jupyter-base'];
@@ -33,13 +33,6 @@ async function taggedWith(tag: string): Promise<string[]> {
   const tagged: string[] = [];
   for (const name of IMAGES) if ((await listTags(registry.url, `${REPO}/${name}`)).includes(tag)) tagged.push(name);
   return tagged;
-}
-
-/** A branch off main with these files changed, committed; returns its commit. */
-async function branch(name: string, files: Record<string, string>): Promise<string> {
-  await ws.git('checkout', '--quiet', 'main');
-  await ws.git('checkout', '--quiet', '-b', name);
-  return ws.commit(`${name}: change`, files);
 }
 
 beforeAll(async () => {
@@ -63,7 +56,7 @@ afterAll(async () => {
 describe('the image build fanned out over one job per image', () => {
   it('a push changing a mid-level image and a top image: two levels, the top image built on the fresh mid-level one', async () => {
     fanout.newRun();
-    const sha = await branch('fan/hea', { 'images/env-heasoft/stamp.txt': 'env-heasoft 2\n', 'images/fornax-hea/stamp.txt': 'fornax-hea 2\n' });
+    const sha = await ws.branch('fan/hea', { 'images/env-heasoft/stamp.txt': 'env-heasoft 2\n', 'images/fornax-hea/stamp.txt': 'fornax-hea 2\n' });
     const planned = await fanout.plan({ name: 'push', branch: 'fan/hea', sha });
     expect(planned.exitCode, planned.all).toBe(0);
     expect(planned.outputs.levels).toBe('2');
@@ -92,7 +85,7 @@ describe('the image build fanned out over one job per image', () => {
 
   it('a change to a base alone: one level, one job, no image built from it', async () => {
     fanout.newRun();
-    const sha = await branch('fan/base', { 'images/fornax-base/stamp.txt': 'fornax-base 2\n' });
+    const sha = await ws.branch('fan/base', { 'images/fornax-base/stamp.txt': 'fornax-base 2\n' });
     const planned = await fanout.plan({ name: 'push', branch: 'fan/base', sha });
     expect(planned.exitCode, planned.all).toBe(0);
     expect(planned.outputs.levels).toBe('1');
@@ -105,7 +98,7 @@ describe('the image build fanned out over one job per image', () => {
 
   it('a pull request with two levels pushes nothing, and its dependent is built on its base through an artifact', async () => {
     fanout.newRun();
-    const sha = await branch('fan/pr', { 'images/env-heasoft/stamp.txt': 'env-heasoft pr\n', 'images/env-sas/stamp.txt': 'env-sas pr\n' });
+    const sha = await ws.branch('fan/pr', { 'images/env-heasoft/stamp.txt': 'env-heasoft pr\n', 'images/env-sas/stamp.txt': 'env-sas pr\n' });
     const planned = await fanout.plan({ name: 'pull_request', branch: 'fan/pr', sha, baseRef: 'main', baseSha: c0 });
     expect(planned.exitCode, planned.all).toBe(0);
     expect(fanout.level(planned.outputs, 2)).toEqual([{ image: 'env-sas', artifacts: 'image-@(env-heasoft)' }]);
@@ -131,7 +124,7 @@ describe('the image build fanned out over one job per image', () => {
   it('a failed image in level 1 skips what takes from it, and the rest build; the summary fails the run', async () => {
     fanout.newRun();
     const broken = (await ws.exec('cat', ['images/env-heasoft/Dockerfile'])).stdout.replace('RUN cp', 'RUN false && cp');
-    const sha = await branch('fan/broken', {
+    const sha = await ws.branch('fan/broken', {
       'images/env-heasoft/Dockerfile': `${broken}\n`,
       'images/env-sas/stamp.txt': 'env-sas 3\n',
       'images/env-core/stamp.txt': 'env-core 3\n',
@@ -183,7 +176,7 @@ describe('the image build fanned out over one job per image', () => {
 
   it('a stale run stops rather than build on a base a newer run moved on', async () => {
     fanout.newRun();
-    const older = await branch('fan/stale', { 'images/env-heasoft/stamp.txt': 'env-heasoft older\n', 'images/fornax-hea/stamp.txt': 'fornax-hea older\n' });
+    const older = await ws.branch('fan/stale', { 'images/env-heasoft/stamp.txt': 'env-heasoft older\n', 'images/fornax-hea/stamp.txt': 'fornax-hea older\n' });
     const olderPlan = await fanout.plan({ name: 'push', branch: 'fan/stale', sha: older });
     expect(olderPlan.exitCode, olderPlan.all).toBe(0);
     const first = await fanout.job(olderPlan.outputs, { image: 'env-heasoft', artifacts: '' }, older);

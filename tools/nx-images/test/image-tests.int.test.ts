@@ -37,11 +37,6 @@ async function commit(message: string, files: Record<string, string>): Promise<s
   return ws.commit(message);
 }
 
-async function branch(name: string): Promise<void> {
-  await ws.git('checkout', '--quiet', 'main');
-  await ws.git('checkout', '--quiet', '-b', name);
-}
-
 beforeAll(async () => {
   registry = await startRegistry();
   ws = await createWorkspace();
@@ -88,7 +83,7 @@ describe('image tests, run between the build and the push', () => {
   });
 
   it('a failing test keeps the tag where it was, skips the images built from it, and the summary names the test with its first lines', async () => {
-    await branch('fail/tests');
+    await ws.branch('fail/tests');
     const good = await commit('both change', { 'images/base_image/base.txt': 'good\n', 'images/tractor/tractor.txt': 'good\n' });
     expect((await push('fail/tests', good)).exitCode).toBe(0);
     const before = await image('base_image', 'fail-tests');
@@ -114,7 +109,7 @@ describe('image tests, run between the build and the push', () => {
   });
 
   it('[skip-tests] in the head commit pushes untested, says so, and the release refuses that image unless told otherwise', async () => {
-    await branch('skip/tests');
+    await ws.branch('skip/tests');
     // Both change, so the branch has every image and a release of it can go through.
     const sha = await commit('base: quick fix [skip-tests]', { 'images/base_image/base.txt': 'quick\n', 'images/tractor/tractor.txt': 'quick\n' });
     const result = await push('skip/tests', sha, 'base: quick fix [skip-tests]');
@@ -147,7 +142,7 @@ describe('image tests, run between the build and the push', () => {
   });
 
   it('a test printing megabytes, binary and escape sequences fails cleanly, and the summary stays one row per image', async () => {
-    await branch('hostile/output');
+    await ws.branch('hostile/output');
     const sha = await commit('a noisy failing test', {
       'images/base_image/base.txt': 'noisy\n',
       'images/base_image/tests/check-base.sh':
@@ -165,7 +160,7 @@ describe('image tests, run between the build and the push', () => {
   });
 
   it('locally, nx run tractor:image-test builds what it needs and tests it', async () => {
-    await branch('local/tests');
+    await ws.branch('local/tests');
     const result = await ws.nx(['run', 'tractor:image-test', `--registry=${registry.host}`, `--repository=${REPO}`, '--outputStyle=stream']);
     expect(result.exitCode, result.all).toBe(0);
     expect(result.all).toContain('tractor: passed (2 tests)');
@@ -175,7 +170,7 @@ describe('image tests, run between the build and the push', () => {
   });
 
   it('a command set in an image’s project.json runs instead of the default, and without the ancestors when told', async () => {
-    await branch('local/configured');
+    await ws.branch('local/configured');
     const command = ['sh', '-c', 'grep -q tractor /etc/fornax-stack && echo configured'];
     await commit('tractor: its own test command', {
       'images/tractor/project.json': `${JSON.stringify({ targets: { 'image-test': { options: { command, ancestors: false } } } }, null, 2)}\n`,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeLocalImages } from '../scripts/lib/local-images';
 import { run } from '../src/lib/io/exec';
+import { FORNAX_TREE, REAL_CONVENTION } from './fixtures/fornax-tree';
 import { runCiImages, type EventSpec, type SimulatedRun } from './harness/github-run';
 import { listTags, readImage, readImageFile } from './harness/read-image';
 import { startRegistry, type Registry } from './harness/registry';
@@ -17,22 +18,8 @@ import { createWorkspace, type Workspace } from './harness/workspace';
 // The tree is built once on main; each case then works on a branch of its own.
 
 /** image -> the images of the repository its Dockerfile reads. */
-const READS: Record<string, string[]> = {
-  'jupyter-base': [],
-  'fornax-base': ['jupyter-base'],
-  'env-core': ['fornax-base'],
-  'env-heasoft': ['fornax-base'],
-  'env-ciao': ['fornax-base'],
-  'env-fermi': ['fornax-base'],
-  'fornax-nb': ['fornax-base'],
-  'archive-nb': ['fornax-base'],
-  'env-sas': ['env-heasoft', 'fornax-base'],
-  'fornax-hea': ['env-ciao', 'env-fermi', 'env-heasoft', 'env-sas', 'fornax-base'],
-  'fornax-main': ['archive-nb', 'env-core', 'fornax-base', 'fornax-nb'],
-  'fornax-jupyter': ['archive-nb', 'fornax-base', 'fornax-nb'],
-};
+const READS = FORNAX_TREE;
 const IMAGES = Object.keys(READS).sort();
-const REAL_CONVENTION = { buildArgs: { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' } };
 const BASES_LABEL = 'io.github.nasa-fornax.images.bases';
 const REPO = 'fornax/tree';
 
@@ -46,13 +33,6 @@ const image = (name: string, tag: string) => readImage(registry.url, `${REPO}/${
 const file = (name: string, tag: string, path: string) => readImageFile(registry.url, `${REPO}/${name}`, tag, path);
 const basesOf = async (name: string, tag: string) =>
   JSON.parse((await image(name, tag))?.labels[BASES_LABEL] ?? '[]') as { image: string; reference: string; digest?: string }[];
-
-/** A branch off main with these files changed, committed. */
-async function branch(name: string, files: Record<string, string>): Promise<string> {
-  await ws.git('checkout', '--quiet', 'main');
-  await ws.git('checkout', '--quiet', '-b', name);
-  return ws.commit(`${name}: change`, files);
-}
 
 beforeAll(async () => {
   registry = await startRegistry();
@@ -112,7 +92,7 @@ describe('a tree of twelve images in the real tree\'s convention', () => {
   });
 
   it('a branch that changes a mid-level image and a top image builds exactly those two, the top one on the branch\'s mid-level image and main\'s other bases', async () => {
-    const sha = await branch('feature/hea', { 'images/env-heasoft/stamp.txt': 'env-heasoft 2\n', 'images/fornax-hea/stamp.txt': 'fornax-hea 2\n' });
+    const sha = await ws.branch('feature/hea', { 'images/env-heasoft/stamp.txt': 'env-heasoft 2\n', 'images/fornax-hea/stamp.txt': 'fornax-hea 2\n' });
     const result = await push({ branch: 'feature/hea', sha });
     expect(result.exitCode, result.all).toBe(0);
     expect(result.all).toContain('ci:images: level 1: env-heasoft\n');
@@ -144,7 +124,7 @@ describe('a tree of twelve images in the real tree\'s convention', () => {
   });
 
   it('a change to a base alone builds no image built from it', async () => {
-    const sha = await branch('feature/base', { 'images/fornax-base/stamp.txt': 'fornax-base 2\n' });
+    const sha = await ws.branch('feature/base', { 'images/fornax-base/stamp.txt': 'fornax-base 2\n' });
     const result = await push({ branch: 'feature/base', sha });
     expect(result.exitCode, result.all).toBe(0);
     const built = [];
@@ -155,7 +135,7 @@ describe('a tree of twelve images in the real tree\'s convention', () => {
 
   it('a failing mid-level image skips what takes from it and nothing else; a declared dependency orders the build', async () => {
     const dockerfile = readFileSync(join(ws.dir, 'images/env-heasoft/Dockerfile'), 'utf8');
-    const sha = await branch('feature/broken', {
+    const sha = await ws.branch('feature/broken', {
       'images/env-heasoft/Dockerfile': dockerfile.replace('RUN cp', 'RUN false && cp'),
       'images/env-sas/stamp.txt': 'env-sas 3\n',
       'images/fornax-hea/stamp.txt': 'fornax-hea 3\n',
@@ -181,7 +161,7 @@ describe('a tree of twelve images in the real tree\'s convention', () => {
 
   it('a cycle is refused, naming the images on it', async () => {
     const dockerfile = readFileSync(join(ws.dir, 'images/fornax-base/Dockerfile'), 'utf8');
-    const sha = await branch('feature/cycle', {
+    const sha = await ws.branch('feature/cycle', {
       'images/fornax-base/Dockerfile': `${dockerfile}COPY --from=\${REPOSITORY}/env-sas:\${BASE_TAG} /stamps/env-sas /stamps/env-sas\n`,
     });
     const result = await push({ branch: 'feature/cycle', sha });
@@ -194,7 +174,7 @@ describe('a tree of twelve images in the real tree\'s convention', () => {
   });
 
   it('locally, nx run builds the images an image takes from first, --exclude-task-dependencies builds it alone, and --dry-run shows each base', async () => {
-    await branch('local/try', { 'images/env-sas/stamp.txt': 'env-sas local\n' });
+    await ws.branch('local/try', { 'images/env-sas/stamp.txt': 'env-sas local\n' });
     const target = [`--registry=${registry.host}`, `--repository=${REPO}`, '--outputStyle=stream'];
     const chain = await ws.nx(['run', 'env-sas:docker-build', ...target]);
     expect(chain.exitCode, chain.all).toBe(0);

@@ -19,6 +19,8 @@ export interface Workspace {
   write(path: string, content: string): void;
   /** Writes `files` (path -> content), commits everything, returns the new commit's sha. */
   commit(message: string, files?: Record<string, string>): Promise<string>;
+  /** Checks out a new branch off main; with `files`, commits them there as `<name>: change`. Returns the branch's commit. */
+  branch(name: string, files?: Record<string, string>): Promise<string>;
   cleanup(): void;
   /** The same as cleanup. */
   remove(): Promise<void>;
@@ -116,6 +118,11 @@ export async function createWorkspace(options: WorkspaceOptions = {}): Promise<W
       await git('add', '--all');
       await git('commit', '--quiet', '--allow-empty', '-m', message);
       return git('rev-parse', 'HEAD');
+    },
+    async branch(name, files) {
+      await git('checkout', '--quiet', 'main');
+      await git('checkout', '--quiet', '-b', name);
+      return files ? workspace.commit(`${name}: change`, files) : git('rev-parse', 'HEAD');
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });

@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { FORNAX_TREE } from '../../../test/fixtures/fornax-tree';
 import { UserError } from './errors';
 import { findCycle, imageGraph, levelsOf } from './image-graph';
 import { inferImageProject, type ProjectLike } from './image-project';
 
-/** The real Fornax tree: twelve images in four levels. */
-const FORNAX: Record<string, string[]> = {
-  'jupyter-base': [],
-  'fornax-base': ['jupyter-base'],
-  'env-core': ['fornax-base'],
-  'env-heasoft': ['fornax-base'],
-  'env-ciao': ['fornax-base'],
-  'env-fermi': ['fornax-base'],
-  'fornax-nb': ['fornax-base'],
-  'archive-nb': ['fornax-base'],
-  'env-sas': ['env-heasoft', 'fornax-base'],
-  'fornax-main': ['env-core', 'fornax-nb', 'archive-nb', 'fornax-base'],
-  'fornax-hea': ['env-heasoft', 'env-ciao', 'env-fermi', 'env-sas', 'fornax-base'],
-  'fornax-jupyter': ['fornax-nb', 'archive-nb', 'fornax-base'],
-};
+/** The real Fornax tree. */
+const FORNAX = FORNAX_TREE;
 
 /** Adds a dependency to an image's docker-build, as a project.json with "..." would. */
 function addDependency(all: Record<string, ProjectLike>, image: string, dependency: string): void {

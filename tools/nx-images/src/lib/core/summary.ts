@@ -91,17 +91,22 @@ export function renderPlanSummary(plan: Pick<ImagesPlan, 'images' | 'tag' | 'pus
   return `${lines.join('\n')}\n`;
 }
 
-/** One image of a release, as its step summary shows it. */
+/** One image of a release, as its step summary shows it (and dist/release/<image>.json keeps it). */
 export interface ReleaseRow {
   image: string;
+  /** `registry/repository/image`. */
   name: string;
   sourceTag: string;
   digest: string;
   tags: string[];
   bases: BaseRecord[];
+  /** What its tests came to, as the release saw it. */
   tests: string;
+  /** What pulling it downloads: config and layers (linux/amd64 of an index). */
   compressedSize?: number;
+  /** The archive of its lock files, relative to the workspace root, how many it holds, and why none. */
   locks?: { archive: string; files: number; note?: string };
+  /** Where the release tags were copied beyond the primary. */
   mirrors?: PublishRow['mirrors'];
 }
 

@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BaseRecord } from '../core/bases';
 import type { TestResult } from '../core/image-tests';
+import type { ReleaseRow } from '../core/summary';
 import type { PublishRecord } from './publish';
 
 /** What one docker-build run did, for the CI summary and for people. */
@@ -91,24 +92,8 @@ export function readOutcomeRecord(workspaceRoot: string, image: string): Promise
   return readJson<OutcomeRecord>(outcomeRecordPath(workspaceRoot, image));
 }
 
-/** What a release did to one image, for the release's step summary. */
-export interface ReleaseRecord {
-  image: string;
-  /** `registry/repository/image`. */
-  name: string;
-  sourceTag: string;
-  digest: string;
-  tags: string[];
-  bases: BaseRecord[];
-  /** What its tests came to, as the release saw it. */
-  tests: string;
-  /** What pulling it downloads: config and layers (linux/amd64 of an index). */
-  compressedSize?: number;
-  /** The archive of its lock files, relative to the workspace root, how many it holds, and why none. */
-  locks?: { archive: string; files: number; note?: string };
-  /** Where the release tags were copied beyond the primary. */
-  mirrors?: PublishRecord['mirrors'];
-}
+/** What a release did to one image: the row of the release's step summary, kept in dist/release/<image>.json. */
+export type ReleaseRecord = ReleaseRow;
 
 export function releaseRecordDir(workspaceRoot: string): string {
   return join(workspaceRoot, 'dist', 'release');
