@@ -1,8 +1,7 @@
 import type { FanoutPlan } from '../lib/core/fanout';
 import { mirrorName, parseNotifyUrls, resolveMirrors } from '../lib/core/publish';
 import { writePublishRecord } from '../lib/io/build-record';
-import { publishImage, type PublishRecord } from '../lib/io/publish';
-import { createRegistryClient } from '../lib/io/registry/oci-client';
+import { publishImage, registryClients, type PublishRecord } from '../lib/io/publish';
 import { readWorkspaceSettings } from '../lib/io/workspace-settings';
 import type { ImageResult } from './step-summary';
 
@@ -23,13 +22,14 @@ export async function publishRun(cwd: string, env: NodeJS.ProcessEnv, plan: Fano
   log(`ci:images: publishing ${plan.tag} to ${mirrors.length > 0 ? mirrors.map(mirrorName).join(', ') : 'no mirror'}${endpoints.length > 0 ? ` and ${endpoints.length} notification endpoint(s)` : ''}`);
   const pushedNow = new Set(results.filter((result) => result.outcome === 'built' && result.record.pushed && result.record.digest).map((result) => result.image));
   const failedNow = new Set(results.filter((result) => result.outcome !== 'built').map((result) => result.image));
-  const primaryClient = createRegistryClient({ registry: plan.registry, env });
+  const clientFor = registryClients(plan.registry, env, log);
+  const primaryClient = clientFor(plan.registry);
   const records: PublishRecord[] = [];
   for (const image of plan.allImages) {
     // An image this run failed to build keeps its last tag, which an earlier run published.
     if (failedNow.has(image)) continue;
     if (!pushedNow.has(image) && !(await primaryClient.resolve(`${plan.repository}/${image}`, plan.tag))) continue;
-    const record = await publishImage({ image, primary, tags: [plan.tag], mirrors, endpoints, notify: pushedNow.has(image) ? 'always' : 'if-moved', env, log });
+    const record = await publishImage({ image, primary, tags: [plan.tag], mirrors, endpoints, notify: pushedNow.has(image) ? 'always' : 'if-moved', env, log, clientFor });
     await writePublishRecord(cwd, record);
     records.push(record);
   }

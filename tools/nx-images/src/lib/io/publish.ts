@@ -71,20 +71,26 @@ export function credentialsEnvFor(registry: string, primary: string, env: NodeJS
   return rest;
 }
 
-export async function publishImage(input: PublishInput): Promise<PublishRecord> {
-  const env = input.env ?? process.env;
-  const log = input.log ?? (() => undefined);
+/**
+ * One client per registry, each with the credentials it is allowed
+ * (credentialsEnvFor), made once: share it across images so logins and
+ * tokens are not fetched again for each.
+ */
+export function registryClients(primary: string, env: NodeJS.ProcessEnv, log?: (line: string) => void): (registry: string) => FullRegistryClient {
   const clients = new Map<string, FullRegistryClient>();
-  const clientFor =
-    input.clientFor ??
-    ((registry: string) => {
-      let client = clients.get(registry);
-      if (!client) {
-        client = createRegistryClient({ registry, env: credentialsEnvFor(registry, input.primary.registry, env), log });
-        clients.set(registry, client);
-      }
-      return client;
-    });
+  return (registry) => {
+    let client = clients.get(registry);
+    if (!client) {
+      client = createRegistryClient({ registry, env: credentialsEnvFor(registry, primary, env), ...(log ? { log } : {}) });
+      clients.set(registry, client);
+    }
+    return client;
+  };
+}
+
+export async function publishImage(input: PublishInput): Promise<PublishRecord> {
+  const log = input.log ?? (() => undefined);
+  const clientFor = input.clientFor ?? registryClients(input.primary.registry, input.env ?? process.env, log);
   const [sourceTag = ''] = input.tags;
   const fromRepo = `${input.primary.repository}/${input.image}`;
   const record: PublishRecord = {
