@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { BuilderMode } from '../core/build-plan';
-import { CommandError, run, runPipeline } from './exec';
+import { CommandError, run, runCaptured, runPipeline, type Captured } from './exec';
 import { UserError } from '../core/errors';
 import { whichAll } from './which';
 
@@ -163,4 +163,32 @@ export async function saveImage(docker: string, reference: string, file: string)
 /** `zstd -dc <file> | docker load`: an image saved by saveImage, back into the engine under its tags. */
 export async function loadImage(docker: string, file: string): Promise<void> {
   await runPipeline({ command: 'zstd', args: ['-dc', '--', file] }, { command: docker, args: ['image', 'load', '--quiet'] });
+}
+
+/** A command to run in a throwaway container of an image. */
+export interface InImage {
+  /** An image ID, or a reference pinned by digest: never a tag another build could move. */
+  image: string;
+  argv: string[];
+  /** `host:container[:ro]` bind mounts. */
+  volumes?: string[];
+  env?: Record<string, string>;
+  workdir?: string;
+  entrypoint?: string;
+  /** How much of its output to keep (all of it streams). */
+  keepBytes: number;
+}
+
+/**
+ * Runs a command in a throwaway container of an image, with no network, its
+ * output streaming; the exit code is the caller's verdict (an image's tests,
+ * its lock command). Every value is passed as --flag=value, the image after `--`.
+ */
+export function runInImage(docker: string, spec: InImage): Promise<Captured> {
+  const args = ['run', '--rm', '--network=none'];
+  for (const volume of spec.volumes ?? []) args.push(`--volume=${volume}`);
+  for (const [name, value] of Object.entries(spec.env ?? {})) args.push(`--env=${name}=${value}`);
+  if (spec.workdir) args.push(`--workdir=${spec.workdir}`);
+  if (spec.entrypoint) args.push(`--entrypoint=${spec.entrypoint}`);
+  return runCaptured({ command: docker, args: [...args, '--', spec.image, ...spec.argv] }, { keepBytes: spec.keepBytes });
 }

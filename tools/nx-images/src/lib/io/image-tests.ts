@@ -3,7 +3,7 @@ import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { TESTS_DIR } from '../core/conventions';
 import { casesFromJunit, excerpt, junitXml, MOUNT, resultOf, suiteCommand, type SuiteCommand, type TestCase, type TestFile, type TestResult } from '../core/image-tests';
-import { runCaptured } from './exec';
+import { runInImage } from './docker';
 
 /** One tests folder to run in an image. */
 export interface Suite {
@@ -55,23 +55,7 @@ export async function runSuites(docker: string, imageId: string, suites: readonl
   for (const suite of suites) {
     const mount = `${MOUNT.tests}/${suite.name}`;
     const run = (argv: string[]) =>
-      runCaptured(
-        {
-          command: docker,
-          args: [
-            'run',
-            '--rm',
-            '--network=none',
-            `--volume=${suite.dir}:${mount}:ro`,
-            `--volume=${reportDir}:${MOUNT.report}`,
-            `--workdir=${mount}`,
-            '--',
-            imageId,
-            ...argv,
-          ],
-        },
-        { keepBytes: 64 * 1024 },
-      );
+      runInImage(docker, { image: imageId, argv, volumes: [`${suite.dir}:${mount}:ro`, `${reportDir}:${MOUNT.report}`], workdir: mount, keepBytes: 64 * 1024 });
     if (suite.command.kind === 'scripts') {
       for (const script of suite.command.scripts) {
         const result = await run([`${mount}/${script}`]);

@@ -16,7 +16,7 @@ import {
   parseLockIndex,
   type LockIndex,
 } from '../core/locks';
-import { runCaptured } from './exec';
+import { runInImage } from './docker';
 import type { Attached, ReferrersApi } from './registry/referrers';
 
 /** An image's lock files, and why there are none when there are none. */
@@ -38,13 +38,7 @@ export async function exportLocks(docker: string, image: string, imageId: string
   try {
     // The image's user may not be root.
     await chmod(dir, 0o777);
-    const result = await runCaptured(
-      {
-        command: docker,
-        args: ['run', '--rm', '--network=none', `--volume=${dir}:${LOCKS_MOUNT}`, `--env=LOCKS_DIR=${LOCKS_MOUNT}`, `--entrypoint=${entrypoint}`, '--', imageId, ...args],
-      },
-      { keepBytes: 16 * 1024 },
-    );
+    const result = await runInImage(docker, { image: imageId, entrypoint, argv: args, volumes: [`${dir}:${LOCKS_MOUNT}`], env: { LOCKS_DIR: LOCKS_MOUNT }, keepBytes: 16 * 1024 });
     // 126/127: docker could not start the entrypoint, e.g. an image FROM scratch with no shell.
     if (builtIn && (result.exitCode === 126 || result.exitCode === 127)) {
       return { index: { image, imageId, files: [], note: 'the image has no shell, so nothing could be asked of it' }, files: [] };
