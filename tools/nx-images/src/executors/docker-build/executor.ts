@@ -14,13 +14,12 @@ import { workspaceSettings } from '../../lib/core/plugin-options';
 import { commandLine } from '../../lib/core/quote';
 import { imageName } from '../../lib/core/refs';
 import { testReportDir, writeBuildRecord, writeTestRecord, type BuildRecord } from '../../lib/io/build-record';
-import { runSuites } from '../../lib/io/image-tests';
-import { assertLockCommand } from '../../lib/core/locks';
+import { runSuites, type Suite } from '../../lib/io/image-tests';
 import { attachLocks, exportLocks, type LockSet } from '../../lib/io/locks';
 import { assertEngineRunning, buildxDriver, digestFromMetadata, findDockerCli, pushedDigest, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
 import { CommandError, run } from '../../lib/io/exec';
 import { currentBranch, headSha, remoteBranchTip, remoteUrl } from '../../lib/io/git';
-import { createRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
+import { createRegistryClient, type FullRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
 import { observeRevision } from '../../lib/io/revision';
 import { log, outcome } from '../outcome';
 import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild } from './normalize';
@@ -67,7 +66,6 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
   const testing = build.test && suites.length > 0;
   // Whenever it pushes, the image's lock files are exported from it (so it must be in the engine first) and attached to its digest.
   const locking = build.push && build.platforms.length <= 1;
-  const lockCommand = assertLockCommand(options.lockCommand, `${projectName}: docker-build option`);
   const client = createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 3 } });
   const resolved = await resolveBases(build, client, cli.usesEngineStore ? cli.docker : undefined);
   const notes = resolved.map((base) => `base ${base.image}: ${base.note}`);
@@ -97,28 +95,10 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     const startedAt = new Date().toISOString();
     await runStep(build, 'build', plan.build, 'fix the Dockerfile or the build args; the build output above shows the failing step.');
     const imageId = readFileSync(join(scratch, 'iid'), 'utf8').trim() || undefined;
-    let tests: TestResult | undefined;
-    if (testing) {
-      if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its tests cannot address it: nothing was pushed; build again.`);
-      tests = await runSuites(cli.docker, imageId, suites, testReportDir(workspaceRoot, build.project));
-      await writeTestRecord(workspaceRoot, build.project, tests);
-      log.info(`${build.project}: tests ${describeResult(tests)}`);
-      if (tests.result !== 'passed') {
-        await writeBuildRecord(workspaceRoot, { ...recordOf(pinned.build, cli, resolved, { imageId, notes, startedAt, tests }), pushed: false });
-        throw new UserError(`${build.project}: its tests ${describeResult(tests)}; nothing was pushed, every tag stays where it was. See ${relative(workspaceRoot, testReportDir(workspaceRoot, build.project))}/junit.xml.`);
-      }
-    } else if (build.skipTests && suites.length > 0) {
-      tests = skippedResult(build.skipTests, suites);
-      log.info(`${build.project}: tests skipped: ${build.skipTests}`);
-    }
-    let locks: LockSet | undefined;
-    if (locking) {
-      if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its lock files cannot be exported: nothing was pushed; build again.`);
-      locks = await exportLocks(cli.docker, build.project, imageId, lockCommand.length > 0 ? lockCommand : facts.settings.lockCommand);
-      log.info(`${build.project}: lock files: ${locks.files.length > 0 ? locks.index.files.join(', ') : `none (${locks.index.note ?? ''})`}`);
-    } else if (build.push) {
-      locks = { index: { image: build.project, files: [], note: 'a multi-platform build is not loaded into the engine, so no lock files were exported' }, files: [] };
-    }
+    const tests = await testsBeforePush(build, cli, imageId, suites, workspaceRoot, (result) =>
+      writeBuildRecord(workspaceRoot, { ...recordOf(pinned.build, cli, resolved, { imageId, notes, startedAt, tests: result }), pushed: false }),
+    );
+    const locks = await locksBeforePush(build, cli, imageId, locking);
     for (const push of plan.push) {
       await runStep(build, 'push', push, `log in with "docker login ${build.registry}" (in CI: the packages: write permission) and check the repository name.`);
     }
@@ -133,14 +113,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
       if (!digest) skippedPush = `another build on this engine took ${build.references[0] ?? ''} before this one was pushed; the registry has that build`;
     }
     if (skippedPush) log.warn(`${build.project}: ${skippedPush}`);
-    if (digest && tests) {
-      const attached = await attachTestResult(client, `${build.repository}/${build.image}`, digest, tests, workspaceRoot, build.project);
-      log.info(`${build.project}: test result (${tests.result}) attached to ${digest} as ${attached.digest} (listed by the ${attached.listedBy})`);
-    }
-    if (digest && locks) {
-      const attached = await attachLocks(client, `${build.repository}/${build.image}`, digest, locks);
-      log.info(`${build.project}: lock set (${locks.files.length} file(s)) attached to ${digest} as ${attached.digest}`);
-    }
+    if (digest) await attachEvidence(build, client, digest, tests, locks, workspaceRoot);
     const lockRecord = locks ? { files: locks.index.files, ...(locks.index.note ? { note: locks.index.note } : {}) } : undefined;
     const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt, ...(tests ? { tests } : {}), ...(lockRecord ? { locks: lockRecord } : {}) }));
     log.info(
@@ -155,6 +128,59 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
       if (tag) await untagImage(cli.docker, `${nameOf(build, base)}:${tag}`).catch(() => undefined);
     }
     await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The image's tests, run on the image in the engine before anything is
+ * pushed (or the skipped result, when they were skipped). A
+ * failure records the build unpushed and stops it.
+ */
+async function testsBeforePush(
+  build: NormalizedBuild,
+  cli: DockerCli,
+  imageId: string | undefined,
+  suites: Suite[],
+  workspaceRoot: string,
+  recordFailure: (tests: TestResult) => Promise<unknown>,
+): Promise<TestResult | undefined> {
+  if (suites.length === 0) return undefined;
+  if (!build.test) {
+    if (!build.skipTests) return undefined;
+    log.info(`${build.project}: tests skipped: ${build.skipTests}`);
+    return skippedResult(build.skipTests, suites);
+  }
+  if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its tests cannot address it: nothing was pushed; build again.`);
+  const tests = await runSuites(cli.docker, imageId, suites, testReportDir(workspaceRoot, build.project));
+  await writeTestRecord(workspaceRoot, build.project, tests);
+  log.info(`${build.project}: tests ${describeResult(tests)}`);
+  if (tests.result !== 'passed') {
+    await recordFailure(tests);
+    throw new UserError(`${build.project}: its tests ${describeResult(tests)}; nothing was pushed, every tag stays where it was. See ${relative(workspaceRoot, testReportDir(workspaceRoot, build.project))}/junit.xml.`);
+  }
+  return tests;
+}
+
+/** The lock set of an image about to be pushed: exported from it in the engine, or empty (with why) when a multi-platform build is not there. */
+async function locksBeforePush(build: NormalizedBuild, cli: DockerCli, imageId: string | undefined, locking: boolean): Promise<LockSet | undefined> {
+  if (!build.push) return undefined;
+  if (!locking) return { index: { image: build.project, files: [], note: 'a multi-platform build is not loaded into the engine, so no lock files were exported' }, files: [] };
+  if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its lock files cannot be exported: nothing was pushed; build again.`);
+  const locks = await exportLocks(cli.docker, build.project, imageId, build.lockCommand);
+  log.info(`${build.project}: lock files: ${locks.files.length > 0 ? locks.index.files.join(', ') : `none (${locks.index.note ?? ''})`}`);
+  return locks;
+}
+
+/** The test result and the lock set, attached to the pushed digest in the registry. */
+async function attachEvidence(build: NormalizedBuild, client: FullRegistryClient, digest: string, tests: TestResult | undefined, locks: LockSet | undefined, workspaceRoot: string): Promise<void> {
+  const repoPath = `${build.repository}/${build.image}`;
+  if (tests) {
+    const attached = await attachTestResult(client, repoPath, digest, tests, workspaceRoot, build.project);
+    log.info(`${build.project}: test result (${tests.result}) attached to ${digest} as ${attached.digest} (listed by the ${attached.listedBy})`);
+  }
+  if (locks) {
+    const attached = await attachLocks(client, repoPath, digest, locks);
+    log.info(`${build.project}: lock set (${locks.files.length} file(s)) attached to ${digest} as ${attached.digest}`);
   }
 }
 

@@ -3,6 +3,7 @@ import { baseLabels, baseQuestion, pinnedReference, type BaseQuestion, type Reso
 import { buildArgsFor, ociLabels, type BuildSpec } from '../../lib/core/build-plan';
 import { dockerfileImages, replaceReads } from '../../lib/core/dockerfile';
 import { UserError } from '../../lib/core/errors';
+import { assertLockCommand } from '../../lib/core/locks';
 import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/core/image-settings';
 import type { WorkspaceSettings } from '../../lib/core/plugin-options';
 import { assertValidImageName, imageName, imageReference, parseReference } from '../../lib/core/refs';
@@ -52,6 +53,8 @@ export interface NormalizedBuild extends BuildSpec {
   test: boolean;
   /** Why the tests are skipped, when they are. */
   skipTests?: string;
+  /** The command that writes the image's lock files when it is pushed: the image's own, else the plugin option; empty: the built-in one. */
+  lockCommand: string[];
   /** The branch this build is for (GITHUB_HEAD_REF, GITHUB_REF_NAME or the checked-out one), when known. */
   branch?: string;
   buildArgNames: BuildArgNames;
@@ -100,6 +103,7 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
       `${facts.projectName}: --test needs the image in the engine, which holds one platform, but ${platforms.length} platforms were asked for: test one platform (--platforms=linux/amd64), or pass --skipTests=<reason>.`,
     );
   }
+  const ownLockCommand = assertLockCommand(options.lockCommand, `${facts.projectName}: docker-build option`);
   const names = facts.settings.buildArgs;
   const user = options.buildArgs ?? {};
   const pinnedTag = user[names.baseTag] === undefined ? undefined : assertValidTag(String(user[names.baseTag]), `build arg ${names.baseTag}`);
@@ -164,6 +168,7 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     registryCache: options.registryCache ?? false,
     test: (options.test ?? false) && !nonEmpty(options.skipTests),
     ...(nonEmpty(options.skipTests) ? { skipTests: nonEmpty(options.skipTests) } : {}),
+    lockCommand: ownLockCommand.length > 0 ? ownLockCommand : facts.settings.lockCommand,
     branch: resolveBranch({ env: facts.env, gitBranch: facts.gitBranch })?.branch,
     buildArgNames: names,
     buildArgs,
