@@ -9,9 +9,11 @@
  *   --plan      plan only: print it, write it to the step summary and the job outputs
  *   --image     build the one image IMAGE of the plan IMAGES_PLAN
  *   --summary   gather every image job's records into one summary; fail if any image was not built
- * Also: --push (a laptop run pushes), --dry-run (plan and print the commands).
+ * Also: --push (a laptop run pushes), --dry-run (plan and print the commands),
+ * --registry= and --repository= (in place of IMAGE_REGISTRY and IMAGE_REPOSITORY).
  */
 import { readFile } from 'node:fs/promises';
+import { parseCiImagesArgs } from '../lib/core/ci-images-args';
 import { formatPlan, parallelFrom } from '../lib/core/ci-plan';
 import { errorMessage, UserError } from '../lib/core/errors';
 import { mermaidGraph, noBuildOutputs, planOutputs, toFanoutPlan } from '../lib/core/fanout';
@@ -25,34 +27,26 @@ import { levelCommands, runLevels } from './run-levels';
 import { summaryOf, writeStepSummary } from './step-summary';
 import { publishAndReport, summarizeRun } from './summarize';
 
-const FLAGS = ['--push', '--dry-run', '--plan', '--image', '--summary'];
-const MODES = ['--plan', '--image', '--summary'];
-
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const flags = new Set(argv);
-  for (const flag of flags) {
-    if (!FLAGS.includes(flag)) throw new UserError(`ci:images: unknown argument ${JSON.stringify(flag)}: use ${FLAGS.join(', ')}.`);
-  }
-  const modes = MODES.filter((mode) => flags.has(mode));
-  if (modes.length > 1) throw new UserError(`ci:images: ${modes.join(' and ')} are different jobs: give one of them.`);
+  const args = parseCiImagesArgs(argv);
   const cwd = process.cwd();
   const log = (line: string) => console.log(line);
-  if (flags.has('--image')) return buildOne(cwd, env, log);
-  if (flags.has('--summary')) return summarizeRun(cwd, env, log);
+  if (args.mode === 'image') return buildOne(cwd, env, log);
+  if (args.mode === 'summary') return summarizeRun(cwd, env, log);
 
   const event = env.GITHUB_EVENT_PATH ? (JSON.parse(await readFile(env.GITHUB_EVENT_PATH, 'utf8')) as unknown) : undefined;
   const context = readGithubContext(env, event);
   if (context.deleted) {
     log('ci:images: the push deleted the branch; nothing to build.');
     await writeStepSummary(context.stepSummaryPath, 'Images', 'The push deleted the branch; nothing was built.\n');
-    if (flags.has('--plan') && env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, noBuildOutputs(levelJobsFrom(env.LEVEL_JOBS)));
+    if (args.mode === 'plan' && env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, noBuildOutputs(levelJobsFrom(env.LEVEL_JOBS)));
     return 0;
   }
-  const plan = await planImages({ cwd, env, context, push: flags.has('--push'), parallel: parallelFrom(env.BUILD_PARALLEL) });
+  const plan = await planImages({ cwd, env, context, push: args.push, registry: args.registry, repository: args.repository, parallel: parallelFrom(env.BUILD_PARALLEL) });
   for (const line of formatPlan(plan)) log(line);
   const fanout = toFanoutPlan(plan);
 
-  if (flags.has('--plan')) {
+  if (args.mode === 'plan') {
     const outputs = planOutputs(fanout, levelJobsFrom(env.LEVEL_JOBS));
     await writeStepSummary(context.stepSummaryPath, 'Image plan', renderPlanSummary(plan, mermaidGraph(plan.graph, plan.images)));
     if (env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, outputs);
@@ -61,11 +55,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
   if (plan.images.length === 0) {
     // Nothing to build, but an earlier run's unfinished mirror copies are still completed.
-    const published = flags.has('--dry-run') ? { markdown: '', failed: false } : await publishAndReport(cwd, env, fanout, [], log);
+    const published = args.dryRun ? { markdown: '', failed: false } : await publishAndReport(cwd, env, fanout, [], log);
     await writeStepSummary(context.stepSummaryPath, 'Images', `${summaryOf(fanout, [])}${published.markdown}`);
     return published.failed ? 1 : 0;
   }
-  if (flags.has('--dry-run')) {
+  if (args.dryRun) {
     for (const [index, args] of levelCommands(fanout).entries()) log(`ci:images: level ${index + 1}: ${commandLine('nx', args)}`);
     return 0;
   }
@@ -82,9 +76,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return published.failed ? 1 : 0;
 }
 
-/** LEVEL_JOBS: how many level jobs image-build.yml has; a laptop's plan has no limit. */
-function levelJobsFrom(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return Number.MAX_SAFE_INTEGER;
+/** LEVEL_JOBS: how many level jobs image-build.yml has; unset or empty (a laptop's plan): as many as the plan has levels. */
+function levelJobsFrom(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
   const jobs = Number(value);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`ci:images: LEVEL_JOBS=${JSON.stringify(value)} is not a number of level jobs: set it to the number of levelN jobs in image-build.yml.`);
   return jobs;

@@ -19,6 +19,9 @@ export interface PlanRequest {
   context: GithubContext;
   /** --push on a laptop. */
   push: boolean;
+  /** --registry and --repository, which win over the environment. */
+  registry?: string | undefined;
+  repository?: string | undefined;
   parallel: number;
 }
 
@@ -36,8 +39,8 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   const head = await headSha(cwd);
   const branch = context.branch ?? (await currentBranch(cwd));
   if (!branch) throw new UserError('ci:images: HEAD is detached and GITHUB_REF_NAME is not set: check out a branch.');
-  const registry = resolveRegistry(undefined, env);
-  const repository = resolveRepository(undefined, env, await remoteUrl(cwd).catch(() => undefined));
+  const registry = resolveRegistry(request.registry, env);
+  const repository = resolveRepository(request.repository, env, await remoteUrl(cwd).catch(() => undefined));
   const graph = imageGraph(await projectConfigurations(cwd));
   const tag = branchToTag(branch);
   const headMessage = context.headMessage ?? (await commitMessage(cwd, context.pullRequest?.headSha ?? head));

@@ -70,8 +70,16 @@ describe('planOutputs', () => {
     );
   });
 
+  it('has exactly as many levels as the graph without a number of level jobs (a plan made outside a workflow)', () => {
+    const outputs = planOutputs(plan(['env-heasoft', 'fornax-hea', 'env-sas']));
+    expect(Object.keys(outputs).sort()).toEqual(['level1', 'level2', 'level3', 'levels', 'plan', 'publish']);
+    expect(JSON.parse(outputs.level3 ?? '')).toEqual([{ image: 'fornax-hea', artifacts: '' }]);
+    expect(Object.keys(planOutputs(plan([])))).toEqual(['plan', 'levels', 'publish']);
+  });
+
   it('empties every level when nothing is to be built', () => {
     expect(noBuildOutputs(2)).toEqual({ plan: '', levels: '0', publish: 'false', level1: '[]', level2: '[]' });
+    expect(noBuildOutputs()).toEqual({ plan: '', levels: '0', publish: 'false' });
   });
 });
 

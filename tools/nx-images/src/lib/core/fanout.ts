@@ -92,11 +92,12 @@ export function recordArtifact(image: string): string {
 /**
  * The plan job's outputs: `plan`, `levels` (how many), and `level1` ...
  * `level<levelJobs>`, each a JSON list of matrix entries (`[]` for a level
- * with nothing to build, so its job is skipped). A run deeper than the
- * workflow's level jobs cannot be fanned out: the plan fails and says how
- * to make room.
+ * with nothing to build, so its job is skipped). Without `levelJobs` (a plan
+ * made outside a workflow) there is one output per level of the plan. A run
+ * deeper than the workflow's level jobs cannot be fanned out: the plan fails
+ * and says how to make room.
  */
-export function planOutputs(plan: FanoutPlan, levelJobs: number): Record<string, string> {
+export function planOutputs(plan: FanoutPlan, levelJobs: number = plan.levels.length): Record<string, string> {
   if (plan.levels.length > levelJobs) {
     throw new UserError(
       `ci:images: this run's image graph has ${plan.levels.length} levels, but image-build.yml has ${levelJobs} level jobs: add a job level${levelJobs + 1} (a copy of level${levelJobs} that needs it, and the summary job's needs), and raise LEVEL_JOBS there to ${plan.levels.length}.`,
@@ -113,8 +114,8 @@ export function planOutputs(plan: FanoutPlan, levelJobs: number): Record<string,
   return outputs;
 }
 
-/** The plan job's outputs when nothing is to be built (a deleted branch): every level empty, so every level job is skipped. */
-export function noBuildOutputs(levelJobs: number): Record<string, string> {
+/** The plan job's outputs when nothing is to be built (a deleted branch): every level empty, so every level job is skipped; without `levelJobs`, no level at all. */
+export function noBuildOutputs(levelJobs = 0): Record<string, string> {
   const outputs: Record<string, string> = { plan: '', levels: '0', publish: 'false' };
   for (let level = 1; level <= levelJobs; level++) outputs[`level${level}`] = '[]';
   return outputs;
