@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referrersTag } from '../src/lib/core/oci-artifact';
 import { run } from '../src/lib/io/exec';
+import { pythonWithPytest } from './harness/python';
 import { listTags, readImage } from './harness/read-image';
 import { startRegistry, type Registry } from './harness/registry';
 import { createWorkspace, type Workspace } from './harness/workspace';
@@ -86,7 +87,7 @@ describe('an image made by the image generator', () => {
     ]);
     // The first test is real pytest, for an image with Python; pytest collects it as it is.
     const collected = await run({
-      command: process.env['PYTHON'] || 'python3',
+      command: await pythonWithPytest(),
       args: ['-m', 'pytest', '--collect-only', '-q', '-p', 'no:cacheprovider', 'images/astro_tools/tests'],
       env: { PYTHONDONTWRITEBYTECODE: '1' },
       cwd: ws.dir,

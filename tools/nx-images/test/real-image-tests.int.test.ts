@@ -5,13 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { workspaceSettings } from '../src/lib/core/plugin-options';
 import { imageSuites } from '../src/executors/image-test/suites';
 import { CommandError, run } from '../src/lib/io/exec';
+import { pythonWithPytest } from './harness/python';
 
 // The real images' tests need the real images, which cannot be built here. What can be checked is
 // that pytest collects them (so they are valid Python and name the cases the README promises) and
 // that the image-test target runs them, an image's own before its ancestors'.
 
-// Any Python 3 with pytest (.ci/run installs Debian's python3-pytest when python3 has none).
-const PYTHON = process.env['PYTHON'] || 'python3';
 const workspaceRoot = resolve(__dirname, '../../..');
 const imagesDir = join(workspaceRoot, 'images');
 const images = readdirSync(imagesDir, { withFileTypes: true })
@@ -22,7 +21,7 @@ const images = readdirSync(imagesDir, { withFileTypes: true })
 /** pytest's node IDs for a tests folder, collected (imported, never run) by the host's Python; throws when collection fails. */
 async function collected(dir: string): Promise<{ ids: string[]; output: string }> {
   const result = await run({
-    command: PYTHON,
+    command: await pythonWithPytest(),
     args: ['-m', 'pytest', '--collect-only', '-q', '-p', 'no:cacheprovider', `--rootdir=${dir}`, dir],
     // Collecting imports the files: no __pycache__ may land in the repository.
     env: { PYTHONDONTWRITEBYTECODE: '1' },

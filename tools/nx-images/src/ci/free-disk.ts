@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { rm, statfs } from 'node:fs/promises';
+import { envFlag } from '../lib/core/env-flag';
 import { errorMessage, UserError } from '../lib/core/errors';
 import { pathsToFree } from '../lib/core/free-disk';
 import { findDockerCli } from '../lib/io/docker';
@@ -27,7 +28,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
     else await run({ command: 'sudo', args: ['rm', '-rf', '--', path] });
     console.log(`ci:free-disk: removed ${path}`);
   }
-  if (env.FREE_DISK_DOCKER !== 'false') {
+  if (envFlag('FREE_DISK_DOCKER', env.FREE_DISK_DOCKER, true)) {
     const { docker } = await findDockerCli();
     await run({ command: docker, args: ['image', 'prune', '--all', '--force'] });
     await run({ command: docker, args: ['builder', 'prune', '--all', '--force'] });

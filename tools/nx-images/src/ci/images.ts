@@ -34,7 +34,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (args.mode === 'image') return buildOne(cwd, env, log);
   if (args.mode === 'summary') return summarizeRun(cwd, env, log);
 
-  const event = env.GITHUB_EVENT_PATH ? (JSON.parse(await readFile(env.GITHUB_EVENT_PATH, 'utf8')) as unknown) : undefined;
+  const event = env.GITHUB_EVENT_PATH?.trim() ? await readEvent(env.GITHUB_EVENT_PATH) : undefined;
   const context = readGithubContext(env, event);
   if (context.deleted) {
     log('ci:images: the push deleted the branch; nothing to build.');
@@ -74,6 +74,15 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 1;
   }
   return published.failed ? 1 : 0;
+}
+
+/** The event JSON GitHub wrote; unset or empty GITHUB_EVENT_PATH (a laptop) means no event. */
+async function readEvent(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (error) {
+    throw new UserError(`ci:images: GITHUB_EVENT_PATH ${path} could not be read as JSON (${errorMessage(error)}): run in GitHub Actions, point it at an event file, or unset it.`);
+  }
 }
 
 /** LEVEL_JOBS: how many level jobs image-build.yml has; unset or empty (a laptop's plan): as many as the plan has levels. */

@@ -45,9 +45,12 @@ describe('resolveMirrors', () => {
     expect(mirrors.map(mirrorName)).toEqual(['a.example.org/x', 'b.example.org/nasa-fornax/fornax-images']);
   });
 
-  it('an empty IMAGE_MIRRORS turns the option off; no IMAGE_MIRRORS keeps it', () => {
-    expect(resolveMirrors({ option: ['option.example.org'], env: { IMAGE_MIRRORS: '' }, primary: PRIMARY })).toEqual([]);
-    expect(resolveMirrors({ option: ['option.example.org'], env: {}, primary: PRIMARY }).map(mirrorName)).toEqual(['option.example.org/nasa-fornax/fornax-images']);
+  it('an unset or empty IMAGE_MIRRORS (a workflow passes an unset variable as "") keeps the option; none turns it off', () => {
+    for (const env of [{}, { IMAGE_MIRRORS: '' }, { IMAGE_MIRRORS: '  ' }]) {
+      expect(resolveMirrors({ option: ['option.example.org'], env, primary: PRIMARY }).map(mirrorName)).toEqual(['option.example.org/nasa-fornax/fornax-images']);
+    }
+    expect(resolveMirrors({ option: ['option.example.org'], env: { IMAGE_MIRRORS: 'none' }, primary: PRIMARY })).toEqual([]);
+    expect(resolveMirrors({ option: ['option.example.org'], env: { IMAGE_MIRRORS: ' NONE ' }, primary: PRIMARY })).toEqual([]);
   });
 
   it('refuses the primary itself and a mirror listed twice', () => {

@@ -56,12 +56,15 @@ export function parseMirror(text: string, primaryRepository: string, source: str
 }
 
 /**
- * The mirrors: IMAGE_MIRRORS when it is set (comma-separated; empty turns the
- * option off), else the plugin option. Duplicates, and the primary itself,
- * are refused: each would copy an image onto itself.
+ * The mirrors: IMAGE_MIRRORS when it is set and not empty (comma-separated;
+ * `none` turns the option off), else the plugin option. A workflow passes
+ * an unset repository variable as "", which must leave the option in force.
+ * Duplicates, and the primary itself, are refused: each would copy an image
+ * onto itself.
  */
 export function resolveMirrors(input: { option: readonly string[]; env: Readonly<Record<string, string | undefined>>; primary: Mirror }): Mirror[] {
-  const fromEnv = input.env.IMAGE_MIRRORS;
+  const fromEnv = input.env.IMAGE_MIRRORS?.trim() || undefined;
+  if (fromEnv?.toLowerCase() === 'none') return [];
   const source = fromEnv === undefined ? `nx.json: @fornax/nx-images option mirrors` : 'IMAGE_MIRRORS';
   const entries = fromEnv === undefined ? [...input.option] : fromEnv.split(',');
   const mirrors: Mirror[] = [];

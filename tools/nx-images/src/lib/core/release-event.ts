@@ -1,4 +1,5 @@
 import { isFullSha } from './conventions';
+import { envFlag } from './env-flag';
 import { UserError } from './errors';
 import { STABLE_TAG } from './release-plan';
 import { assertValidTag, branchToTag } from './tags';
@@ -28,9 +29,6 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-function flag(value: string | undefined): boolean {
-  return /^(true|1|yes)$/i.test(value?.trim() ?? '');
-}
 
 /**
  * The release to make, from the environment (RELEASE_TAG, RELEASE_TARGET,
@@ -59,7 +57,7 @@ export function readReleaseContext(env: ReleaseEnv, event: unknown): ReleaseCont
   if (!commit || !isFullSha(commit)) {
     throw new UserError(`ci:release: GITHUB_SHA ${JSON.stringify(env.GITHUB_SHA ?? '')} is not a commit sha: run in GitHub Actions, or set GITHUB_SHA to the release commit.`);
   }
-  const allowAnyBranch = flag(env.RELEASE_ALLOW_ANY_BRANCH);
+  const allowAnyBranch = envFlag('RELEASE_ALLOW_ANY_BRANCH', env.RELEASE_ALLOW_ANY_BRANCH);
   if (target !== defaultBranch && !allowAnyBranch) {
     throw new UserError(
       `ci:release: release ${tag} targets ${JSON.stringify(target)}, not the default branch ${JSON.stringify(defaultBranch)}: cut the release from ${defaultBranch}, or set RELEASE_ALLOW_ANY_BRANCH=true in the workflow to release another branch's images.`,
@@ -72,9 +70,9 @@ export function readReleaseContext(env: ReleaseEnv, event: unknown): ReleaseCont
     commit,
     prerelease: release.prerelease === true,
     allowAnyBranch,
-    allowUntested: flag(env.RELEASE_ALLOW_UNTESTED),
-    allowMissingLocks: flag(env.RELEASE_ALLOW_MISSING_LOCKS),
-    dryRun: flag(env.RELEASE_DRY_RUN),
+    allowUntested: envFlag('RELEASE_ALLOW_UNTESTED', env.RELEASE_ALLOW_UNTESTED),
+    allowMissingLocks: envFlag('RELEASE_ALLOW_MISSING_LOCKS', env.RELEASE_ALLOW_MISSING_LOCKS),
+    dryRun: envFlag('RELEASE_DRY_RUN', env.RELEASE_DRY_RUN),
   };
 }
 
