@@ -22,9 +22,9 @@ export default function imageGenerator(tree: Tree, schema: ImageGeneratorSchema)
 /** The head of the new Dockerfile in the workspace's arg convention: the ARGs, one named stage per extra image, the final FROM. */
 export function dockerfileParts(options: Pick<NormalizedImageOptions, 'from' | 'repository' | 'buildArgs' | 'defaultBranch'>) {
   const { registry, repository, baseTag } = options.buildArgs;
-  const ref = (image: string) => `${registry ? `\${${registry}}/` : ''}\${${repository}}/${image}:\${${baseTag}}`;
+  const ref = (image: string) => `${registry ? `\${${registry}}/` : ''}\${${repository}}/${image}${baseTag ? `:\${${baseTag}}` : ''}`;
   const [first = '', ...others] = options.from;
-  const args = [...(registry ? [`ARG ${registry}=ghcr.io`] : []), `ARG ${repository}=${options.repository}`, `ARG ${baseTag}=${options.defaultBranch}`];
+  const args = [...(registry ? [`ARG ${registry}=ghcr.io`] : []), `ARG ${repository}=${options.repository}`, ...(baseTag ? [`ARG ${baseTag}=${options.defaultBranch}`] : [])];
   const head = [...args, ...others.map((image) => `FROM ${ref(image)} AS ${stageName(image)}`), `FROM ${ref(first)}`];
   const names = [registry, repository, baseTag].filter((name) => name !== '');
   return {

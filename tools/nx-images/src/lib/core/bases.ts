@@ -21,6 +21,8 @@ export interface BaseQuestion {
   from: 'branch' | 'pinned' | 'written';
   /** The local engine may serve it: the build does not push, and its builder reads the engine's images. */
   local: boolean;
+  /** Why it follows the branch rule when the Dockerfile names no base tag arg: no tag written, or a tag arg the build does not set. */
+  untagged?: 'none' | 'unset-arg';
 }
 
 /** What was seen of one tag of a base. */
@@ -48,13 +50,14 @@ export interface ResolvedBase {
 
 /** The tags to try for a base read: this branch's, then the default branch's, unless pinned or written. */
 export function baseQuestion(
-  read: Pick<RepositoryImageRead, 'image' | 'followsBaseTag'>,
+  read: Pick<RepositoryImageRead, 'image' | 'followsBaseTag'> & Partial<Pick<RepositoryImageRead, 'tagFrom'>>,
   facts: { name: string; branchTag: string; defaultTag: string; pinnedTag?: string; writtenTag?: string; local: boolean },
 ): BaseQuestion {
   if (!read.followsBaseTag) return { image: read.image, name: facts.name, tags: [facts.writtenTag ?? 'latest'], from: 'written', local: facts.local };
-  if (facts.pinnedTag !== undefined) return { image: read.image, name: facts.name, tags: [facts.pinnedTag], from: 'pinned', local: facts.local };
+  const untagged = read.tagFrom === 'none' || read.tagFrom === 'unset-arg' ? { untagged: read.tagFrom } : {};
+  if (facts.pinnedTag !== undefined) return { image: read.image, name: facts.name, tags: [facts.pinnedTag], from: 'pinned', local: facts.local, ...untagged };
   const tags = [...new Set([facts.branchTag, facts.defaultTag])];
-  return { image: read.image, name: facts.name, tags, from: 'branch', local: facts.local };
+  return { image: read.image, name: facts.name, tags, from: 'branch', local: facts.local, ...untagged };
 }
 
 /**
@@ -106,10 +109,11 @@ export function resolveBase(question: BaseQuestion, observations: readonly TagOb
 }
 
 function whose(question: BaseQuestion, index: number): string {
-  if (question.from === 'pinned') return 'the pinned';
   if (question.from === 'written') return 'the written';
-  if (index === 0) return "this branch's";
-  return "the default branch's";
+  const why = question.untagged === 'none' ? 'no tag in the Dockerfile, so ' : question.untagged === 'unset-arg' ? 'its tag arg is not set by the build, so ' : '';
+  if (question.from === 'pinned') return `${why}the pinned`;
+  if (index === 0) return `${why}this branch's`;
+  return `${why}the default branch's`;
 }
 
 function shortId(id: string): string {

@@ -42,10 +42,10 @@ interface Stage {
  * ARGs take their default unless `buildArgs` sets them, a name that is a
  * stage of the Dockerfile is not an image, and `scratch` is nothing.
  */
-export function dockerfileImages(dockerfile: string, buildArgs: Readonly<Record<string, string>>, target?: string): DockerfileImages {
+export function dockerfileImages(dockerfile: string, buildArgs: Readonly<Record<string, string>>, target?: string, options: { markDefaults?: boolean } = {}): DockerfileImages {
   const parsed = DockerfileParser.parse(dockerfile);
   const offset = offsetsOf(dockerfile);
-  const args = globalArgs(parsed.getInitialARGs().flatMap((arg) => arg.getProperties()), buildArgs);
+  const args = globalArgs(parsed.getInitialARGs().flatMap((arg) => arg.getProperties()), buildArgs, options.markDefaults ?? false);
 
   const stages: Stage[] = [];
   const reads: ImageRead[] = [];
@@ -55,9 +55,10 @@ export function dockerfileImages(dockerfile: string, buildArgs: Readonly<Record<
     const written = from.getImage() ?? '';
     const range = from.getImageRange();
     const reference = substitute(written, args);
-    const stage: Stage = { name: stageNames[index], reference };
-    const earlierStage = stageNames.slice(0, index).includes(reference.toLowerCase());
-    if (range && !earlierStage && reference !== 'scratch' && reference !== '') {
+    const plain = unmarked(reference);
+    const stage: Stage = { name: stageNames[index], reference: plain };
+    const earlierStage = stageNames.slice(0, index).includes(plain.toLowerCase());
+    if (range && !earlierStage && plain !== 'scratch' && plain !== '') {
       stage.read = { kind: 'from', written, reference, start: offset(range.start), end: offset(range.end), stage: index };
       reads.push(stage.read);
     }
@@ -69,7 +70,7 @@ export function dockerfileImages(dockerfile: string, buildArgs: Readonly<Record<
     if (stage < 0) continue;
     for (const found of flagReads(instruction)) {
       const reference = unquote(substitute(found.written, args));
-      if (isStageReference(reference, stageNames)) continue;
+      if (isStageReference(unmarked(reference), stageNames)) continue;
       reads.push({ ...found, reference, start: offset(found.range.start), end: offset(found.range.end), stage });
     }
   }
@@ -124,10 +125,23 @@ function stageIndexAt(fromLines: readonly number[], line: number): number {
   return index;
 }
 
+/**
+ * Around the value of an ARG the build does not set (its default, or empty
+ * when it has none), with `markDefaults`: a reader can then tell a tag that
+ * comes from such an arg from one written in the text.
+ */
+export const DEFAULT_MARK = { open: '\u0002', close: '\u0003' } as const;
+
+/** The text without the marks of markDefaults. */
+export function unmarked(text: string): string {
+  return text.replaceAll(DEFAULT_MARK.open, '').replaceAll(DEFAULT_MARK.close, '');
+}
+
 /** The global ARGs (before the first FROM): each its build arg, else its default, substituted in order. */
 function globalArgs(
   properties: readonly { getName(): string; getValue(): string | null }[],
   buildArgs: Readonly<Record<string, string>>,
+  markDefaults: boolean,
 ): Record<string, string> {
   const args: Record<string, string> = {};
   for (const property of properties) {
@@ -138,7 +152,9 @@ function globalArgs(
       continue;
     }
     const value = property.getValue();
-    if (value !== null) args[name] = substitute(value, args);
+    const expanded = value === null ? undefined : substitute(value, args);
+    if (markDefaults) args[name] = `${DEFAULT_MARK.open}${expanded ?? ''}${DEFAULT_MARK.close}`;
+    else if (expanded !== undefined) args[name] = expanded;
   }
   return args;
 }

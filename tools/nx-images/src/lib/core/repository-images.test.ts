@@ -69,12 +69,41 @@ describe('repositoryImages', () => {
 
   it.each([
     ['a literal tag', 'FROM ${REPOSITORY}/a:v1.0\n'],
-    ['no tag', 'FROM ${REPOSITORY}/a\n'],
+    ['a literal tag in the default of an arg naming the whole image', 'ARG A=${REPOSITORY}/a:v1.0\nFROM ${A}\n'],
     ['a digest', `FROM \${REPOSITORY}/a@sha256:${'0'.repeat(64)}\n`],
     ['a tag and a digest', `FROM \${REPOSITORY}/a:\${BASE_TAG}@sha256:${'0'.repeat(64)}\n`],
+    ['a digest and no tag', `FROM \${REPOSITORY}/a@sha256:${'0'.repeat(64)}\n`],
   ])('an image with %s is read as written, not per branch', (_case, dockerfile) => {
     const [read] = repositoryImages(`ARG REPOSITORY=r/o/n\nARG BASE_TAG=main\n${dockerfile}`, REAL_NAMES).reads;
-    expect(read).toMatchObject({ image: 'a', followsBaseTag: false });
+    expect(read).toMatchObject({ image: 'a', followsBaseTag: false, tagFrom: 'written' });
+  });
+
+  // docker-stacks' shape: ARG REGISTRY=quay.io, ARG OWNER=jupyter, ARG BASE_IMAGE=$REGISTRY/$OWNER/<base>, FROM $BASE_IMAGE.
+  const STACKS: BuildArgNames = { registry: 'REGISTRY', repository: 'OWNER', imageTag: '', baseTag: '' };
+  it.each<[string, string, BuildArgNames, 'base-tag-arg' | 'none' | 'unset-arg']>([
+    ['no tag', 'ARG REPOSITORY=r/o/n\nFROM ${REPOSITORY}/a\n', REAL_NAMES, 'none'],
+    ['no tag, through an arg naming the whole image (docker-stacks)', 'ARG REGISTRY=quay.io\nARG OWNER=jupyter\nARG BASE_IMAGE=$REGISTRY/$OWNER/a\nFROM $BASE_IMAGE\n', STACKS, 'none'],
+    ['a tag arg the build does not set, with a default', 'ARG REPOSITORY=r/o/n\nARG TAG=latest\nFROM ${REPOSITORY}/a:${TAG}\n', REAL_NAMES, 'unset-arg'],
+    ['a tag arg the build does not set, with no default', 'ARG REPOSITORY=r/o/n\nARG TAG\nFROM ${REPOSITORY}/a:${TAG}\n', REAL_NAMES, 'none'],
+    ['a tag arg through an arg naming the whole image', 'ARG REPOSITORY=r/o/n\nARG TAG=latest\nARG A=${REPOSITORY}/a:${TAG}\nFROM $A\n', REAL_NAMES, 'unset-arg'],
+    ['the base tag arg', 'ARG REPOSITORY=r/o/n\nARG BASE_TAG=main\nFROM ${REPOSITORY}/a:${BASE_TAG}\n', REAL_NAMES, 'base-tag-arg'],
+    ['COPY --from with no tag', 'ARG REGISTRY=quay.io\nARG OWNER=jupyter\nFROM scratch\nCOPY --from=$REGISTRY/$OWNER/a /x /x\n', STACKS, 'none'],
+  ])('an image with %s follows the branch rule', (_case, dockerfile, names, tagFrom) => {
+    const [read] = repositoryImages(dockerfile, names).reads;
+    expect(read).toMatchObject({ image: 'a', followsBaseTag: true, tagFrom });
+  });
+
+  it('a tag arg the build sets (a buildArgs option) is used as written', () => {
+    const dockerfile = 'ARG REPOSITORY=r/o/n\nARG TAG=latest\nFROM ${REPOSITORY}/a:${TAG}\n';
+    expect(repositoryImages(dockerfile, REAL_NAMES, undefined, 'Dockerfile', { TAG: 'v2' }).reads[0]).toMatchObject({ followsBaseTag: false, tagFrom: 'written' });
+  });
+
+  it('docker-stacks: the images read through ARG BASE_IMAGE, with no base tag arg', () => {
+    const dockerfile = ['ARG REGISTRY=quay.io', 'ARG OWNER=jupyter', 'ARG BASE_IMAGE=$REGISTRY/$OWNER/scipy-notebook', 'FROM $BASE_IMAGE', 'RUN true'].join('\n');
+    const found = repositoryImages(dockerfile, STACKS);
+    expect(found.images).toEqual(['scipy-notebook']);
+    expect(found.finalBase).toMatchObject({ image: 'scipy-notebook', written: '$BASE_IMAGE', followsBaseTag: true });
+    expect(repositoryImages('ARG BASE_IMAGE=quay.io/jupyter/scipy-notebook\nFROM $BASE_IMAGE\n', STACKS).images).toEqual([]);
   });
 
   it('refuses a tag made from the base tag arg, naming the file and the fix', () => {

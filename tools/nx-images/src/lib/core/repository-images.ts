@@ -1,4 +1,4 @@
-import { dockerfileImages, type ImageRead } from './dockerfile';
+import { DEFAULT_MARK, dockerfileImages, unmarked, type ImageRead } from './dockerfile';
 import { UserError } from './errors';
 import { isValidImageName } from './refs';
 
@@ -14,7 +14,7 @@ export interface BuildArgNames {
   repository: string;
   /** The arg that gets the image's own tag; empty: none is passed. */
   imageTag: string;
-  /** The arg that gets the tag of the images this one takes from. */
+  /** The arg that gets the tag of the images this one takes from; empty: none (the bases are written with no tag). */
   baseTag: string;
 }
 
@@ -42,7 +42,7 @@ export function buildArgValues(names: BuildArgNames, values: BuildArgValues): Re
     args[names.repository] = `${values.registry}/${values.repository}`;
   }
   if (names.imageTag) args[names.imageTag] = values.tag;
-  args[names.baseTag] = values.baseTag;
+  if (names.baseTag) args[names.baseTag] = values.baseTag;
   return args;
 }
 
@@ -52,6 +52,13 @@ export interface RepositoryImageRead extends Omit<ImageRead, 'reference'> {
   image: string;
   /** Its tag is the base tag arg, so each build resolves it (this branch's, else the default branch's); false: a tag or digest written in the Dockerfile, used as written. */
   followsBaseTag: boolean;
+  /**
+   * Where its tag comes from: the base tag arg; none written (`FROM $BASE_IMAGE`
+   * with `ARG BASE_IMAGE=$REGISTRY/$OWNER/x`); an arg the build does not set
+   * (its default, or nothing); or the text (a tag or digest, used as written).
+   * Only `written` is used as it stands: the others follow the branch rule.
+   */
+  tagFrom: 'base-tag-arg' | 'none' | 'unset-arg' | 'written';
 }
 
 export interface RepositoryImages {
@@ -72,17 +79,26 @@ const SENTINEL = { registry: '\u0001registry\u0001', repository: '\u0001reposito
  * `<repository arg>/<image>` when the repository arg carries the registry).
  * `path` names the Dockerfile in errors.
  */
-export function repositoryImages(dockerfile: string, names: BuildArgNames, target?: string, path = 'Dockerfile'): RepositoryImages {
-  const sentinels: Record<string, string> = { [names.repository]: SENTINEL.repository, [names.baseTag]: SENTINEL.tag };
+export function repositoryImages(
+  dockerfile: string,
+  names: BuildArgNames,
+  target?: string,
+  path = 'Dockerfile',
+  /** Other args the build sets (a docker-build buildArgs option): a tag made of one is used as written. */
+  setArgs: Readonly<Record<string, string>> = {},
+): RepositoryImages {
+  const sentinels: Record<string, string> = { ...setArgs, [names.repository]: SENTINEL.repository };
+  if (names.baseTag) sentinels[names.baseTag] = SENTINEL.tag;
   if (names.registry) sentinels[names.registry] = SENTINEL.registry;
   if (names.imageTag) sentinels[names.imageTag] = SENTINEL.imageTag;
   const prefix = names.registry ? `${SENTINEL.registry}/${SENTINEL.repository}/` : `${SENTINEL.repository}/`;
-  const parsed = dockerfileImages(dockerfile, sentinels, target);
+  const parsed = dockerfileImages(dockerfile, sentinels, target, { markDefaults: true });
 
   const reads: RepositoryImageRead[] = [];
   for (const read of parsed.reads) {
-    if (!read.reference.startsWith(prefix)) continue;
-    const rest = read.reference.slice(prefix.length);
+    const plain = unmarked(read.reference);
+    if (!plain.startsWith(prefix)) continue;
+    const rest = plain.slice(prefix.length);
     const at = rest.indexOf('@');
     const nameAndTag = at >= 0 ? rest.slice(0, at) : rest;
     const colon = nameAndTag.indexOf(':');
@@ -94,10 +110,17 @@ export function repositoryImages(dockerfile: string, names: BuildArgNames, targe
         `${path}: ${read.written} makes a tag out of \${${names.baseTag}}: write the tag as \${${names.baseTag}} alone, so each build can resolve it.`,
       );
     }
+    const tagFrom = at >= 0 ? 'written' : tag === SENTINEL.tag ? 'base-tag-arg' : tag === undefined || tag === '' ? 'none' : tagOfUnsetArg(read.reference) ? 'unset-arg' : 'written';
     const { reference: _withStandIns, ...position } = read;
-    reads.push({ ...position, image, followsBaseTag: tag === SENTINEL.tag && at < 0 });
+    reads.push({ ...position, image, followsBaseTag: tagFrom !== 'written', tagFrom });
   }
   const images = [...new Set(reads.map((read) => read.image))];
   const finalBase = parsed.finalBase ? reads.find((read) => read.start === parsed.finalBase?.start) : undefined;
   return { reads, images, ...(finalBase ? { finalBase } : {}) };
+}
+
+/** The tag is the whole value of an arg the build does not set: `x:${TAG}` with TAG unset (its default, or nothing). */
+function tagOfUnsetArg(marked: string): boolean {
+  const { open, close } = DEFAULT_MARK;
+  return new RegExp(`:${open}+[^${open}${close}:/@]*${close}+${close}*$`).test(marked);
 }
