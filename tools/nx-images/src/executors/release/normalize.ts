@@ -4,8 +4,10 @@ import { UserError } from '../../lib/core/errors';
 import { headSha, remoteUrl, resolveCommit } from '../../lib/io/git';
 import { resolveRegistry, resolveRepository } from '../../lib/core/image-settings';
 import { assertValidImageName, imageName, repositoryPath } from '../../lib/core/refs';
-import { parseReleaseTags } from '../../lib/core/release-plan';
+import { workspaceSettings } from '../../lib/core/plugin-options';
+import { parseReleaseTags, releaseVersion } from '../../lib/core/release-plan';
 import { assertValidTag } from '../../lib/core/tags';
+import { runVersionScheme, type Version, type VersionScheme } from '../../lib/core/version-scheme';
 import type { ReleaseExecutorSchema } from './schema';
 
 export interface NormalizedReleaseOptions {
@@ -15,9 +17,15 @@ export interface NormalizedReleaseOptions {
   workspaceRoot: string;
   sourceTag: string;
   tags: string[];
+  /** How versions are read and ordered: the run's options, else nx.json's, else semver. */
+  versionScheme: VersionScheme;
+  /** The one tag among `tags` that is a version of the scheme, if any. */
+  version?: Version;
   registry: string;
   repository: string;
   image: string;
+  /** The variant this project is of its image: every tag above is read and written as `<variant>-<tag>` in the registry. */
+  variant?: string;
   /** `repository/image`, the registry API's name. */
   repoPath: string;
   /** `registry/repository/image`, for messages. */
@@ -46,9 +54,13 @@ export async function normalizeReleaseOptions(
   const sourceTag = assertValidTag(options.sourceTag?.trim() || 'main', 'source tag');
   const tagsOption = options.tags ?? [];
   const tags = requireTags || (Array.isArray(tagsOption) ? tagsOption.length > 0 : tagsOption.trim() !== '') ? parseReleaseTags(tagsOption) : [];
+  const versionScheme = runVersionScheme(options, workspaceSettings(context.nxJsonConfiguration).versionScheme, 'release: option');
+  // Before any registry call: a tag that is no version of the scheme stops the release with nothing read or written.
+  const version = releaseVersion(tags, versionScheme);
   const registry = resolveRegistry(options.registry, env);
   const repository = resolveRepository(options.repository, env, options.repository || env.IMAGE_REPOSITORY || env.GITHUB_REPOSITORY ? undefined : await remoteUrl(workspaceRoot));
   const image = assertValidImageName(options.image?.trim() || project);
+  const variant = options.variant?.trim() || undefined;
   const commit = await releaseCommit(workspaceRoot, options.commit?.trim() || undefined, env);
   return {
     project,
@@ -56,9 +68,12 @@ export async function normalizeReleaseOptions(
     workspaceRoot,
     sourceTag,
     tags,
+    versionScheme,
+    ...(version ? { version } : {}),
     registry,
     repository,
     image,
+    ...(variant ? { variant } : {}),
     repoPath: repositoryPath({ repository, image }),
     name: imageName({ registry, repository, image }),
     commit,

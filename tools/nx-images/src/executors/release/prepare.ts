@@ -1,6 +1,7 @@
 import { readBasesLabel } from '../../lib/core/bases';
 import type { RevisionObservation } from '../../lib/core/compare-commits';
 import { UserError } from '../../lib/core/errors';
+import { tagOfVariant, variantTag } from '../../lib/core/refs';
 import { changedFiles } from '../../lib/io/git';
 import { TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../../lib/core/conventions';
 import { LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, locksProblem } from '../../lib/core/locks';
@@ -10,7 +11,6 @@ import {
   STABLE_TAG,
   higherVersionTags,
   planRelease,
-  releaseVersion,
   revisionProblem,
   testStanding,
   type LocksStanding,
@@ -26,7 +26,10 @@ import type { NormalizedReleaseOptions } from './normalize';
  * and release (which checks again in case it runs alone).
  */
 export async function prepareRelease(options: NormalizedReleaseOptions, client: FullRegistryClient): Promise<ReleasePlan> {
-  const { image, repoPath, sourceTag, name } = options;
+  const { image, repoPath, name } = options;
+  // The plan speaks of the release's tags; a variant keeps each in the registry as <variant>-<tag>.
+  const inRegistry = (tag: string) => variantTag(options.variant, tag);
+  const sourceTag = inRegistry(options.sourceTag);
   const source = await client.resolve(repoPath, sourceTag);
   if (!source) {
     throw new UserError(
@@ -56,20 +59,24 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
   const newest = lockSets.at(-1);
   const locks: LocksStanding = newest ? { kind: 'attached', files: Number(newest.annotations?.[LOCK_FILES_ANNOTATION] ?? '0') || 0 } : { kind: 'missing' };
   if (options.tags.length === 0) return planRelease({ image, name, sourceTag, source, tags: [], current: {}, bases, tests, locks });
+  const tags = options.tags.map(inRegistry);
   await client.checkPushAccess(repoPath);
   const current: Record<string, string | undefined> = {};
-  for (const tag of options.tags) current[tag] = (await client.resolve(repoPath, tag))?.digest;
+  for (const tag of tags) current[tag] = (await client.resolve(repoPath, tag))?.digest;
+  const stable = inRegistry(STABLE_TAG);
   let stableHeldBy: string | undefined;
-  const version = releaseVersion(options.tags);
-  if (options.tags.includes(STABLE_TAG) && version && current[STABLE_TAG] !== undefined) {
-    for (const tag of higherVersionTags(await client.listTags(repoPath), version)) {
-      if ((await client.resolve(repoPath, tag))?.digest === current[STABLE_TAG]) {
-        stableHeldBy = tag;
+  const { version, versionScheme: scheme } = options;
+  if (tags.includes(stable) && version && current[stable] !== undefined) {
+    // A variant's versions are its own tags, without the prefix: another variant's or the image's do not count.
+    const versions = (await client.listTags(repoPath)).flatMap((tag) => tagOfVariant(options.variant, tag) ?? []);
+    for (const tag of higherVersionTags(versions, version, scheme)) {
+      if ((await client.resolve(repoPath, inRegistry(tag)))?.digest === current[stable]) {
+        stableHeldBy = inRegistry(tag);
         break;
       }
     }
   }
-  return planRelease({ image, name, sourceTag, source, tags: options.tags, current, bases, tests, locks, ...(stableHeldBy ? { stableHeldBy } : {}) });
+  return planRelease({ image, name, sourceTag, source, tags, scheme, current, bases, tests, locks, stableTag: stable, ...(version ? { version: version.display } : {}), ...(stableHeldBy ? { stableHeldBy } : {}) });
 }
 
 async function revisionFacts(options: NormalizedReleaseOptions, observed: RevisionObservation): Promise<RevisionFacts> {

@@ -10,6 +10,7 @@ export interface ReleaseExecutorSchema {
   repository?: string;
   /** Image name under the repository; else the project name. */
   image?: string;
+  variant?: string;
   /** The release commit; else GITHUB_SHA, else HEAD. */
   commit?: string;
   /** Print what would be written, write nothing. */
@@ -18,5 +19,10 @@ export interface ReleaseExecutorSchema {
   insecure?: boolean;
   /** Release an image with tests but no passing result attached. */
   allowUntested?: boolean;
+  /** Release an image with no lock set attached. */
   allowMissingLocks?: boolean;
+  /** How release versions are written and ordered for this run: semver, calver or pattern; else nx.json's versionScheme. */
+  versionScheme?: '' | 'semver' | 'calver' | 'pattern';
+  /** With versionScheme pattern (implied when given alone): the regular expression whose capture groups are the version's numbers. */
+  versionPattern?: string;
 }

@@ -15,6 +15,7 @@ function fixture(name: string): { env: Record<string, string>; event: unknown } 
 }
 
 const SHA = '3f5c2b1a9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a';
+const PROMOTE_SHA = '5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d';
 
 describe('release fixtures', () => {
   test.each([
@@ -34,6 +35,14 @@ describe('release fixtures', () => {
     // The event JSON alone is enough when the workflow passes no RELEASE_* variables.
     ['release-published', { RELEASE_TAG: '', RELEASE_TARGET: '' }, ['run-many', '--targets=release', '--tags=v0.1.1,stable', '--sourceTag=main', `--commit=${SHA}`, '--outputStyle=static']],
     ['release-published', { RELEASE_TARGET: 'refs/heads/main' }, ['run-many', '--targets=release', '--tags=v0.1.1,stable', '--sourceTag=main', `--commit=${SHA}`, '--outputStyle=static']],
+    // Fornax: develop's images promoted to the version, main and stable.
+    ['release-promote', {}, ['run-many', '--targets=release', '--tags=26.0630,main,stable', '--sourceTag=develop', `--commit=${PROMOTE_SHA}`, '--outputStyle=static']],
+    ['release-promote', { RELEASE_PROMOTE_TAGS: ' main , latest,,main,26.0630 ' }, ['run-many', '--targets=release', '--tags=26.0630,main,latest,stable', '--sourceTag=develop', `--commit=${PROMOTE_SHA}`, '--outputStyle=static']],
+    ['release-promote', { RELEASE_PROMOTE_TAGS: '', RELEASE_SOURCE_TAG: ' ' }, ['run-many', '--targets=release', '--tags=26.0630,stable', '--sourceTag=main', `--commit=${PROMOTE_SHA}`, '--outputStyle=static']],
+    ['release-published', { RELEASE_SOURCE_TAG: 'develop' }, ['run-many', '--targets=release', '--tags=v0.1.1,stable', '--sourceTag=develop', `--commit=${SHA}`, '--outputStyle=static']],
+    // A prerelease gets its own tag only: the promoted tags stay with the last release.
+    ['release-prerelease', { RELEASE_SOURCE_TAG: 'develop', RELEASE_PROMOTE_TAGS: 'main' }, ['run-many', '--targets=release', '--tags=v0.2.0-rc.1', '--sourceTag=develop', '--commit=7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b', '--outputStyle=static']],
+    ['release-commit-target', { RELEASE_ALLOW_ANY_BRANCH: 'true', RELEASE_SOURCE_TAG: 'main' }, ['run-many', '--targets=release', '--tags=v0.1.2,stable', '--sourceTag=main', `--commit=${SHA}`, '--outputStyle=static']],
   ])('%s with %j -> nx %j', (name, extra, expected) => {
     const { env, event } = fixture(name);
     expect(planReleaseRun(readReleaseContext({ ...env, ...extra }, event)).nxArgs).toEqual(expected);
@@ -52,6 +61,12 @@ describe('release fixtures', () => {
     ['release-published', { RELEASE_TAG: `v${'1'.repeat(300)}` }, /is not a valid Docker tag/],
     ['release-published', { RELEASE_TAG: 'stable' }, /may not be named "stable"/],
     ['release-published', { RELEASE_TAG: 'v1#2' }, /is not a valid Docker tag/],
+    ['release-promote', { RELEASE_SOURCE_TAG: 'feature/x' }, /^ci:release: RELEASE_SOURCE_TAG "feature\/x" is not a valid Docker tag/],
+    ['release-promote', { RELEASE_SOURCE_TAG: '26.0630' }, /RELEASE_SOURCE_TAG 26\.0630 is the release's own tag/],
+    ['release-promote', { RELEASE_PROMOTE_TAGS: 'main,stable' }, /^ci:release: RELEASE_PROMOTE_TAGS names stable, which the release adds itself .*: remove it\.$/],
+    ['release-promote', { RELEASE_PROMOTE_TAGS: 'main,develop' }, /RELEASE_PROMOTE_TAGS names develop, the source tag, which a release never rewrites/],
+    ['release-promote', { RELEASE_PROMOTE_TAGS: 'main;latest' }, /RELEASE_PROMOTE_TAGS has tag "main;latest" is not a valid Docker tag/],
+    ['release-promote', { RELEASE_PROMOTE_TAGS: `main,-${'x'.repeat(300)}` }, /RELEASE_PROMOTE_TAGS has tag .* is not a valid Docker tag/],
   ])('%s with %j is refused', (name, extra, message) => {
     const { env, event } = fixture(name);
     expect(() => planReleaseRun(readReleaseContext({ ...env, ...extra }, event))).toThrow(message);
@@ -65,6 +80,13 @@ describe('release fixtures', () => {
   test('no default branch anywhere is refused', () => {
     const { env } = fixture('release-published');
     expect(() => readReleaseContext(env, { action: 'published', release: { tag_name: 'v1.0.0', target_commitish: 'main' } })).toThrow(/names no default branch/);
+  });
+
+  test('the summary of a promotion names the source and every tag', () => {
+    const { env, event } = fixture('release-promote');
+    expect(planReleaseRun(readReleaseContext(env, event)).summary).toBe(`release 26.0630: every image's develop (built from ${PROMOTE_SHA.slice(0, 12)}) gets 26.0630, main and stable`);
+    const pre = fixture('release-prerelease');
+    expect(planReleaseRun(readReleaseContext({ ...pre.env, RELEASE_PROMOTE_TAGS: 'main' }, pre.event)).summary).toMatch(/gets v0\.2\.0-rc\.1; a prerelease leaves main and stable alone$/);
   });
 
   test('the summary says a prerelease leaves stable alone', () => {

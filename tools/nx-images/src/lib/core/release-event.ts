@@ -15,6 +15,10 @@ export interface ReleaseContext {
   /** The release commit: GITHUB_SHA, the commit the tag points at. */
   commit: string;
   prerelease: boolean;
+  /** RELEASE_SOURCE_TAG: the tag the images are released from, when not the target branch's (e.g. develop, promoted to main). */
+  sourceTag?: string;
+  /** RELEASE_PROMOTE_TAGS: more tags every image gets besides the version and stable (e.g. main). */
+  promoteTags: string[];
   /** RELEASE_ALLOW_ANY_BRANCH=true: a release of another branch is allowed. */
   allowAnyBranch: boolean;
   /** RELEASE_ALLOW_UNTESTED=true: images with tests but no passing result attached are released too. */
@@ -63,17 +67,35 @@ export function readReleaseContext(env: ReleaseEnv, event: unknown): ReleaseCont
       `ci:release: release ${tag} targets ${JSON.stringify(target)}, not the default branch ${JSON.stringify(defaultBranch)}: cut the release from ${defaultBranch}, or set RELEASE_ALLOW_ANY_BRANCH=true in the workflow to release another branch's images.`,
     );
   }
+  const sourceTag = text(env.RELEASE_SOURCE_TAG);
+  if (sourceTag) assertValidTag(sourceTag, 'ci:release: RELEASE_SOURCE_TAG');
   return {
     tag,
     target,
     defaultBranch,
     commit,
     prerelease: release.prerelease === true,
+    ...(sourceTag ? { sourceTag } : {}),
+    promoteTags: promoteTags(env.RELEASE_PROMOTE_TAGS, tag, sourceTag),
     allowAnyBranch,
     allowUntested: envFlag('RELEASE_ALLOW_UNTESTED', env.RELEASE_ALLOW_UNTESTED),
     allowMissingLocks: envFlag('RELEASE_ALLOW_MISSING_LOCKS', env.RELEASE_ALLOW_MISSING_LOCKS),
     dryRun: envFlag('RELEASE_DRY_RUN', env.RELEASE_DRY_RUN),
   };
+}
+
+/** RELEASE_PROMOTE_TAGS as tags: comma-separated, trimmed, deduplicated, without the release's own tag. */
+function promoteTags(value: string | undefined, releaseTag: string, sourceTag: string | undefined): string[] {
+  const tags: string[] = [];
+  for (const entry of (value ?? '').split(',')) {
+    const tag = entry.trim();
+    if (tag === '' || tag === releaseTag || tags.includes(tag)) continue;
+    assertValidTag(tag, 'ci:release: RELEASE_PROMOTE_TAGS has tag');
+    if (tag === STABLE_TAG) throw new UserError('ci:release: RELEASE_PROMOTE_TAGS names stable, which the release adds itself (and leaves alone for a prerelease): remove it.');
+    if (tag === sourceTag) throw new UserError(`ci:release: RELEASE_PROMOTE_TAGS names ${tag}, the source tag, which a release never rewrites: remove it, or promote from another RELEASE_SOURCE_TAG.`);
+    tags.push(tag);
+  }
+  return tags;
 }
 
 export interface ReleaseInvocation {
@@ -87,19 +109,25 @@ export interface ReleaseInvocation {
   summary: string;
 }
 
-/** The `nx run-many -t release` call for a release; a prerelease leaves `stable` alone. */
+/** The `nx run-many -t release` call for a release; a prerelease gets its own tag only, leaving `stable` and the promoted tags alone. */
 export function planReleaseRun(context: ReleaseContext): ReleaseInvocation {
-  if (isFullSha(context.target)) {
-    throw new UserError(`ci:release: release ${context.tag} targets a commit, not a branch, so no image tag names its source: cut the release from a branch.`);
+  if (!context.sourceTag && isFullSha(context.target)) {
+    throw new UserError(`ci:release: release ${context.tag} targets a commit, not a branch, so no image tag names its source: cut the release from a branch, or set RELEASE_SOURCE_TAG.`);
   }
-  const sourceTag = branchToTag(context.target);
-  const tags = context.prerelease ? [context.tag] : [context.tag, STABLE_TAG];
+  const sourceTag = context.sourceTag ?? branchToTag(context.target);
+  if (sourceTag === context.tag) throw new UserError(`ci:release: RELEASE_SOURCE_TAG ${sourceTag} is the release's own tag: release from the branch's tag, e.g. develop.`);
+  const tags = context.prerelease ? [context.tag] : [context.tag, ...context.promoteTags, STABLE_TAG];
   const nxArgs = ['run-many', '--targets=release', `--tags=${tags.join(',')}`, `--sourceTag=${sourceTag}`, `--commit=${context.commit}`, '--outputStyle=static'];
   if (context.dryRun) nxArgs.push('--dryRun');
   if (context.allowUntested) nxArgs.push('--allowUntested');
   if (context.allowMissingLocks) nxArgs.push('--allowMissingLocks');
-  const summary = `release ${context.tag}: every image's ${sourceTag} (built from ${context.commit.slice(0, 12)}) gets ${tags.join(' and ')}${
-    context.prerelease ? '; a prerelease leaves stable alone' : ''
+  const summary = `release ${context.tag}: every image's ${sourceTag} (built from ${context.commit.slice(0, 12)}) gets ${listed(tags)}${
+    context.prerelease ? `; a prerelease leaves ${listed([...context.promoteTags, STABLE_TAG])} alone` : ''
   }${context.dryRun ? ' (dry run)' : ''}`;
   return { tags, sourceTag, nxArgs, summary };
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1) ?? ''}`;
 }

@@ -1,5 +1,6 @@
 import { locksProblem } from './locks';
 import { describe, expect, test } from 'vitest';
+import { CALVER, SEMVER, type VersionScheme } from './version-scheme';
 import { describeStanding, formatPlan, higherVersionTags, parseReleaseTags, planRelease, releaseVersion, revisionProblem, testStanding, type RevisionFacts, type TestStanding } from './release-plan';
 
 const A = `sha256:${'a'.repeat(64)}`;
@@ -35,23 +36,43 @@ describe('parseReleaseTags', () => {
 });
 
 describe('releaseVersion and higherVersionTags', () => {
-  test.each<[string[], string | undefined]>([
-    [['v0.1.1', 'stable'], '0.1.1'],
-    [['stable', '1.2.3'], '1.2.3'],
-    [['latest', 'v2.0.0-rc.1'], '2.0.0-rc.1'],
-    [['stable'], undefined],
-    [['nightly'], undefined],
-  ])('%j -> %j', (tags, expected) => {
-    expect(releaseVersion(tags)).toBe(expected);
+  const pattern: VersionScheme = { name: 'pattern', pattern: '^release-(\\d+)-(\\d+)$' };
+  test.each<[string[], VersionScheme, string | undefined]>([
+    [['v0.1.1', 'stable'], SEMVER, '0.1.1'],
+    [['stable', '1.2.3'], SEMVER, '1.2.3'],
+    [['latest', 'v2.0.0-rc.1'], SEMVER, '2.0.0-rc.1'],
+    [['nightly'], SEMVER, undefined],
+    [['main', 'v1'], SEMVER, undefined],
+    [['26.0630', 'main', 'stable'], CALVER, '26.0630'],
+    [['develop', 'v2026.06.30'], CALVER, 'v2026.06.30'],
+    [['release-3-1', 'stable'], pattern, 'release-3-1'],
+    [['release-3', 'main'], pattern, undefined],
+  ])('%j under %j -> %j', (tags, scheme, expected) => {
+    expect(releaseVersion(tags, scheme)?.display).toBe(expected);
   });
 
-  test('keeps only higher semver tags, highest first', () => {
-    expect(higherVersionTags(['main', 'stable', 'v0.1.0', 'v0.2.0', '0.10.0', 'v0.1.1', 'v0.2.0-rc.1', 'garbage'], '0.1.1')).toEqual([
+  test.each<[string[], VersionScheme, RegExp]>([
+    [['v1.2.3', 'stable'], CALVER, /^release tag "v1\.2\.3" is not a calver version \(write it like 26\.0630 or 2026\.06\.30.*\): name the release that way, or set "versionScheme": "semver" in the @fornax\/nx-images options of nx\.json \(or pass --versionScheme=semver\)\.$/],
+    [['26.0630', 'main'], SEMVER, /^release tag "26\.0630" is not a semver version \(write it like v1\.2\.3 or 1\.2\.3\): .*--versionScheme=calver/],
+    [['v1.2.3'], pattern, /is not a version of the pattern \^release-\(\\d\+\)-\(\\d\+\)\$.*--versionScheme=semver/],
+    [['v1.0.0', 'v1.1.0', 'stable'], SEMVER, /^release tags "v1\.0\.0" and "v1\.1\.0" are all semver versions: release one version at a time/],
+    [['26.0630', '2026.06.30'], CALVER, /are all calver versions/],
+    [['stable'], SEMVER, /^release tags stable move stable but hold no semver version .*add the release's version to --tags\.$/],
+    [['main', 'stable'], CALVER, /hold no calver version/],
+  ])('%j under %j is refused', (tags, scheme, message) => {
+    expect(() => releaseVersion(tags, scheme)).toThrow(message);
+  });
+
+  test('keeps only higher versions of the scheme, highest first', () => {
+    const version = (scheme: VersionScheme, tag: string) => releaseVersion([tag], scheme) ?? expect.fail(tag);
+    expect(higherVersionTags(['main', 'stable', 'v0.1.0', 'v0.2.0', '0.10.0', 'v0.1.1', 'v0.2.0-rc.1', 'garbage', '26.0630'], version(SEMVER, '0.1.1'))).toEqual([
       '0.10.0',
       'v0.2.0',
       'v0.2.0-rc.1',
     ]);
-    expect(higherVersionTags(['v0.1.0'], '0.2.0')).toEqual([]);
+    expect(higherVersionTags(['v0.1.0'], version(SEMVER, '0.2.0'))).toEqual([]);
+    expect(higherVersionTags(['main', 'stable', '26.0630', '26.1001', '25.1231', 'v1.2.3', '2026.1.1', '26.0715'], version(CALVER, '26.0715'), CALVER)).toEqual(['2026.1.1', '26.1001']);
+    expect(higherVersionTags(['release-1-10', 'release-1-9', 'release-2-0', 'v3.0.0'], version(pattern, 'release-1-9'), pattern)).toEqual(['release-2-0', 'release-1-10']);
   });
 });
 

@@ -1,8 +1,9 @@
-import * as semver from 'semver';
 import type { BaseRecord } from './bases';
 import { LABEL } from './conventions';
 import { UserError } from './errors';
+import { PLUGIN_NAME } from './plugin-options';
 import { assertValidTag } from './tags';
+import { compareVersions, describeScheme, otherSchemeOf, parseVersion, SEMVER, type Version, type VersionScheme } from './version-scheme';
 
 /** The symbolic tag that only moves forward. */
 export const STABLE_TAG = 'stable';
@@ -23,21 +24,44 @@ export function parseReleaseTags(option: string | readonly string[] | undefined)
   return tags;
 }
 
-/** The semver version among the release tags (`v0.1.1` -> `0.1.1`), if any. */
-export function releaseVersion(tags: readonly string[]): string | undefined {
+/**
+ * The version among the release tags: the one tag (not `stable`) that is a
+ * version of the scheme; the others are names (`main`, `latest`). Refused:
+ * two versions, a tag that is another scheme's version, and `stable` with
+ * no version to order it by.
+ */
+export function releaseVersion(tags: readonly string[], scheme: VersionScheme = SEMVER): Version | undefined {
+  const versions: Version[] = [];
   for (const tag of tags) {
     if (tag === STABLE_TAG) continue;
-    const version = semver.valid(tag);
-    if (version) return version;
+    const version = parseVersion(scheme, tag);
+    if (version) {
+      versions.push(version);
+      continue;
+    }
+    const other = otherSchemeOf(scheme, tag);
+    if (other) {
+      throw new UserError(
+        `release tag ${JSON.stringify(tag)} is not a ${describeScheme(scheme)}: name the release that way, or set "versionScheme": "${other.name}" in the ${PLUGIN_NAME} options of nx.json (or pass --versionScheme=${other.name}).`,
+      );
+    }
   }
-  return undefined;
+  if (versions.length > 1) {
+    throw new UserError(`release tags ${versions.map((version) => JSON.stringify(version.tag)).join(' and ')} are all ${scheme.name} versions: release one version at a time; the other tags may be names such as stable or main.`);
+  }
+  if (versions.length === 0 && tags.includes(STABLE_TAG)) {
+    throw new UserError(`release tags ${tags.join(',')} move stable but hold no ${describeScheme(scheme)}: stable only moves forward, so add the release's version to --tags.`);
+  }
+  return versions[0];
 }
 
 /** Tags in the repository whose version is above `version`, highest first: the ones `stable` may already carry. */
-export function higherVersionTags(existingTags: readonly string[], version: string): string[] {
+export function higherVersionTags(existingTags: readonly string[], version: Version, scheme: VersionScheme = SEMVER): string[] {
   return existingTags
-    .filter((tag) => semver.valid(tag) !== null && semver.gt(tag, version))
-    .sort((a, b) => semver.rcompare(a, b));
+    .map((tag) => parseVersion(scheme, tag))
+    .filter((other): other is Version => other !== undefined && compareVersions(other, version) > 0)
+    .sort((a, b) => compareVersions(b, a) || a.tag.localeCompare(b.tag))
+    .map((other) => other.tag);
 }
 
 export type RevisionFacts =
@@ -143,20 +167,27 @@ export interface PlanInput {
   bases?: readonly BaseRecord[];
   tests?: TestStanding;
   locks?: LocksStanding;
+  /** How the version among the tags is read; default semver. */
+  scheme?: VersionScheme;
+  /** The tag that only moves forward: `stable`, or a variant's `<variant>-stable`. */
+  stableTag?: string;
+  /** The release's version as a person reads it, when the tags carry a variant's prefix. */
+  version?: string;
 }
 
 /** What a release of one image will write; also what --dry-run prints. */
 export function planRelease(input: PlanInput): ReleasePlan {
   const writes: TagWrite[] = [];
   const skipped: { tag: string; reason: string }[] = [];
-  const version = releaseVersion(input.tags);
+  const stable = input.stableTag ?? STABLE_TAG;
+  const version = input.version ?? releaseVersion(input.tags, input.scheme)?.display;
   for (const tag of input.tags) {
     if (tag === input.sourceTag) {
       skipped.push({ tag, reason: 'it is the source tag' });
       continue;
     }
     const current = input.current[tag];
-    if (tag === STABLE_TAG && input.stableHeldBy && current !== input.source.digest) {
+    if (tag === stable && input.stableHeldBy && current !== input.source.digest) {
       skipped.push({ tag, reason: `it carries ${input.stableHeldBy}, which is newer than ${version ?? 'this release'}; stable only moves forward` });
       continue;
     }
