@@ -29,6 +29,7 @@ export function summaryOf(plan: FanoutPlan, results: readonly ImageResult[]): st
       tag: plan.tag,
       pushed: record?.pushed ?? false,
       ...(record?.digest ? { digest: record.digest } : {}),
+      ...(record?.buildTags ? { buildTags: record.buildTags.map((entry) => entry.tag) } : {}),
       ...(record?.skippedPush ? { skippedReason: record.skippedPush } : {}),
       bases: record?.bases ?? [],
       ...(record?.tests ? { tests: record.tests } : {}),

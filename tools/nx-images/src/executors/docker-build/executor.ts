@@ -13,7 +13,7 @@ import { describeResult, type TestResult } from '../../lib/core/image-tests';
 import { workspaceSettings } from '../../lib/core/plugin-options';
 import { commandLine } from '../../lib/core/quote';
 import { imageName } from '../../lib/core/refs';
-import { testReportDir, writeBuildRecord, writeTestRecord, type BuildRecord } from '../../lib/io/build-record';
+import { testReportDir, writeBuildRecord, writeTestRecord, type BuildRecord, type BuildTagRecord } from '../../lib/io/build-record';
 import { runSuites, type Suite } from '../../lib/io/image-tests';
 import { attachLocks, exportLocks, type LockSet } from '../../lib/io/locks';
 import { assertEngineRunning, buildxDriver, digestFromMetadata, findDockerCli, pushedDigest, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
@@ -24,6 +24,7 @@ import { observeRevision } from '../../lib/io/revision';
 import { log, outcome } from '../outcome';
 import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
+import { writeBuildTags } from './build-tags';
 import { attachTestResult, ownSuites, skippedResult } from './tests';
 import type { DockerBuildExecutorSchema } from './schema';
 
@@ -114,8 +115,9 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     }
     if (skippedPush) log.warn(`${build.project}: ${skippedPush}`);
     if (digest) await attachEvidence(build, client, digest, tests, locks, workspaceRoot);
+    const buildTags = digest ? await writeBuildTags(build, client, digest) : [];
     const lockRecord = locks ? { files: locks.index.files, ...(locks.index.note ? { note: locks.index.note } : {}) } : undefined;
-    const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt, ...(tests ? { tests } : {}), ...(lockRecord ? { locks: lockRecord } : {}) }));
+    const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt, buildTags, ...(tests ? { tests } : {}), ...(lockRecord ? { locks: lockRecord } : {}) }));
     log.info(
       build.push
         ? `${build.project}: pushed ${build.references.join(', ')}${digest ? ` (${digest})` : ''}`
@@ -151,7 +153,8 @@ async function testsBeforePush(
     return skippedResult(build.skipTests, suites);
   }
   if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its tests cannot address it: nothing was pushed; build again.`);
-  const tests = await runSuites(cli.docker, imageId, suites, testReportDir(workspaceRoot, build.project));
+  const subject = { workspaceRoot, name: imageName(build), registry: build.registry, repository: build.repository, tag: build.tag };
+  const tests = await runSuites(cli.docker, imageId, suites, testReportDir(workspaceRoot, build.project), subject);
   await writeTestRecord(workspaceRoot, build.project, tests);
   log.info(`${build.project}: tests ${describeResult(tests)}`);
   if (tests.result !== 'passed') {
@@ -242,7 +245,7 @@ function recordOf(
   build: NormalizedBuild,
   cli: DockerCli,
   resolved: readonly ResolvedBase[],
-  extra: { digest?: string; imageId?: string; skippedPush?: string; notes: string[]; startedAt?: string; tests?: TestResult; locks?: BuildRecord['locks'] },
+  extra: { digest?: string; imageId?: string; skippedPush?: string; notes: string[]; startedAt?: string; tests?: TestResult; locks?: BuildRecord['locks']; buildTags?: BuildTagRecord[] },
 ): BuildRecord {
   const baseImage = build.labels[LABEL.baseName];
   const baseDigest = build.labels[LABEL.baseDigest];
@@ -255,6 +258,7 @@ function recordOf(
     pushed: build.push && !extra.skippedPush,
     ...(extra.digest ? { digest: extra.digest } : {}),
     ...(extra.skippedPush ? { skippedPush: extra.skippedPush } : {}),
+    ...(extra.buildTags && extra.buildTags.length > 0 ? { buildTags: extra.buildTags } : {}),
     ...(extra.imageId ? { imageId: extra.imageId } : {}),
     revision: build.revision,
     ...(baseImage ? { baseImage } : {}),
@@ -307,6 +311,8 @@ function printPlan(build: NormalizedBuild, cli: DockerCli, plan: BuildPlan, work
   log.info(`${build.project}: ${build.dryRun ? 'dry run, nothing is run' : 'building'}`);
   log.info(`  image      ${build.references[0]}  (tag from ${build.tagFrom})`);
   for (const extra of build.references.slice(1)) log.info(`  also       ${extra}`);
+  for (const tag of build.buildTags) log.info(`  per-build  ${imageName(build)}:${tag}  (${build.push ? 'written once after the push, never moved' : 'only when pushed'})`);
+  for (const [name, value] of Object.entries(build.templatedArgs)) log.info(`  build arg  ${name}=${value}  (from a template)`);
   log.info(`  context    ${relative(workspaceRoot, build.context) || '.'}`);
   log.info(`  dockerfile ${relative(workspaceRoot, build.file)}`);
   log.info(`  base       ${build.labels[LABEL.baseName] ?? '(none: FROM scratch)'}`);

@@ -203,3 +203,43 @@ describe('pinBases', () => {
     expect(() => pinBases(build, [])).toThrow(/base_image was not resolved/);
   });
 });
+
+describe('normalizeOptions: per-build tags and build-arg templates', () => {
+  const FORNAX = workspaceSettings({
+    plugins: [{ plugin: '@fornax/nx-images', options: { tags: ['{branch}', 'sha-{sha:12}', '{time:%Y%m%d_%H%M}'], buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } } }],
+  });
+  const NOON = new Date('2026-06-30T12:00:59Z');
+
+  it.each<[string, DockerBuildExecutorSchema, Partial<BuildFacts>, string[], Record<string, string>]>([
+    ['the default: the branch tag only', {}, {}, [], {}],
+    ['Fornax\'s settings, the clock passed in', {}, { settings: FORNAX, now: NOON }, ['sha-cccccccccccc', '20260630_1200'], { BUILD_VERSION: 'tractor:sha-cccccccccccc' }],
+    ['--buildTime wins over the clock and IMAGE_BUILD_TIME', { buildTime: '2026-07-01T00:30:00+02:00' }, { settings: FORNAX, now: NOON, env: { IMAGE_BUILD_TIME: '2020-01-01T00:00:00Z' } }, ['sha-cccccccccccc', '20260630_2230'], { BUILD_VERSION: 'tractor:sha-cccccccccccc' }],
+    ['IMAGE_BUILD_TIME wins over the clock', {}, { settings: FORNAX, now: NOON, env: { IMAGE_BUILD_TIME: '2020-01-01T00:00:00Z' } }, ['sha-cccccccccccc', '20200101_0000'], { BUILD_VERSION: 'tractor:sha-cccccccccccc' }],
+    ['the executor\'s tags replace the plugin\'s', { tags: ['{time:%Y%m%d_%H%M}', '{branch}'] }, { settings: FORNAX, now: NOON }, ['20260630_1200'], { BUILD_VERSION: 'tractor:20260630_1200' }],
+    ['a template rendering the branch tag or an extra tag is no per-build tag', { tags: ['{branch}', 'feature-{image}', 'x'], extraTags: ['x'] }, { gitBranch: 'feature/tractor' }, [], {}],
+    ['two templates rendering one tag give it once', { tags: ['{sha:7}', '{sha:7}'] }, {}, ['ccccccc'], {}],
+    ['the executor\'s arg template over the plugin\'s, and buildArgs over both', { buildArgTemplates: { BUILD_VERSION: '{branch}', WHEN: '{time:%H%M}' }, buildArgs: { WHEN: 'given' } }, { settings: FORNAX, now: NOON }, ['sha-cccccccccccc', '20260630_1200'], { BUILD_VERSION: 'feature-x' }],
+    ['{tag} without per-build tags is the branch tag', { buildArgTemplates: { V: '{tag}' } }, {}, [], { V: 'feature-x' }],
+  ])('%s', (_case, extra, overrides, buildTags, templated) => {
+    const build = normalizeOptions(options(extra), facts(OURS, overrides));
+    expect(build.tag).toBe(overrides.gitBranch ? 'feature-tractor' : 'feature-x');
+    expect(build.buildTags).toEqual(buildTags);
+    expect(build.templatedArgs).toEqual(templated);
+    for (const [name, value] of Object.entries(templated)) expect(build.buildArgs[name]).toBe(value);
+    if (extra.buildArgs?.WHEN) expect(build.buildArgs.WHEN).toBe('given');
+    // Per-build tags are not references the build itself tags or pushes.
+    expect(build.references.some((reference) => buildTags.some((tag) => reference.endsWith(`:${tag}`)))).toBe(false);
+  });
+
+  it.each<[string, DockerBuildExecutorSchema, Partial<BuildFacts>, RegExp]>([
+    ['a time tag with a slash', { tags: ['{branch}', '{time:%Y/%m/%d}'] }, {}, /^tractor: tags template "\{time:%Y\/%m\/%d\}" renders "1970\/01\/01", which is not a valid Docker tag/],
+    ['an unknown placeholder in the executor\'s tags', { tags: ['{version:python}'] }, {}, /^tractor: docker-build option tags: "\{version:python\}": unknown placeholder/],
+    ['an unclosed build arg template', { buildArgTemplates: { V: '{image' } }, {}, /^tractor: docker-build option buildArgTemplates\.V "\{image": the "\{" at character 1 is not closed/],
+    ['a build time with no zone', { buildTime: '2026-06-30T12:00' }, {}, /^--buildTime "2026-06-30T12:00" is not an ISO 8601 time with a zone: give one like 2026-06-30T12:00:00Z\.$/],
+    ['an IMAGE_BUILD_TIME that is no time', {}, { env: { IMAGE_BUILD_TIME: 'yesterday' } }, /^IMAGE_BUILD_TIME "yesterday" is not an ISO 8601 time/],
+  ])('refuses %s in one line', (_case, extra, overrides, message) => {
+    const call = () => normalizeOptions(options(extra), facts(OURS, overrides));
+    expect(call).toThrow(UserError);
+    expect(call).toThrow(message);
+  });
+});

@@ -6,9 +6,10 @@ import { UserError } from '../../lib/core/errors';
 import { assertLockCommand } from '../../lib/core/locks';
 import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/core/image-settings';
 import type { WorkspaceSettings } from '../../lib/core/plugin-options';
-import { assertValidImageName, imageName, imageReference, parseReference } from '../../lib/core/refs';
+import { assertValidImageName, imageName, imageReference, parseReference, variantTag } from '../../lib/core/refs';
 import { buildArgValues, repositoryImages, type BuildArgNames, type RepositoryImageRead } from '../../lib/core/repository-images';
 import { assertValidTag, branchToTag, resolveBranch, resolveTag } from '../../lib/core/tags';
+import { assertBuildArgTemplates, assertTagTemplates, perBuildTags, renderTag, renderTemplate, resolveBuildTime } from '../../lib/core/templates';
 import type { DockerBuildExecutorSchema } from './schema';
 
 /** What the executor found out before planning: everything the pure normalization reads. */
@@ -44,6 +45,12 @@ export interface NormalizedBuild extends BuildSpec {
   tag: string;
   tagFrom: string;
   extraTags: string[];
+  /** The per-build tags: written once after the push (a copy of the pushed manifest), never moved. */
+  buildTags: string[];
+  /** The build time the templates rendered, ISO 8601. */
+  buildTime: string;
+  /** The build args whose values came from a template, as rendered. */
+  templatedArgs: Record<string, string>;
   dryRun: boolean;
   /** The default branch's tag: where a base falls back to, and the shared layer cache. */
   defaultTag: string;
@@ -74,8 +81,11 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
   const image = assertValidImageName(nonEmpty(options.image) ?? facts.projectName);
   const registry = resolveRegistry(options.registry, facts.env);
   const repository = resolveRepository(options.repository, facts.env, facts.originUrl);
-  const { tag, from: tagFrom } = resolveTag({ option: nonEmpty(options.tag), env: facts.env, gitBranch: facts.gitBranch });
-  const extraTags = (options.extraTags ?? []).map((extra) => assertValidTag(extra, 'extra tag'));
+  const { tag: branchTag, from: tagFrom } = resolveTag({ option: nonEmpty(options.tag), env: facts.env, gitBranch: facts.gitBranch });
+  // A variant's every tag carries its name (`cuda12-main`); its bases still follow the branch's own tag.
+  const variant = nonEmpty(options.variant);
+  const tag = variantTag(variant, branchTag);
+  const extraTags = (options.extraTags ?? []).map((extra) => variantTag(variant, assertValidTag(extra, 'extra tag')));
   const references = [tag, ...extraTags.filter((extra) => extra !== tag)].map((t) =>
     imageReference({ registry, repository, image, tag: t }),
   );
@@ -105,14 +115,23 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
   }
   const ownLockCommand = assertLockCommand(options.lockCommand, `${facts.projectName}: docker-build option`);
   const names = facts.settings.buildArgs;
-  const user = options.buildArgs ?? {};
-  const pinnedTag = user[names.baseTag] === undefined ? undefined : assertValidTag(String(user[names.baseTag]), `build arg ${names.baseTag}`);
+  const templateValues = { branch: branchTag, image, sha: revision, time: resolveBuildTime(options.buildTime, facts.env, facts.now) };
+  const tagTemplates = (options.tags ?? []).length > 0 ? assertTagTemplates(options.tags, `${facts.projectName}: docker-build option tags`) : facts.settings.tags;
+  const rendered = tagTemplates.map((template) => variantTag(variant, renderTag(template, templateValues, `${facts.projectName}: tags template`)));
+  const buildTags = perBuildTags(rendered, [tag, ...extraTags]);
+  const argTemplates = { ...facts.settings.buildArgTemplates, ...assertBuildArgTemplates(options.buildArgTemplates, `${facts.projectName}: docker-build option buildArgTemplates`) };
+  const templatedArgs = Object.fromEntries(
+    Object.entries(argTemplates).map(([name, template]) => [name, renderTemplate(template, { ...templateValues, tag: buildTags[0] ?? tag }, `${facts.projectName}: build arg template ${name}`)]),
+  );
+  // A value given in buildArgs is taken as written and wins over a template.
+  const user = { ...templatedArgs, ...(options.buildArgs ?? {}) };
+  const pinnedTag = !names.baseTag || user[names.baseTag] === undefined ? undefined : assertValidTag(String(user[names.baseTag]), `build arg ${names.baseTag}`);
   const buildArgs = buildArgsFor({
-    defaults: buildArgValues(names, { registry, repository, tag, baseTag: pinnedTag ?? tag }),
+    defaults: buildArgValues(names, { registry, repository, tag, baseTag: pinnedTag ?? branchTag }),
     user,
   });
   const target = nonEmpty(options.target);
-  const ours = repositoryImages(dockerfileText, names, target, fileName);
+  const ours = repositoryImages(dockerfileText, names, target, fileName, Object.fromEntries(Object.entries(user).map(([name, value]) => [name, String(value)])));
   const expanded = dockerfileImages(dockerfileText, buildArgs, target);
   const defaultTag = nonEmpty(options.baseTagFallback) ?? branchToTag(facts.settings.defaultBranch);
   const push = options.push ?? false;
@@ -126,7 +145,7 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     if (!first.followsBaseTag && written.digest) continue;
     const question = baseQuestion(first, {
       name: imageName({ registry, repository, image: baseImage }),
-      branchTag: tag,
+      branchTag,
       defaultTag,
       ...(pinnedTag === undefined ? {} : { pinnedTag }),
       ...(written.tag === undefined ? {} : { writtenTag: written.tag }),
@@ -150,6 +169,9 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     tag,
     tagFrom,
     extraTags,
+    buildTags,
+    buildTime: templateValues.time.toISOString(),
+    templatedArgs: Object.fromEntries(Object.entries(templatedArgs).filter(([name]) => options.buildArgs?.[name] === undefined)),
     references,
     context,
     file,
@@ -204,7 +226,7 @@ export function pinBases(build: NormalizedBuild, resolved: readonly ResolvedBase
   const final = resolved.find((base) => base.image === build.finalBase);
   const baseTag = build.buildArgNames.baseTag;
   const userPinned = build.bases.some(({ question }) => question.from === 'pinned');
-  const buildArgs = final && !userPinned ? { ...build.buildArgs, [baseTag]: final.tag } : build.buildArgs;
+  const buildArgs = final && !userPinned && baseTag ? { ...build.buildArgs, [baseTag]: final.tag } : build.buildArgs;
   return {
     build: { ...build, buildArgs, labels: { ...build.labels, ...baseLabels(resolved, build.finalBase, build.externalBase) } },
     dockerfile: replaceReads(build.dockerfileText, replacements),

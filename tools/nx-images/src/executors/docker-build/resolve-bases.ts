@@ -22,7 +22,7 @@ export async function resolveBases(build: NormalizedBuild, client: RegistryClien
   );
 }
 
-async function observeTag(client: RegistryClient, repoPath: string, reference: string, tag: string, docker: string | undefined): Promise<TagObservation> {
+export async function observeTag(client: RegistryClient, repoPath: string, reference: string, tag: string, docker: string | undefined): Promise<TagObservation> {
   const [registry, local] = await Promise.all([
     client.resolve(repoPath, tag).then(
       (found): TagObservation['registry'] => (found ? { kind: 'present', digest: found.digest } : { kind: 'absent' }),

@@ -1,9 +1,13 @@
 export interface DockerBuildExecutorSchema {
   image?: string;
+  variant?: string;
   registry?: string;
   repository?: string;
   tag?: string;
   extraTags?: string[];
+  tags?: string[];
+  buildArgTemplates?: Record<string, string>;
+  buildTime?: string;
   context?: string;
   file?: string;
   target?: string;

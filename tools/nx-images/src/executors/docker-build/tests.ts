@@ -13,13 +13,13 @@ import { imageSuites } from '../image-test/suites';
 
 /**
  * The suites the image's image-test target runs (its options, else the
- * plugin's testCommand), or none when the image has no tests of its own.
+ * plugin's tests rule and testCommand), or none when the image has no tests
+ * of its own.
  */
 export async function ownSuites(context: ExecutorContext, settings: WorkspaceSettings, project: string): Promise<Suite[]> {
   const target = context.projectsConfigurations?.projects[project]?.targets?.[TARGET.test];
   const options = (target?.options ?? {}) as ImageTestExecutorSchema;
-  const command = options.command && options.command.length > 0 ? options.command : settings.testCommand;
-  const suites = await imageSuites({ context, settings, image: project, command, ancestors: options.ancestors ?? true });
+  const suites = await imageSuites({ context, settings, image: project, options, ancestors: options.ancestors ?? true });
   return suites.some((suite) => suite.name === project) ? suites : [];
 }
 

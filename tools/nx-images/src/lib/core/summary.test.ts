@@ -38,6 +38,7 @@ describe('renderSummary', () => {
     ],
     ['pushed but digest unknown', [row({ image: 'a', tag: 't', pushed: true, why: 'w' })], notes, [...HEADER, '| 1 | `a` | `t` | pushed |  | no tests | w |']],
     ['not pushed, no reason', [row({ image: 'a', tag: 't', pushed: false, why: 'w' })], notes, [...HEADER, '| 1 | `a` | `t` | not pushed |  | no tests | w |']],
+    ['per-build tags after the branch tag', [row({ image: 'a', tag: 'main', buildTags: ['sha-0123456789ab', '20260630_1200'], pushed: true, digest: 'sha256:1', why: 'w' })], notes, [...HEADER, '| 1 | `a` | `main` `sha-0123456789ab` `20260630_1200` | `sha256:1` |  | no tests | w |']],
     [
       'several bases, one per line, with a base only in the local engine',
       [row({ image: 'hea', level: 3, tag: 't', pushed: false, bases: [{ image: 'a', reference: 'r/a:t', digest: 'sha256:1' }, { image: 'b', reference: 'r/b:main' }], why: 'w' })],

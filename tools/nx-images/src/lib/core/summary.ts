@@ -9,6 +9,8 @@ export interface SummaryRow {
   /** Its level in this run's image graph (1: takes from no image of the run). */
   level: number;
   tag: string;
+  /** The per-build tags its build wrote (or found in place), shown after the branch tag. */
+  buildTags?: string[];
   /** Digest of the pushed manifest. */
   digest?: string;
   pushed: boolean;
@@ -57,7 +59,7 @@ export function renderSummary(rows: readonly SummaryRow[], notes: SummaryNotes):
   lines.push(...HEADER);
   const ordered = [...rows].sort((a, b) => a.level - b.level || (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
   for (const row of ordered) {
-    lines.push(`| ${[String(row.level), code(row.image), code(row.tag), pushedCell(row), basesCell(row), testsCell(row), cell(row.why)].join(' | ')} |`);
+    lines.push(`| ${[String(row.level), code(row.image), [row.tag, ...(row.buildTags ?? [])].map(code).join(' '), pushedCell(row), basesCell(row), testsCell(row), cell(row.why)].join(' | ')} |`);
   }
   const failed = ordered.filter((row) => row.failed !== undefined);
   if (failed.length > 0) {

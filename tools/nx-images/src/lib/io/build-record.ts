@@ -19,6 +19,8 @@ export interface BuildRecord {
   digest?: string;
   /** Why the push was skipped, when it was. */
   skippedPush?: string;
+  /** The per-build tags after the push: written by this build, or left alone because another build has them. */
+  buildTags?: BuildTagRecord[];
   imageId?: string;
   revision: string;
   /** The final stage's base (the base.name label). */
@@ -37,6 +39,13 @@ export interface BuildRecord {
   /** When the build command started, when the record was written (ISO 8601): the build's own time, without Nx's start. */
   startedAt?: string;
   finishedAt: string;
+}
+
+/** One per-build tag: the digest it names now, and whether this build wrote it. */
+export interface BuildTagRecord {
+  tag: string;
+  digest: string;
+  written: boolean;
 }
 
 /** `dist/docker-build/<project>.json` under the workspace root. */
