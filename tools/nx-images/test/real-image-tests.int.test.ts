@@ -74,7 +74,7 @@ describe('the real images’ tests', () => {
   it('the image-test target runs tractor’s tests with pytest, then base_image’s', async () => {
     const nxJson = JSON.parse(readFileSync(join(workspaceRoot, 'nx.json'), 'utf8')) as Parameters<typeof workspaceSettings>[0];
     const context = { root: workspaceRoot, cwd: workspaceRoot, isVerbose: false } as ExecutorContext;
-    const suites = await imageSuites({ context, settings: workspaceSettings(nxJson), image: 'tractor', ancestors: true });
+    const suites = await imageSuites({ context, settings: workspaceSettings(nxJson), image: 'tractor', options: {}, ancestors: true });
     expect(suites.map((suite) => [suite.name, suite.command])).toEqual([
       ['tractor', { kind: 'pytest', argv: expect.arrayContaining(['python', '-m', 'pytest', '/image-tests/tractor']) as unknown }],
       ['base_image', { kind: 'pytest', argv: expect.arrayContaining(['python', '-m', 'pytest', '/image-tests/base_image']) as unknown }],

@@ -1,21 +1,27 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
+import { TARGET } from '../../lib/core/conventions';
 import { builtFromChain } from '../../lib/core/image-tests';
 import type { WorkspaceSettings } from '../../lib/core/plugin-options';
 import { repositoryImages } from '../../lib/core/repository-images';
-import { suitesOf, type Suite } from '../../lib/io/image-tests';
+import { normalizeTestRule, type TestRule } from '../../lib/core/test-rule';
+import { suitesOf, type Suite, type TestsOfImage } from '../../lib/io/image-tests';
+import type { ImageTestExecutorSchema } from './schema';
 
 /**
- * The suites an image runs: its own tests folder, then, unless told not to,
- * those of the images it is built FROM (its final stage's base, that one's,
- * ...), so an image also keeps its ancestors' promises.
+ * The suites an image runs: its own tests, then, unless told not to, those
+ * of the images it is built FROM (its final stage's base, that one's, ...),
+ * so an image also keeps its ancestors' promises. Each image's tests are
+ * located and run by its own rule: its image-test `tests` option, else the
+ * plugin's.
  */
 export function imageSuites(input: {
   context: ExecutorContext;
   settings: WorkspaceSettings;
   image: string;
-  command?: readonly string[];
+  /** The image's own image-test options (the running target's, or its project.json's). */
+  options: ImageTestExecutorSchema;
   ancestors: boolean;
 }): Promise<Suite[]> {
   const { context, settings } = input;
@@ -27,8 +33,18 @@ export function imageSuites(input: {
     return repositoryImages(readFileSync(file, 'utf8'), settings.buildArgs, undefined, file).finalBase?.image;
   };
   const chain = input.ancestors ? builtFromChain(input.image, finalBaseOf) : [input.image];
+  const optionsOf = (image: string): ImageTestExecutorSchema =>
+    image === input.image ? input.options : ((context.projectsConfigurations?.projects[image]?.targets?.[TARGET.test]?.options ?? {}) as ImageTestExecutorSchema);
   return suitesOf(
-    chain.map((name) => ({ name, root: join(context.root, rootOf(name)) })),
-    input.command,
+    context.root,
+    chain.map((name) => testsOfImage(name, rootOf(name), optionsOf(name), settings)),
   );
+}
+
+/** One image's rule and command: its options over the plugin's. */
+export function testsOfImage(name: string, root: string, options: ImageTestExecutorSchema, settings: WorkspaceSettings): TestsOfImage {
+  const rule: TestRule = options.tests === undefined ? settings.tests : normalizeTestRule(options.tests, `${name}: image-test option tests`);
+  const own = options.command && options.command.length > 0 ? options.command : rule.command;
+  const command = own.length > 0 || rule.run === 'host' ? own : settings.testCommand;
+  return { name, root, rule, command };
 }

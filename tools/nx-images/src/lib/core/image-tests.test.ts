@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { builtFromChain, casesFromJunit, describeResult, excerpt, junitXml, resultOf, suiteCommand, xmlText, type TestCase } from './image-tests';
+import { builtFromChain, casesFromJunit, describeResult, excerpt, junitXml, needsPython, planSuite, resultOf, suiteCommand, xmlText, type FoundTests, type TestCase } from './image-tests';
 
 describe('suiteCommand', () => {
   const file = (name: string, executable = false) => ({ name, executable });
@@ -17,6 +17,51 @@ describe('suiteCommand', () => {
     ['a python file that is not test_*.py is not a pytest suite', [file('helpers.py')], undefined, undefined],
   ])('%s', (_case, files, configured, command) => {
     expect(suiteCommand(files, 'tractor', configured)).toEqual(command);
+  });
+});
+
+describe('planSuite', () => {
+  const base: FoundTests = { name: 'env-core', run: 'image', path: 'tests/test_env_core.sh', mount: 'tests', within: 'test_env_core.sh', found: { kind: 'file', executable: true }, command: [] };
+  const pytestArgs = ['python', '-m', 'pytest', '-v', '-p', 'no:cacheprovider'];
+  it.each<[string, Partial<FoundTests>, ReturnType<typeof planSuite>]>([
+    ['an executable file runs as the one script, from the mount', {}, { kind: 'scripts', scripts: ['test_env_core.sh'] }],
+    ['a file that is not executable and no test_*.py: nothing to run', { found: { kind: 'file', executable: false } }, undefined],
+    [
+      'a test_*.py file: pytest on that file alone, in its mounted folder',
+      { name: 'fornax-hea', path: 'tests/test_fornax_hea.py', within: 'test_fornax_hea.py', found: { kind: 'file', executable: false } },
+      { kind: 'pytest', argv: [...pytestArgs, '--junitxml=/image-tests-report/fornax-hea.xml', '/image-tests/fornax-hea/test_fornax_hea.py'] },
+    ],
+    [
+      'a folder inside a wider mount: its scripts named from the mount',
+      { path: 'tests/by_image/env-core', within: 'by_image/env-core', found: { kind: 'folder', files: [{ name: 'b.sh', executable: true }, { name: 'a.sh', executable: true }, { name: 'notes.md', executable: false }] } },
+      { kind: 'scripts', scripts: ['by_image/env-core/a.sh', 'by_image/env-core/b.sh'] },
+    ],
+    [
+      'a configured command in the image: placeholders as the container sees them',
+      { command: ['sh', '{path}', '--name={name_}', '--report={report}'] },
+      { kind: 'command', argv: ['sh', '/image-tests/env-core/test_env_core.sh', '--name=env_core', '--report=/image-tests-report/env-core.xml'] },
+    ],
+    [
+      'on the host, by default: pytest with the resolved python on the path from the workspace root; the report filled in later',
+      { run: 'host', path: 'tests/by_image/env-core', mount: 'tests/by_image/env-core', within: '', found: { kind: 'folder', files: [] }, python: '/usr/bin/python3.12' },
+      { kind: 'host', argv: ['/usr/bin/python3.12', '-m', 'pytest', '-v', '-p', 'no:cacheprovider', '--junitxml={report}', 'tests/by_image/env-core'] },
+    ],
+    [
+      'on the host, a configured command, even with nothing pytest would collect',
+      { run: 'host', path: 'tests/by_image/env.core', found: { kind: 'folder', files: [] }, name: 'env.core', command: ['sh', '{path}/run.sh', '{name_}'] },
+      { kind: 'host', argv: ['sh', 'tests/by_image/env.core/run.sh', 'env_core'] },
+    ],
+  ])('%s', (_case, change, expected) => {
+    expect(planSuite({ ...base, ...change })).toEqual(expected);
+  });
+
+  it.each<[string, 'image' | 'host', string[], boolean]>([
+    ['a host run with no command', 'host', [], true],
+    ['a host command naming {python}', 'host', ['{python}', 'run.py'], true],
+    ['a host command of its own', 'host', ['/usr/bin/env', 'bash', 'x'], false],
+    ['a run in the image', 'image', [], false],
+  ])('needsPython: %s', (_case, run, command, expected) => {
+    expect(needsPython(run, command)).toBe(expected);
   });
 });
 

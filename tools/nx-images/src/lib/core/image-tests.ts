@@ -1,10 +1,13 @@
 import { stripVTControlCharacters } from 'node:util';
+import { posix } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
+import { fillPlaceholders, underscored, type TestRun } from './test-rule';
 
 /**
- * An image's tests: a folder of the image (`images/<name>/tests/`) run
- * inside the image itself, by ID, with the folder mounted read-only. What
- * runs, how a report reads, and what the result says, as plain data.
+ * An image's tests: a file or folder the `tests` rule locates (by default
+ * `images/<name>/tests/`), run inside the image itself, by ID, with its
+ * folder mounted read-only, or on the host given the image. What runs, how a
+ * report reads, and what the result says, as plain data.
  */
 
 export { TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from './conventions';
@@ -21,20 +24,70 @@ export type SuiteCommand =
   | { kind: 'pytest'; argv: string[] }
   /** Each executable file on its own: its exit code is its verdict. */
   | { kind: 'scripts'; scripts: string[] }
-  | { kind: 'command'; argv: string[] };
+  | { kind: 'command'; argv: string[] }
+  /** On the host, in the workspace root; `{report}` in it stands for the JUnit file the runner reads. */
+  | { kind: 'host'; argv: string[] };
 
 /**
  * The configured command, else pytest when the folder holds `test_*.py`
  * files, else every executable file, in name order; undefined when there is
  * nothing to run.
  */
-export function suiteCommand(files: readonly TestFile[], suite: string, configured?: readonly string[]): SuiteCommand | undefined {
+export function suiteCommand(files: readonly TestFile[], suite: string, configured?: readonly string[], within = ''): SuiteCommand | undefined {
   if (configured && configured.length > 0) return { kind: 'command', argv: [...configured] };
   if (files.some((file) => /^test_.*\.py$/.test(file.name))) {
-    return { kind: 'pytest', argv: ['python', '-m', 'pytest', '-v', '-p', 'no:cacheprovider', `--junitxml=${MOUNT.report}/${suite}.xml`, `${MOUNT.tests}/${suite}`] };
+    return { kind: 'pytest', argv: [...PYTEST_IN_IMAGE, `--junitxml=${MOUNT.report}/${suite}.xml`, inImage(suite, within)] };
   }
-  const scripts = files.filter((file) => file.executable).map((file) => file.name).sort();
+  const scripts = files.filter((file) => file.executable).map((file) => (within ? `${within}/${file.name}` : file.name)).sort();
   return scripts.length > 0 ? { kind: 'scripts', scripts } : undefined;
+}
+
+const PYTEST_IN_IMAGE = ['python', '-m', 'pytest', '-v', '-p', 'no:cacheprovider'];
+
+/** Where a suite's tests are inside the container: its mount, and their place within it. */
+function inImage(suite: string, within: string): string {
+  return within ? `${MOUNT.tests}/${suite}/${within}` : `${MOUNT.tests}/${suite}`;
+}
+
+/** One image's tests as found on disk: where (from the workspace root) and what is there. */
+export interface FoundTests {
+  /** The image they belong to: the suite's name. */
+  name: string;
+  run: TestRun;
+  path: string;
+  /** The folder mounted in the image, and the tests' place inside it. */
+  mount: string;
+  within: string;
+  found: { kind: 'file'; executable: boolean } | { kind: 'folder'; files: TestFile[] };
+  /** The configured command (the image's, the rule's, the plugin's testCommand for the image); empty: chosen from what was found. */
+  command: readonly string[];
+  /** The absolute path of the host's Python with pytest, for a host run's default command or `{python}`. */
+  python?: string;
+}
+
+/**
+ * How one image's tests run, or undefined when there is nothing to run: in
+ * the image, a configured command, else pytest for test_*.py, else the
+ * executable file or files; on the host, a configured command, else pytest
+ * on the path with the host's Python.
+ */
+export function planSuite(tests: FoundTests): SuiteCommand | undefined {
+  const { name, found } = tests;
+  const values = { name, name_: underscored(name), path: tests.path, python: tests.python ?? '{python}' };
+  if (tests.run === 'host') {
+    const argv = tests.command.length > 0 ? [...tests.command] : [values.python, '-m', 'pytest', '-v', '-p', 'no:cacheprovider', '--junitxml={report}', '{path}'];
+    return { kind: 'host', argv: argv.map((word) => fillPlaceholders(word, values)) };
+  }
+  const inside = { ...values, path: inImage(name, tests.within), report: `${MOUNT.report}/${name}.xml` };
+  if (tests.command.length > 0) return { kind: 'command', argv: tests.command.map((word) => fillPlaceholders(word, inside)) };
+  if (found.kind === 'folder') return suiteCommand(found.files, name, undefined, tests.within);
+  if (/^test_.*\.py$/.test(posix.basename(tests.path))) return { kind: 'pytest', argv: [...PYTEST_IN_IMAGE, `--junitxml=${inside.report}`, inside.path] };
+  return found.executable ? { kind: 'scripts', scripts: [tests.within] } : undefined;
+}
+
+/** Whether a host suite's command needs the host's Python resolved. */
+export function needsPython(run: TestRun, command: readonly string[]): boolean {
+  return run === 'host' && (command.length === 0 || command.some((word) => word.includes('{python}')));
 }
 
 export interface TestCase {

@@ -1,17 +1,32 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TESTS_DIR } from '../core/conventions';
-import { casesFromJunit, excerpt, junitXml, MOUNT, resultOf, suiteCommand, type SuiteCommand, type TestCase, type TestFile, type TestResult } from '../core/image-tests';
-import { runInImage } from './docker';
+import { casesFromJunit, excerpt, junitXml, MOUNT, needsPython, planSuite, resultOf, type FoundTests, type SuiteCommand, type TestCase, type TestFile, type TestResult } from '../core/image-tests';
+import { fillPlaceholders, locateTests, mountOf, type TestRule, type TestRun } from '../core/test-rule';
+import { runCaptured } from './exec';
+import { runInImage, tagImage, untagImage } from './docker';
+import { findTestPython } from './test-python';
 
-/** One tests folder to run in an image. */
+/** One image's tests to run, in the image or on the host. */
 export interface Suite {
-  /** The image the folder belongs to. */
+  /** The image the tests belong to. */
   name: string;
-  /** The folder, absolute. */
-  dir: string;
+  run: TestRun;
+  /** The tests, a file or a folder, absolute. */
+  path: string;
+  /** The folder mounted read-only in the image, absolute. */
+  mount: string;
   command: SuiteCommand;
+}
+
+/** One image of a chain whose tests are wanted: its project root (from the workspace root), its rule and its configured command. */
+export interface TestsOfImage {
+  name: string;
+  root: string;
+  rule: TestRule;
+  /** The image's command, else the rule's, else (in the image) the plugin's testCommand; empty: chosen from what is found. */
+  command: readonly string[];
 }
 
 /** What a tests folder holds: its files, and which are executable. */
@@ -26,56 +41,120 @@ async function testFiles(dir: string): Promise<TestFile[]> {
 }
 
 /**
- * The suites of an image, its own first: each image's tests folder
- * (`<root>/tests`) that exists and has something to run.
+ * The suites of a chain of images, in its order: each image's tests where
+ * its rule locates them, when they exist and have something to run. The
+ * host's Python is resolved at most once, and only when a suite needs it.
  */
-export async function suitesOf(images: readonly { name: string; root: string }[], configured?: readonly string[]): Promise<Suite[]> {
+export async function suitesOf(workspaceRoot: string, images: readonly TestsOfImage[], env: NodeJS.ProcessEnv = process.env): Promise<Suite[]> {
+  let python: Promise<string> | undefined;
   const suites: Suite[] = [];
   for (const image of images) {
-    const dir = join(image.root, TESTS_DIR);
-    if (!existsSync(dir)) continue;
-    const command = suiteCommand(await testFiles(dir), image.name, configured);
-    if (command) suites.push({ name: image.name, dir, command });
+    const location = locateTests(image.rule, image);
+    const path = join(workspaceRoot, location.path);
+    const info = await stat(path).catch(() => undefined);
+    if (!info || !(info.isFile() || info.isDirectory())) continue;
+    const { mount, within } = mountOf(location, info.isFile());
+    const found: FoundTests['found'] = info.isFile() ? { kind: 'file', executable: (info.mode & 0o111) !== 0 } : { kind: 'folder', files: await testFiles(path) };
+    if (needsPython(image.rule.run, image.command)) python ??= findTestPython(env);
+    const command = planSuite({
+      name: image.name,
+      run: image.rule.run,
+      path: location.path,
+      mount,
+      within,
+      found,
+      command: image.command,
+      ...(python ? { python: await python } : {}),
+    });
+    if (command) suites.push({ name: image.name, run: image.rule.run, path, mount: join(workspaceRoot, mount), command });
   }
   return suites;
 }
 
+/** The image under test as a host command sees it: where it would be pushed to, when that is known. */
+export interface TestSubject {
+  workspaceRoot: string;
+  /** `registry/repository/image`, without a tag. */
+  name?: string;
+  registry?: string;
+  repository?: string;
+  tag?: string;
+}
+
 /**
- * Runs the suites inside the image `imageId` (an ID or a reference pinned by
- * digest, never a tag another build could move), each folder mounted
- * read-only, the output streaming as it comes; writes `junit.xml` into
- * `reportDir` and returns the result. Only the exit codes and reports decide.
+ * Runs the suites on the image `imageId` (an ID or a reference pinned by
+ * digest, never a tag another build could move), the output streaming as it
+ * comes; writes `junit.xml` into `reportDir` and returns the result. Only
+ * the exit codes and reports decide. In the image: each tests folder mounted
+ * read-only, no network. On the host: the command in the workspace root,
+ * given the image in its environment and a tag of this run's own (removed
+ * afterwards) pointing at exactly that ID.
  */
-export async function runSuites(docker: string, imageId: string, suites: readonly Suite[], reportDir: string): Promise<TestResult> {
+export async function runSuites(docker: string, imageId: string, suites: readonly Suite[], reportDir: string, subject?: TestSubject): Promise<TestResult> {
   await rm(reportDir, { recursive: true, force: true });
   await mkdir(reportDir, { recursive: true });
   // The image's user may not be root; the report folder must be writable by it.
   await chmod(reportDir, 0o777);
   const cases: TestCase[] = [];
-  for (const suite of suites) {
-    const mount = `${MOUNT.tests}/${suite.name}`;
-    const run = (argv: string[]) =>
-      runInImage(docker, { image: imageId, argv, volumes: [`${suite.dir}:${mount}:ro`, `${reportDir}:${MOUNT.report}`], workdir: mount, keepBytes: 64 * 1024 });
-    if (suite.command.kind === 'scripts') {
-      for (const script of suite.command.scripts) {
-        const result = await run([`${mount}/${script}`]);
-        cases.push({ suite: suite.name, name: script, passed: result.exitCode === 0, ...(result.exitCode === 0 ? {} : { excerpt: failureText(result) }) });
-      }
-      continue;
-    }
-    const result = await run(suite.command.argv);
-    const report = join(reportDir, `${suite.name}.xml`);
-    const reported = existsSync(report) ? casesFromJunit(await readFile(report, 'utf8'), suite.name) : [];
-    if (reported.length > 0 && (result.exitCode === 0 || reported.some((entry) => !entry.passed))) {
-      cases.push(...reported);
-    } else {
-      // No report, or one that does not explain a failing exit: the command itself is the one case.
-      cases.push({ suite: suite.name, name: suite.command.argv.join(' '), passed: result.exitCode === 0, ...(result.exitCode === 0 ? {} : { excerpt: failureText(result) }) });
-    }
+  const pinned = suites.some((suite) => suite.run === 'host') && imageId.startsWith('sha256:') ? pinnedReference(subject, suites[0]?.name ?? 'image') : undefined;
+  if (pinned) await tagImage(docker, imageId, pinned);
+  try {
+    for (const suite of suites) cases.push(...(await runSuite(docker, imageId, suite, reportDir, { ...subject, pinned })));
+  } finally {
+    if (pinned) await untagImage(docker, pinned).catch(() => undefined);
   }
   const result = resultOf(cases, suites.map((suite) => suite.name), imageId.startsWith('sha256:') ? imageId : undefined);
   await writeFile(join(reportDir, 'junit.xml'), junitXml(cases));
   return result;
+}
+
+/** A tag of this test run's own, so a host command can name the image while no other build can move it. */
+function pinnedReference(subject: TestSubject | undefined, image: string): string {
+  return `${subject?.name ?? `fornax-image-test/${image}`}:image-test-${randomBytes(6).toString('hex')}`;
+}
+
+async function runSuite(docker: string, imageId: string, suite: Suite, reportDir: string, subject: Partial<TestSubject> & { pinned?: string }): Promise<TestCase[]> {
+  const report = join(reportDir, `${suite.name}.xml`);
+  const mount = `${MOUNT.tests}/${suite.name}`;
+  const inImage = (argv: string[]) =>
+    runInImage(docker, { image: imageId, argv, volumes: [`${suite.mount}:${mount}:ro`, `${reportDir}:${MOUNT.report}`], workdir: mount, keepBytes: 64 * 1024 });
+  if (suite.command.kind === 'scripts') {
+    const cases: TestCase[] = [];
+    for (const script of suite.command.scripts) {
+      const result = await inImage([`${mount}/${script}`]);
+      cases.push({ suite: suite.name, name: script, passed: result.exitCode === 0, ...(result.exitCode === 0 ? {} : { excerpt: failureText(result) }) });
+    }
+    return cases;
+  }
+  let argv = suite.command.argv;
+  let result;
+  if (suite.command.kind === 'host') {
+    argv = argv.map((word) => fillPlaceholders(word, { report }));
+    const env = hostEnv(imageId, subject, report);
+    result = await runCaptured({ command: argv[0] ?? '', args: argv.slice(1), cwd: subject.workspaceRoot, env }, { keepBytes: 64 * 1024 });
+  } else {
+    result = await inImage(argv);
+  }
+  const reported = existsSync(report) ? casesFromJunit(await readFile(report, 'utf8'), suite.name) : [];
+  if (reported.length > 0 && (result.exitCode === 0 || reported.some((entry) => !entry.passed))) return reported;
+  // No report, or one that does not explain a failing exit: the command itself is the one case.
+  return [{ suite: suite.name, name: argv.join(' '), passed: result.exitCode === 0, ...(result.exitCode === 0 ? {} : { excerpt: failureText(result) }) }];
+}
+
+/** What a host command is told about the image it tests. */
+function hostEnv(imageId: string, subject: Partial<TestSubject> & { pinned?: string }, report: string): Record<string, string> {
+  const byId = imageId.startsWith('sha256:');
+  return {
+    IMAGE_ID: byId ? imageId : '',
+    IMAGE_REF: subject.pinned ?? imageId,
+    IMAGE_NAME: subject.name ?? '',
+    IMAGE_REGISTRY: subject.registry ?? '',
+    IMAGE_REPOSITORY: subject.repository ?? '',
+    IMAGE_TAG: subject.tag ?? '',
+    IMAGE_TEST_REPORT: report,
+    // No __pycache__ left in the workspace's tests folders.
+    PYTHONDONTWRITEBYTECODE: '1',
+  };
 }
 
 function failureText(result: { exitCode: number; output: string; truncated: boolean }): string {
