@@ -24,6 +24,7 @@ import { writeStepOutputs } from '../lib/io/github-output';
 import { buildOne } from './build-one';
 import { planImages } from './plan-images';
 import { levelCommands, runLevels } from './run-levels';
+import { stepCommands } from './run-steps';
 import { summaryOf, writeStepSummary } from './step-summary';
 import { publishAndReport, summarizeRun } from './summarize';
 
@@ -42,7 +43,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     if (args.mode === 'plan' && env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, noBuildOutputs(levelJobsFrom(env.LEVEL_JOBS)));
     return 0;
   }
-  const plan = await planImages({ cwd, env, context, push: args.push, registry: args.registry, repository: args.repository, parallel: parallelFrom(env.BUILD_PARALLEL) });
+  const plan = await planImages({ cwd, env, context, push: args.push, registry: args.registry, repository: args.repository, now: new Date(), parallel: parallelFrom(env.BUILD_PARALLEL) });
   for (const line of formatPlan(plan)) log(line);
   const fanout = toFanoutPlan(plan);
 
@@ -60,7 +61,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return published.failed ? 1 : 0;
   }
   if (args.dryRun) {
-    for (const [index, args] of levelCommands(fanout).entries()) log(`ci:images: level ${index + 1}: ${commandLine('nx', args)}`);
+    for (const [index, args] of levelCommands(fanout).entries()) {
+      for (const step of stepCommands(fanout, fanout.levels[index] ?? [])) log(`ci:images: level ${index + 1}: before the build: ${commandLine('nx', step)}`);
+      log(`ci:images: level ${index + 1}: ${commandLine('nx', args)}`);
+    }
     return 0;
   }
   const results = await runLevels(fanout, cwd, log);

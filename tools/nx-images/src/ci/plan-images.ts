@@ -3,7 +3,9 @@ import { placeInLevels, skipTestsReason, whyAffected, workspaceFilesIn, type Aff
 import { TARGET } from '../lib/core/conventions';
 import { UserError } from '../lib/core/errors';
 import type { GithubContext } from '../lib/core/github-event';
-import { imageGraph, levelsOf } from '../lib/core/image-graph';
+import { imageGraph, levelsOf, registryImageOf, type ImageGraph } from '../lib/core/image-graph';
+import { buildSteps, type ProjectLike } from '../lib/core/image-project';
+import { isStepName } from '../lib/core/fanout';
 import { resolveRegistry, resolveRepository } from '../lib/core/image-settings';
 import { branchToTag } from '../lib/core/tags';
 import { publishesBranch } from '../lib/core/publish';
@@ -23,6 +25,8 @@ export interface PlanRequest {
   registry?: string | undefined;
   repository?: string | undefined;
   parallel: number;
+  /** The clock, read once by the entry point: the run's build time. */
+  now: Date;
 }
 
 /**
@@ -41,7 +45,9 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   if (!branch) throw new UserError('ci:images: HEAD is detached and GITHUB_REF_NAME is not set: check out a branch.');
   const registry = resolveRegistry(request.registry, env);
   const repository = resolveRepository(request.repository, env, await remoteUrl(cwd).catch(() => undefined));
-  const graph = imageGraph(await projectConfigurations(cwd));
+  const projects = await projectConfigurations(cwd);
+  const graph = imageGraph(projects);
+  const steps = stepsOf(graph.images, projects);
   const tag = branchToTag(branch);
   const headMessage = context.headMessage ?? (await commitMessage(cwd, context.pullRequest?.headSha ?? head));
   const skipTests = skipTestsReason(context, headMessage);
@@ -57,10 +63,12 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     repository,
     push,
     parallel: request.parallel,
+    buildTime: request.now.toISOString(),
     graph,
     // Bases first, so a mirror has a base's layers before the images built on it mount them.
     allImages: levelsOf(graph, graph.images).flat(),
     publish: push && context.eventName !== 'pull_request' && publishesBranch(tag, settings.publishBranches),
+    ...(graph.variants ? { variants: graph.variants } : {}),
     ...(skipTests ? { skipTests } : {}),
   };
 
@@ -70,10 +78,10 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     if (unknown.length > 0) throw new UserError(`ci:images: no image named ${unknown.join(', ')}: choose from ${graph.images.join(', ')}.`);
     const why = `requested by ${context.eventName === 'local' ? 'IMAGES' : 'workflow_dispatch'}`;
     const chosen = requested.map((image): ChosenImage => ({ image, why }));
-    return { ...base, images: placeInLevels(graph, chosen), levels: levelsOf(graph, requested), compareCommits: [], workspaceFiles: [], lines: [] };
+    return { ...base, images: placeInLevels(graph, chosen, steps), levels: levelsOf(graph, requested), compareCommits: [], workspaceFiles: [], lines: [] };
   }
 
-  const comparisons = await compareCommitsFor(cwd, context, { head, branch, tag, registry, repository, images: graph.images });
+  const comparisons = await compareCommitsFor(cwd, context, { head, branch, tag, registry, repository, images: graph.images, variants: graph.variants });
   const chosen: ChosenImage[] = [];
   const lines: string[] = [];
   const reasons: Record<string, AffectedReason[]> = {};
@@ -97,12 +105,25 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   const names = chosen.map((entry) => entry.image);
   return {
     ...base,
-    images: placeInLevels(graph, chosen),
+    images: placeInLevels(graph, chosen, steps),
     levels: levelsOf(graph, names),
     compareCommits: groups.map((group) => group.commit),
     workspaceFiles: workspaceFilesIn(reasons),
     lines,
   };
+}
+
+/** Each image's steps before the build; a step CI could not run by name is refused. */
+function stepsOf(images: readonly string[], projects: Readonly<Record<string, ProjectLike>>): Record<string, string[]> {
+  const steps: Record<string, string[]> = {};
+  for (const image of images) {
+    steps[image] = buildSteps({ name: image, ...projects[image] });
+    const odd = steps[image].find((step) => !isStepName(step));
+    if (odd !== undefined) {
+      throw new UserError(`${image}: its docker-build depends on its target ${JSON.stringify(odd)}, which CI cannot run by name (nx run ${image}:<target>): name the target with letters, digits, "_", "." and "-" only.`);
+    }
+  }
+  return steps;
 }
 
 interface ImageFacts {
@@ -112,6 +133,7 @@ interface ImageFacts {
   registry: string;
   repository: string;
   images: string[];
+  variants: ImageGraph['variants'];
 }
 
 /** What each image is compared against: the registry's record first, the event as the fallback. */
@@ -132,7 +154,8 @@ async function compareCommitsFor(cwd: string, context: GithubContext, facts: Ima
     const client = createRegistryClient({ registry: facts.registry, retry: { attempts: 2 } });
     await Promise.all(
       facts.images.map(async (image) => {
-        observations[image] = await observeRevision(client, cwd, `${facts.repository}/${image}`, facts.tag, facts.head);
+        const inRegistry = registryImageOf(image, facts.tag, facts.variants);
+        observations[image] = await observeRevision(client, cwd, `${facts.repository}/${inRegistry.image}`, inRegistry.tag, facts.head);
       }),
     );
   }

@@ -1,4 +1,5 @@
 import type { FanoutPlan } from '../lib/core/fanout';
+import { registryImageOf } from '../lib/core/image-graph';
 import { mirrorName, parseNotifyUrls, resolveMirrors } from '../lib/core/publish';
 import { writePublishRecord } from '../lib/io/build-record';
 import { publishImage, registryClients, type PublishRecord } from '../lib/io/publish';
@@ -28,8 +29,9 @@ export async function publishRun(cwd: string, env: NodeJS.ProcessEnv, plan: Fano
   for (const image of plan.allImages) {
     // An image this run failed to build keeps its last tag, which an earlier run published.
     if (failedNow.has(image)) continue;
-    if (!pushedNow.has(image) && !(await primaryClient.resolve(`${plan.repository}/${image}`, plan.tag))) continue;
-    const record = await publishImage({ image, primary, tags: [plan.tag], mirrors, endpoints, notify: pushedNow.has(image) ? 'always' : 'if-moved', env, log, clientFor });
+    const inRegistry = registryImageOf(image, plan.tag, plan.variants);
+    if (!pushedNow.has(image) && !(await primaryClient.resolve(`${plan.repository}/${inRegistry.image}`, inRegistry.tag))) continue;
+    const record = await publishImage({ image: inRegistry.image, primary, tags: [inRegistry.tag], mirrors, endpoints, notify: pushedNow.has(image) ? 'always' : 'if-moved', env, log, clientFor });
     await writePublishRecord(cwd, record);
     records.push(record);
   }

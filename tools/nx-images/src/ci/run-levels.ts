@@ -5,6 +5,7 @@ import { commandLine } from '../lib/core/quote';
 import { buildRecordPath, readBuildRecord } from '../lib/io/build-record';
 import { CommandError, run } from '../lib/io/exec';
 import { nxCommand } from '../lib/io/nx-cli';
+import { runBuildSteps } from './run-steps';
 import { resultOfBuild, type ImageResult } from './step-summary';
 
 /** The nx arguments of each level, for --dry-run and the log. */
@@ -28,7 +29,15 @@ export async function runLevels(plan: FanoutPlan, cwd: string, log: (line: strin
       outcomes[skip.image] = 'skipped';
       results.push({ image: skip.image, outcome: 'skipped', reason: skip.reason });
     }
-    const images = names.filter((image) => outcomes[image] !== 'skipped');
+    // Each image's steps before its build run first; an image whose step failed is not built.
+    for (const entry of level.filter((candidate) => outcomes[candidate.image] !== 'skipped' && (candidate.steps ?? []).length > 0)) {
+      const failed = await runBuildSteps(plan, entry, cwd, log);
+      if (!failed) continue;
+      log(`ci:images: level ${index + 1}: ${entry.image} failed: ${failed}`);
+      outcomes[entry.image] = 'failed';
+      results.push({ image: entry.image, outcome: 'failed', reason: failed });
+    }
+    const images = names.filter((image) => outcomes[image] !== 'skipped' && outcomes[image] !== 'failed');
     if (images.length === 0) continue;
     // A stale record from an earlier run must not pass for this run's result.
     for (const image of images) await rm(buildRecordPath(cwd, image), { force: true });

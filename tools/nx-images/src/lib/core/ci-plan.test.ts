@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRunArgs, formatPlan, parallelFrom, placeInLevels, skipsIn, skipTestsReason, whyAffected, workspaceFilesIn, type ImagesPlan, type Outcome } from './ci-plan';
+import { buildRunArgs, formatPlan, parallelFrom, placeInLevels, skipsIn, skipTestsReason, stepEnv, stepRunArgs, whyAffected, workspaceFilesIn, type ImagesPlan, type Outcome } from './ci-plan';
 import type { ImageGraph } from './image-graph';
 
 describe('buildRunArgs', () => {
@@ -15,6 +15,10 @@ describe('buildRunArgs', () => {
   });
   it('does not push when told not to', () => {
     expect(buildRunArgs({ ...input, push: false })).not.toContain('--push');
+  });
+  it('gives every image the run\'s one build time, so their time tags agree', () => {
+    expect(buildRunArgs({ ...input, buildTime: '2026-06-30T12:00:00.000Z' })).toContain('--buildTime=2026-06-30T12:00:00.000Z');
+    expect(buildRunArgs(input).some((arg) => arg.startsWith('--buildTime'))).toBe(false);
   });
   it('runs nothing for no image', () => {
     expect(buildRunArgs({ ...input, images: [] })).toEqual([]);
@@ -158,5 +162,27 @@ describe('formatPlan', () => {
       'ci:images: level 2: b (after a)',
     ]);
     expect(formatPlan({ ...plan, images: [], levels: [], workspaceFiles: [] }).at(-1)).toBe('ci:images: no image is affected; nothing to build.');
+  });
+});
+
+describe('a step before the build', () => {
+  it.each<[string, string, string]>([
+    ['fornax-jupyter', 'prepare', 'run fornax-jupyter:prepare --exclude-task-dependencies --outputStyle=stream'],
+    ['env_core.v2', 'kernels-v2.x', 'run env_core.v2:kernels-v2.x --exclude-task-dependencies --outputStyle=stream'],
+  ])('%s:%s runs alone, its own dependencies excluded', (image, step, args) => {
+    expect(stepRunArgs(image, step).join(' ')).toBe(args);
+  });
+
+  it.each<[boolean, string]>([
+    [true, 'true'],
+    [false, 'false'],
+  ])('is told the run by variables (push %s)', (push, value) => {
+    expect(stepEnv({ registry: 'localhost:5000', repository: 'o/n', tag: 'feature-Fix_Issue-34', defaultTag: 'main', push })).toEqual({
+      IMAGE_REGISTRY: 'localhost:5000',
+      IMAGE_REPOSITORY: 'o/n',
+      IMAGE_TAG: 'feature-Fix_Issue-34',
+      IMAGE_BASE_TAG_FALLBACK: 'main',
+      IMAGE_PUSH: value,
+    });
   });
 });

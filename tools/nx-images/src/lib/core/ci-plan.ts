@@ -1,6 +1,6 @@
 import { shortSha } from './conventions';
 import { UserError } from './errors';
-import { levelsOf, type ImageGraph } from './image-graph';
+import { levelsOf, type ImageGraph, type Variant } from './image-graph';
 
 /** Why Nx considers a task affected (`nx affected --explain`): the changed files that match its inputs. */
 export interface AffectedReason {
@@ -24,17 +24,23 @@ export interface PlannedImage extends ChosenImage {
   level: number;
   /** The images of this run it takes from. */
   takesFrom: string[];
+  /** Targets of its own project to run before its build (its docker-build dependsOn them); absent when none. */
+  steps?: string[];
 }
 
-/** Places the chosen images in levels of the image graph; images not chosen are not built, so nothing waits for them. */
-export function placeInLevels(graph: ImageGraph, chosen: readonly ChosenImage[]): PlannedImage[] {
+/** Places the chosen images in levels of the image graph; images not chosen are not built, so nothing waits for them. `steps`: each image's steps before the build. */
+export function placeInLevels(graph: ImageGraph, chosen: readonly ChosenImage[], steps: Readonly<Record<string, readonly string[]>> = {}): PlannedImage[] {
   const names = chosen.map((entry) => entry.image);
   const levels = levelsOf(graph, names);
-  return chosen.map((entry) => ({
-    ...entry,
-    level: levels.findIndex((level) => level.includes(entry.image)) + 1,
-    takesFrom: (graph.takesFrom[entry.image] ?? []).filter((base) => names.includes(base)),
-  }));
+  return chosen.map((entry) => {
+    const own = steps[entry.image] ?? [];
+    return {
+      ...entry,
+      level: levels.findIndex((level) => level.includes(entry.image)) + 1,
+      takesFrom: (graph.takesFrom[entry.image] ?? []).filter((base) => names.includes(base)),
+      ...(own.length > 0 ? { steps: [...own] } : {}),
+    };
+  });
 }
 
 /** How an image of this run ended; `skipped`: not built, because an image it takes from failed or was skipped. */
@@ -67,6 +73,8 @@ export interface RunInput {
   parallel: number;
   /** Why the images' tests are skipped; undefined: each image is tested before it is pushed. */
   skipTests?: string;
+  /** The run's one build time (ISO 8601), so every image's time tags and templated args agree, on one runner or many. */
+  buildTime?: string;
 }
 
 /** Why this run skips the images' tests, if it does: SKIP_TESTS (the workflow_dispatch input), or [skip-tests] in the head commit's message. */
@@ -97,8 +105,35 @@ export function buildRunArgs(input: RunInput): string[] {
     '--registryCache',
     '--forwardOnly',
     ...(input.skipTests ? [`--skipTests=${input.skipTests}`] : ['--test']),
+    ...(input.buildTime ? [`--buildTime=${input.buildTime}`] : []),
     ...(input.push ? ['--push'] : []),
   ];
+}
+
+/** What a step before the build is told of the run, as variables: Nx hands overrides to nx:run-commands as extra arguments, never a variable. */
+export const STEP_ENV = {
+  registry: 'IMAGE_REGISTRY',
+  repository: 'IMAGE_REPOSITORY',
+  tag: 'IMAGE_TAG',
+  fallbackTag: 'IMAGE_BASE_TAG_FALLBACK',
+  /** true: the run pushes, so only the registry counts; false: the local engine is asked first. */
+  push: 'IMAGE_PUSH',
+} as const;
+
+/** The variables of a step before the build: the run's registry, repository, tag, fallback tag and whether it pushes. */
+export function stepEnv(input: Pick<RunInput, 'registry' | 'repository' | 'tag' | 'defaultTag' | 'push'>): Record<string, string> {
+  return {
+    [STEP_ENV.registry]: input.registry,
+    [STEP_ENV.repository]: input.repository,
+    [STEP_ENV.tag]: input.tag,
+    [STEP_ENV.fallbackTag]: input.defaultTag,
+    [STEP_ENV.push]: String(input.push),
+  };
+}
+
+/** The `nx run` arguments of one step before an image's build: the step alone, as the build runs without its task dependencies. */
+export function stepRunArgs(image: string, step: string): string[] {
+  return ['run', `${image}:${step}`, '--exclude-task-dependencies', '--outputStyle=stream'];
 }
 
 /** Files at the workspace root (nx.json, ...) that Nx names as the reason for an image: they affect every project. */
@@ -161,6 +196,10 @@ export interface ImagesPlan {
   allImages: string[];
   /** This run pushes a publish branch: its tags go to the mirrors and the notification endpoints. */
   publish: boolean;
+  /** When the plan was made: every image of the run is built with this time (ISO 8601, UTC). */
+  buildTime?: string;
+  /** The projects that are variants, by project: their registry name and tag prefix (see registryImageOf). */
+  variants?: Record<string, Variant>;
 }
 
 /** The plan as the lines a person reads in the log; also what --dry-run prints. */

@@ -34,7 +34,7 @@ export const TEST_ARTIFACT_TYPE = 'application/vnd.fornax.image-test.v1+json';
 /** The annotation on that artifact saying passed, failed or skipped, so a reader need not fetch its files. */
 export const TEST_RESULT_ANNOTATION = 'io.github.nasa-fornax.images.test-result';
 
-/** An image's tests folder, relative to its folder: an image with one has the image-test target. */
+/** An image's tests folder, relative to its folder, where the default tests rule looks (see core/test-rule.ts). */
 export const TESTS_DIR = 'tests';
 
 /** The Nx project tag that makes a project an image; the plugin's inference gives it to every image. */

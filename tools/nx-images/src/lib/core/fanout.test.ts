@@ -89,14 +89,28 @@ describe('readFanoutPlan', () => {
     ['nothing', undefined, /IMAGES_PLAN is empty: run it from the plan job's outputs \(IMAGES_PLAN\), or make one with npm run ci:images -- --plan\./],
     ['not JSON', '{', /IMAGES_PLAN is not JSON/],
     ['another version', JSON.stringify({ ...good, version: 2 }), /not a plan this version made \(its version 2 is not 1\)/],
+    ['a build time that is no time', JSON.stringify({ ...good, buildTime: 'yesterday' }), /not a plan this version made \(its build time is not a time\)/],
     ['a head that is no commit', JSON.stringify({ ...good, head: 'main' }), /its head is not a commit/],
     ['a tag that is no tag', JSON.stringify({ ...good, tag: 'a/b' }), /its tags are not Docker tags/],
     ['no push decision', JSON.stringify({ ...good, push: 'yes' }), /it has no registry, repository or push/],
     ['an image name that could be an option', JSON.stringify({ ...good, images: [{ image: '--push', level: 1, takesFrom: [], why: '' }] }), /its images are not a list of planned images/],
+    ['a step that could be an option', JSON.stringify({ ...good, images: [{ image: 'env-sas', level: 1, takesFrom: [], why: '', steps: ['--push'] }] }), /its images are not a list of planned images/],
+    ['a step with a configuration', JSON.stringify({ ...good, images: [{ image: 'env-sas', level: 1, takesFrom: [], why: '', steps: ['prepare:prod'] }] }), /its images are not a list of planned images/],
+    ['steps that are no list', JSON.stringify({ ...good, images: [{ image: 'env-sas', level: 1, takesFrom: [], why: '', steps: 'prepare' }] }), /its images are not a list of planned images/],
   ])('refuses %s in one line', (_case, text, message) => {
     const call = () => readFanoutPlan(text);
     expect(call).toThrow(UserError);
     expect(call).toThrow(message);
+  });
+});
+
+describe('a plan with steps before the build', () => {
+  it('hands each image\'s steps on, and none for an image without', () => {
+    const planned = placeInLevels(graph, [{ image: 'fornax-hea', why: 'changed' }, { image: 'env-sas', why: 'changed' }], { 'fornax-hea': ['prepare', 'kernels.v2'], 'env-sas': [] });
+    expect(planned.map((entry) => entry.steps)).toEqual([['prepare', 'kernels.v2'], undefined]);
+    const read = readFanoutPlan(serializePlan({ ...plan(['env-sas']), images: planned }));
+    expect(read.images.find((entry) => entry.image === 'fornax-hea')?.steps).toEqual(['prepare', 'kernels.v2']);
+    expect(read.images.find((entry) => entry.image === 'env-sas')).not.toHaveProperty('steps');
   });
 });
 

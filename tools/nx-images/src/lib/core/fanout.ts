@@ -54,7 +54,9 @@ export function readFanoutPlan(text: string | undefined): FanoutPlan {
               ? 'its images are not a list of planned images'
               : !Array.isArray(plan.allImages) || !plan.allImages.every((image) => typeof image === 'string' && isValidImageName(image)) || typeof plan.publish !== 'boolean'
                 ? 'it does not list every image, or whether it publishes'
-                : undefined;
+                : plan.buildTime !== undefined && (typeof plan.buildTime !== 'string' || Number.isNaN(Date.parse(plan.buildTime)))
+                  ? 'its build time is not a time'
+                  : undefined;
   if (problem) throw new UserError(`ci:images: IMAGES_PLAN is not a plan this version made (${problem}): ${fix}.`);
   const { version: _version, ...rest } = plan;
   return rest as FanoutPlan;
@@ -68,8 +70,14 @@ function isPlannedImage(value: unknown): value is PlannedImage {
     typeof entry.level === 'number' &&
     Array.isArray(entry.takesFrom) &&
     entry.takesFrom.every((base) => typeof base === 'string' && isValidImageName(base)) &&
+    (entry.steps === undefined || (Array.isArray(entry.steps) && entry.steps.every(isStepName))) &&
     typeof entry.why === 'string'
   );
+}
+
+/** A target name a job may hand to `nx run <image>:<step>`: never empty, never read as an option or a configuration. */
+export function isStepName(value: unknown): boolean {
+  return typeof value === 'string' && /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(value);
 }
 
 /** One job of a level's matrix. */

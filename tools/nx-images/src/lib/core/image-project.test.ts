@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDependencies, dockerfileDependencies, inferImageProject, isImageProject } from './image-project';
+import { buildDependencies, buildSteps, dockerfileDependencies, inferImageProject, isImageProject } from './image-project';
 
 describe('inferImageProject', () => {
   it('makes an image project with the image targets and a task dependency per image read', () => {
@@ -42,6 +42,41 @@ describe('buildDependencies', () => {
   it('reads none from a project without docker-build', () => {
     expect(buildDependencies({ targets: {} })).toEqual([]);
     expect(dockerfileDependencies({})).toEqual([]);
+  });
+});
+
+describe('buildDependencies and buildSteps: images apart from the image\'s own steps', () => {
+  const project = (dependsOn: unknown[]) => ({ name: 'fornax-jupyter', root: 'images/fornax-jupyter', targets: { 'docker-build': { dependsOn } } });
+
+  it.each<[string, unknown[], string[], string[]]>([
+    ['a target of its own, as a string', ['...', 'prepare'], [], ['prepare']],
+    ['a target of its own, as an object', [{ target: 'prepare', params: 'ignore' }], [], ['prepare']],
+    ['"<self>:<target>" and projects: self', ['fornax-jupyter:kernels', { projects: 'self', target: 'docs' }, { projects: ['fornax-jupyter'], target: 'x.y-z' }], [], ['kernels', 'docs', 'x.y-z']],
+    ['steps in the order written, each once', ['b', 'a', { target: 'b' }], [], ['b', 'a']],
+    ['an image and a step together', [{ projects: ['env-core'], target: 'docker-build', params: 'forward' }, 'prepare'], ['env-core'], ['prepare']],
+    ['its own docker-build is itself, a cycle for the image graph', ['docker-build', { target: 'docker-build' }, 'fornax-jupyter:docker-build'], ['fornax-jupyter'], []],
+    ['"^target" and dependencies: true are neither', ['^prepare', '^docker-build', { dependencies: true, target: 'docker-build' }, { projects: 'dependencies', target: 'x' }], [], []],
+    ['another project\'s other target is neither', ['env-core:prepare', { projects: ['env-core'], target: 'lint' }, { projects: 'tag:type:image', target: 'lint' }], [], []],
+    ['a target with a colon of its own', [{ target: 'build:kernels' }], [], ['build:kernels']],
+    ['unicode and long names pass through', [{ projects: ['ünï'], target: 'docker-build' }, 'p'.repeat(300)], ['ünï'], ['p'.repeat(300)]],
+  ])('%s', (_case, dependsOn, images, steps) => {
+    expect(buildDependencies(project(dependsOn))).toEqual(images);
+    expect(buildSteps(project(dependsOn))).toEqual(steps);
+  });
+
+  it.each<[string, unknown[], RegExp]>([
+    ['a tag pattern', [{ projects: ['tag:type:image'], target: 'docker-build' }], /^fornax-jupyter: the docker-build dependsOn of images\/fornax-jupyter\/project\.json names images by the pattern "tag:type:image": name each image/],
+    ['a glob', [{ projects: 'env-*', target: 'docker-build' }], /names images by the pattern "env-\*"/],
+    ['a negation', [{ projects: ['!env-core'], target: 'docker-build' }], /names images by the pattern "!env-core"/],
+    ['an object without a target', [{ projects: ['env-core'] }], /has an entry this plugin cannot read \(\{"projects":\["env-core"\]\}\): write "<target>"/],
+    ['an empty target', [{ target: '' }], /cannot read/],
+    ['a number', [42], /cannot read \(42\)/],
+    ['null', [null], /cannot read \(null\)/],
+    ['projects of the wrong type', [{ projects: 3, target: 'docker-build' }], /cannot read/],
+    ['a project that is no string', [{ projects: [7], target: 'docker-build' }], /names a project that is not a string \(7\)/],
+  ])('refuses %s in one line', (_case, dependsOn, message) => {
+    expect(() => buildDependencies(project(dependsOn))).toThrow(message);
+    expect(() => buildSteps(project(dependsOn))).toThrow(/^[^\n]+$/);
   });
 });
 

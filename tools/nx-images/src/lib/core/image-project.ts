@@ -1,4 +1,5 @@
 import { IMAGE_PROJECT_TAG, TARGET } from './conventions';
+import { UserError } from './errors';
 import { PLUGIN_NAME } from './plugin-options';
 
 /** The parts of an Nx project configuration this module reads and writes. */
@@ -25,17 +26,29 @@ export function isImageProject(project: Pick<ProjectLike, 'tags'>): boolean {
  * never project-graph edges, so a change to a base does not make the images
  * built from it affected.
  */
-export function inferImageProject(name: string, dockerfile: string, takesFrom: readonly string[], hasTests = false) {
+export function inferImageProject(
+  name: string,
+  dockerfile: string,
+  takesFrom: readonly string[],
+  hasTests = false,
+  /** A variant (`images/<image>/<variant>/Dockerfile`): pushed as `<image>:<variant>-<tag>`. */
+  variant?: { image: string; variant: string },
+) {
   const from = takesFrom.length > 0 ? `; builds after ${takesFrom.join(', ')}, which its Dockerfile reads` : '';
+  // Every target that names the image in the registry takes the variant's name and tag prefix.
+  const identity = variant ? { options: { image: variant.image, variant: variant.variant } } : {};
   return {
     name,
     projectType: 'application' as const,
     tags: [IMAGE_PROJECT_TAG],
-    metadata: { description: `Container image built from ${dockerfile}`, technologies: ['docker'] },
+    metadata: variant
+      ? { description: `Variant ${variant.variant} of ${variant.image}, built from ${dockerfile}`, technologies: ['docker'], variantOf: variant.image }
+      : { description: `Container image built from ${dockerfile}`, technologies: ['docker'] },
     targets: {
       [TARGET.build]: {
         executor: `${PLUGIN_NAME}:${TARGET.build}`,
         cache: false,
+        ...identity,
         dependsOn: takesFrom.map((image) => ({ projects: [image], target: TARGET.build, params: 'forward' as const })),
         metadata: {
           description: `Build the image and push it or load it into the local engine${from}.`,
@@ -47,6 +60,7 @@ export function inferImageProject(name: string, dockerfile: string, takesFrom: r
       [TARGET.releaseCheck]: {
         executor: `${PLUGIN_NAME}:${TARGET.releaseCheck}`,
         cache: false,
+        ...identity,
         metadata: { description: 'Check, writing nothing, that the image can be released.', technologies: ['docker'] },
       },
       ...(hasTests
@@ -63,6 +77,7 @@ export function inferImageProject(name: string, dockerfile: string, takesFrom: r
       [TARGET.release]: {
         executor: `${PLUGIN_NAME}:${TARGET.release}`,
         cache: false,
+        ...identity,
         // All or nothing: no image is released until every image passed its check.
         dependsOn: [{ projects: [`tag:${IMAGE_PROJECT_TAG}`], target: TARGET.releaseCheck, params: 'forward' as const }],
         metadata: { description: 'Give the image the release tags inside the registry.', technologies: ['docker'] },
@@ -70,6 +85,7 @@ export function inferImageProject(name: string, dockerfile: string, takesFrom: r
       [TARGET.publish]: {
         executor: `${PLUGIN_NAME}:${TARGET.publish}`,
         cache: false,
+        ...identity,
         metadata: { description: 'Copy a tag of the image to every mirror, registry to registry, and call the notification endpoints.', technologies: ['docker'] },
       },
     },
@@ -82,26 +98,81 @@ export function dockerfileDependencies(project: ProjectLike): string[] {
   return Array.isArray(metadata?.takesFrom) ? metadata.takesFrom.filter((name): name is string => typeof name === 'string') : [];
 }
 
+/** What one entry of an image's docker-build `dependsOn` asks Nx to run first. */
+export type BuildDependency =
+  /** The docker-build of another image. */
+  | { kind: 'image'; image: string }
+  /** A target of the image's own project: a step before the build. */
+  | { kind: 'step'; target: string }
+  /** Nothing this machinery orders: "...", "^target", another project's other target. */
+  | { kind: 'other' };
+
+/** Nx's project patterns (`tag:...`, globs, negation): they name no one image. */
+const PROJECT_PATTERN = /^tag:|[*?!{}[\]]/;
+
+/**
+ * Reads each entry of the docker-build `dependsOn` as Nx does: a project's
+ * docker-build is an image, a target of the project itself (`"prepare"`,
+ * `{ "target": "prepare" }`, `"<self>:prepare"`) is a step before the build.
+ * An entry it cannot read, or one naming images by a pattern, is refused.
+ */
+export function readBuildDependsOn(project: ProjectLike): BuildDependency[] {
+  const self = project.name;
+  const where = `${project.name ?? project.root ?? 'an image'}: the docker-build dependsOn of ${project.root ?? project.name ?? 'its'}/project.json`;
+  // Its own docker-build is a dependency on itself, which the image graph refuses as a cycle.
+  const ownTarget = (target: string): BuildDependency =>
+    target !== TARGET.build ? { kind: 'step', target } : self === undefined ? { kind: 'other' } : { kind: 'image', image: self };
+  const read: BuildDependency[] = [];
+  for (const entry of project.targets?.[TARGET.build]?.dependsOn ?? []) {
+    if (typeof entry === 'string') {
+      if (entry === '...' || entry.startsWith('^')) read.push({ kind: 'other' });
+      else {
+        // "<project>:<target>"; a string without a project is a target of this project.
+        const match = /^([^:]+):(.+)$/.exec(entry);
+        if (!match?.[1] || !match[2]) read.push(ownTarget(entry));
+        else if (match[1] === self) read.push(ownTarget(match[2]));
+        else read.push(match[2] === TARGET.build ? { kind: 'image', image: match[1] } : { kind: 'other' });
+      }
+      continue;
+    }
+    const { projects, target, dependencies } = (typeof entry === 'object' && entry !== null ? entry : {}) as { projects?: unknown; target?: unknown; dependencies?: unknown };
+    if (typeof target !== 'string' || target === '' || (projects !== undefined && typeof projects !== 'string' && !Array.isArray(projects))) {
+      throw new UserError(`${where} has an entry this plugin cannot read (${JSON.stringify(entry)}): write "<target>", "<image>:docker-build" or { "projects": ["<image>"], "target": "docker-build" }.`);
+    }
+    if (dependencies === true || projects === 'dependencies') {
+      read.push({ kind: 'other' });
+      continue;
+    }
+    if (projects === undefined || projects === 'self') {
+      read.push(ownTarget(target));
+      continue;
+    }
+    for (const name of typeof projects === 'string' ? [projects] : projects) {
+      if (typeof name !== 'string') throw new UserError(`${where} names a project that is not a string (${JSON.stringify(name)}): write each image's name.`);
+      if (name === self) read.push(ownTarget(target));
+      else if (target !== TARGET.build) read.push({ kind: 'other' });
+      else if (PROJECT_PATTERN.test(name)) {
+        throw new UserError(`${where} names images by the pattern ${JSON.stringify(name)}: name each image it builds after, e.g. { "projects": ["env-core"], "target": "docker-build" }.`);
+      } else read.push({ kind: 'image', image: name });
+    }
+  }
+  return read;
+}
+
 /**
  * The images a project's docker-build waits for: every project named in a
  * `dependsOn` entry for the docker-build target, whether the inference put
  * it there (from the Dockerfile) or a project.json added it.
  */
 export function buildDependencies(project: ProjectLike): string[] {
-  const entries = project.targets?.[TARGET.build]?.dependsOn ?? [];
   const images: string[] = [];
-  for (const entry of entries) {
-    if (typeof entry === 'string') {
-      // "<project>:docker-build"; "docker-build" alone or "^docker-build" names no other image.
-      const match = /^([^:^]+):(.+)$/.exec(entry);
-      if (match?.[1] && match[2] === TARGET.build) images.push(match[1]);
-      continue;
-    }
-    if (typeof entry !== 'object' || entry === null) continue;
-    const { projects, target } = entry as { projects?: unknown; target?: unknown };
-    if (target !== TARGET.build) continue;
-    const names = typeof projects === 'string' ? [projects] : Array.isArray(projects) ? projects : [];
-    for (const name of names) if (typeof name === 'string' && !images.includes(name)) images.push(name);
-  }
+  for (const entry of readBuildDependsOn(project)) if (entry.kind === 'image' && !images.includes(entry.image)) images.push(entry.image);
   return images;
+}
+
+/** The steps before the build: targets of the image's own project its docker-build depends on, in the order written. */
+export function buildSteps(project: ProjectLike): string[] {
+  const steps: string[] = [];
+  for (const entry of readBuildDependsOn(project)) if (entry.kind === 'step' && !steps.includes(entry.target)) steps.push(entry.target);
+  return steps;
 }

@@ -192,3 +192,20 @@ export function runInImage(docker: string, spec: InImage): Promise<Captured> {
   if (spec.entrypoint) args.push(`--entrypoint=${spec.entrypoint}`);
   return runCaptured({ command: docker, args: [...args, '--', spec.image, ...spec.argv] }, { keepBytes: spec.keepBytes });
 }
+
+/**
+ * Copies `path` out of an image into `dest` on this machine (which must not
+ * exist yet): docker create, docker cp, then docker rm, which runs even when
+ * the copy failed, so no container is left behind. The image is an ID or a
+ * reference pinned by digest; a registry image is pulled.
+ */
+export async function extractFromImage(docker: string, image: string, path: string, dest: string): Promise<void> {
+  // The command is never run; an image FROM scratch has none, and create needs one.
+  const { stdout } = await run({ command: docker, args: ['container', 'create', '--network=none', '--', image, '/nonexistent'] }, { timeout: 600_000 });
+  const container = stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    await run({ command: docker, args: ['container', 'cp', '--', `${container}:${path}`, dest] }, { timeout: 600_000 });
+  } finally {
+    await run({ command: docker, args: ['container', 'rm', '--force', '--', container] });
+  }
+}

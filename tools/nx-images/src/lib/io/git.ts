@@ -111,3 +111,20 @@ export async function remoteBranchTip(cwd: string, branch: string, remote = 'ori
     return undefined;
   }
 }
+
+/** The files git tracks at or under `path` (relative to `cwd`), as paths relative to `cwd`. */
+export async function trackedFiles(cwd: string, path: string): Promise<string[]> {
+  const out = await git(cwd, ['ls-files', '-z', '--full-name', '--', path]);
+  return out.split('\0').filter((file) => file !== '');
+}
+
+/** True when git ignores `path` (relative to `cwd`), which then is no input of any Nx task and is never committed. */
+export async function isIgnored(cwd: string, path: string): Promise<boolean> {
+  try {
+    await git(cwd, ['check-ignore', '--quiet', '--no-index', '--', path]);
+    return true;
+  } catch (error) {
+    if (error instanceof CommandError && error.exitCode === 1) return false;
+    throw error;
+  }
+}
