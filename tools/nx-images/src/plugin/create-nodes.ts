@@ -1,14 +1,18 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createNodesFromFiles, type CreateNodes } from '@nx/devkit';
 import { workspaceDataDirectory } from '@nx/devkit/internal';
 import { UserError } from '../lib/core/errors';
 import { inferImageProject } from '../lib/core/image-project';
-import { TESTS_DIR } from '../lib/core/conventions';
-import { imageOfDockerfile, normalizePluginOptions, type ImagesPluginOptions } from '../lib/core/plugin-options';
+import { TARGET } from '../lib/core/conventions';
+import { imageOfDockerfile, normalizePluginOptions, variantOfDockerfile, type ImagesPluginOptions } from '../lib/core/plugin-options';
 import { isValidImageName } from '../lib/core/refs';
 import { repositoryImages } from '../lib/core/repository-images';
+import { locateTests, normalizeTestRule, type TestRule } from '../lib/core/test-rule';
+
+/** Raised whenever what a parse yields for the same text changes, so the cache of an older parser is not read. */
+const PARSER_VERSION = 2;
 
 /** What one Dockerfile's parse yields, cached by its content and the options. */
 interface Parsed {
@@ -24,15 +28,24 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
   '**/Dockerfile',
   async (files, rawOptions, context) => {
     const options = normalizePluginOptions(rawOptions);
-    const dockerfiles = files.filter((file) => imageOfDockerfile(file, options.dockerfiles) !== undefined);
+    const variants = files.filter((file) => variantOfDockerfile(file, options.variants) !== undefined);
+    const dockerfiles = files.filter((file) => imageOfDockerfile(file, options.dockerfiles) !== undefined && !variants.includes(file));
     const names = new Set(dockerfiles.map((file) => imageOfDockerfile(file, options.dockerfiles)));
-    const optionsKey = hash(JSON.stringify(options));
+    // A new parser must never serve dependencies an older one cached.
+    const optionsKey = hash(`${PARSER_VERSION}\n${JSON.stringify(options)}`);
     const cache = readCache(optionsKey);
     try {
       return await createNodesFromFiles(
         (file) => {
-          const name = imageOfDockerfile(file, options.dockerfiles) ?? '';
-          if (!isValidImageName(name)) {
+          const variant = variantOfDockerfile(file, options.variants);
+          const name = variant?.project ?? imageOfDockerfile(file, options.dockerfiles) ?? '';
+          if (variant && !names.has(variant.image)) {
+            throw new UserError(`${dirname(file)}: a variant of ${variant.image}, which is no image (no ${dirname(dirname(file))}/Dockerfile the dockerfiles option takes): add that image, or move the variant.`);
+          }
+          if (variant && names.has(name)) {
+            throw new UserError(`${dirname(file)}: the variant's project name ${name} is also an image's: rename the variant's folder or that image.`);
+          }
+          if (!isValidImageName(name) || (variant && !isValidImageName(variant.variant))) {
             throw new UserError(
               `${dirname(file)}: "${name}" cannot name an image: rename the folder with lower-case letters, digits and single separators (._-), e.g. env-core.`,
             );
@@ -47,9 +60,10 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
           cache.used[key] = parsed;
           // An image the registry has but this repository no longer builds is read like an external one.
           const takesFrom = parsed.images.filter((image) => names.has(image));
-          return { projects: { [dirname(file)]: inferImageProject(name, file, takesFrom, hasTests(join(context.workspaceRoot, dirname(file)))) } };
+          const project = inferImageProject(name, file, takesFrom, hasTests(context.workspaceRoot, name, dirname(file), options.tests), variant);
+          return { projects: { [dirname(file)]: project } };
         },
-        dockerfiles,
+        [...dockerfiles, ...variants],
         rawOptions,
         context,
       );
@@ -59,13 +73,33 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
   },
 ];
 
-/** The image has a tests folder with something in it (what runs there is the image-test executor's business). */
-function hasTests(root: string): boolean {
+/**
+ * The image's tests exist where its rule (its project.json's image-test
+ * `tests`, else the plugin's) puts them: a file, or a folder with something
+ * in it (what runs there is the image-test executor's business). Read on
+ * every graph computation, outside the parse cache, so a new test counts.
+ */
+function hasTests(workspaceRoot: string, name: string, root: string, pluginRule: TestRule): boolean {
+  const location = locateTests(ownTestRule(join(workspaceRoot, root, 'project.json'), name) ?? pluginRule, { name, root });
   try {
-    return readdirSync(join(root, TESTS_DIR)).length > 0;
+    const path = join(workspaceRoot, location.path);
+    return statSync(path).isFile() || readdirSync(path).length > 0;
   } catch {
     return false;
   }
+}
+
+/** The image-test `tests` option of the image's project.json, when it has one. */
+function ownTestRule(projectJson: string, name: string): TestRule | undefined {
+  if (!existsSync(projectJson)) return undefined;
+  let tests: unknown;
+  try {
+    tests = (JSON.parse(readFileSync(projectJson, 'utf8')) as { targets?: Record<string, { options?: { tests?: unknown } }> }).targets?.[TARGET.test]?.options?.tests;
+  } catch {
+    // Nx itself reports a project.json that does not parse.
+    return undefined;
+  }
+  return tests === undefined ? undefined : normalizeTestRule(tests, `${name}: image-test option tests`);
 }
 
 function hash(text: string): string {

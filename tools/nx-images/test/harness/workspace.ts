@@ -52,6 +52,8 @@ export interface WorkspaceOptions {
   tree?: string;
   /** Options of the @fornax/nx-images plugin in the copy's nx.json, in place of the repository's. */
   pluginOptions?: Record<string, unknown>;
+  /** Where a fixture tree's image folders go: under images/ (ours, docker-stacks') or at the root (fornax-images'). */
+  layout?: 'images' | 'root';
 }
 
 export async function createWorkspace(options: WorkspaceOptions = {}): Promise<Workspace> {
@@ -72,7 +74,7 @@ export async function createWorkspace(options: WorkspaceOptions = {}): Promise<W
   for (const image of images) {
     const fixture = join(fixtures, image);
     if (!existsSync(fixture)) continue;
-    const target = join(dir, 'images', image);
+    const target = options.layout === 'root' ? join(dir, image) : join(dir, 'images', image);
     mkdirSync(target, { recursive: true });
     cpSync(fixture, target, { recursive: true });
     if (existsSync(join(target, 'project.fixture.json'))) renameSync(join(target, 'project.fixture.json'), join(target, 'project.json'));

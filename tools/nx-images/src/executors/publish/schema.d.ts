@@ -6,5 +6,6 @@ export interface PublishExecutorSchema {
   registry?: string;
   repository?: string;
   image?: string;
+  variant?: string;
   dryRun?: boolean;
 }

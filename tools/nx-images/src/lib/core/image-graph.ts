@@ -1,5 +1,7 @@
+import { TARGET } from './conventions';
 import { UserError } from './errors';
 import { buildDependencies, dockerfileDependencies, isImageProject, type ProjectLike } from './image-project';
+import { variantTag } from './refs';
 
 /**
  * The image graph: which images each image takes from (its docker-build's
@@ -11,6 +13,20 @@ export interface ImageGraph {
   images: string[];
   /** image -> the images it takes from, sorted. */
   takesFrom: Record<string, string[]>;
+  /** The projects that are variants of an image, with where the registry keeps them: `<image>:<variant>-<tag>`. */
+  variants?: Record<string, Variant>;
+}
+
+/** Where a variant's project lives in the registry: the image it is a variant of, and its tags' prefix. */
+export interface Variant {
+  image: string;
+  variant: string;
+}
+
+/** The registry's name and tag of a project's build of `tag`: `<image>:<variant>-<tag>` for a variant, else `<project>:<tag>`. */
+export function registryImageOf(project: string, tag: string, variants: Readonly<Record<string, Variant>> | undefined): { image: string; tag: string } {
+  const variant = variants?.[project];
+  return variant ? { image: variant.image, tag: variantTag(variant.variant, tag) } : { image: project, tag };
 }
 
 /**
@@ -25,7 +41,8 @@ export function imageGraph(projects: Readonly<Record<string, ProjectLike>>): Ima
     .sort();
   const takesFrom: Record<string, string[]> = {};
   for (const image of images) {
-    const project = projects[image] ?? {};
+    // The graph's key is the project's name, which a step like "<self>:prepare" is written with.
+    const project = { name: image, ...projects[image] };
     const declared = buildDependencies(project);
     const unknown = declared.filter((name) => !images.includes(name));
     if (unknown.length > 0) {
@@ -45,7 +62,12 @@ export function imageGraph(projects: Readonly<Record<string, ProjectLike>>): Ima
   if (cycle) {
     throw new UserError(`the images ${cycle.join(' -> ')} take from each other in a cycle: remove one of these FROM, COPY --from or declared dependencies.`);
   }
-  return { images, takesFrom };
+  const variants: Record<string, Variant> = {};
+  for (const image of images) {
+    const options = projects[image]?.targets?.[TARGET.build]?.options as { image?: unknown; variant?: unknown } | undefined;
+    if (typeof options?.variant === 'string' && options.variant !== '' && typeof options.image === 'string') variants[image] = { image: options.image, variant: options.variant };
+  }
+  return { images, takesFrom, ...(Object.keys(variants).length > 0 ? { variants } : {}) };
 }
 
 /** One cycle of the graph as a path that ends where it starts, or undefined when there is none. */

@@ -3,6 +3,9 @@ import { minimatch } from 'minimatch';
 import { DEFAULT_BRANCH } from './conventions';
 import { UserError } from './errors';
 import { DEFAULT_BUILD_ARG_NAMES, type BuildArgNames } from './repository-images';
+import { normalizeTestRule, type TestRule, type TestRun } from './test-rule';
+import { assertBuildArgTemplates, assertTagTemplates } from './templates';
+import { resolveVersionScheme, type VersionScheme } from './version-scheme';
 
 /** The plugin's name in nx.json's `plugins`, and the prefix of its executors. */
 export const PLUGIN_NAME = '@fornax/nx-images';
@@ -11,36 +14,59 @@ export const PLUGIN_NAME = '@fornax/nx-images';
 export interface ImagesPluginOptions {
   /** Which Dockerfiles make image projects, a glob from the workspace root; each image is named after its folder. */
   dockerfiles?: string;
+  /** Which Dockerfiles make variants (`<folder of an image>/<variant>/Dockerfile`, a glob such as the README shows); none by default. */
+  variants?: string;
   /** The names of the build args through which Dockerfiles name this repository's images. */
   buildArgs?: Partial<BuildArgNames>;
   /** The command every image's tests run with, in its tests folder; empty: pytest for test_*.py files, else every executable file. */
   testCommand?: string[];
+  /** Where every image's tests are and how they run (see TestRule); an image's image-test `tests` option replaces it. */
+  tests?: { path?: string; mount?: string; run?: TestRun; command?: string[] };
   /** Registries every pushed tag of the publish branches, and every release tag, is copied to: `host[:port][/path]` (IMAGE_MIRRORS overrides). */
   mirrors?: string[];
   /** The branches whose pushed tags go to the mirrors and the notification endpoints; empty: the default branch. */
   publishBranches?: string[];
   /** The command run inside every image right after its build, writing its environment lock files into $LOCKS_DIR; empty: the built-in one. */
   lockCommand?: string[];
+  /** Templates of the tags every pushed build gets (see core/templates.ts); the ones other than the branch tag are written once, never moved. */
+  tags?: string[];
+  /** Build args whose values are templates, rendered per build, e.g. { "BUILD_VERSION": "{image}:{tag}" }. */
+  buildArgTemplates?: Record<string, string>;
+  /** How release versions are written and ordered: "semver" (default), "calver" or "pattern" (with versionPattern). */
+  versionScheme?: string;
+  /** With versionScheme "pattern": a regular expression the whole version tag matches, whose capture groups are its numbers. */
+  versionPattern?: string;
 }
 
 /** Every plugin option filled in, with the workspace's default branch. */
 export interface WorkspaceSettings {
   dockerfiles: string;
+  /** The variants' glob; empty: no variants. */
+  variants: string;
   buildArgs: BuildArgNames;
   /** The plugin's test command; empty: chosen per tests folder. */
   testCommand: string[];
+  /** Where every image's tests are and how they run; default: `<image folder>/tests`, inside the image. */
+  tests: TestRule;
   /** The mirrors as written in nx.json (IMAGE_MIRRORS, read where they are used, overrides them). */
   mirrors: string[];
   /** The branches whose pushes are published: the option, else the default branch. */
   publishBranches: string[];
   /** The lock command; empty: the built-in one. */
   lockCommand: string[];
+  /** Templates of the tags every pushed build gets; default: the branch tag only. */
+  tags: string[];
+  /** Build arg name -> value template. */
+  buildArgTemplates: Record<string, string>;
+  /** How release versions are read and ordered; default semver. */
+  versionScheme: VersionScheme;
   /** nx.json's defaultBase, else main: the branch whose tags every other branch falls back to. */
   defaultBranch: string;
 }
 
 export const DEFAULT_DOCKERFILES = 'images/*/Dockerfile';
-const OPTION_KEYS = ['dockerfiles', 'buildArgs', 'testCommand', 'mirrors', 'publishBranches', 'lockCommand'];
+const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tags', 'buildArgTemplates', 'versionScheme', 'versionPattern'];
+export const DEFAULT_TAG_TEMPLATES: readonly string[] = ['{branch}'];
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Checks the plugin's options and fills in the defaults; a mistake is one line naming the option and the fix. */
@@ -61,11 +87,16 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
   }
   return {
     dockerfiles,
+    variants: variantsGlob(given.variants, dockerfiles),
     buildArgs: buildArgNames(given.buildArgs),
     testCommand: words(given.testCommand, 'testCommand', '["python", "-m", "pytest", "-q"]'),
+    tests: normalizeTestRule(given.tests, `nx.json: ${PLUGIN_NAME} option tests`),
     mirrors: words(given.mirrors, 'mirrors', '["123456789012.dkr.ecr.us-east-1.amazonaws.com/fornax"]'),
     publishBranches: words(given.publishBranches, 'publishBranches', '["main", "develop"]'),
     lockCommand: words(given.lockCommand, 'lockCommand', '["sh", "/opt/export-locks.sh"]'),
+    tags: given.tags === undefined ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(given.tags, `nx.json: ${PLUGIN_NAME} option tags`),
+    buildArgTemplates: assertBuildArgTemplates(given.buildArgTemplates, `nx.json: ${PLUGIN_NAME} option buildArgTemplates`),
+    versionScheme: resolveVersionScheme(given.versionScheme, given.versionPattern, { where: `nx.json: ${PLUGIN_NAME} option`, scheme: 'versionScheme', pattern: 'versionPattern' }),
   };
 }
 
@@ -89,7 +120,8 @@ function buildArgNames(value: unknown): BuildArgNames {
     if (!keys.includes(key)) {
       throw new UserError(`nx.json: ${PLUGIN_NAME} option buildArgs has no ${JSON.stringify(key)}: its keys are ${keys.join(', ')}.`);
     }
-    const optional = key === 'registry' || key === 'imageTag';
+    // No base tag arg (docker-stacks): every base follows the branch rule through its untagged reference.
+    const optional = key === 'registry' || key === 'imageTag' || key === 'baseTag';
     if (typeof name !== 'string' || (name === '' ? !optional : !ARG_NAME.test(name))) {
       throw new UserError(
         `nx.json: ${PLUGIN_NAME} option buildArgs.${key} ${JSON.stringify(name)} is not a build arg name: use letters, digits and "_"${optional ? ', or "" for none' : ''}.`,
@@ -102,6 +134,29 @@ function buildArgNames(value: unknown): BuildArgNames {
     throw new UserError(`nx.json: ${PLUGIN_NAME} option buildArgs gives one name to two args (${used.join(', ')}): give each its own.`);
   }
   return result;
+}
+
+/** The variants option: a glob of Dockerfiles two folders below an image's, never the same as dockerfiles. */
+function variantsGlob(value: unknown, dockerfiles: string): string {
+  if (value === undefined || value === '') return '';
+  if (typeof value !== 'string' || !/^[^/]/.test(value) || !/(?:^|\/)[^/]+\/[^/]+\/Dockerfile$/.test(value) || value.includes('..') || value === dockerfiles) {
+    throw new UserError(
+      `nx.json: ${PLUGIN_NAME} option variants ${JSON.stringify(value)} is not a glob of Dockerfiles one folder below the images' (<image>/<variant>/Dockerfile): give one like "images/*/*/Dockerfile".`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A variant's Dockerfile (`.../<image>/<variant>/Dockerfile`, matched by the
+ * variants glob): the image it is a variant of, the variant, and its
+ * project's name `<image>-<variant>`; undefined when the glob does not take it.
+ */
+export function variantOfDockerfile(path: string, variants: string): { image: string; variant: string; project: string } | undefined {
+  if (!variants || !minimatch(path, variants)) return undefined;
+  const variant = posix.basename(posix.dirname(path));
+  const image = posix.basename(posix.dirname(posix.dirname(path)));
+  return { image, variant, project: `${image}-${variant}` };
 }
 
 /**

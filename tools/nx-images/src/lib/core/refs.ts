@@ -107,3 +107,19 @@ export function parseReference(reference: string): ParsedReference {
   if (registry === 'docker.io' && !path.includes('/')) path = `library/${path}`;
   return { registry, path, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
 }
+
+/**
+ * A variant's tag: `<variant>-<tag>`, as docker-stacks publishes
+ * `pytorch-notebook:cuda12-latest`; the tag itself for an image that is no
+ * variant. The result must still be a valid tag (at most 128 characters).
+ */
+export function variantTag(variant: string | undefined, tag: string): string {
+  if (!variant) return tag;
+  return assertValidTag(`${variant}-${tag}`, `tag of variant ${variant}`);
+}
+
+/** The tag without its variant's prefix, or undefined when it is not one of that variant's tags. */
+export function tagOfVariant(variant: string | undefined, tag: string): string | undefined {
+  if (!variant) return tag;
+  return tag.startsWith(`${variant}-`) ? tag.slice(variant.length + 1) : undefined;
+}

@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeLocalImages } from '../scripts/lib/local-images';
+import { run } from '../src/lib/io/exec';
+import { runCiImages, type EventSpec, type SimulatedRun } from './harness/github-run';
+import { listTags, readImage, readImageFile } from './harness/read-image';
+import { startRegistry, type Registry } from './harness/registry';
+import { DOCKER } from './harness/second-engine';
+import { createWorkspace, type Workspace } from './harness/workspace';
+
+// Two real repositories' shapes, as they are, each with the plugin options the README gives for it:
+// - nasa-fornax/fornax-images: image folders at the root, REPOSITORY carries the registry, one BASE_TAG;
+// - jupyter/docker-stacks: images/<name>, ARG BASE_IMAGE=$REGISTRY/$OWNER/<base> and FROM $BASE_IMAGE with
+//   no tag at all, no base tag arg, and a variant images/pytorch-notebook/cuda12.
+// Each image copies its stamp.txt to /stamps/<image> and carries its bases' stamps, so reading the files
+// back from the registry shows which build of each base an image was made from.
+const BASES_LABEL = 'io.github.nasa-fornax.images.bases';
+
+let registry: Registry;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+});
+
+afterAll(async () => {
+  await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
+  await registry?.stop();
+});
+
+/** One repository shape in a workspace of its own, pushed to a repository path of its own. */
+function shape(repo: string) {
+  const read = (name: string, tag: string) => readImage(registry.url, `${repo}/${name}`, tag);
+  return {
+    push: (ws: Workspace, spec: Omit<EventSpec, 'name'>) => runCiImages(ws, { name: 'push', ...spec }, registry.host, { IMAGE_REPOSITORY: repo }),
+    pullRequest: (ws: Workspace, spec: Omit<EventSpec, 'name'>) => runCiImages(ws, { name: 'pull_request', ...spec }, registry.host, { IMAGE_REPOSITORY: repo }),
+    read,
+    stamp: (name: string, tag: string, of: string) => readImageFile(registry.url, `${repo}/${name}`, tag, `/stamps/${of}`),
+    basesOf: async (name: string, tag: string) => JSON.parse((await read(name, tag))?.labels[BASES_LABEL] ?? '[]') as { image: string; reference: string; digest?: string }[],
+    /** The images of `names` that have `tag` in the registry. */
+    tagged: async (names: readonly string[], tag: string) => {
+      const found = [];
+      for (const name of names) if ((await listTags(registry.url, `${repo}/${name}`)).includes(tag)) found.push(name);
+      return found;
+    },
+  };
+}
+
+describe('a repository like fornax-images: image folders at the root, REPOSITORY with the registry, one BASE_TAG', () => {
+  const REPO = 'nasa-fornax/fornax-images';
+  const IMAGES = ['env-core', 'fornax-base', 'fornax-main', 'jupyter-base'];
+  const it$ = shape(REPO);
+  let ws: Workspace;
+  let c0: string;
+  let first: SimulatedRun;
+
+  beforeAll(async () => {
+    ws = await createWorkspace({
+      tree: 'shape-fornax',
+      layout: 'root',
+      pluginOptions: { dockerfiles: '*/Dockerfile', buildArgs: { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' } },
+    });
+    c0 = await ws.git('rev-parse', 'HEAD');
+    first = await it$.push(ws, { branch: 'main', sha: c0 });
+  }, 600_000);
+
+  afterAll(() => ws?.cleanup());
+
+  it('the first push to main builds every image in order, each on its bases of this same run', async () => {
+    expect(first.exitCode, first.all).toBe(0);
+    expect(first.all).toContain('ci:images: level 4: fornax-main (after env-core, fornax-base)\n');
+    const digests: Record<string, string> = {};
+    for (const name of IMAGES) {
+      const built = await it$.read(name, 'main');
+      expect(built?.labels['org.opencontainers.image.revision'], name).toBe(c0);
+      digests[name] = built?.digest ?? '';
+    }
+    expect(await it$.basesOf('fornax-main', 'main')).toEqual(
+      ['env-core', 'fornax-base'].map((base) => ({ image: base, reference: `${registry.host}/${REPO}/${base}:main`, digest: digests[base] })),
+    );
+    expect(await it$.stamp('fornax-main', 'main', 'env-core')).toBe('env-core 1\n');
+    expect(await it$.stamp('fornax-main', 'main', 'jupyter-base')).toBe('jupyter-base 1\n');
+  });
+
+  it('a branch that changes a mid-level image and one built on it builds exactly those two, the second on the branch\'s image and main\'s other base', async () => {
+    const sha = await ws.branch('feature/core', { 'env-core/stamp.txt': 'env-core 2\n', 'fornax-main/stamp.txt': 'fornax-main 2\n' });
+    const result = await it$.push(ws, { branch: 'feature/core', sha });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(await it$.tagged(IMAGES, 'feature-core')).toEqual(['env-core', 'fornax-main']);
+    expect(await it$.basesOf('fornax-main', 'feature-core')).toEqual([
+      { image: 'env-core', reference: `${registry.host}/${REPO}/env-core:feature-core`, digest: (await it$.read('env-core', 'feature-core'))?.digest },
+      { image: 'fornax-base', reference: `${registry.host}/${REPO}/fornax-base:main`, digest: (await it$.read('fornax-base', 'main'))?.digest },
+    ]);
+    expect(await it$.stamp('fornax-main', 'feature-core', 'env-core')).toBe('env-core 2\n');
+    expect(await it$.stamp('fornax-main', 'feature-core', 'fornax-main')).toBe('fornax-main 2\n');
+  });
+});
+
+describe('a repository like docker-stacks: images/<name>, FROM $BASE_IMAGE with no tag, a variant', () => {
+  const REPO = 'jupyter';
+  const IMAGES = ['base-notebook', 'docker-stacks-foundation', 'pytorch-notebook', 'scipy-notebook'];
+  const it$ = shape(REPO);
+  let ws: Workspace;
+  let c0: string;
+  let first: SimulatedRun;
+
+  beforeAll(async () => {
+    ws = await createWorkspace({
+      tree: 'shape-stacks',
+      pluginOptions: { variants: 'images/*/*/Dockerfile', buildArgs: { registry: 'REGISTRY', repository: 'OWNER', imageTag: '', baseTag: '' } },
+    });
+    c0 = await ws.git('rev-parse', 'HEAD');
+    first = await it$.push(ws, { branch: 'main', sha: c0 });
+  }, 600_000);
+
+  afterAll(() => ws?.cleanup());
+
+  it('the first push to main builds every image and the variant, each untagged base resolved to this run\'s main', async () => {
+    expect(first.exitCode, first.all).toBe(0);
+    expect(first.all).toContain('ci:images: level 4: pytorch-notebook (after scipy-notebook), pytorch-notebook-cuda12 (after scipy-notebook)\n');
+    // The one line per base says why the branch rule applies: the Dockerfile names no tag.
+    expect(first.all).toContain(`scipy-notebook: base base-notebook: no tag in the Dockerfile, so this branch's ${registry.host}/${REPO}/base-notebook:main is sha256:`);
+    for (const name of IMAGES) expect((await it$.read(name, 'main'))?.labels['org.opencontainers.image.revision'], name).toBe(c0);
+    const scipy = await it$.read('scipy-notebook', 'main');
+    expect(await it$.basesOf('pytorch-notebook', 'main')).toEqual([{ image: 'scipy-notebook', reference: `${registry.host}/${REPO}/scipy-notebook:main`, digest: scipy?.digest }]);
+    expect((await it$.read('pytorch-notebook', 'main'))?.labels['org.opencontainers.image.base.digest']).toBe(scipy?.digest);
+    // The variant: pytorch-notebook:cuda12-main, on the same base, its own stamp.
+    const variant = await it$.read('pytorch-notebook', 'cuda12-main');
+    expect(variant?.labels['org.opencontainers.image.revision']).toBe(c0);
+    expect(variant?.labels['org.opencontainers.image.base.digest']).toBe(scipy?.digest);
+    expect(await it$.stamp('pytorch-notebook', 'cuda12-main', 'pytorch-notebook-cuda12')).toBe('pytorch-notebook-cuda12 1\n');
+    expect(await it$.stamp('pytorch-notebook', 'cuda12-main', 'docker-stacks-foundation')).toBe('docker-stacks-foundation 1\n');
+    expect((await listTags(registry.url, `${REPO}/pytorch-notebook`)).filter((tag) => !tag.startsWith('sha256-')).sort()).toEqual(['cuda12-main', 'main']);
+  });
+
+  it('a second push to main with no change builds nothing, the variant included', async () => {
+    const again = await it$.push(ws, { branch: 'main', sha: c0, before: c0 });
+    expect(again.exitCode, again.all).toBe(0);
+    expect(again.all).toContain('ci:images: no image is affected; nothing to build.');
+  });
+
+  it('a branch that changes a mid-level image and one built on it builds exactly those two, on the branch\'s base', async () => {
+    const sha = await ws.branch('feature/scipy', { 'images/scipy-notebook/stamp.txt': 'scipy-notebook 2\n', 'images/pytorch-notebook/stamp.txt': 'pytorch-notebook 2\n' });
+    const result = await it$.push(ws, { branch: 'feature/scipy', sha });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(await it$.tagged(IMAGES, 'feature-scipy')).toEqual(['pytorch-notebook', 'scipy-notebook']);
+    expect((await listTags(registry.url, `${REPO}/pytorch-notebook`)).includes('cuda12-feature-scipy')).toBe(false);
+    const bases = await it$.basesOf('pytorch-notebook', 'feature-scipy');
+    expect(bases).toEqual([{ image: 'scipy-notebook', reference: `${registry.host}/${REPO}/scipy-notebook:feature-scipy`, digest: (await it$.read('scipy-notebook', 'feature-scipy'))?.digest }]);
+    expect(await it$.stamp('pytorch-notebook', 'feature-scipy', 'scipy-notebook')).toBe('scipy-notebook 2\n');
+    // scipy-notebook itself stands on main's base-notebook: this branch did not build one.
+    expect(await it$.stamp('scipy-notebook', 'feature-scipy', 'base-notebook')).toBe('base-notebook 1\n');
+  });
+
+  it('a branch that changes only the variant\'s folder builds only the variant, as <image>:<variant>-<branch>', async () => {
+    const sha = await ws.branch('feature/cuda', { 'images/pytorch-notebook/cuda12/stamp.txt': 'pytorch-notebook-cuda12 2\n' });
+    const result = await it$.push(ws, { branch: 'feature/cuda', sha });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toContain('ci:images: level 1: pytorch-notebook-cuda12\n');
+    expect(await it$.tagged(IMAGES, 'feature-cuda')).toEqual([]);
+    expect(await it$.tagged(['pytorch-notebook'], 'cuda12-feature-cuda')).toEqual(['pytorch-notebook']);
+    expect(await it$.stamp('pytorch-notebook', 'cuda12-feature-cuda', 'pytorch-notebook-cuda12')).toBe('pytorch-notebook-cuda12 2\n');
+    expect(await it$.basesOf('pytorch-notebook', 'cuda12-feature-cuda')).toEqual([
+      { image: 'scipy-notebook', reference: `${registry.host}/${REPO}/scipy-notebook:main`, digest: (await it$.read('scipy-notebook', 'main'))?.digest },
+    ]);
+  });
+
+  it('a release tags every image and the variant, the variant\'s tags as <variant>-<tag>, each read back to its main digest', async () => {
+    const released = await ws.nx(['run-many', '-t', 'release', '--tags=v1.0.0,stable', `--commit=${c0}`, `--registry=${registry.host}`, `--repository=${REPO}`, '--outputStyle=static']);
+    expect(released.exitCode, released.all).toBe(0);
+    const main = (await it$.read('pytorch-notebook', 'main'))?.digest;
+    const cuda = (await it$.read('pytorch-notebook', 'cuda12-main'))?.digest;
+    expect(cuda).not.toBe(main);
+    for (const tag of ['v1.0.0', 'stable']) {
+      expect((await it$.read('pytorch-notebook', tag))?.digest, tag).toBe(main);
+      expect((await it$.read('pytorch-notebook', `cuda12-${tag}`))?.digest, `cuda12-${tag}`).toBe(cuda);
+    }
+    for (const name of IMAGES) expect((await it$.read(name, 'v1.0.0'))?.digest, name).toBe((await it$.read(name, 'main'))?.digest);
+  });
+
+  it('a pull request builds its dependent on the pull request\'s own untagged base, pushing nothing', async () => {
+    await ws.git('checkout', '--quiet', 'main');
+    const sha = await ws.branch('pr/base', { 'images/base-notebook/stamp.txt': 'base-notebook 3\n', 'images/scipy-notebook/stamp.txt': 'scipy-notebook 3\n' });
+    const result = await it$.pullRequest(ws, { branch: 'pr/base', sha, baseRef: 'main', baseSha: c0 });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toContain('ci:images: level 2: scipy-notebook (after base-notebook)\n');
+    expect(await it$.tagged(IMAGES, 'pr-base')).toEqual([]);
+    // Built into the local engine: scipy-notebook carries the pull request's base-notebook.
+    const local = `${registry.host}/${REPO}/scipy-notebook:pr-base`;
+    expect((await run({ command: DOCKER, args: ['run', '--rm', '--network=none', local, 'cat', '/stamps/base-notebook'] })).stdout).toBe('base-notebook 3');
+    expect((await run({ command: DOCKER, args: ['run', '--rm', '--network=none', local, 'cat', '/stamps/scipy-notebook'] })).stdout).toBe('scipy-notebook 3');
+  });
+});
