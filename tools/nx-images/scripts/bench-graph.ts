@@ -10,21 +10,29 @@
  * 3. Release tasks: release-check of all 12 images against a throwaway
  *    loopback registry seeded with their main tags, in one batch process
  *    (as executors.json prefers) and with --batch=false (a process each).
+ * 4. No-op push: the plan job (`npm run ci:images -- --plan`) after a commit
+ *    that changes only a root README, on the twelve-image fixture tree whose
+ *    main tags record the commit before it: with the tree's plain options,
+ *    with every new plugin option of this release set, and, when
+ *    BENCH_BASELINE_REF names a commit, with the plugin of that commit.
  *
  * Prints medians in milliseconds and ratios next to the goals; asserts
- * nothing on timings, but fails if Nx lists the wrong projects. Removes
- * every copy it made, also on failure and Ctrl-C.
+ * nothing on timings, but fails if Nx lists the wrong projects or the no-op
+ * plan would build anything. Removes every copy it made, also on failure
+ * and Ctrl-C.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { errorMessage, UserError } from '../src/lib/core/errors';
-import { CommandError } from '../src/lib/io/exec';
+import { CommandError, run } from '../src/lib/io/exec';
+import { REAL_CONVENTION } from '../test/fixtures/fornax-tree';
 import { startRegistry, type StartedRegistry } from '../test/harness/registry';
 import { pushImage } from '../test/harness/seed';
 import { cleanupOnExit } from './lib/cleanup';
-import { createWorkspaceCopy, forgetCiVariables, type WorkspaceCopy } from './lib/workspace-copy';
+import { createWorkspaceCopy, folders, forgetCiVariables, repoRoot, type WorkspaceCopy } from './lib/workspace-copy';
 
 const DEFAULT_RUNS = 5;
 const SIZES = [12, 100, 500];
@@ -36,6 +44,17 @@ const EXECUTOR_FLAGS = ['--dry-run', '--exclude-task-dependencies', '--registry=
 // Every task's output, so each dry run can be checked (run-many hides the output of tasks that succeed).
 const OUTPUT_FLAGS = ['--outputStyle=stream'];
 const MANY = 5;
+const FIXTURE_TREE = resolve(__dirname, '../test/fixtures/tree');
+// Every plugin option this release set adds, on top of the tree's own.
+const NEW_OPTIONS = {
+  variants: 'images/*/*/Dockerfile',
+  tests: { path: 'tests/test_{name_}.py', mount: 'tests' },
+  tags: ['{branch}', 'sha-{sha:12}', '{time:%Y%m%d_%H%M}'],
+  buildArgTemplates: { BUILD_VERSION: '{image}:{time:%Y%m%d_%H%M}' },
+  versionScheme: 'calver',
+};
+// As image-build.yml's plan job runs; set because a plugin before 2c961fe, without it, looped over MAX_SAFE_INTEGER levels.
+const LEVEL_JOBS = '6';
 
 interface Image {
   name: string;
@@ -55,6 +74,8 @@ interface GraphFigures {
 
 async function main(): Promise<void> {
   const runs = runsFrom(process.env.BENCH_RUNS);
+  // Checked first, so a mistyped commit fails before minutes of measuring.
+  const baseline = await baselineFrom(process.env.BENCH_BASELINE_REF);
   forgetCiVariables(process.env);
   const cleanup = cleanupOnExit((line) => console.error(`bench:graph: ${line}`));
   try {
@@ -76,6 +97,13 @@ async function main(): Promise<void> {
     const registry = await startRegistry();
     cleanup.add(`stop the registry on ${registry.host}`, () => registry.stop());
     printReleaseFigures(await measureReleaseChecks(small, registry, runs));
+
+    const noops = [
+      await createNoopWorkspace(parent, registry, { label: 'plain options', pluginOptions: REAL_CONVENTION }),
+      await createNoopWorkspace(parent, registry, { label: 'every new option', pluginOptions: { ...REAL_CONVENTION, ...NEW_OPTIONS } }),
+      ...(baseline ? [await createNoopWorkspace(parent, registry, { label: `plugin of ${baseline.ref}`, pluginOptions: REAL_CONVENTION, baseline })] : []),
+    ];
+    printNoopFigures(await measureNoopPlans(noops, runs), baseline?.ref);
   } finally {
     const failed = await cleanup.run();
     cleanup.release();
@@ -346,6 +374,150 @@ function printReleaseFigures(figures: ReleaseFigures): void {
   row('per task, batched', perTask(batched), `  (goal <= ${GOAL.taskMs} ms: ${perTask(batched) <= GOAL.taskMs ? 'met' : 'missed'})`);
   row('per task, one process each', perTask(forked), `  (${(perTask(forked) / perTask(batched)).toFixed(1)}x the batched cost)`);
   console.log(`  runs (ms): show ${list(figures.show)}; batched ${list(figures.batched)}; one process each ${list(figures.forked)}`);
+}
+
+interface NoopWorkspace {
+  label: string;
+  copy: WorkspaceCopy;
+  images: string[];
+  /** The commit every image's main tag records as its revision: the one before the README commit. */
+  revision: string;
+  env: Record<string, string>;
+}
+
+interface NoopOptions {
+  label: string;
+  pluginOptions: Record<string, unknown>;
+  /** A commit of this repository whose tools/nx-images replaces the working tree's. */
+  baseline?: Baseline;
+}
+
+/**
+ * The twelve-image tree on main, committed with `pluginOptions` in nx.json
+ * (a later nx.json change would make every image affected), then a commit
+ * changing only README.md; each image's main tag seeded in its own
+ * repository with the first commit as its revision.
+ */
+async function createNoopWorkspace(parent: string, registry: StartedRegistry, options: NoopOptions): Promise<NoopWorkspace> {
+  const copy = await createWorkspaceCopy({
+    branch: 'main',
+    prefix: join(basename(parent), 'noop-'),
+    images: [],
+    // A plan builds nothing, so the busybox the tree's root images copy is not needed.
+    busybox: '',
+  });
+  if (options.baseline) await usePluginOf(parent, copy, options.baseline.commit);
+  const images = await folders(FIXTURE_TREE);
+  for (const image of images) {
+    const target = join(copy.dir, 'images', image);
+    await cp(join(FIXTURE_TREE, image), target, { recursive: true });
+    if (existsSync(join(target, 'project.fixture.json'))) await rename(join(target, 'project.fixture.json'), join(target, 'project.json'));
+  }
+  const nxJsonPath = join(copy.dir, 'nx.json');
+  const nxJson = JSON.parse(await readFile(nxJsonPath, 'utf8')) as Record<string, unknown>;
+  nxJson.plugins = [{ plugin: '@fornax/nx-images', options: options.pluginOptions }];
+  await writeFile(nxJsonPath, `${JSON.stringify(nxJson, null, 2)}\n`);
+  const revision = await copy.commit('bench: the twelve-image tree');
+  await writeFile(join(copy.dir, 'README.md'), '# Images\n\nA push that changes no image.\n');
+  await copy.commit('bench: README only');
+  const repository = `fornax/${basename(copy.dir).toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  for (const image of images) {
+    await pushImage(registry.url, `${repository}/${image}`, 'main', { labels: { 'org.opencontainers.image.revision': revision } });
+  }
+  console.log(`bench:graph: no-op push workspace ready (${options.label})`);
+  // Variables rather than --registry/--repository, which a plugin before 2c961fe does not take.
+  return { label: options.label, copy, images, revision, env: { IMAGE_REGISTRY: registry.host, IMAGE_REPOSITORY: repository, LEVEL_JOBS } };
+}
+
+interface Baseline {
+  /** As given in BENCH_BASELINE_REF. */
+  ref: string;
+  commit: string;
+}
+
+/** BENCH_BASELINE_REF resolved to a commit of this repository; unset or empty: none. */
+async function baselineFrom(value: string | undefined): Promise<Baseline | undefined> {
+  const ref = value?.trim();
+  if (!ref) return undefined;
+  const resolved = await run({ command: 'git', args: ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], cwd: repoRoot }).catch(() => undefined);
+  if (!resolved) throw new UserError(`bench:graph: BENCH_BASELINE_REF=${ref} is not a commit of this repository: give one such as eef82b4, or unset it.`);
+  return { ref, commit: resolved.stdout.trim() };
+}
+
+/** Replaces the copy's tools/nx-images with the one committed at `commit` (git archive), its tests left out as the copy leaves them out. */
+async function usePluginOf(parent: string, copy: WorkspaceCopy, commit: string): Promise<void> {
+  const archive = join(parent, `plugin-${commit}.tar`);
+  await run({ command: 'git', args: ['archive', `--output=${archive}`, commit, 'tools/nx-images'], cwd: repoRoot });
+  await rm(join(copy.dir, 'tools', 'nx-images'), { recursive: true, force: true });
+  await run({ command: 'tar', args: ['-xf', archive, '-C', copy.dir] });
+  await rm(join(copy.dir, 'tools', 'nx-images', 'test'), { recursive: true, force: true });
+  await rm(archive, { force: true });
+}
+
+interface NoopFigures {
+  label: string;
+  images: number;
+  runs: number[];
+}
+
+/**
+ * Cold each time (.nx deleted), as a plan job on a fresh checkout is; each
+ * round visits every workspace in turn, after one discarded round.
+ */
+async function measureNoopPlans(workspaces: NoopWorkspace[], runs: number): Promise<NoopFigures[]> {
+  console.log(`bench:graph: no-op push, npm run ci:images -- --plan in ${workspaces.map((workspace) => workspace.label).join(', ')}...`);
+  const figures = workspaces.map((workspace) => ({ label: workspace.label, images: workspace.images.length, runs: [] as number[] }));
+  for (let round = 0; round <= runs; round++) {
+    for (const [index, workspace] of workspaces.entries()) {
+      await rm(join(workspace.copy.dir, '.nx'), { recursive: true, force: true });
+      const ms = await timeNoopPlan(workspace);
+      if (round > 0) figures[index]?.runs.push(ms);
+    }
+  }
+  return figures;
+}
+
+/** One plan, checked to have compared every image with its registry label and found nothing to build. */
+async function timeNoopPlan(workspace: NoopWorkspace): Promise<number> {
+  const command = { command: 'npm', args: ['run', '--silent', 'ci:images', '--', '--plan'], cwd: workspace.copy.dir, env: workspace.env };
+  const start = performance.now();
+  let output: string;
+  try {
+    const { stdout, stderr } = await run(command);
+    output = `${stdout}\n${stderr}`;
+  } catch (error) {
+    if (!(error instanceof CommandError)) throw error;
+    console.error(`${error.stdout}\n${error.stderr}`.trim().split('\n').slice(-30).join('\n'));
+    throw new UserError(`bench:graph: npm run ci:images -- --plan failed in ${workspace.copy.dir} (${workspace.label}); its last output is above.`);
+  }
+  const ms = performance.now() - start;
+  const lines = output.split('\n');
+  // The label, not the merge-base (HEAD itself on main), must be what found each image unchanged.
+  const fromLabel = workspace.images.filter((image) =>
+    lines.some((line) => line.trim().startsWith(`${image}: compared with registry tag built from ${workspace.revision.slice(0, 7)}`) && line.endsWith(': not affected')),
+  );
+  if (!output.includes('no image is affected; nothing to build.') || fromLabel.length !== workspace.images.length) {
+    console.error(output.trim().split('\n').slice(-30).join('\n'));
+    throw new UserError(
+      `bench:graph: the no-op plan (${workspace.label}) did not find all ${workspace.images.length} images unchanged since their registry label (${fromLabel.length} were); its last output is above.`,
+    );
+  }
+  return ms;
+}
+
+function printNoopFigures(figures: NoopFigures[], baselineRef: string | undefined): void {
+  const [plain, withOptions, baseline] = figures;
+  if (!plain || !withOptions) throw new Error('bench:graph: no figures for the no-op plan.');
+  const row = (label: string, ms: number, note = '') => console.log(`  ${label.padEnd(80)} ${ms.toFixed(0).padStart(8)} ms${note}`);
+  console.log('');
+  console.log(
+    `No-op push (a commit changing only README.md), ${plain.images}-image tree: npm run ci:images -- --plan, cold, median of ${plain.runs.length} runs (after one discarded round)`,
+  );
+  row('plain options (the tree\'s buildArgs)', median(plain.runs));
+  row('every new option (variants, tests, tags, buildArgTemplates, versionScheme)', median(withOptions.runs), `  (${(median(withOptions.runs) / median(plain.runs)).toFixed(2)}x plain)`);
+  if (baseline) row(`plain options, plugin of ${baselineRef ?? ''}`, median(baseline.runs), `  (now / baseline: ${(median(plain.runs) / median(baseline.runs)).toFixed(2)}x)`);
+  else console.log('  against the last release: set BENCH_BASELINE_REF to a commit (e.g. BENCH_BASELINE_REF=eef82b4) to time its plugin on the same push.');
+  console.log(`  runs (ms): ${figures.map((entry) => `${entry.label} ${list(entry.runs)}`).join('; ')}`);
 }
 
 function median(values: number[]): number {
