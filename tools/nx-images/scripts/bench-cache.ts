@@ -16,7 +16,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { cacheTag } from '../src/lib/core/build-plan';
+import { cacheTag } from '../src/lib/core/build/build-plan';
 import type { DockerCli } from '../src/lib/io/docker';
 import { errorMessage, UserError } from '../src/lib/core/errors';
 import { CommandError, run } from '../src/lib/io/exec';

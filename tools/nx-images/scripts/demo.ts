@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { errorMessage, UserError } from '../src/lib/core/errors';
 import { CommandError } from '../src/lib/io/exec';
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
-import { branchToTag } from '../src/lib/core/tags';
+import { branchToTag } from '../src/lib/core/naming/tags';
 import { cleanupOnExit } from './lib/cleanup';
 import { removeLocalImages } from './lib/local-images';
 import { startRegistry } from './lib/local-registry';

@@ -1,2 +1,2 @@
 export { createNodes } from './plugin/create-nodes';
-export { branchToTag, isValidTag } from './lib/core/tags';
+export { branchToTag, isValidTag } from './lib/core/naming/tags';

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { referrersTag } from '../src/lib/core/oci-artifact';
+import { referrersTag } from '../src/lib/core/evidence/oci-artifact';
 import { run } from '../src/lib/io/exec';
 import { pythonWithPytest } from './harness/python';
 import { listTags, readImage } from './harness/read-image';

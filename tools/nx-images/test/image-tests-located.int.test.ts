@@ -1,7 +1,7 @@
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { referrersTag } from '../src/lib/core/oci-artifact';
+import { referrersTag } from '../src/lib/core/evidence/oci-artifact';
 import { run } from '../src/lib/io/exec';
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
 import { REAL_CONVENTION } from './fixtures/fornax-tree';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { LABEL, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../src/lib/core/conventions';
+import { LABEL, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../src/lib/core/naming/conventions';
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
 import { startRegistry, type Registry } from './harness/registry';
 import { pushImage } from './harness/seed';

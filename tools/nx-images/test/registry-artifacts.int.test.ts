@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OCI_MANIFEST, referrersTag } from '../src/lib/core/oci-artifact';
+import { OCI_MANIFEST, referrersTag } from '../src/lib/core/evidence/oci-artifact';
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
 import { startRegistry, type Registry } from './harness/registry';
 import { pushImage } from './harness/seed';

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { buildRunArgs } from '../lib/core/ci-plan';
-import { baseInRun, imageArtifact, readFanoutPlan, type FanoutPlan } from '../lib/core/fanout';
+import { buildRunArgs } from '../lib/core/ci/ci-plan';
+import { baseInRun, imageArtifact, readFanoutPlan, type FanoutPlan } from '../lib/core/ci/fanout';
 import { UserError } from '../lib/core/errors';
 import { commandLine } from '../lib/core/quote';
-import { isValidImageName } from '../lib/core/refs';
+import { isValidImageName } from '../lib/core/naming/refs';
 import { buildRecordPath, outcomeRecordPath, readBuildRecord, writeOutcomeRecord, type OutcomeRecord } from '../lib/io/build-record';
 import { findDockerCli, loadImage, saveImage } from '../lib/io/docker';
 import { CommandError, run } from '../lib/io/exec';

@@ -7,9 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import { rm, statfs } from 'node:fs/promises';
-import { envFlag } from '../lib/core/env-flag';
+import { envFlag } from '../lib/core/ci/env-flag';
 import { errorMessage, UserError } from '../lib/core/errors';
-import { pathsToFree } from '../lib/core/free-disk';
+import { pathsToFree } from '../lib/core/ci/free-disk';
 import { findDockerCli } from '../lib/io/docker';
 import { run } from '../lib/io/exec';
 

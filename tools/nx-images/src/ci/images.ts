@@ -13,13 +13,13 @@
  * --registry= and --repository= (in place of IMAGE_REGISTRY and IMAGE_REPOSITORY).
  */
 import { readFile } from 'node:fs/promises';
-import { parseCiImagesArgs } from '../lib/core/ci-images-args';
-import { formatPlan, parallelFrom } from '../lib/core/ci-plan';
+import { parseCiImagesArgs } from '../lib/core/ci/ci-images-args';
+import { formatPlan, parallelFrom } from '../lib/core/ci/ci-plan';
 import { errorMessage, UserError } from '../lib/core/errors';
-import { mermaidGraph, noBuildOutputs, planOutputs, toFanoutPlan } from '../lib/core/fanout';
-import { readGithubContext } from '../lib/core/github-event';
+import { mermaidGraph, noBuildOutputs, planOutputs, toFanoutPlan } from '../lib/core/ci/fanout';
+import { readGithubContext } from '../lib/core/github/github-event';
 import { commandLine } from '../lib/core/quote';
-import { renderPlanSummary } from '../lib/core/summary';
+import { renderPlanSummary } from '../lib/core/ci/summary';
 import { writeStepOutputs } from '../lib/io/github-output';
 import { buildOne } from './build-one';
 import { planImages } from './plan-images';

@@ -1,6 +1,6 @@
-import type { FanoutPlan } from '../lib/core/fanout';
-import { registryImageOf } from '../lib/core/image-graph';
-import { mirrorName, parseNotifyUrls, resolveMirrors } from '../lib/core/publish';
+import type { FanoutPlan } from '../lib/core/ci/fanout';
+import { registryImageOf } from '../lib/core/graph/image-graph';
+import { mirrorName, parseNotifyUrls, resolveMirrors } from '../lib/core/publish/publish';
 import { writePublishRecord } from '../lib/io/build-record';
 import { publishImage, registryClients, type PublishRecord } from '../lib/io/publish';
 import { readWorkspaceSettings } from '../lib/io/workspace-settings';

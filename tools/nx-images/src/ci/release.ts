@@ -1,12 +1,12 @@
 import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderReleaseSummary } from '../lib/core/summary';
+import { renderReleaseSummary } from '../lib/core/ci/summary';
 import { releaseRecordDir, type ReleaseRecord } from '../lib/io/build-record';
 import { UserError, errorMessage } from '../lib/core/errors';
 import { CommandError, run } from '../lib/io/exec';
 import { nxCommand } from '../lib/io/nx-cli';
 import { commandLine } from '../lib/core/quote';
-import { planReleaseRun, readReleaseContext } from '../lib/core/release-event';
+import { planReleaseRun, readReleaseContext } from '../lib/core/github/release-event';
 
 /** `npm run ci:release`: turns a published GitHub release into one `nx run-many -t release`. */
 async function main(): Promise<number> {

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
-import { buildRunArgs, skipsIn, type Outcome } from '../lib/core/ci-plan';
-import type { FanoutPlan } from '../lib/core/fanout';
+import { buildRunArgs, skipsIn, type Outcome } from '../lib/core/ci/ci-plan';
+import type { FanoutPlan } from '../lib/core/ci/fanout';
 import { commandLine } from '../lib/core/quote';
 import { buildRecordPath, readBuildRecord } from '../lib/io/build-record';
 import { CommandError, run } from '../lib/io/exec';

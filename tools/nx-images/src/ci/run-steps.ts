@@ -1,5 +1,5 @@
-import { stepEnv, stepRunArgs, type PlannedImage } from '../lib/core/ci-plan';
-import type { FanoutPlan } from '../lib/core/fanout';
+import { stepEnv, stepRunArgs, type PlannedImage } from '../lib/core/ci/ci-plan';
+import type { FanoutPlan } from '../lib/core/ci/fanout';
 import { commandLine } from '../lib/core/quote';
 import { CommandError, run } from '../lib/io/exec';
 import { nxCommand } from '../lib/io/nx-cli';

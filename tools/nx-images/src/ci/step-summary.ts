@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
-import type { FanoutPlan } from '../lib/core/fanout';
-import { renderSummary, type SummaryRow } from '../lib/core/summary';
-import { describeResult } from '../lib/core/image-tests';
+import type { FanoutPlan } from '../lib/core/ci/fanout';
+import { renderSummary, type SummaryRow } from '../lib/core/ci/summary';
+import { describeResult } from '../lib/core/evidence/image-tests';
 import type { BuildRecord } from '../lib/io/build-record';
 
 /** How one image of the run ended, with its build's record when it was built. */

@@ -4,12 +4,12 @@ import { dirname, join } from 'node:path';
 import { createNodesFromFiles, type CreateNodes } from '@nx/devkit';
 import { workspaceDataDirectory } from '@nx/devkit/internal';
 import { UserError } from '../lib/core/errors';
-import { inferImageProject } from '../lib/core/image-project';
-import { TARGET } from '../lib/core/conventions';
-import { imageOfDockerfile, normalizePluginOptions, variantOfDockerfile, type ImagesPluginOptions } from '../lib/core/plugin-options';
-import { isValidImageName } from '../lib/core/refs';
-import { repositoryImages } from '../lib/core/repository-images';
-import { locateTests, normalizeTestRule, type TestRule } from '../lib/core/test-rule';
+import { inferImageProject } from '../lib/core/graph/image-project';
+import { TARGET } from '../lib/core/naming/conventions';
+import { imageOfDockerfile, normalizePluginOptions, variantOfDockerfile, type ImagesPluginOptions } from '../lib/core/graph/plugin-options';
+import { isValidImageName } from '../lib/core/naming/refs';
+import { repositoryImages } from '../lib/core/dockerfile/repository-images';
+import { locateTests, normalizeTestRule, type TestRule } from '../lib/core/evidence/test-rule';
 
 /** Raised whenever what a parse yields for the same text changes, so the cache of an older parser is not read. */
 const PARSER_VERSION = 2;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, LOCKS_INDEX_FILE } from '../../src/lib/core/locks';
-import { artifactManifest, describe, EMPTY_CONFIG, referrersTag, withReferrer } from '../../src/lib/core/oci-artifact';
+import { LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, LOCKS_INDEX_FILE } from '../../src/lib/core/evidence/locks';
+import { artifactManifest, describe, EMPTY_CONFIG, referrersTag, withReferrer } from '../../src/lib/core/evidence/oci-artifact';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';

@@ -1,5 +1,5 @@
 import { UserError } from '../../lib/core/errors';
-import { imageName } from '../../lib/core/refs';
+import { imageName } from '../../lib/core/naming/refs';
 import type { BuildTagRecord } from '../../lib/io/build-record';
 import type { RegistryClient } from '../../lib/io/registry/oci-client';
 import { log } from '../outcome';

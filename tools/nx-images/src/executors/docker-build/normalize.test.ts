@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ResolvedBase } from '../../lib/core/bases';
-import { dockerfileImages } from '../../lib/core/dockerfile';
+import type { ResolvedBase } from '../../lib/core/dockerfile/bases';
+import { dockerfileImages } from '../../lib/core/dockerfile/dockerfile';
 import { UserError } from '../../lib/core/errors';
-import { workspaceSettings } from '../../lib/core/plugin-options';
+import { workspaceSettings } from '../../lib/core/graph/plugin-options';
 import { normalizeOptions, pinBases, type BuildFacts } from './normalize';
 import type { DockerBuildExecutorSchema } from './schema';
 

@@ -1,15 +1,15 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { baseLabels, baseQuestion, pinnedReference, type BaseQuestion, type ResolvedBase } from '../../lib/core/bases';
-import { buildArgsFor, ociLabels, type BuildSpec } from '../../lib/core/build-plan';
-import { dockerfileImages, replaceReads } from '../../lib/core/dockerfile';
+import { baseLabels, baseQuestion, pinnedReference, type BaseQuestion, type ResolvedBase } from '../../lib/core/dockerfile/bases';
+import { buildArgsFor, ociLabels, type BuildSpec } from '../../lib/core/build/build-plan';
+import { dockerfileImages, replaceReads } from '../../lib/core/dockerfile/dockerfile';
 import { UserError } from '../../lib/core/errors';
-import { assertLockCommand } from '../../lib/core/locks';
-import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/core/image-settings';
-import type { WorkspaceSettings } from '../../lib/core/plugin-options';
-import { assertValidImageName, imageName, imageReference, parseReference, variantTag } from '../../lib/core/refs';
-import { buildArgValues, repositoryImages, type BuildArgNames, type RepositoryImageRead } from '../../lib/core/repository-images';
-import { assertValidTag, branchToTag, resolveBranch, resolveTag } from '../../lib/core/tags';
-import { assertBuildArgTemplates, assertTagTemplates, perBuildTags, renderTag, renderTemplate, resolveBuildTime } from '../../lib/core/templates';
+import { assertLockCommand } from '../../lib/core/evidence/locks';
+import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
+import type { WorkspaceSettings } from '../../lib/core/graph/plugin-options';
+import { assertValidImageName, imageName, imageReference, parseReference, variantTag } from '../../lib/core/naming/refs';
+import { buildArgValues, repositoryImages, type BuildArgNames, type RepositoryImageRead } from '../../lib/core/dockerfile/repository-images';
+import { assertValidTag, branchToTag, resolveBranch, resolveTag } from '../../lib/core/naming/tags';
+import { assertBuildArgTemplates, assertTagTemplates, perBuildTags, renderTag, renderTemplate, resolveBuildTime } from '../../lib/core/naming/templates';
 import type { DockerBuildExecutorSchema } from './schema';
 
 /** What the executor found out before planning: everything the pure normalization reads. */

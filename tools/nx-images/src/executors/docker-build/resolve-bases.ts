@@ -1,4 +1,4 @@
-import { resolveBase, type ResolvedBase, type TagObservation } from '../../lib/core/bases';
+import { resolveBase, type ResolvedBase, type TagObservation } from '../../lib/core/dockerfile/bases';
 import { errorMessage } from '../../lib/core/errors';
 import { localImage } from '../../lib/io/docker';
 import type { RegistryClient } from '../../lib/io/registry/oci-client';

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { TARGET } from '../../lib/core/conventions';
-import { TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../../lib/core/conventions';
-import type { TestResult } from '../../lib/core/image-tests';
-import type { WorkspaceSettings } from '../../lib/core/plugin-options';
+import { TARGET } from '../../lib/core/naming/conventions';
+import { TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../../lib/core/naming/conventions';
+import type { TestResult } from '../../lib/core/evidence/image-tests';
+import type { WorkspaceSettings } from '../../lib/core/graph/plugin-options';
 import { testReportDir } from '../../lib/io/build-record';
 import type { Suite } from '../../lib/io/image-tests';
 import type { Attached, ReferrersApi } from '../../lib/io/registry/referrers';

@@ -1,8 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { describeResult } from '../../lib/core/image-tests';
+import { describeResult } from '../../lib/core/evidence/image-tests';
 import { UserError } from '../../lib/core/errors';
-import { workspaceSettings } from '../../lib/core/plugin-options';
-import { locateTests } from '../../lib/core/test-rule';
+import { workspaceSettings } from '../../lib/core/graph/plugin-options';
+import { locateTests } from '../../lib/core/evidence/test-rule';
 import { readBuildRecord, testRecordPath, testReportDir, writeTestRecord, type BuildRecord } from '../../lib/io/build-record';
 import { assertEngineRunning, findDockerCli } from '../../lib/io/docker';
 import { headSha } from '../../lib/io/git';

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { TARGET } from '../../lib/core/conventions';
-import { builtFromChain } from '../../lib/core/image-tests';
-import type { WorkspaceSettings } from '../../lib/core/plugin-options';
-import { repositoryImages } from '../../lib/core/repository-images';
-import { normalizeTestRule, type TestRule } from '../../lib/core/test-rule';
+import { TARGET } from '../../lib/core/naming/conventions';
+import { builtFromChain } from '../../lib/core/evidence/image-tests';
+import type { WorkspaceSettings } from '../../lib/core/graph/plugin-options';
+import { repositoryImages } from '../../lib/core/dockerfile/repository-images';
+import { normalizeTestRule, type TestRule } from '../../lib/core/evidence/test-rule';
 import { suitesOf, type Suite, type TestsOfImage } from '../../lib/io/image-tests';
 import type { ImageTestExecutorSchema } from './schema';
 

@@ -1,11 +1,11 @@
 import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
-import { baseQuestion, type BaseQuestion } from '../../lib/core/bases';
-import { envFlag } from '../../lib/core/env-flag';
+import { baseQuestion, type BaseQuestion } from '../../lib/core/dockerfile/bases';
+import { envFlag } from '../../lib/core/ci/env-flag';
 import { UserError } from '../../lib/core/errors';
-import { STEP_ENV } from '../../lib/core/ci-plan';
-import { resolveRegistry, resolveRepository } from '../../lib/core/image-settings';
-import { imageName } from '../../lib/core/refs';
-import { assertValidTag, branchToTag, resolveTag } from '../../lib/core/tags';
+import { STEP_ENV } from '../../lib/core/ci/ci-plan';
+import { resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
+import { imageName } from '../../lib/core/naming/refs';
+import { assertValidTag, branchToTag, resolveTag } from '../../lib/core/naming/tags';
 import type { PrepareExecutorSchema } from './schema';
 
 /** What the executor found out before normalizing: everything the pure normalization reads. */

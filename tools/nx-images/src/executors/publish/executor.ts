@@ -1,10 +1,10 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { UserError } from '../../lib/core/errors';
-import { resolveRegistry, resolveRepository } from '../../lib/core/image-settings';
-import { workspaceSettings } from '../../lib/core/plugin-options';
-import { mirrorName, parseMirror, parseNotifyUrls, resolveMirrors } from '../../lib/core/publish';
-import { assertValidImageName, variantTag } from '../../lib/core/refs';
-import { assertValidTag, resolveTag } from '../../lib/core/tags';
+import { resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
+import { workspaceSettings } from '../../lib/core/graph/plugin-options';
+import { mirrorName, parseMirror, parseNotifyUrls, resolveMirrors } from '../../lib/core/publish/publish';
+import { assertValidImageName, variantTag } from '../../lib/core/naming/refs';
+import { assertValidTag, resolveTag } from '../../lib/core/naming/tags';
 import { writePublishRecord } from '../../lib/io/build-record';
 import { currentBranch, remoteUrl } from '../../lib/io/git';
 import { publishImage } from '../../lib/io/publish';

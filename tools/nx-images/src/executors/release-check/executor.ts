@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { formatPlan } from '../../lib/core/release-plan';
-import { workspaceSettings } from '../../lib/core/plugin-options';
-import { mirrorName, parseNotifyUrls, resolveMirrors } from '../../lib/core/publish';
+import { formatPlan } from '../../lib/core/release/release-plan';
+import { workspaceSettings } from '../../lib/core/graph/plugin-options';
+import { mirrorName, parseNotifyUrls, resolveMirrors } from '../../lib/core/publish/publish';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
 import { batchOf, outcome, type Log } from '../outcome';
 import { normalizeReleaseOptions } from '../release/normalize';

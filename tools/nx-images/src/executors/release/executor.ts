@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { describeStanding, formatPlan } from '../../lib/core/release-plan';
+import { describeStanding, formatPlan } from '../../lib/core/release/release-plan';
 import { lockArchiveDir, writeReleaseRecord } from '../../lib/io/build-record';
 import { readLocks, writeLockArchive } from '../../lib/io/locks';
 import { compressedSize } from '../../lib/io/registry/copy';
@@ -8,8 +8,8 @@ import { createRegistryClient } from '../../lib/io/registry/oci-client';
 import { batchOf, outcome, type Log } from '../outcome';
 import { normalizeReleaseOptions, type NormalizedReleaseOptions } from './normalize';
 import { UserError } from '../../lib/core/errors';
-import { workspaceSettings } from '../../lib/core/plugin-options';
-import { parseNotifyUrls, resolveMirrors } from '../../lib/core/publish';
+import { workspaceSettings } from '../../lib/core/graph/plugin-options';
+import { parseNotifyUrls, resolveMirrors } from '../../lib/core/publish/publish';
 import { publishImage, type PublishRecord } from '../../lib/io/publish';
 import { prepareRelease } from './prepare';
 import type { ReleaseExecutorSchema } from './schema';

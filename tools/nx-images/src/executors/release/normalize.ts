@@ -1,13 +1,13 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { TARGET } from '../../lib/core/conventions';
+import { TARGET } from '../../lib/core/naming/conventions';
 import { UserError } from '../../lib/core/errors';
 import { headSha, remoteUrl, resolveCommit } from '../../lib/io/git';
-import { resolveRegistry, resolveRepository } from '../../lib/core/image-settings';
-import { assertValidImageName, imageName, repositoryPath } from '../../lib/core/refs';
-import { workspaceSettings } from '../../lib/core/plugin-options';
-import { parseReleaseTags, releaseVersion } from '../../lib/core/release-plan';
-import { assertValidTag } from '../../lib/core/tags';
-import { runVersionScheme, type Version, type VersionScheme } from '../../lib/core/version-scheme';
+import { resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
+import { assertValidImageName, imageName, repositoryPath } from '../../lib/core/naming/refs';
+import { workspaceSettings } from '../../lib/core/graph/plugin-options';
+import { parseReleaseTags, releaseVersion } from '../../lib/core/release/release-plan';
+import { assertValidTag } from '../../lib/core/naming/tags';
+import { runVersionScheme, type Version, type VersionScheme } from '../../lib/core/release/version-scheme';
 import type { ReleaseExecutorSchema } from './schema';
 
 export interface NormalizedReleaseOptions {

@@ -1,10 +1,10 @@
-import { readBasesLabel } from '../../lib/core/bases';
-import type { RevisionObservation } from '../../lib/core/compare-commits';
+import { readBasesLabel } from '../../lib/core/dockerfile/bases';
+import type { RevisionObservation } from '../../lib/core/ci/compare-commits';
 import { UserError } from '../../lib/core/errors';
-import { tagOfVariant, variantTag } from '../../lib/core/refs';
+import { tagOfVariant, variantTag } from '../../lib/core/naming/refs';
 import { changedFiles } from '../../lib/io/git';
-import { TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../../lib/core/conventions';
-import { LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, locksProblem } from '../../lib/core/locks';
+import { TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../../lib/core/naming/conventions';
+import { LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, locksProblem } from '../../lib/core/evidence/locks';
 import type { FullRegistryClient } from '../../lib/io/registry/oci-client';
 import { observeRevision } from '../../lib/io/revision';
 import {
@@ -16,7 +16,7 @@ import {
   type LocksStanding,
   type ReleasePlan,
   type RevisionFacts,
-} from '../../lib/core/release-plan';
+} from '../../lib/core/release/release-plan';
 import type { NormalizedReleaseOptions } from './normalize';
 
 /**

@@ -4,7 +4,7 @@ import { DockerfileParser } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../lib/core/errors';
-import { DEFAULT_BUILD_ARG_NAMES, repositoryImages, type BuildArgNames } from '../../lib/core/repository-images';
+import { DEFAULT_BUILD_ARG_NAMES, repositoryImages, type BuildArgNames } from '../../lib/core/dockerfile/repository-images';
 import imageGenerator, { dockerfileQuoted } from './generator';
 import { repositoryDefault } from './normalize';
 

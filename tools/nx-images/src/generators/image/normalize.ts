@@ -2,9 +2,9 @@ import { basename, dirname, posix } from 'node:path';
 import { getProjects, readNxJson, visitNotIgnoredFiles, type Tree } from '@nx/devkit';
 import { DockerfileParser } from 'dockerfile-ast';
 import { UserError } from '../../lib/core/errors';
-import { imageOfDockerfile, workspaceSettings, type WorkspaceSettings } from '../../lib/core/plugin-options';
-import { assertValidImageName, normalizeRepository } from '../../lib/core/refs';
-import type { BuildArgNames } from '../../lib/core/repository-images';
+import { imageOfDockerfile, workspaceSettings, type WorkspaceSettings } from '../../lib/core/graph/plugin-options';
+import { assertValidImageName, normalizeRepository } from '../../lib/core/naming/refs';
+import type { BuildArgNames } from '../../lib/core/dockerfile/repository-images';
 import type { ImageGeneratorSchema } from './schema';
 
 /** The REPOSITORY default when the `from` image's Dockerfile declares none (base_image starts from upstream). */

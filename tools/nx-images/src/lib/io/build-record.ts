@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { BaseRecord } from '../core/bases';
-import type { TestResult } from '../core/image-tests';
-import type { ReleaseRow } from '../core/summary';
+import type { BaseRecord } from '../core/dockerfile/bases';
+import type { TestResult } from '../core/evidence/image-tests';
+import type { ReleaseRow } from '../core/ci/summary';
 import type { PublishRecord } from './publish';
 
 /** What one docker-build run did, for the CI summary and for people. */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { BuilderMode } from '../core/build-plan';
+import type { BuilderMode } from '../core/build/build-plan';
 import { CommandError, run, runCaptured, runPipeline, type Captured } from './exec';
 import { UserError } from '../core/errors';
 import { whichAll } from './which';

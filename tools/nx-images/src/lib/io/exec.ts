@@ -1,13 +1,7 @@
 import { execa } from 'execa';
+import type { Command } from '../core/command';
 
-/** A command as data: never a shell string. */
-export interface Command {
-  command: string;
-  args: string[];
-  /** Variables added to the environment of the command. */
-  env?: Record<string, string>;
-  cwd?: string;
-}
+export type { Command } from '../core/command';
 
 export interface RunOptions {
   /** Stream the command's output to this process's stdout/stderr as it runs. */

@@ -1,4 +1,4 @@
-import { isSha } from '../core/conventions';
+import { isSha } from '../core/naming/conventions';
 import { CommandError, run } from './exec';
 import { UserError } from '../core/errors';
 

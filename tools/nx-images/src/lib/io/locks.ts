@@ -15,7 +15,7 @@ import {
   noLocksText,
   parseLockIndex,
   type LockIndex,
-} from '../core/locks';
+} from '../core/evidence/locks';
 import { runInImage } from './docker';
 import type { Attached, ReferrersApi } from './registry/referrers';
 

@@ -1,4 +1,4 @@
-import { endpointName, notificationUrl, notificationVerdict } from '../core/publish';
+import { endpointName, notificationUrl, notificationVerdict } from '../core/publish/publish';
 
 /**
  * Calls the notification endpoints (IMAGE_NOTIFY_URLS) for one image and

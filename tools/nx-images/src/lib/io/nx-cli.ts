@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { AffectedReason } from '../core/ci-plan';
-import type { ProjectLike } from '../core/image-project';
+import type { AffectedReason } from '../core/ci/ci-plan';
+import type { ProjectLike } from '../core/graph/image-project';
 import { run, type Command } from './exec';
 
 /** The Nx CLI of this workspace, run by this Node without a shell. */

@@ -1,7 +1,7 @@
 import { errorMessage } from '../core/errors';
-import { readBasesLabel } from '../core/bases';
-import { mirrorName, type Mirror } from '../core/publish';
-import { isValidImageName } from '../core/refs';
+import { readBasesLabel } from '../core/dockerfile/bases';
+import { mirrorName, type Mirror } from '../core/publish/publish';
+import { isValidImageName } from '../core/naming/refs';
 import { notifyEndpoints, type NotifyOptions } from './notify';
 import { copyImage, copyReferrers } from './registry/copy';
 import { createRegistryClient, type FullRegistryClient } from './registry/oci-client';

@@ -1,5 +1,5 @@
-import type { RevisionObservation } from '../core/compare-commits';
-import { isSha, LABEL } from '../core/conventions';
+import type { RevisionObservation } from '../core/ci/compare-commits';
+import { isSha, LABEL } from '../core/naming/conventions';
 import { errorMessage } from '../core/errors';
 import { isAncestor, resolveCommit } from './git';
 import type { RegistryClient } from './registry/oci-client';

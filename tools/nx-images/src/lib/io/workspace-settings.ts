@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors';
-import { workspaceSettings, type WorkspaceSettings } from '../core/plugin-options';
+import { workspaceSettings, type WorkspaceSettings } from '../core/graph/plugin-options';
 
 /** The plugin's options and default branch from the workspace's nx.json, for the CI entry points (executors get them from Nx). */
 export async function readWorkspaceSettings(cwd: string): Promise<WorkspaceSettings> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UserError } from '../../core/errors';
-import { sha256 } from '../../core/oci-artifact';
+import { sha256 } from '../../core/evidence/oci-artifact';
 import { DIGEST, readLimited, type Transport } from './transport';
 
 /** A blob API over one registry's transport: what artifacts (test results, lock sets) need. */

@@ -1,6 +1,7 @@
 import { UserError } from '../../core/errors';
-import { isValidTag } from '../../core/tags';
+import { isValidTag } from '../../core/naming/tags';
 import { loginFix } from './auth';
+import type { Descriptor, Manifest } from './types';
 import { blobApi, type BlobApi } from './blobs';
 import { referrersApi, type ReferrersApi } from './referrers';
 import {
@@ -35,15 +36,7 @@ export function isIndexMediaType(mediaType: string): boolean {
   return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerList;
 }
 
-export interface Descriptor {
-  digest: string;
-  mediaType: string;
-}
-
-export interface Manifest extends Descriptor {
-  /** The manifest exactly as the registry stores it: its digest is over these bytes. */
-  bytes: Buffer;
-}
+export type { Descriptor, Manifest } from './types';
 
 export interface RetagResult {
   /** The digest the tag pointed to before, if any. */

@@ -1,7 +1,7 @@
 import { UserError } from '../../core/errors';
-import { artifactManifest, describe, EMPTY_CONFIG, OCI_INDEX, OCI_MANIFEST, referrersIn, referrersTag, withReferrer, type OciDescriptor } from '../../core/oci-artifact';
+import { artifactManifest, describe, EMPTY_CONFIG, OCI_INDEX, OCI_MANIFEST, referrersIn, referrersTag, withReferrer, type OciDescriptor } from '../../core/evidence/oci-artifact';
 import type { BlobApi } from './blobs';
-import type { Manifest } from './oci-client';
+import type { Manifest } from './types';
 import { RegistryError, type Transport } from './transport';
 
 /** One file of an artifact: a layer, named by its title annotation. */

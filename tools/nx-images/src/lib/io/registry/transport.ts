@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UserError } from '../../core/errors';
-import { isValidTag } from '../../core/tags';
+import { isValidTag } from '../../core/naming/tags';
 import { basicAuthorization, causeOf, fetchBearerToken, loginFix, parseChallenge, type Credentials } from './auth';
 import { resolveCredentials } from './credentials';
 

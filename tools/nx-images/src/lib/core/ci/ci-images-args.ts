@@ -1,0 +1,57 @@
+import { parseArgs } from 'node:util';
+import { errorMessage, UserError } from '../errors';
+
+/** The command line of `npm run ci:images`, checked. */
+export interface CiImagesArgs {
+  /** Which job of the fan-out: none is the whole run on one runner. */
+  mode?: 'plan' | 'image' | 'summary';
+  push: boolean;
+  dryRun: boolean;
+  /** Where to read and push, in place of IMAGE_REGISTRY / IMAGE_REPOSITORY (a laptop's loopback registry). */
+  registry?: string;
+  repository?: string;
+}
+
+const OPTIONS = {
+  plan: { type: 'boolean' },
+  image: { type: 'boolean' },
+  summary: { type: 'boolean' },
+  push: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  registry: { type: 'string' },
+  repository: { type: 'string' },
+} as const;
+const MODES = ['plan', 'image', 'summary'] as const;
+const USAGE = '--plan, --image, --summary, --push, --dry-run, --registry=<host[:port]>, --repository=<owner/name>';
+
+/** An unknown, repeated-mode or empty argument is one line naming the arguments there are. */
+export function parseCiImagesArgs(argv: readonly string[]): CiImagesArgs {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    throw new UserError(`ci:images: ${errorMessage(error).replace(/\.$/, '')}: use ${USAGE}.`);
+  }
+  const modes = MODES.filter((mode) => values[mode] === true);
+  if (modes.length > 1) throw new UserError(`ci:images: ${modes.map((mode) => `--${mode}`).join(' and ')} are different jobs: give one of them.`);
+  const mode = modes[0];
+  for (const name of ['registry', 'repository'] as const) {
+    const value = values[name];
+    if (value === undefined) continue;
+    if (value.trim() === '') throw new UserError(`ci:images: --${name} is empty: give a value, e.g. --${name}=${name === 'registry' ? '127.0.0.1:5000' : 'owner/name'}.`);
+    if (mode === 'image' || mode === 'summary') {
+      throw new UserError(`ci:images: --${name} does not apply to --${mode}, which takes the plan's (IMAGES_PLAN): give it to the --plan job.`);
+    }
+  }
+  return {
+    ...(mode ? { mode } : {}),
+    push: values.push === true,
+    dryRun: values['dry-run'] === true,
+    ...(values.registry !== undefined ? { registry: values.registry.trim() } : {}),
+    ...(values.repository !== undefined ? { repository: values.repository.trim() } : {}),
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false });
+}

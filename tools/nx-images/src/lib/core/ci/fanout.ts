@@ -1,0 +1,189 @@
+import type { ImagesPlan, PlannedImage } from './ci-plan';
+import { isFullSha, shortSha } from '../naming/conventions';
+import { UserError } from '../errors';
+import type { ImageGraph } from '../graph/image-graph';
+import { isValidImageName } from '../naming/refs';
+import { isValidTag } from '../naming/tags';
+
+/**
+ * The fan-out: the plan job decides, one job per image builds, level after
+ * level, and a summary job gathers. What the plan hands on is plain data: the
+ * plan itself (the same decisions ci:images makes on one runner) and, per
+ * level, the matrix of its jobs.
+ */
+
+/** What the plan job hands to every image job and to the summary: the plan without what only the planner needs. */
+export type FanoutPlan = Omit<ImagesPlan, 'graph' | 'lines'>;
+
+const PLAN_VERSION = 1;
+
+export function toFanoutPlan(plan: ImagesPlan): FanoutPlan {
+  const { graph: _graph, lines: _lines, ...rest } = plan;
+  return rest;
+}
+
+/** The plan as one line of JSON, for a job output. */
+export function serializePlan(plan: FanoutPlan): string {
+  return JSON.stringify({ version: PLAN_VERSION, ...plan });
+}
+
+/**
+ * The plan a job was handed (the IMAGES_PLAN variable), checked: a job
+ * builds only on a plan it can trust to be whole, and says how to get one.
+ */
+export function readFanoutPlan(text: string | undefined): FanoutPlan {
+  const fix = 'run it from the plan job\'s outputs (IMAGES_PLAN), or make one with npm run ci:images -- --plan';
+  if (!text?.trim()) throw new UserError(`ci:images: IMAGES_PLAN is empty: ${fix}.`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UserError(`ci:images: IMAGES_PLAN is not JSON: ${fix}.`);
+  }
+  const plan = parsed as Partial<FanoutPlan> & { version?: unknown };
+  const problem =
+    plan.version !== PLAN_VERSION
+      ? `its version ${JSON.stringify(plan.version)} is not ${PLAN_VERSION}`
+      : typeof plan.head !== 'string' || !isFullSha(plan.head)
+        ? 'its head is not a commit'
+        : typeof plan.tag !== 'string' || !isValidTag(plan.tag) || typeof plan.defaultTag !== 'string' || !isValidTag(plan.defaultTag)
+          ? 'its tags are not Docker tags'
+          : typeof plan.registry !== 'string' || typeof plan.repository !== 'string' || typeof plan.push !== 'boolean'
+            ? 'it has no registry, repository or push'
+            : !Array.isArray(plan.images) || !Array.isArray(plan.levels) || !plan.images.every(isPlannedImage)
+              ? 'its images are not a list of planned images'
+              : !Array.isArray(plan.allImages) || !plan.allImages.every((image) => typeof image === 'string' && isValidImageName(image)) || typeof plan.publish !== 'boolean'
+                ? 'it does not list every image, or whether it publishes'
+                : plan.buildTime !== undefined && (typeof plan.buildTime !== 'string' || Number.isNaN(Date.parse(plan.buildTime)))
+                  ? 'its build time is not a time'
+                  : undefined;
+  if (problem) throw new UserError(`ci:images: IMAGES_PLAN is not a plan this version made (${problem}): ${fix}.`);
+  const { version: _version, ...rest } = plan;
+  return rest as FanoutPlan;
+}
+
+function isPlannedImage(value: unknown): value is PlannedImage {
+  const entry = value as Partial<PlannedImage>;
+  return (
+    typeof entry.image === 'string' &&
+    isValidImageName(entry.image) &&
+    typeof entry.level === 'number' &&
+    Array.isArray(entry.takesFrom) &&
+    entry.takesFrom.every((base) => typeof base === 'string' && isValidImageName(base)) &&
+    (entry.steps === undefined || (Array.isArray(entry.steps) && entry.steps.every(isStepName))) &&
+    typeof entry.why === 'string'
+  );
+}
+
+/** A target name a job may hand to `nx run <image>:<step>`: never empty, never read as an option or a configuration. */
+export function isStepName(value: unknown): boolean {
+  return typeof value === 'string' && /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(value);
+}
+
+/** One job of a level's matrix. */
+export interface MatrixEntry {
+  image: string;
+  /** The artifacts holding this run's bases of the image, as a download-artifact pattern; empty when it needs none. */
+  artifacts: string;
+}
+
+/** The artifact that carries an image a pull request built, for the next levels (nothing of a pull request is pushed). */
+export function imageArtifact(image: string): string {
+  return `image-${image}`;
+}
+
+/** The artifact that carries an image job's records, for the summary job. */
+export function recordArtifact(image: string): string {
+  return `record-${image}`;
+}
+
+/**
+ * The plan job's outputs: `plan`, `levels` (how many), and `level1` ...
+ * `level<levelJobs>`, each a JSON list of matrix entries (`[]` for a level
+ * with nothing to build, so its job is skipped). Without `levelJobs` (a plan
+ * made outside a workflow) there is one output per level of the plan. A run
+ * deeper than the workflow's level jobs cannot be fanned out: the plan fails
+ * and says how to make room.
+ */
+export function planOutputs(plan: FanoutPlan, levelJobs: number = plan.levels.length): Record<string, string> {
+  if (plan.levels.length > levelJobs) {
+    throw new UserError(
+      `ci:images: this run's image graph has ${plan.levels.length} levels, but image-build.yml has ${levelJobs} level jobs: add a job level${levelJobs + 1} (a copy of level${levelJobs} that needs it, and the summary job's needs), and raise LEVEL_JOBS there to ${plan.levels.length}.`,
+    );
+  }
+  const outputs: Record<string, string> = { plan: serializePlan(plan), levels: String(plan.levels.length), publish: String(plan.publish) };
+  for (let level = 1; level <= levelJobs; level++) {
+    const entries = plan.images
+      .filter((entry) => entry.level === level)
+      .sort((a, b) => (a.image < b.image ? -1 : 1))
+      .map((entry): MatrixEntry => ({ image: entry.image, artifacts: plan.push ? '' : artifactPattern(entry.takesFrom) }));
+    outputs[`level${level}`] = JSON.stringify(entries);
+  }
+  return outputs;
+}
+
+/** The plan job's outputs when nothing is to be built (a deleted branch): every level empty, so every level job is skipped; without `levelJobs`, no level at all. */
+export function noBuildOutputs(levelJobs = 0): Record<string, string> {
+  const outputs: Record<string, string> = { plan: '', levels: '0', publish: 'false' };
+  for (let level = 1; level <= levelJobs; level++) outputs[`level${level}`] = '[]';
+  return outputs;
+}
+
+/** actions/download-artifact's pattern (minimatch, extglob) for the artifacts of these images; empty for none. */
+export function artifactPattern(images: readonly string[]): string {
+  if (images.length === 0) return '';
+  return `image-@(${[...images].sort().join('|')})`;
+}
+
+/** How one base of this run stands when a job of a later level looks at its tag in the registry. */
+export type BaseInRun = { kind: 'ready' } | { kind: 'missing'; reason: string } | { kind: 'stale'; reason: string };
+
+/**
+ * A base built earlier in this run is used only if the registry's tag was
+ * built from this run's commit. Built from a commit this one descends from
+ * (or absent): this run's build of it did not land, so the image is skipped.
+ * Built from any other commit: a newer run (or a force push) moved the tag,
+ * so this run is stale and must not build on it.
+ */
+export function baseInRun(
+  base: string,
+  reference: string,
+  head: string,
+  observed: { kind: 'absent' } | { kind: 'present'; revision?: string; ancestorOfHead: boolean },
+): BaseInRun {
+  if (observed.kind === 'absent') return { kind: 'missing', reason: `takes from ${base}, which this run did not build (${reference} does not exist)` };
+  const revision = observed.revision;
+  if (revision === head) return { kind: 'ready' };
+  if (revision === undefined || observed.ancestorOfHead) {
+    return { kind: 'missing', reason: `takes from ${base}, which this run did not build (${reference} is still from ${revision ? shortSha(revision) : 'no commit'})` };
+  }
+  return {
+    kind: 'stale',
+    reason: `${reference} was built from ${shortSha(revision)}, not this run's ${shortSha(head)}: a newer run moved it, so this run is stale; it stops rather than build on that`,
+  };
+}
+
+/**
+ * The image graph as a Mermaid flowchart for the step summary: every image,
+ * an arrow from each base to the images built from it, and the images of
+ * this run marked with their level.
+ */
+export function mermaidGraph(graph: ImageGraph, planned: readonly Pick<PlannedImage, 'image' | 'level'>[]): string {
+  const ids = new Map(graph.images.map((image, index) => [image, `i${index}`]));
+  const lines = ['```mermaid', 'flowchart LR'];
+  for (const image of graph.images) {
+    const entry = planned.find((candidate) => candidate.image === image);
+    const label = entry ? `${image}<br/>level ${entry.level}` : image;
+    lines.push(`  ${ids.get(image) ?? ''}["${label}"]`);
+  }
+  for (const image of graph.images) {
+    for (const base of graph.takesFrom[image] ?? []) lines.push(`  ${ids.get(base) ?? ''} --> ${ids.get(image) ?? ''}`);
+  }
+  const built = planned.map((entry) => ids.get(entry.image)).filter((id): id is string => id !== undefined);
+  if (built.length > 0) {
+    lines.push('  classDef built fill:#fde68a,stroke:#b45309,stroke-width:2px');
+    lines.push(`  class ${built.join(',')} built`);
+  }
+  lines.push('```');
+  return lines.join('\n');
+}

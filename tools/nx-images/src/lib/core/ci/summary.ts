@@ -1,0 +1,228 @@
+import type { BaseRecord } from '../dockerfile/bases';
+import type { ImagesPlan } from './ci-plan';
+import { describeResult, type TestResult } from '../evidence/image-tests';
+import { shortSha } from '../naming/conventions';
+
+/** One image of a CI run, as the step summary shows it. */
+export interface SummaryRow {
+  image: string;
+  /** Its level in this run's image graph (1: takes from no image of the run). */
+  level: number;
+  tag: string;
+  /** The per-build tags its build wrote (or found in place), shown after the branch tag. */
+  buildTags?: string[];
+  /** Digest of the pushed manifest. */
+  digest?: string;
+  pushed: boolean;
+  /** Why a built image was not pushed (pull_request, a newer run's tag...). */
+  skippedReason?: string;
+  /** Every image of this repository it was built from. */
+  bases: BaseRecord[];
+  /** The final stage's base when it is not one of ours (e.g. an upstream image). */
+  externalBase?: string;
+  /** What its tests came to; undefined: it has none (or was not built). */
+  tests?: TestResult;
+  /** Why Nx found it affected (or why it was built anyway). */
+  why: string;
+  /** The build failed: its error, one line. */
+  failed?: string;
+  /** Not built, because an image it takes from failed or was skipped: why. */
+  skipped?: string;
+}
+
+export interface SummaryNotes {
+  /** The commit this run built. */
+  head: string;
+  /** The distinct commits it compared against, for the "nothing affected" line. */
+  compareCommits: string[];
+  /** Workspace-wide files that changed (nx.json, package-lock.json...), making Nx treat every project as affected. */
+  workspaceFilesChanged?: string[];
+  /** GITHUB_EVENT_NAME, to say "push" or "run". */
+  eventName?: string;
+}
+
+const HEADER = ['| level | image | tag | pushed digest | built from | tests | why |', '| --- | --- | --- | --- | --- | --- | --- |'];
+
+/** Markdown for GITHUB_STEP_SUMMARY: one table row per image in level order, or one line when nothing was affected. */
+export function renderSummary(rows: readonly SummaryRow[], notes: SummaryNotes): string {
+  const lines: string[] = [];
+  const workspace = notes.workspaceFilesChanged ?? [];
+  if (workspace.length > 0) {
+    const files = workspace.map(code).join(', ');
+    lines.push(`> **Note:** ${files} changed, so Nx treated every project as affected.`, '');
+  }
+  if (rows.length === 0) {
+    const what = notes.eventName === 'push' ? 'this push' : 'this run';
+    lines.push(`No image was affected by ${what} (${range(notes)}).`);
+    return `${lines.join('\n')}\n`;
+  }
+  lines.push(...HEADER);
+  const ordered = [...rows].sort((a, b) => a.level - b.level || (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  for (const row of ordered) {
+    lines.push(`| ${[String(row.level), code(row.image), [row.tag, ...(row.buildTags ?? [])].map(code).join(' '), pushedCell(row), basesCell(row), testsCell(row), cell(row.why)].join(' | ')} |`);
+  }
+  const failed = ordered.filter((row) => row.failed !== undefined);
+  if (failed.length > 0) {
+    lines.push('', `**Failed (${failed.length}):**`, '');
+    for (const row of failed) {
+      lines.push(`- ${code(row.image)}: ${cell(row.failed ?? '')}`);
+      // The failing tests by name, each with the first lines of its output.
+      for (const failure of row.tests?.failures ?? []) lines.push(`  - ${code(`${failure.suite}/${failure.name}`)}: ${cell(failure.excerpt)}`);
+    }
+  }
+  const skipped = ordered.filter((row) => row.skipped !== undefined);
+  if (skipped.length > 0) {
+    lines.push('', `**Skipped (${skipped.length}):**`, '');
+    for (const row of skipped) lines.push(`- ${code(row.image)}: ${cell(row.skipped ?? '')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The plan job's step summary: what this run builds, level by level and why, then the image graph as a picture. */
+export function renderPlanSummary(plan: Pick<ImagesPlan, 'images' | 'tag' | 'push' | 'head' | 'compareCommits' | 'workspaceFiles' | 'eventName'>, graph: string): string {
+  const lines: string[] = [];
+  if (plan.images.length === 0) {
+    lines.push(renderSummary([], { head: plan.head, compareCommits: plan.compareCommits, workspaceFilesChanged: plan.workspaceFiles, eventName: plan.eventName }).trimEnd());
+  } else {
+    lines.push(`${plan.images.length} image(s) to build as ${code(plan.tag)}, ${plan.push ? 'pushed' : 'not pushed'}, one job each, level after level:`, '');
+    lines.push('| level | image | after | why |', '| --- | --- | --- | --- |');
+    const ordered = [...plan.images].sort((a, b) => a.level - b.level || (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+    for (const entry of ordered) lines.push(`| ${entry.level} | ${code(entry.image)} | ${entry.takesFrom.map(code).join(', ')} | ${cell(entry.why)} |`);
+  }
+  lines.push('', graph, '');
+  return `${lines.join('\n')}\n`;
+}
+
+/** One image of a release, as its step summary shows it (and dist/release/<image>.json keeps it). */
+export interface ReleaseRow {
+  image: string;
+  /** `registry/repository/image`. */
+  name: string;
+  sourceTag: string;
+  digest: string;
+  tags: string[];
+  bases: BaseRecord[];
+  /** What its tests came to, as the release saw it. */
+  tests: string;
+  /** What pulling it downloads: config and layers (linux/amd64 of an index). */
+  compressedSize?: number;
+  /** The archive of its lock files, relative to the workspace root, how many it holds, and why none. */
+  locks?: { archive: string; files: number; note?: string };
+  /** Where the release tags were copied beyond the primary. */
+  mirrors?: PublishRow['mirrors'];
+}
+
+/**
+ * The release's step summary: each image, the digest released, every base
+ * it was built from with its digest, its compressed size, its tests, its
+ * lock archive and the tags it got; then where the mirrors stand.
+ */
+export function renderReleaseSummary(rows: readonly ReleaseRow[]): string {
+  const lines = ['| image | released digest | built from | compressed size | tests | lock files | tags |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  const sorted = [...rows].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  for (const row of sorted) {
+    const bases = row.bases.map((base) => (base.digest ? `${code(base.reference)} (${code(base.digest)})` : code(base.reference))).join('<br>');
+    const size = row.compressedSize === undefined ? '' : formatBytes(row.compressedSize);
+    const locks = row.locks ? `${code(basename(row.locks.archive))} (${row.locks.files > 0 ? `${row.locks.files} file(s)` : cell(`none: ${row.locks.note ?? 'empty'}`)})` : '';
+    lines.push(`| ${[code(row.image), code(row.digest), bases, size, cell(row.tests), locks, row.tags.map(code).join(', ')].join(' | ')} |`);
+  }
+  const mirrors = renderPublishSummary(sorted.map((row) => ({ image: row.image, tags: row.tags, mirrors: row.mirrors ?? [], notified: { calls: 0, accepted: 0 } })));
+  return `${lines.join('\n')}\n${mirrors ? `\n${mirrors}` : ''}`;
+}
+
+/** A byte count as people read it: 1.5 GiB, 312.0 MiB, 4.0 KiB, 12 B. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** Where one image went beyond the primary registry, as its publish record says (the endpoints never appear). */
+export interface PublishRow {
+  image: string;
+  tags: string[];
+  mirrors: { mirror: string; digest?: string; moved?: string[]; bytesSent?: number; error?: string }[];
+  notified: { calls: number; accepted: number };
+}
+
+/** The mirrors section of a summary: each image on each mirror with its digest (or why it is not there), and the notifications. */
+export function renderPublishSummary(rows: readonly PublishRow[]): string {
+  const lines: string[] = [];
+  const withMirrors = [...rows].filter((row) => row.mirrors.length > 0).sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  if (withMirrors.length > 0) {
+    lines.push('| image | mirror | tags | digest | sent |', '| --- | --- | --- | --- | --- |');
+    for (const row of withMirrors) {
+      for (const mirror of row.mirrors) {
+        const digest = mirror.error === undefined ? code(mirror.digest ?? '') : `**failed**: ${cell(mirror.error)}`;
+        const sent = mirror.error === undefined ? (mirror.bytesSent ? `${mirror.bytesSent} bytes` : 'nothing (already there)') : '';
+        lines.push(`| ${[code(row.image), code(mirror.mirror), row.tags.map(code).join(', '), digest, sent].join(' | ')} |`);
+      }
+    }
+    lines.push('');
+  }
+  const calls = rows.reduce((sum, row) => sum + row.notified.calls, 0);
+  if (calls > 0) {
+    const accepted = rows.reduce((sum, row) => sum + row.notified.accepted, 0);
+    lines.push(`Notification endpoints: ${accepted} of ${calls} call(s) accepted.`, '');
+  }
+  return lines.join('\n');
+}
+
+function testsCell(row: SummaryRow): string {
+  if (row.failed === undefined && row.skipped === undefined && row.tests === undefined) return 'no tests';
+  return row.tests === undefined ? '' : cell(describeResult(row.tests));
+}
+
+function pushedCell(row: SummaryRow): string {
+  if (row.failed !== undefined) return '**failed**';
+  if (row.skipped !== undefined) return '**skipped**';
+  if (row.pushed && row.digest !== undefined) return code(row.digest);
+  if (row.pushed) return 'pushed';
+  return row.skippedReason === undefined ? 'not pushed' : `not pushed: ${cell(row.skippedReason)}`;
+}
+
+function basesCell(row: SummaryRow): string {
+  const ours = row.bases.map((base) => {
+    const at = base.digest ?? (base.id ? `image ${base.id}` : undefined);
+    return at === undefined ? code(base.reference) : `${code(base.reference)} (${code(at)})`;
+  });
+  if (row.externalBase !== undefined) ours.push(code(row.externalBase));
+  return ours.join('<br>');
+}
+
+function range(notes: SummaryNotes): string {
+  const commits = notes.compareCommits.length === 0 ? '?' : notes.compareCommits.map(shortSha).join(', ');
+  return `${commits}..${shortSha(notes.head)}`;
+}
+
+/**
+ * Text safe inside one table cell: `|` would end the cell and a newline the
+ * row; `<`, `>`, `&` are escaped so a branch or error message cannot inject HTML.
+ */
+export function cell(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|')
+    .replace(/\r\n|\r|\n/g, '<br>')
+    .trim();
+}
+
+/** A code span that survives any content: backticks inside get a longer fence, as CommonMark allows. */
+function code(text: string): string {
+  const escaped = text.replace(/\|/g, '\\|').replace(/\r\n|\r|\n/g, ' ');
+  const longest = Math.max(0, ...(escaped.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = escaped.startsWith('`') || escaped.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${escaped}${pad}${fence}`;
+}

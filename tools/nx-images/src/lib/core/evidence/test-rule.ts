@@ -1,0 +1,108 @@
+import { posix } from 'node:path';
+import { TESTS_DIR } from '../naming/conventions';
+import { UserError } from '../errors';
+
+/**
+ * Where an image's tests are and how they run, as nx.json's `tests` option
+ * (or an image's image-test `tests` option) says: a file or folder found by
+ * a pattern, run inside the image or on the host. Plain data in and out.
+ */
+
+/** Inside the image by its ID, with no network; or on the host, in the workspace root, given the image. */
+export type TestRun = 'image' | 'host';
+
+export interface TestRule {
+  /** From the workspace root, a file or a folder; `{name}`, `{name_}` and `{root}` stand for the image. */
+  path: string;
+  /** The folder mounted read-only in the image (run image), so helpers beside the tests import; '': the path's folder (the path, when it is one). */
+  mount: string;
+  run: TestRun;
+  /** The command; empty: pytest for test_*.py, else the executable files (in the image), pytest on the path (on the host). */
+  command: string[];
+}
+
+/** Today's rule: the image's own `tests/` folder, run inside it. */
+export const DEFAULT_TEST_RULE: TestRule = { path: `{root}/${TESTS_DIR}`, mount: '', run: 'image', command: [] };
+
+const RULE_KEYS = ['path', 'mount', 'run', 'command'];
+const PATH_PLACEHOLDERS = ['name', 'name_', 'root'];
+const COMMAND_PLACEHOLDERS = ['name', 'name_', 'path', 'report'];
+const EXAMPLE = '{ "path": "tests/test_{name_}.py", "mount": "tests", "run": "image" }';
+
+/** Checks a `tests` option and fills in its defaults; `where` names it in a one-line error ("nx.json: ... option tests"). */
+export function normalizeTestRule(value: unknown, where: string): TestRule {
+  if (value === undefined) return DEFAULT_TEST_RULE;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError(`${where} must be an object, e.g. ${EXAMPLE}.`);
+  const given = value as Record<string, unknown>;
+  const unknown = Object.keys(given).filter((key) => !RULE_KEYS.includes(key));
+  if (unknown.length > 0) throw new UserError(`${where} has no ${unknown.map((key) => JSON.stringify(key)).join(', ')}: its keys are ${RULE_KEYS.join(', ')}.`);
+  const run = given.run ?? 'image';
+  if (run !== 'image' && run !== 'host') throw new UserError(`${where}.run ${JSON.stringify(run)} is neither "image" nor "host": say where the tests run.`);
+  const path = given.path ?? DEFAULT_TEST_RULE.path;
+  if (typeof path !== 'string' || path.trim() === '') throw new UserError(`${where}.path must be a path from the workspace root, e.g. "tests/test_{name_}.py".`);
+  const mount = given.mount ?? '';
+  if (typeof mount !== 'string') throw new UserError(`${where}.mount must be a folder from the workspace root, e.g. "tests".`);
+  if (mount !== '' && run === 'host') throw new UserError(`${where}.mount is only for tests run in the image: remove it, or set "run": "image".`);
+  const command = given.command ?? [];
+  if (!Array.isArray(command) || !command.every((word) => typeof word === 'string' && word.trim() !== '')) {
+    throw new UserError(`${where}.command must be a list of non-empty strings, e.g. ["sh", "{path}"].`);
+  }
+  const rule: TestRule = { path, mount, run, command: command as string[] };
+  checkPlaceholders(path, PATH_PLACEHOLDERS, `${where}.path`);
+  checkPlaceholders(mount, PATH_PLACEHOLDERS, `${where}.mount`);
+  for (const word of rule.command) checkPlaceholders(word, run === 'host' ? [...COMMAND_PLACEHOLDERS, 'python'] : COMMAND_PLACEHOLDERS, `${where}.command`);
+  // Fails now, for any image, a pattern that leaves the workspace or the mount.
+  locateTests(rule, { name: 'x', root: 'images/x' }, where);
+  return rule;
+}
+
+function checkPlaceholders(text: string, known: readonly string[], where: string): void {
+  for (const [, name] of text.matchAll(/\{([^{}]*)\}/g)) {
+    if (!known.includes(name ?? '')) throw new UserError(`${where} has an unknown placeholder {${name ?? ''}}: use ${known.map((entry) => `{${entry}}`).join(', ')}.`);
+  }
+}
+
+/** An image's name with `-` and `.` as `_`, as a Python module name needs (fornax-hea -> fornax_hea). */
+export function underscored(name: string): string {
+  return name.replace(/[-.]/g, '_');
+}
+
+/** The placeholders of a path or command filled in for one image. */
+export function fillPlaceholders(text: string, values: Record<string, string>): string {
+  return text.replace(/\{([^{}]*)\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+/** Where one image's tests are: the path and the mount ('' when the rule leaves it to the path), both from the workspace root. */
+export interface TestLocation {
+  path: string;
+  mount: string;
+}
+
+/**
+ * The rule applied to one image (its name and its project root, from the
+ * workspace root): a path refused when it leaves the workspace, or, with a
+ * mount, when it is not inside that mount.
+ */
+export function locateTests(rule: TestRule, image: { name: string; root: string }, where = `${image.name}: tests`): TestLocation {
+  const values = { name: image.name, name_: underscored(image.name), root: image.root };
+  const path = insideWorkspace(fillPlaceholders(rule.path, values), `${where}.path`);
+  const mount = rule.mount === '' ? '' : insideWorkspace(fillPlaceholders(rule.mount, values), `${where}.mount`);
+  if (mount !== '' && mount !== '.' && path !== mount && !path.startsWith(`${mount}/`)) {
+    throw new UserError(`${where}: the tests ${path} are not inside the mount ${mount}: set mount to a folder that holds them.`);
+  }
+  return { path, mount };
+}
+
+function insideWorkspace(path: string, where: string): string {
+  const normal = posix.normalize(path.replace(/\\/g, '/')).replace(/\/+$/, '');
+  if (posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../') || normal === '' || normal === '.') {
+    throw new UserError(`${where} ${JSON.stringify(path)} is not inside the workspace: give a path from the workspace root, e.g. "tests/test_{name_}.py".`);
+  }
+  return normal;
+}
+
+/** The folder mounted in the image and the tests' place inside it ('' when they are the folder itself). */
+export function mountOf(location: TestLocation, isFile: boolean): { mount: string; within: string } {
+  const mount = location.mount !== '' ? location.mount : isFile ? posix.dirname(location.path) : location.path;
+  return { mount, within: mount === '.' ? location.path : posix.relative(mount, location.path) };
+}

@@ -1,0 +1,183 @@
+import { UserError } from '../errors';
+import { isValidTag } from './tags';
+
+/** What a template may name: the facts of one build, the clock among them. */
+export interface TemplateValues {
+  /** The build's branch tag: `--tag`, else the branch made into a tag. */
+  branch: string;
+  /** The build's own tag (its first per-build tag, else the branch tag); only build-arg templates may read it. */
+  tag?: string;
+  image: string;
+  /** The full commit sha. */
+  sha: string;
+  /** The build's time; rendered in UTC. */
+  time: Date;
+}
+
+/** One source of values: `{name}` or `{name:argument}`. */
+interface Source {
+  /** How the placeholder is written, for the list of known ones. */
+  forms: string[];
+  argument: 'none' | 'optional' | 'required';
+  /** The value, or a reason (a string starting with "!") the argument cannot be used. */
+  render: (values: TemplateValues, argument: string | undefined) => string;
+}
+
+/** Thrown inside a source to say why its argument is wrong; turned into a UserError naming the template. */
+class PlaceholderError extends Error {}
+
+// A new source of values (e.g. `{version:python}` from an image's inventory) is one more entry here.
+const SOURCES: Readonly<Record<string, Source>> = {
+  branch: { forms: ['{branch}'], argument: 'none', render: (values) => values.branch },
+  tag: {
+    forms: ['{tag}'],
+    argument: 'none',
+    render: (values) => {
+      if (values.tag === undefined) throw new PlaceholderError('{tag} is the tag being made here: use {tag} in build-arg templates only');
+      return values.tag;
+    },
+  },
+  image: { forms: ['{image}'], argument: 'none', render: (values) => values.image },
+  sha: {
+    forms: ['{sha}', '{sha:<length>}'],
+    argument: 'optional',
+    render: (values, argument) => {
+      if (argument === undefined) return values.sha;
+      if (!/^[1-9][0-9]?$/.test(argument) || Number(argument) > values.sha.length) {
+        throw new PlaceholderError(`{sha:${argument}} needs a length from 1 to ${values.sha.length}, e.g. {sha:12}`);
+      }
+      return values.sha.slice(0, Number(argument));
+    },
+  },
+  time: { forms: ['{time:<strftime>}'], argument: 'required', render: (values, argument) => strftimeUtc(values.time, argument ?? '') },
+};
+
+const KNOWN = Object.values(SOURCES)
+  .flatMap((source) => source.forms)
+  .join(', ');
+
+/** The placeholders a template names, each `{name}` or `{name:argument}`, in order; `{{` and `}}` are literal braces. */
+export function renderTemplate(template: string, values: TemplateValues, what: string): string {
+  const fail = (why: string): never => {
+    throw new UserError(`${what} ${JSON.stringify(template)}: ${why}; the placeholders are ${KNOWN} ("{{" and "}}" for literal braces).`);
+  };
+  let out = '';
+  for (let at = 0; at < template.length; ) {
+    const char = template[at] ?? '';
+    const next = template[at + 1];
+    if ((char === '{' && next === '{') || (char === '}' && next === '}')) {
+      out += char;
+      at += 2;
+    } else if (char === '}') {
+      fail(`a "}" at character ${at + 1} closes nothing`);
+    } else if (char === '{') {
+      const close = template.indexOf('}', at);
+      const open = template.indexOf('{', at + 1);
+      if (close < 0 || (open >= 0 && open < close)) fail(`the "{" at character ${at + 1} is not closed`);
+      const inside = template.slice(at + 1, close);
+      const colon = inside.indexOf(':');
+      const name = colon < 0 ? inside : inside.slice(0, colon);
+      const argument = colon < 0 ? undefined : inside.slice(colon + 1);
+      const source = Object.hasOwn(SOURCES, name) ? SOURCES[name] : undefined;
+      if (!source) fail(`unknown placeholder {${inside}}`);
+      else {
+        if (source.argument === 'none' && argument !== undefined) fail(`{${name}} takes no argument, but {${inside}} gives one`);
+        if (source.argument === 'required' && !argument) fail(`{${name}} needs an argument, e.g. ${source.forms.join(' or ')}`);
+        try {
+          out += source.render(values, argument);
+        } catch (error) {
+          if (error instanceof PlaceholderError) fail(error.message);
+          throw error;
+        }
+      }
+      at = close + 1;
+    } else {
+      out += char;
+      at += 1;
+    }
+  }
+  return out;
+}
+
+/** A template rendered into a Docker tag; one that renders an invalid tag is an error naming the template. */
+export function renderTag(template: string, values: TemplateValues, what: string): string {
+  const tag = renderTemplate(template, values, what);
+  if (!isValidTag(tag)) {
+    throw new UserError(
+      `${what} ${JSON.stringify(template)} renders ${JSON.stringify(tag.length > 60 ? `${tag.slice(0, 60)}...` : tag)}, which is not a valid Docker tag: write it so it renders 1-128 characters of [A-Za-z0-9_.-], not starting with "." or "-".`,
+    );
+  }
+  return tag;
+}
+
+const TIME_FIELDS: Readonly<Record<string, (time: Date) => string>> = {
+  Y: (time) => String(time.getUTCFullYear()).padStart(4, '0'),
+  y: (time) => pad(time.getUTCFullYear() % 100),
+  m: (time) => pad(time.getUTCMonth() + 1),
+  d: (time) => pad(time.getUTCDate()),
+  H: (time) => pad(time.getUTCHours()),
+  M: (time) => pad(time.getUTCMinutes()),
+  S: (time) => pad(time.getUTCSeconds()),
+  '%': () => '%',
+};
+
+/** strftime in UTC, for the fields a tag needs (%Y %y %m %d %H %M %S %%); any other field is an error. */
+export function strftimeUtc(time: Date, format: string): string {
+  if (Number.isNaN(time.getTime())) throw new PlaceholderError('the build time is not a valid date');
+  return format.replace(/%(.?)/g, (_match, field: string) => {
+    const render = TIME_FIELDS[field];
+    if (!render) {
+      throw new PlaceholderError(`{time:${format}} has ${field ? `"%${field}"` : 'a "%" at its end'}, which is not one of %Y %y %m %d %H %M %S %%`);
+    }
+    return render(time);
+  });
+}
+
+function pad(value: number): string {
+  return String(value).padStart(2, '0');
+}
+
+/** Stand-in values to check a template's syntax before any build has values. */
+const SAMPLE: TemplateValues = { branch: 'main', tag: 'main', image: 'image', sha: '0'.repeat(40), time: new Date(0) };
+const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A list of tag templates, each with a known syntax; `what` names the option (e.g. `nx.json: ... option tags`). */
+export function assertTagTemplates(value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((entry) => typeof entry === 'string' && entry.trim() !== '')) {
+    throw new UserError(`${what} must be a list of tag templates, e.g. ["{branch}", "sha-{sha:12}", "{time:%Y%m%d_%H%M}"].`);
+  }
+  for (const template of value as string[]) renderTemplate(template, { ...SAMPLE, tag: undefined }, `${what}:`);
+  return [...(value as string[])];
+}
+
+/** Build arg name -> value template, each name a build arg name and each template of a known syntax. */
+export function assertBuildArgTemplates(value: unknown, what: string): Record<string, string> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UserError(`${what} must be an object of build arg name -> template, e.g. { "BUILD_VERSION": "{image}:{tag}" }.`);
+  }
+  for (const [name, template] of Object.entries(value)) {
+    if (!ARG_NAME.test(name)) throw new UserError(`${what}: ${JSON.stringify(name)} is not a build arg name: use letters, digits and "_", not starting with a digit.`);
+    if (typeof template !== 'string') throw new UserError(`${what}.${name} must be a template string, e.g. "{image}:{tag}".`);
+    renderTemplate(template, SAMPLE, `${what}.${name}`);
+  }
+  return { ...(value as Record<string, string>) };
+}
+
+/** The rendered tags other than the ones every build moves (the branch tag, extraTags), each once, in order: the per-build tags. */
+export function perBuildTags(rendered: readonly string[], moving: readonly string[]): string[] {
+  return [...new Set(rendered)].filter((tag) => !moving.includes(tag));
+}
+
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** The build's time: the option, else IMAGE_BUILD_TIME, else the clock; a time without a zone would depend on the machine, so it is refused. */
+export function resolveBuildTime(option: string | undefined, env: Readonly<Record<string, string | undefined>>, now: Date): Date {
+  const given = option?.trim() ? { value: option.trim(), from: '--buildTime' } : env.IMAGE_BUILD_TIME?.trim() ? { value: env.IMAGE_BUILD_TIME.trim(), from: 'IMAGE_BUILD_TIME' } : undefined;
+  if (!given) return now;
+  const time = new Date(given.value);
+  if (!ISO_WITH_ZONE.test(given.value) || Number.isNaN(time.getTime())) {
+    throw new UserError(`${given.from} ${JSON.stringify(given.value)} is not an ISO 8601 time with a zone: give one like 2026-06-30T12:00:00Z.`);
+  }
+  return time;
+}

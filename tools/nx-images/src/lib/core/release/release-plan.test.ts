@@ -1,0 +1,157 @@
+import { locksProblem } from '../evidence/locks';
+import { describe, expect, test } from 'vitest';
+import { CALVER, SEMVER, type VersionScheme } from './version-scheme';
+import { describeStanding, formatPlan, higherVersionTags, parseReleaseTags, planRelease, releaseVersion, revisionProblem, testStanding, type RevisionFacts, type TestStanding } from './release-plan';
+
+const A = `sha256:${'a'.repeat(64)}`;
+const B = `sha256:${'b'.repeat(64)}`;
+
+describe('parseReleaseTags', () => {
+  test.each<[string | string[] | undefined, string[]]>([
+    ['v0.1.1,stable', ['v0.1.1', 'stable']],
+    [' v0.1.1 , stable ,', ['v0.1.1', 'stable']],
+    [['v0.1.1', 'stable'], ['v0.1.1', 'stable']],
+    [['v0.1.1,stable', 'stable'], ['v0.1.1', 'stable']],
+    ['v1.0.0', ['v1.0.0']],
+    ['_x', ['_x']],
+    ['a'.repeat(128), ['a'.repeat(128)]],
+  ])('%j -> %j', (option, expected) => {
+    expect(parseReleaseTags(option)).toEqual(expected);
+  });
+
+  test.each<[string | string[] | undefined, RegExp]>([
+    [undefined, /no tag to add/],
+    ['', /no tag to add/],
+    [[' , '], /no tag to add/],
+    ['v1/0', /release tag "v1\/0" is not a valid Docker tag/],
+    ['.v1', /"\.v1" is not a valid/],
+    ['-v1', /"-v1" is not a valid/],
+    ['v1#1', /"v1#1" is not a valid/],
+    ['vé1', /"vé1" is not a valid/],
+    ['a'.repeat(129), /is not a valid Docker tag/],
+    ['v0.1.1,stable,bad tag', /"bad tag" is not a valid/],
+  ])('%j is refused', (option, message) => {
+    expect(() => parseReleaseTags(option)).toThrow(message);
+  });
+});
+
+describe('releaseVersion and higherVersionTags', () => {
+  const pattern: VersionScheme = { name: 'pattern', pattern: '^release-(\\d+)-(\\d+)$' };
+  test.each<[string[], VersionScheme, string | undefined]>([
+    [['v0.1.1', 'stable'], SEMVER, '0.1.1'],
+    [['stable', '1.2.3'], SEMVER, '1.2.3'],
+    [['latest', 'v2.0.0-rc.1'], SEMVER, '2.0.0-rc.1'],
+    [['nightly'], SEMVER, undefined],
+    [['main', 'v1'], SEMVER, undefined],
+    [['26.0630', 'main', 'stable'], CALVER, '26.0630'],
+    [['develop', 'v2026.06.30'], CALVER, 'v2026.06.30'],
+    [['release-3-1', 'stable'], pattern, 'release-3-1'],
+    [['release-3', 'main'], pattern, undefined],
+  ])('%j under %j -> %j', (tags, scheme, expected) => {
+    expect(releaseVersion(tags, scheme)?.display).toBe(expected);
+  });
+
+  test.each<[string[], VersionScheme, RegExp]>([
+    [['v1.2.3', 'stable'], CALVER, /^release tag "v1\.2\.3" is not a calver version \(write it like 26\.0630 or 2026\.06\.30.*\): name the release that way, or set "versionScheme": "semver" in the @fornax\/nx-images options of nx\.json \(or pass --versionScheme=semver\)\.$/],
+    [['26.0630', 'main'], SEMVER, /^release tag "26\.0630" is not a semver version \(write it like v1\.2\.3 or 1\.2\.3\): .*--versionScheme=calver/],
+    [['v1.2.3'], pattern, /is not a version of the pattern \^release-\(\\d\+\)-\(\\d\+\)\$.*--versionScheme=semver/],
+    [['v1.0.0', 'v1.1.0', 'stable'], SEMVER, /^release tags "v1\.0\.0" and "v1\.1\.0" are all semver versions: release one version at a time/],
+    [['26.0630', '2026.06.30'], CALVER, /are all calver versions/],
+    [['stable'], SEMVER, /^release tags stable move stable but hold no semver version .*add the release's version to --tags\.$/],
+    [['main', 'stable'], CALVER, /hold no calver version/],
+  ])('%j under %j is refused', (tags, scheme, message) => {
+    expect(() => releaseVersion(tags, scheme)).toThrow(message);
+  });
+
+  test('keeps only higher versions of the scheme, highest first', () => {
+    const version = (scheme: VersionScheme, tag: string) => releaseVersion([tag], scheme) ?? expect.fail(tag);
+    expect(higherVersionTags(['main', 'stable', 'v0.1.0', 'v0.2.0', '0.10.0', 'v0.1.1', 'v0.2.0-rc.1', 'garbage', '26.0630'], version(SEMVER, '0.1.1'))).toEqual([
+      '0.10.0',
+      'v0.2.0',
+      'v0.2.0-rc.1',
+    ]);
+    expect(higherVersionTags(['v0.1.0'], version(SEMVER, '0.2.0'))).toEqual([]);
+    expect(higherVersionTags(['main', 'stable', '26.0630', '26.1001', '25.1231', 'v1.2.3', '2026.1.1', '26.0715'], version(CALVER, '26.0715'), CALVER)).toEqual(['2026.1.1', '26.1001']);
+    expect(higherVersionTags(['release-1-10', 'release-1-9', 'release-2-0', 'v3.0.0'], version(pattern, 'release-1-9'), pattern)).toEqual(['release-2-0', 'release-1-10']);
+  });
+});
+
+describe('planRelease', () => {
+  const base = { image: 'tractor', name: 'r/fornax/images/tractor', sourceTag: 'main', source: { digest: A, mediaType: 'application/vnd.oci.image.index.v1+json' } };
+  test.each([
+    ['new tags are created', { tags: ['v0.1.1', 'stable'], current: {} }, [{ tag: 'v0.1.1', action: 'create' }, { tag: 'stable', action: 'create' }], []],
+    ['a tag at the source is kept (idempotent)', { tags: ['v0.1.1', 'stable'], current: { 'v0.1.1': A, stable: A } }, [{ tag: 'v0.1.1', action: 'keep', current: A }, { tag: 'stable', action: 'keep', current: A }], []],
+    ['stable moves forward', { tags: ['v0.2.0', 'stable'], current: { stable: B } }, [{ tag: 'v0.2.0', action: 'create' }, { tag: 'stable', action: 'move', current: B }], []],
+    ['stable held by a newer version stays', { tags: ['v0.1.0', 'stable'], current: { stable: B }, stableHeldBy: 'v0.2.0' }, [{ tag: 'v0.1.0', action: 'create' }], ['stable']],
+    ['the source tag is never rewritten', { tags: ['main', 'v1'], current: { main: A } }, [{ tag: 'v1', action: 'create' }], ['main']],
+  ])('%s', (_, input, writes, skipped) => {
+    const plan = planRelease({ ...base, ...input });
+    expect(plan.writes).toEqual(writes);
+    expect(plan.skipped.map((s) => s.tag)).toEqual(skipped);
+  });
+
+  test('a dry run prints every tag with what would happen', () => {
+    const bases = [{ image: 'base_image', reference: 'r/fornax/images/base_image:main', digest: B }, { image: 'local', reference: 'r/fornax/images/local:x', id: 'sha256:0' }];
+    const plan = planRelease({ ...base, tags: ['v0.1.0', 'stable', 'extra'], current: { stable: B, extra: B }, stableHeldBy: 'v0.2.0', bases, locks: { kind: 'attached', files: 3 } });
+    expect(formatPlan(plan, true)).toEqual([
+      `r/fornax/images/tractor:main is ${A} (application/vnd.oci.image.index.v1+json)`,
+      `  v0.1.0: would create ${A.slice(0, 19)}`,
+      `  extra: would move ${A.slice(0, 19)} (from ${B.slice(0, 19)})`,
+      '  stable: left as is, it carries v0.2.0, which is newer than 0.1.0; stable only moves forward',
+      `  built from r/fornax/images/base_image:main (${B})`,
+      '  built from r/fornax/images/local:x',
+      '  tests: no tests',
+      '  locks: 3 lock file(s) attached',
+    ]);
+    expect(formatPlan({ ...plan, locks: { kind: 'missing' } }, true).at(-1)).toBe('  locks: no lock set attached, released with --allowMissingLocks');
+  });
+});
+
+describe('locksProblem', () => {
+  const input = { image: 'tractor', at: 'r/tractor:main (sha256:aaaa)', project: 'tractor', attached: false, allowMissingLocks: false };
+  test('refuses an image with no lock set, naming it and both fixes', () => {
+    expect(locksProblem(input)).toBe(
+      'tractor: r/tractor:main (sha256:aaaa) has no environment lock set attached (it was pushed before lock sets were made, or by another tool): push it again (nx run tractor:docker-build --push, as CI does), or release with --allowMissingLocks.',
+    );
+  });
+  test('lets it go with one attached, even an empty one, or when allowed', () => {
+    expect(locksProblem({ ...input, attached: true })).toBeUndefined();
+    expect(locksProblem({ ...input, allowMissingLocks: true })).toBeUndefined();
+  });
+});
+
+describe('testStanding', () => {
+  const input = { image: 'tractor', project: 'tractor', at: 'r/tractor:main (sha256:aaaa)', hasTests: true, attached: [] as (string | undefined)[], allowUntested: false };
+  test.each<[string, Partial<typeof input>, TestStanding, RegExp | undefined]>([
+    ['an image without tests goes as today', { hasTests: false }, { kind: 'none' }, undefined],
+    ['a passing result attached', { attached: ['passed'] }, { kind: 'passed' }, undefined],
+    ['a pass among older results', { attached: ['failed', 'passed'] }, { kind: 'passed' }, undefined],
+    ['failed tests', { attached: ['failed'] }, { kind: 'untested', found: 'its tests failed' }, /^tractor: r\/tractor:main \(sha256:aaaa\) has no passing test result \(its tests failed\): push it again with its tests run \(nx run tractor:docker-build --test --push, as CI does\), or release with --allowUntested\.$/],
+    ['skipped tests', { attached: ['skipped'] }, { kind: 'untested', found: 'its tests were skipped' }, /its tests were skipped/],
+    ['nothing attached', {}, { kind: 'untested', found: 'no test result is attached (built before its tests ran, or pushed without them)' }, /no test result is attached/],
+    ['a result without its annotation counts as none', { attached: [undefined] }, { kind: 'untested', found: 'no test result is attached (built before its tests ran, or pushed without them)' }, /no test result/],
+    ['allowed untested', { attached: ['skipped'], allowUntested: true }, { kind: 'untested', found: 'its tests were skipped' }, undefined],
+  ])('%s', (_case, overrides, standing, problem) => {
+    const decided = testStanding({ ...input, ...overrides });
+    expect(decided.standing).toEqual(standing);
+    if (problem) expect(decided.problem).toMatch(problem);
+    else expect(decided.problem).toBeUndefined();
+    expect(describeStanding(decided.standing)).toMatch(/^(no tests|passed|untested, released with --allowUntested: .+)$/);
+  });
+});
+
+describe('revisionProblem', () => {
+  const commit = 'c'.repeat(40);
+  test.each<[RevisionFacts, RegExp | undefined]>([
+    [{ kind: 'same' }, undefined],
+    [{ kind: 'ancestor', changedFiles: [] }, undefined],
+    [{ kind: 'ancestor', changedFiles: ['images/tractor/Dockerfile'] }, /^tractor: .*1 file\(s\) of tractor changed .*images\/tractor\/Dockerfile.*out of date/],
+    [{ kind: 'not-ancestor' }, /^tractor: main was built from dddddddddddd, which is not the release commit cccccccccccc nor an ancestor.*out of date/],
+    [{ kind: 'unknown-commit' }, /^tractor: .*this clone does not have: check out with fetch-depth: 0/],
+    [{ kind: 'no-label' }, /^tractor: main has no org\.opencontainers\.image\.revision label/],
+  ])('%j', (facts, expected) => {
+    const problem = revisionProblem('tractor', 'main', 'd'.repeat(40), commit, facts);
+    if (expected) expect(problem).toMatch(expected);
+    else expect(problem).toBeUndefined();
+  });
+});
