@@ -1,4 +1,4 @@
-import { resolveBase, type ResolvedBase, type TagObservation } from '../../lib/core/dockerfile/bases';
+import { resolveBase, type BaseQuestion, type ResolvedBase, type TagObservation } from '../../lib/core/dockerfile/bases';
 import { errorMessage } from '../../lib/core/errors';
 import { localImage } from '../../lib/io/docker';
 import type { RegistryClient } from '../../lib/io/registry/oci-client';
@@ -11,18 +11,22 @@ import type { BaseToResolve, NormalizedBuild } from './normalize';
  * lets resolveBase decide.
  */
 export async function resolveBases(build: NormalizedBuild, client: RegistryClient, localDocker: string | undefined): Promise<ResolvedBase[]> {
-  return Promise.all(
-    build.bases.map(async ({ question }: BaseToResolve) => {
-      const local = question.local && localDocker !== undefined;
-      const observations = await Promise.all(
-        question.tags.map((tag) => observeTag(client, `${build.repository}/${question.image}`, `${question.name}:${tag}`, tag, local ? localDocker : undefined)),
-      );
-      return resolveBase({ ...question, local }, observations, build.project);
-    }),
-  );
+  return Promise.all(build.bases.map(({ question }: BaseToResolve) => resolveImage(question, `${build.repository}/${question.image}`, client, localDocker, build.project)));
 }
 
-export async function observeTag(client: RegistryClient, repoPath: string, reference: string, tag: string, docker: string | undefined): Promise<TagObservation> {
+/**
+ * One image of this repository, resolved by the base rule: each of its tags
+ * looked at in the registry and, when the question allows and `localDocker`
+ * is given, in the local engine; then resolveBase decides. docker-build's
+ * bases and a prepare step's images go through here alike.
+ */
+export async function resolveImage(question: BaseQuestion, repoPath: string, client: RegistryClient, localDocker: string | undefined, project: string): Promise<ResolvedBase> {
+  const local = question.local && localDocker !== undefined;
+  const observations = await Promise.all(question.tags.map((tag) => observeTag(client, repoPath, `${question.name}:${tag}`, tag, local ? localDocker : undefined)));
+  return resolveBase({ ...question, local }, observations, project);
+}
+
+async function observeTag(client: RegistryClient, repoPath: string, reference: string, tag: string, docker: string | undefined): Promise<TagObservation> {
   const [registry, local] = await Promise.all([
     client.resolve(repoPath, tag).then(
       (found): TagObservation['registry'] => (found ? { kind: 'present', digest: found.digest } : { kind: 'absent' }),

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { pinnedReference, resolveBase, type ResolvedBase } from '../../lib/core/dockerfile/bases';
+import { pinnedReference, type ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { UserError } from '../../lib/core/errors';
 import { buildDependencies, isImageProject, type ProjectLike } from '../../lib/core/graph/image-project';
 import { workspaceSettings } from '../../lib/core/graph/plugin-options';
@@ -10,7 +10,7 @@ import { assertEngineRunning, extractFromImage, findDockerCli } from '../../lib/
 import { CommandError } from '../../lib/io/exec';
 import { currentBranch, isIgnored, remoteUrl, trackedFiles } from '../../lib/io/git';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
-import { observeTag } from '../docker-build/resolve-bases';
+import { resolveImage } from '../docker-build/resolve-bases';
 import { outcome, type Log } from '../outcome';
 import { normalizePrepareOptions, type ExtractStep, type NormalizedPrepare } from './normalize';
 import type { PrepareExecutorSchema } from './schema';
@@ -76,12 +76,8 @@ async function prepare(options: PrepareExecutorSchema, context: ExecutorContext,
 }
 
 /** The image to extract from, resolved as docker-build resolves a base: this run's tag, else the fallback; the local engine first when not pushing. */
-async function resolveExtractSource(step: NormalizedPrepare, extract: ExtractStep, client: ReturnType<typeof createRegistryClient>, docker: string): Promise<ResolvedBase> {
-  const { question } = extract;
-  const observations = await Promise.all(
-    question.tags.map((tag) => observeTag(client, `${step.repository}/${extract.image}`, `${question.name}:${tag}`, tag, question.local ? docker : undefined)),
-  );
-  return resolveBase(question, observations, step.project);
+function resolveExtractSource(step: NormalizedPrepare, extract: ExtractStep, client: ReturnType<typeof createRegistryClient>, docker: string): Promise<ResolvedBase> {
+  return resolveImage(extract.question, `${step.repository}/${extract.image}`, client, docker, step.project);
 }
 
 /** What a step writes replaces what was there; a failed write leaves nothing half-done. */
