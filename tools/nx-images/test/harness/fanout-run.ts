@@ -123,6 +123,7 @@ export class FanoutRun {
         NO_COLOR: '1',
         FORCE_COLOR: '0',
         NX_DAEMON: 'false',
+        NX_ISOLATE_PLUGINS: 'false',
         NX_NO_CLOUD: 'true',
         NX_SKIP_NX_CACHE: 'true',
         NX_TUI: 'false',

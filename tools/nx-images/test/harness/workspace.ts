@@ -82,7 +82,7 @@ export async function createWorkspace(options: WorkspaceOptions = {}): Promise<W
     if (!options.tree || readFileSync(join(target, 'Dockerfile'), 'utf8').includes('COPY busybox')) copyFileSync(busybox, join(target, 'busybox'));
   }
   writeFileSync(join(dir, '.gitignore'), 'node_modules\ndist\n.nx\n');
-  const env = { NO_COLOR: '1', FORCE_COLOR: '0', NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', NX_TUI: 'false', CI: 'true' };
+  const env = { NO_COLOR: '1', FORCE_COLOR: '0', NX_DAEMON: 'false', NX_ISOLATE_PLUGINS: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', NX_TUI: 'false', CI: 'true' };
   const exec = async (command: string, args: string[], extra: Record<string, string | undefined> = {}): Promise<RunOutput> => {
     const result = await execa(command, args, {
       cwd: dir,

@@ -5,10 +5,16 @@ import type { AffectedReason } from '../core/ci/ci-plan';
 import type { ProjectLike } from '../core/graph/image-project';
 import { run, type Command } from './exec';
 
-/** The Nx CLI of this workspace, run by this Node without a shell. */
+/**
+ * The Nx CLI of this workspace, run by this Node without a shell. Plugins
+ * run in-process unless the caller's environment says otherwise: Nx's
+ * plugin isolation starts a worker per plugin, which costs seconds per nx
+ * process (README, Performance), and ours keeps no state between calls.
+ */
 export function nxCommand(args: string[], cwd: string, env: Record<string, string> = {}): Command {
   const nxBin = join(dirname(require.resolve('nx/package.json', { paths: [cwd] })), 'dist', 'bin', 'nx.js');
-  return { command: process.execPath, args: [nxBin, ...args], cwd, env: { NX_DAEMON: 'false', NX_TUI: 'false', ...env } };
+  const isolate = process.env.NX_ISOLATE_PLUGINS ?? 'false';
+  return { command: process.execPath, args: [nxBin, ...args], cwd, env: { NX_DAEMON: 'false', NX_TUI: 'false', NX_ISOLATE_PLUGINS: isolate, ...env } };
 }
 
 /** Every project of the workspace with its configuration, as `nx graph --file` writes it (inferred targets included). */
