@@ -17,7 +17,7 @@ import { REAL_CONVENTION } from './fixtures/fornax-tree';
 // job. The tree is test/fixtures/tree (the real tree's shape and convention), built once on main.
 
 const REPO = 'fornax/fanout';
-const BASES_LABEL = 'io.github.nasa-fornax.images.bases';
+const BASES_LABEL = 'dev.nx-images.bases';
 const IMAGES = ['archive-nb', 'env-ciao', 'env-core', 'env-fermi', 'env-heasoft', 'env-sas', 'fornax-base', 'fornax-hea', 'fornax-jupyter', 'fornax-main', 'fornax-nb', 'jupyter-base'];
 
 let registry: Registry;

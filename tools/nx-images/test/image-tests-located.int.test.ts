@@ -20,8 +20,8 @@ import { createWorkspace, type Workspace } from './harness/workspace';
 // `docker-build --test --push`; what the tests decided is read back from the registry.
 
 const REPO = 'fornax/located';
-const TESTS = 'application/vnd.fornax.image-test.v1+json';
-const RESULT = 'io.github.nasa-fornax.images.test-result';
+const TESTS = 'application/vnd.nx-images.image-test.v1+json';
+const RESULT = 'dev.nx-images.test-result';
 const PLUGIN = { ...REAL_CONVENTION, tests: { path: 'tests/test_{name_}.sh', mount: 'tests' } };
 
 const COMMON = 'tests/common.sh';

@@ -14,8 +14,8 @@ import { createWorkspace, type Workspace } from './harness/workspace';
 // engine; what they decide is read back from the registry: tags, digests, the attached result.
 
 const REPO = 'fornax/tested';
-const TESTS = 'application/vnd.fornax.image-test.v1+json';
-const RESULT = 'io.github.nasa-fornax.images.test-result';
+const TESTS = 'application/vnd.nx-images.image-test.v1+json';
+const RESULT = 'dev.nx-images.test-result';
 const PASSING = {
   'images/base_image/tests/check-base.sh': '#!/bin/sh\ntest -s /etc/fornax-base && echo "base file present"\n',
   'images/tractor/tests/check-stack.sh': '#!/bin/sh\ngrep -q . /etc/fornax-stack && echo "stack built"\n',

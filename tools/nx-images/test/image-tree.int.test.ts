@@ -20,7 +20,7 @@ import { createWorkspace, type Workspace } from './harness/workspace';
 /** image -> the images of the repository its Dockerfile reads. */
 const READS = FORNAX_TREE;
 const IMAGES = Object.keys(READS).sort();
-const BASES_LABEL = 'io.github.nasa-fornax.images.bases';
+const BASES_LABEL = 'dev.nx-images.bases';
 const REPO = 'fornax/tree';
 
 let registry: Registry;

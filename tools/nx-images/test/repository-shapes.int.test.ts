@@ -13,7 +13,7 @@ import { createWorkspace, type Workspace } from './harness/workspace';
 //   no tag at all, no base tag arg, and a variant images/pytorch-notebook/cuda12.
 // Each image copies its stamp.txt to /stamps/<image> and carries its bases' stamps, so reading the files
 // back from the registry shows which build of each base an image was made from.
-const BASES_LABEL = 'io.github.nasa-fornax.images.bases';
+const BASES_LABEL = 'dev.nx-images.bases';
 
 let registry: Registry;
 

@@ -1,9 +1,8 @@
 import { chooseCompareCommits, eventFallbackCommit, groupByCompareCommit, type RevisionObservation } from '../lib/core/ci/compare-commits';
 import { placeInLevels, skipTestsReason, whyAffected, workspaceFilesIn, type AffectedReason, type ChosenImage, type ImagesPlan } from '../lib/core/ci/ci-plan';
-import { TARGET } from '../lib/core/naming/conventions';
 import { UserError } from '../lib/core/errors';
 import type { GithubContext } from '../lib/core/github/github-event';
-import { imageGraph, levelsOf, registryImageOf, type ImageGraph } from '../lib/core/graph/image-graph';
+import { imageGraph, levelsOf, registryImageOf, sharedTargetNames, type ImageGraph } from '../lib/core/graph/image-graph';
 import { buildSteps, type ProjectLike } from '../lib/core/graph/image-project';
 import { isStepName } from '../lib/core/ci/fanout';
 import { resolveRegistry, resolveRepository } from '../lib/core/graph/image-settings';
@@ -47,7 +46,9 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   const repository = resolveRepository(request.repository, env, await remoteUrl(cwd).catch(() => undefined));
   const projects = await projectConfigurations(cwd);
   const graph = imageGraph(projects);
-  const steps = stepsOf(graph.images, projects);
+  // The build target's name as the plugin inferred it (buildTargetName), not as this file would spell it.
+  const buildTarget = sharedTargetNames(projects).build;
+  const steps = stepsOf(graph.images, projects, buildTarget);
   const tag = branchToTag(branch);
   const headMessage = context.headMessage ?? (await commitMessage(cwd, context.pullRequest?.headSha ?? head));
   const skipTests = skipTestsReason(context, headMessage);
@@ -70,6 +71,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     publish: push && context.eventName !== 'pull_request' && publishesBranch(tag, settings.publishBranches),
     ...(graph.variants ? { variants: graph.variants } : {}),
     ...(skipTests ? { skipTests } : {}),
+    buildTarget,
   };
 
   if (context.eventName === 'workflow_dispatch' || context.dispatchImages !== undefined) {
@@ -91,7 +93,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   }
   const groups = groupByCompareCommit(comparisons);
   for (const group of groups) {
-    const affected = await affectedWithReasons(cwd, TARGET.build, group.commit, head);
+    const affected = await affectedWithReasons(cwd, buildTarget, group.commit, head);
     for (const image of group.images) {
       const hit = affected[image];
       const reason = comparisons.find((entry) => entry.image === image)?.reason ?? '';
@@ -114,13 +116,13 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
 }
 
 /** Each image's steps before the build; a step CI could not run by name is refused. */
-function stepsOf(images: readonly string[], projects: Readonly<Record<string, ProjectLike>>): Record<string, string[]> {
+function stepsOf(images: readonly string[], projects: Readonly<Record<string, ProjectLike>>, buildTarget: string): Record<string, string[]> {
   const steps: Record<string, string[]> = {};
   for (const image of images) {
     steps[image] = buildSteps({ name: image, ...projects[image] });
     const odd = steps[image].find((step) => !isStepName(step));
     if (odd !== undefined) {
-      throw new UserError(`${image}: its docker-build depends on its target ${JSON.stringify(odd)}, which CI cannot run by name (nx run ${image}:<target>): name the target with letters, digits, "_", "." and "-" only.`);
+      throw new UserError(`${image}: its ${buildTarget} depends on its target ${JSON.stringify(odd)}, which CI cannot run by name (nx run ${image}:<target>): name the target with letters, digits, "_", "." and "-" only.`);
     }
   }
   return steps;

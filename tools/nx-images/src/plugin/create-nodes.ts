@@ -5,8 +5,7 @@ import { createNodesFromFiles, type CreateNodes } from '@nx/devkit';
 import { workspaceDataDirectory } from '@nx/devkit/internal';
 import { UserError } from '../lib/core/errors';
 import { inferImageProject } from '../lib/core/graph/image-project';
-import { TARGET } from '../lib/core/naming/conventions';
-import { imageOfDockerfile, normalizePluginOptions, variantOfDockerfile, type ImagesPluginOptions } from '../lib/core/graph/plugin-options';
+import { defaultBranchOf, imageOfDockerfile, normalizePluginOptions, variantOfDockerfile, withDefaultBranch, type ImagesPluginOptions, type TargetNames } from '../lib/core/graph/plugin-options';
 import { isValidImageName } from '../lib/core/naming/refs';
 import { repositoryImages } from '../lib/core/dockerfile/repository-images';
 import { locateTests, normalizeTestRule, type TestRule } from '../lib/core/evidence/test-rule';
@@ -28,6 +27,8 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
   '**/Dockerfile',
   async (files, rawOptions, context) => {
     const options = normalizePluginOptions(rawOptions);
+    // Resolved once here and written into every target's options: no executor reads nx.json again.
+    const settings = withDefaultBranch(options, defaultBranchOf(context.nxJsonConfiguration));
     const variants = files.filter((file) => variantOfDockerfile(file, options.variants) !== undefined);
     const dockerfiles = files.filter((file) => imageOfDockerfile(file, options.dockerfiles) !== undefined && !variants.includes(file));
     const names = new Set(dockerfiles.map((file) => imageOfDockerfile(file, options.dockerfiles)));
@@ -60,7 +61,7 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
           cache.used[key] = parsed;
           // An image the registry has but this repository no longer builds is read like an external one.
           const takesFrom = parsed.images.filter((image) => names.has(image));
-          const project = inferImageProject(name, file, takesFrom, hasTests(context.workspaceRoot, name, dirname(file), options.tests), variant);
+          const project = inferImageProject(name, file, takesFrom, hasTests(context.workspaceRoot, name, dirname(file), options.tests, options.targets), variant, settings);
           return { projects: { [dirname(file)]: project } };
         },
         [...dockerfiles, ...variants],
@@ -79,8 +80,8 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
  * in it (what runs there is the image-test executor's business). Read on
  * every graph computation, outside the parse cache, so a new test counts.
  */
-function hasTests(workspaceRoot: string, name: string, root: string, pluginRule: TestRule): boolean {
-  const location = locateTests(ownTestRule(join(workspaceRoot, root, 'project.json'), name) ?? pluginRule, { name, root });
+function hasTests(workspaceRoot: string, name: string, root: string, pluginRule: TestRule, targets: TargetNames): boolean {
+  const location = locateTests(ownTestRule(join(workspaceRoot, root, 'project.json'), name, targets.test) ?? pluginRule, { name, root });
   try {
     const path = join(workspaceRoot, location.path);
     return statSync(path).isFile() || readdirSync(path).length > 0;
@@ -90,16 +91,16 @@ function hasTests(workspaceRoot: string, name: string, root: string, pluginRule:
 }
 
 /** The image-test `tests` option of the image's project.json, when it has one. */
-function ownTestRule(projectJson: string, name: string): TestRule | undefined {
+function ownTestRule(projectJson: string, name: string, testTarget: string): TestRule | undefined {
   if (!existsSync(projectJson)) return undefined;
   let tests: unknown;
   try {
-    tests = (JSON.parse(readFileSync(projectJson, 'utf8')) as { targets?: Record<string, { options?: { tests?: unknown } }> }).targets?.[TARGET.test]?.options?.tests;
+    tests = (JSON.parse(readFileSync(projectJson, 'utf8')) as { targets?: Record<string, { options?: { tests?: unknown } }> }).targets?.[testTarget]?.options?.tests;
   } catch {
     // Nx itself reports a project.json that does not parse.
     return undefined;
   }
-  return tests === undefined ? undefined : normalizeTestRule(tests, `${name}: image-test option tests`);
+  return tests === undefined ? undefined : normalizeTestRule(tests, `${name}: ${testTarget} option tests`);
 }
 
 function hash(text: string): string {
@@ -114,7 +115,7 @@ interface Cache {
 }
 
 function cachePath(optionsKey: string): string {
-  return join(workspaceDataDirectory, `fornax-images-${optionsKey.slice(0, 16)}.json`);
+  return join(workspaceDataDirectory, `nx-images-${optionsKey.slice(0, 16)}.json`);
 }
 
 function readCache(optionsKey: string): Cache {

@@ -1,3 +1,5 @@
+import type { BuildArgNames } from '../../lib/core/dockerfile/repository-images';
+
 export interface DockerBuildExecutorSchema {
   image?: string;
   variant?: string;
@@ -27,4 +29,8 @@ export interface DockerBuildExecutorSchema {
   skipTests?: string;
   lockCommand?: string[];
   dryRun?: boolean;
+  /** Plumbing the plugin sets from nx.json (see SettingsOptions in core/graph/plugin-options.ts). */
+  buildArgNames?: Partial<BuildArgNames>;
+  defaultBranch?: string;
+  testTargetName?: string;
 }

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { TARGET } from '../../lib/core/naming/conventions';
 import { TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../../lib/core/naming/conventions';
 import type { TestResult } from '../../lib/core/evidence/image-tests';
 import type { WorkspaceSettings } from '../../lib/core/graph/plugin-options';
@@ -12,12 +11,12 @@ import type { ImageTestExecutorSchema } from '../image-test/schema';
 import { imageSuites } from '../image-test/suites';
 
 /**
- * The suites the image's image-test target runs (its options, else the
- * plugin's tests rule and testCommand), or none when the image has no tests
- * of its own.
+ * The suites the image's test target (settings.targets.test) runs, by its
+ * options (which carry the plugin's tests rule and testCommand), or none
+ * when the image has no tests of its own.
  */
 export async function ownSuites(context: ExecutorContext, settings: WorkspaceSettings, project: string): Promise<Suite[]> {
-  const target = context.projectsConfigurations?.projects[project]?.targets?.[TARGET.test];
+  const target = context.projectsConfigurations?.projects[project]?.targets?.[settings.targets.test];
   const options = (target?.options ?? {}) as ImageTestExecutorSchema;
   const suites = await imageSuites({ context, settings, image: project, options, ancestors: options.ancestors ?? true });
   return suites.some((suite) => suite.name === project) ? suites : [];

@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { describeResult } from '../../lib/core/evidence/image-tests';
 import { UserError } from '../../lib/core/errors';
-import { workspaceSettings } from '../../lib/core/graph/plugin-options';
+import { settingsFromOptions } from '../../lib/core/graph/plugin-options';
 import { locateTests } from '../../lib/core/evidence/test-rule';
 import { readBuildRecord, testRecordPath, testReportDir, writeTestRecord, type BuildRecord } from '../../lib/io/build-record';
 import { assertEngineRunning, findDockerCli } from '../../lib/io/docker';
@@ -16,7 +16,8 @@ import { relative } from 'node:path';
 async function imageTest(options: ImageTestExecutorSchema, context: ExecutorContext, out: Log): Promise<void> {
   const project = context.projectName;
   if (!project) throw new UserError('image-test runs for one project: run it as nx run <image>:image-test.');
-  const settings = workspaceSettings(context.nxJsonConfiguration);
+  // Its own target name is the one every image's tests go by (the plugin's testTargetName).
+  const settings = settingsFromOptions({ ...options, testTargetName: context.targetName ?? undefined }, context.targetName ?? 'image-test');
   const suites = await imageSuites({ context, settings, image: project, options, ancestors: options.ancestors ?? true });
   if (!suites.some((suite) => suite.name === project)) {
     const root = projectRoot(context, project);

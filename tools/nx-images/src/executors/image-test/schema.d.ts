@@ -1,3 +1,5 @@
+import type { BuildArgNames } from '../../lib/core/dockerfile/repository-images';
+
 export interface ImageTestExecutorSchema {
   command?: string[];
   ancestors?: boolean;
@@ -8,4 +10,7 @@ export interface ImageTestExecutorSchema {
   registry?: string;
   repository?: string;
   tag?: string;
+  /** Plumbing the plugin sets from nx.json: the command in the image when neither command nor the rule gives one. */
+  testCommand?: string[];
+  buildArgNames?: Partial<BuildArgNames>;
 }

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { TARGET } from '../../lib/core/naming/conventions';
 import { builtFromChain } from '../../lib/core/evidence/image-tests';
 import type { WorkspaceSettings } from '../../lib/core/graph/plugin-options';
 import { repositoryImages } from '../../lib/core/dockerfile/repository-images';
@@ -34,17 +33,18 @@ export function imageSuites(input: {
   };
   const chain = input.ancestors ? builtFromChain(input.image, finalBaseOf) : [input.image];
   const optionsOf = (image: string): ImageTestExecutorSchema =>
-    image === input.image ? input.options : ((context.projectsConfigurations?.projects[image]?.targets?.[TARGET.test]?.options ?? {}) as ImageTestExecutorSchema);
+    image === input.image ? input.options : ((context.projectsConfigurations?.projects[image]?.targets?.[settings.targets.test]?.options ?? {}) as ImageTestExecutorSchema);
   return suitesOf(
     context.root,
     chain.map((name) => testsOfImage(name, rootOf(name), optionsOf(name), settings)),
   );
 }
 
-/** One image's rule and command: its options over the plugin's. */
+/** One image's rule and command: its options (which carry the plugin's) over the settings. */
 export function testsOfImage(name: string, root: string, options: ImageTestExecutorSchema, settings: WorkspaceSettings): TestsOfImage {
-  const rule: TestRule = options.tests === undefined ? settings.tests : normalizeTestRule(options.tests, `${name}: image-test option tests`);
+  const rule: TestRule = options.tests === undefined ? settings.tests : normalizeTestRule(options.tests, `${name}: ${settings.targets.test} option tests`);
   const own = options.command && options.command.length > 0 ? options.command : rule.command;
-  const command = own.length > 0 || rule.run === 'host' ? own : settings.testCommand;
+  const pluginCommand = options.testCommand && options.testCommand.length > 0 ? options.testCommand : settings.testCommand;
+  const command = own.length > 0 || rule.run === 'host' ? own : pluginCommand;
   return { name, root, rule, command };
 }

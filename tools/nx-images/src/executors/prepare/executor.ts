@@ -5,7 +5,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { pinnedReference, type ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { UserError } from '../../lib/core/errors';
 import { buildDependencies, isImageProject, type ProjectLike } from '../../lib/core/graph/image-project';
-import { workspaceSettings } from '../../lib/core/graph/plugin-options';
+import { defaultBranchOf } from '../../lib/core/graph/plugin-options';
 import { assertEngineRunning, extractFromImage, findDockerCli } from '../../lib/io/docker';
 import { CommandError } from '../../lib/io/exec';
 import { currentBranch, isIgnored, remoteUrl, trackedFiles } from '../../lib/io/git';
@@ -32,7 +32,8 @@ async function prepare(options: PrepareExecutorSchema, context: ExecutorContext,
     workspaceRoot,
     images: Object.keys(projects).filter((name) => isImageProject(projects[name] ?? {})).sort(),
     buildDependencies: buildDependencies({ name: projectName, ...(project as ProjectLike | undefined) }),
-    defaultBranch: workspaceSettings(context.nxJsonConfiguration).defaultBranch,
+    // A step is the project's own target, not one the plugin infers: nx.json's defaultBase, never the plugin's entry.
+    defaultBranch: defaultBranchOf(context.nxJsonConfiguration),
     env: process.env,
     ...(gitBranch ? { gitBranch } : {}),
     ...(originUrl ? { originUrl } : {}),

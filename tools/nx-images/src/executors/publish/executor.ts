@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { UserError } from '../../lib/core/errors';
 import { resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
-import { workspaceSettings } from '../../lib/core/graph/plugin-options';
+import { settingsFromOptions } from '../../lib/core/graph/plugin-options';
 import { mirrorName, parseMirror, parseNotifyUrls, resolveMirrors } from '../../lib/core/publish/publish';
 import { assertValidImageName, variantTag } from '../../lib/core/naming/refs';
 import { assertValidTag, resolveTag } from '../../lib/core/naming/tags';
@@ -16,7 +16,7 @@ async function publish(options: PublishExecutorSchema, context: ExecutorContext,
   const project = context.projectName;
   if (!project) throw new UserError('publish runs for one project: run it as nx run <image>:publish.');
   const env = process.env;
-  const settings = workspaceSettings(context.nxJsonConfiguration);
+  const settings = settingsFromOptions({ pluginMirrors: options.pluginMirrors }, context.targetName ?? 'publish');
   const registry = resolveRegistry(options.registry, env);
   const repository = resolveRepository(options.repository, env, options.repository || env.IMAGE_REPOSITORY || env.GITHUB_REPOSITORY ? undefined : await remoteUrl(context.root));
   const image = assertValidImageName(options.image?.trim() || project);

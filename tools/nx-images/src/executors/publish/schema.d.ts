@@ -8,4 +8,6 @@ export interface PublishExecutorSchema {
   image?: string;
   variant?: string;
   dryRun?: boolean;
+  /** Plumbing the plugin sets from nx.json's mirrors: used when mirrors is empty and IMAGE_MIRRORS unset. */
+  pluginMirrors?: string[];
 }

@@ -1,6 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { formatPlan } from '../../lib/core/release/release-plan';
-import { workspaceSettings } from '../../lib/core/graph/plugin-options';
 import { mirrorName, parseNotifyUrls, resolveMirrors } from '../../lib/core/publish/publish';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
 import { batchOf, outcome, type Log } from '../outcome';
@@ -15,7 +14,7 @@ async function releaseCheck(options: ReleaseCheckExecutorSchema, context: Execut
   const plan = await prepareRelease(normalized, client);
   for (const line of formatPlan(plan, true)) log.info(line);
   // The mirrors and endpoints the release will use, checked before any tag is written.
-  const mirrors = resolveMirrors({ option: workspaceSettings(context.nxJsonConfiguration).mirrors, env: process.env, primary: { registry: normalized.registry, repository: normalized.repository } });
+  const mirrors = resolveMirrors({ option: normalized.mirrors, env: process.env, primary: { registry: normalized.registry, repository: normalized.repository } });
   const endpoints = parseNotifyUrls(process.env.IMAGE_NOTIFY_URLS);
   if (mirrors.length > 0) log.info(`  mirrors: ${mirrors.map(mirrorName).join(', ')}`);
   if (endpoints.length > 0) log.info(`  notification endpoints: ${endpoints.length}`);

@@ -1,13 +1,12 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { TARGET } from '../../lib/core/naming/conventions';
 import { UserError } from '../../lib/core/errors';
 import { headSha, remoteUrl, resolveCommit } from '../../lib/io/git';
 import { resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
 import { assertValidImageName, imageName, repositoryPath } from '../../lib/core/naming/refs';
-import { workspaceSettings } from '../../lib/core/graph/plugin-options';
+import { settingsFromOptions } from '../../lib/core/graph/plugin-options';
 import { parseReleaseTags, releaseVersion } from '../../lib/core/release/release-plan';
 import { assertValidTag } from '../../lib/core/naming/tags';
-import { runVersionScheme, type Version, type VersionScheme } from '../../lib/core/release/version-scheme';
+import { runVersionScheme, SEMVER, type Version, type VersionScheme } from '../../lib/core/release/version-scheme';
 import type { ReleaseExecutorSchema } from './schema';
 
 export interface NormalizedReleaseOptions {
@@ -17,7 +16,7 @@ export interface NormalizedReleaseOptions {
   workspaceRoot: string;
   sourceTag: string;
   tags: string[];
-  /** How versions are read and ordered: the run's options, else nx.json's, else semver. */
+  /** How versions are read and ordered: the run's options (the plugin writes nx.json's there), else semver. */
   versionScheme: VersionScheme;
   /** The one tag among `tags` that is a version of the scheme, if any. */
   version?: Version;
@@ -38,6 +37,8 @@ export interface NormalizedReleaseOptions {
   hasTests: boolean;
   allowUntested: boolean;
   allowMissingLocks: boolean;
+  /** The mirrors as the plugin gave them from nx.json (IMAGE_MIRRORS, read where they are used, overrides them). */
+  mirrors: string[];
 }
 
 /** Every option filled in and checked once; `requireTags` for the release itself. */
@@ -54,7 +55,8 @@ export async function normalizeReleaseOptions(
   const sourceTag = assertValidTag(options.sourceTag?.trim() || 'main', 'source tag');
   const tagsOption = options.tags ?? [];
   const tags = requireTags || (Array.isArray(tagsOption) ? tagsOption.length > 0 : tagsOption.trim() !== '') ? parseReleaseTags(tagsOption) : [];
-  const versionScheme = runVersionScheme(options, workspaceSettings(context.nxJsonConfiguration).versionScheme, 'release: option');
+  const versionScheme = runVersionScheme(options, SEMVER, 'release: option');
+  const settings = settingsFromOptions({ mirrors: options.mirrors, testTargetName: options.testTargetName }, context.targetName ?? 'release');
   // Before any registry call: a tag that is no version of the scheme stops the release with nothing read or written.
   const version = releaseVersion(tags, versionScheme);
   const registry = resolveRegistry(options.registry, env);
@@ -79,7 +81,8 @@ export async function normalizeReleaseOptions(
     commit,
     dryRun: options.dryRun === true || env.NX_DRY_RUN === 'true',
     insecure: options.insecure === true,
-    hasTests: context.projectsConfigurations?.projects[project]?.targets?.[TARGET.test] !== undefined,
+    hasTests: context.projectsConfigurations?.projects[project]?.targets?.[settings.targets.test] !== undefined,
+    mirrors: settings.mirrors,
     allowUntested: options.allowUntested === true,
     allowMissingLocks: options.allowMissingLocks === true,
   };

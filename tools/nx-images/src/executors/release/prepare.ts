@@ -3,8 +3,8 @@ import type { RevisionObservation } from '../../lib/core/ci/compare-commits';
 import { UserError } from '../../lib/core/errors';
 import { tagOfVariant, variantTag } from '../../lib/core/naming/refs';
 import { changedFiles } from '../../lib/io/git';
-import { TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../../lib/core/naming/conventions';
-import { LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, locksProblem } from '../../lib/core/evidence/locks';
+import { isArtifactOf, LEGACY_TEST_ARTIFACT_TYPES, LEGACY_TEST_RESULT_ANNOTATIONS, ownValue, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../../lib/core/naming/conventions';
+import { LEGACY_LOCK_FILES_ANNOTATIONS, LEGACY_LOCKS_ARTIFACT_TYPES, LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, locksProblem } from '../../lib/core/evidence/locks';
 import type { FullRegistryClient } from '../../lib/io/registry/oci-client';
 import { observeRevision } from '../../lib/io/revision';
 import {
@@ -43,21 +43,23 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
   const problem = revisionProblem(image, sourceTag, revision, options.commit, await revisionFacts(options, observed));
   if (problem) throw new UserError(problem);
   const bases = readBasesLabel(observed.kind === 'present' ? observed.labels : undefined);
-  const attached = options.hasTests ? await client.referrers(repoPath, source.digest, TEST_ARTIFACT_TYPE) : [];
+  // Every type at once, so results and lock sets attached under the legacy names count too.
+  const referrers = await client.referrers(repoPath, source.digest);
+  const attached = options.hasTests ? referrers.filter((entry) => isArtifactOf(entry.artifactType, TEST_ARTIFACT_TYPE, LEGACY_TEST_ARTIFACT_TYPES)) : [];
   const { standing: tests, problem: untested } = testStanding({
     image,
     project: options.project,
     at: `${name}:${sourceTag} (${source.digest.slice(0, 19)})`,
     hasTests: options.hasTests,
-    attached: attached.map((entry) => entry.annotations?.[TEST_RESULT_ANNOTATION]),
+    attached: attached.map((entry) => ownValue(entry.annotations, TEST_RESULT_ANNOTATION, LEGACY_TEST_RESULT_ANNOTATIONS)),
     allowUntested: options.allowUntested,
   });
   if (untested) throw new UserError(untested);
-  const lockSets = await client.referrers(repoPath, source.digest, LOCKS_ARTIFACT_TYPE);
+  const lockSets = referrers.filter((entry) => isArtifactOf(entry.artifactType, LOCKS_ARTIFACT_TYPE, LEGACY_LOCKS_ARTIFACT_TYPES));
   const missingLocks = locksProblem({ image, at: `${name}:${sourceTag} (${source.digest.slice(0, 19)})`, project: options.project, attached: lockSets.length > 0, allowMissingLocks: options.allowMissingLocks });
   if (missingLocks) throw new UserError(missingLocks);
   const newest = lockSets.at(-1);
-  const locks: LocksStanding = newest ? { kind: 'attached', files: Number(newest.annotations?.[LOCK_FILES_ANNOTATION] ?? '0') || 0 } : { kind: 'missing' };
+  const locks: LocksStanding = newest ? { kind: 'attached', files: Number(ownValue(newest.annotations, LOCK_FILES_ANNOTATION, LEGACY_LOCK_FILES_ANNOTATIONS) ?? '0') || 0 } : { kind: 'missing' };
   if (options.tags.length === 0) return planRelease({ image, name, sourceTag, source, tags: [], current: {}, bases, tests, locks });
   const tags = options.tags.map(inRegistry);
   await client.checkPushAccess(repoPath);

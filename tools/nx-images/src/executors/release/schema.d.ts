@@ -25,4 +25,7 @@ export interface ReleaseExecutorSchema {
   versionScheme?: '' | 'semver' | 'calver' | 'pattern';
   /** With versionScheme pattern (implied when given alone): the regular expression whose capture groups are the version's numbers. */
   versionPattern?: string;
+  /** Plumbing the plugin sets from nx.json: the mirrors (IMAGE_MIRRORS overrides them), and the name of the test target. */
+  mirrors?: string[];
+  testTargetName?: string;
 }

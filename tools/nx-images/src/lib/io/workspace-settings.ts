@@ -1,9 +1,15 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from '../core/errors';
-import { workspaceSettings, type WorkspaceSettings } from '../core/graph/plugin-options';
+import { isImagesPlugin, PLUGIN_NAME, workspaceSettings, type WorkspaceSettings } from '../core/graph/plugin-options';
 
-/** The plugin's options and default branch from the workspace's nx.json, for the CI entry points (executors get them from Nx). */
+/**
+ * The plugin's workspace-wide options and default branch from the
+ * workspace's nx.json, for the CI entry points (executors get them in their
+ * targets' options): the plugin's entry whether it is registered by name or
+ * by a path to its folder.
+ */
 export async function readWorkspaceSettings(cwd: string): Promise<WorkspaceSettings> {
   let text: string;
   try {
@@ -11,10 +17,31 @@ export async function readWorkspaceSettings(cwd: string): Promise<WorkspaceSetti
   } catch {
     throw new UserError(`no nx.json in ${cwd}: run from the workspace root.`);
   }
+  let nxJson: Parameters<typeof workspaceSettings>[0];
   try {
-    return workspaceSettings(JSON.parse(text) as Parameters<typeof workspaceSettings>[0]);
-  } catch (error) {
-    if (error instanceof UserError) throw error;
+    nxJson = JSON.parse(text) as Parameters<typeof workspaceSettings>[0];
+  } catch {
     throw new UserError('nx.json is not valid JSON: fix it.');
   }
+  return workspaceSettings(nxJson, (plugin) => isImagesPlugin(plugin) || packageNameAt(cwd, plugin) === PLUGIN_NAME);
+}
+
+/** The name in the package.json a plugin path leads to (its folder, or the nearest above a file in it, inside the workspace). */
+function packageNameAt(cwd: string, plugin: string): string | undefined {
+  if (!plugin.startsWith('.') && !isAbsolute(plugin)) return undefined;
+  let dir = resolve(cwd, plugin);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) dir = dirname(dir);
+  while (!relative(cwd, dir).startsWith('..')) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      try {
+        return (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name;
+      } catch {
+        return undefined;
+      }
+    }
+    if (dir === cwd || dirname(dir) === dir) return undefined;
+    dir = dirname(dir);
+  }
+  return undefined;
 }

@@ -23,6 +23,9 @@ describe('buildRunArgs', () => {
   it('runs nothing for no image', () => {
     expect(buildRunArgs({ ...input, images: [] })).toEqual([]);
   });
+  it('runs the build target by the name the plugin gave it', () => {
+    expect(buildRunArgs({ ...input, buildTarget: 'image' })[1]).toBe('--targets=image');
+  });
 });
 
 describe('skipTestsReason', () => {

@@ -1,4 +1,4 @@
-import { shortSha } from '../naming/conventions';
+import { shortSha, TARGET } from '../naming/conventions';
 import { UserError } from '../errors';
 import { levelsOf, type ImageGraph, type Variant } from '../graph/image-graph';
 
@@ -75,6 +75,8 @@ export interface RunInput {
   skipTests?: string;
   /** The run's one build time (ISO 8601), so every image's time tags and templated args agree, on one runner or many. */
   buildTime?: string;
+  /** The name of the images' build target (the plugin's buildTargetName); absent: docker-build. */
+  buildTarget?: string;
 }
 
 /** Why this run skips the images' tests, if it does: SKIP_TESTS (the workflow_dispatch input), or [skip-tests] in the head commit's message. */
@@ -93,7 +95,7 @@ export function buildRunArgs(input: RunInput): string[] {
   if (input.images.length === 0) return [];
   return [
     'run-many',
-    '--targets=docker-build',
+    `--targets=${input.buildTarget ?? TARGET.build}`,
     `--projects=${[...input.images].sort().join(',')}`,
     '--exclude-task-dependencies',
     `--parallel=${input.parallel}`,
@@ -200,6 +202,8 @@ export interface ImagesPlan {
   buildTime?: string;
   /** The projects that are variants, by project: their registry name and tag prefix (see registryImageOf). */
   variants?: Record<string, Variant>;
+  /** The name of the images' build target, as the plugin inferred it; absent: docker-build. */
+  buildTarget?: string;
 }
 
 /** The plan as the lines a person reads in the log; also what --dry-run prints. */

@@ -56,7 +56,9 @@ export function readFanoutPlan(text: string | undefined): FanoutPlan {
                 ? 'it does not list every image, or whether it publishes'
                 : plan.buildTime !== undefined && (typeof plan.buildTime !== 'string' || Number.isNaN(Date.parse(plan.buildTime)))
                   ? 'its build time is not a time'
-                  : undefined;
+                  : plan.buildTarget !== undefined && !isStepName(plan.buildTarget)
+                    ? 'its build target is not a target name'
+                    : undefined;
   if (problem) throw new UserError(`ci:images: IMAGES_PLAN is not a plan this version made (${problem}): ${fix}.`);
   const { version: _version, ...rest } = plan;
   return rest as FanoutPlan;

@@ -1,4 +1,4 @@
-import { LABEL } from '../naming/conventions';
+import { LABEL, LEGACY_BASES_LABELS, ownValue } from '../naming/conventions';
 import { UserError } from '../errors';
 import type { RepositoryImageRead } from './repository-images';
 
@@ -170,9 +170,9 @@ export function baseLabels(bases: readonly ResolvedBase[], finalBase: string | u
   return labels;
 }
 
-/** The bases label read back from an image's labels; empty when absent or not ours. */
+/** The bases label read back from an image's labels (its legacy key too); empty when absent or not ours. */
 export function readBasesLabel(labels: Readonly<Record<string, string>> | undefined): BaseRecord[] {
-  const text = labels?.[LABEL.bases];
+  const text = ownValue(labels, LABEL.bases, LEGACY_BASES_LABELS);
   if (!text) return [];
   try {
     const parsed = JSON.parse(text) as unknown;

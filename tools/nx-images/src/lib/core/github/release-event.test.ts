@@ -48,6 +48,11 @@ describe('release fixtures', () => {
     expect(planReleaseRun(readReleaseContext({ ...env, ...extra }, event)).nxArgs).toEqual(expected);
   });
 
+  test('runs the release target by the name nx.json gives it (releaseTargetName)', () => {
+    const { env, event } = fixture('release-published');
+    expect(planReleaseRun(readReleaseContext({ ...env, RELEASE_SOURCE_TAG: 'develop' }, event), 'tag-release').nxArgs[1]).toBe('--targets=tag-release');
+  });
+
   test.each<[string, ReleaseEnv, RegExp]>([
     ['release-backport-branch', {}, /targets "release\/0\.0\.x", not the default branch "main": .*RELEASE_ALLOW_ANY_BRANCH=true/],
     ['release-backport-branch', { RELEASE_ALLOW_ANY_BRANCH: 'no' }, /not the default branch/],

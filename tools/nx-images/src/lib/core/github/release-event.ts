@@ -1,4 +1,4 @@
-import { isFullSha } from '../naming/conventions';
+import { isFullSha, TARGET } from '../naming/conventions';
 import { envFlag } from '../ci/env-flag';
 import { UserError } from '../errors';
 import { STABLE_TAG } from '../release/release-plan';
@@ -110,14 +110,14 @@ export interface ReleaseInvocation {
 }
 
 /** The `nx run-many -t release` call for a release; a prerelease gets its own tag only, leaving `stable` and the promoted tags alone. */
-export function planReleaseRun(context: ReleaseContext): ReleaseInvocation {
+export function planReleaseRun(context: ReleaseContext, target: string = TARGET.release): ReleaseInvocation {
   if (!context.sourceTag && isFullSha(context.target)) {
     throw new UserError(`ci:release: release ${context.tag} targets a commit, not a branch, so no image tag names its source: cut the release from a branch, or set RELEASE_SOURCE_TAG.`);
   }
   const sourceTag = context.sourceTag ?? branchToTag(context.target);
   if (sourceTag === context.tag) throw new UserError(`ci:release: RELEASE_SOURCE_TAG ${sourceTag} is the release's own tag: release from the branch's tag, e.g. develop.`);
   const tags = context.prerelease ? [context.tag] : [context.tag, ...context.promoteTags, STABLE_TAG];
-  const nxArgs = ['run-many', '--targets=release', `--tags=${tags.join(',')}`, `--sourceTag=${sourceTag}`, `--commit=${context.commit}`, '--outputStyle=static'];
+  const nxArgs = ['run-many', `--targets=${target}`, `--tags=${tags.join(',')}`, `--sourceTag=${sourceTag}`, `--commit=${context.commit}`, '--outputStyle=static'];
   if (context.dryRun) nxArgs.push('--dryRun');
   if (context.allowUntested) nxArgs.push('--allowUntested');
   if (context.allowMissingLocks) nxArgs.push('--allowMissingLocks');

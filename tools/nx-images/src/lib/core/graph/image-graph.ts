@@ -1,7 +1,7 @@
-import { TARGET } from '../naming/conventions';
 import { UserError } from '../errors';
-import { buildDependencies, dockerfileDependencies, isImageProject, type ProjectLike } from './image-project';
+import { buildDependencies, dockerfileDependencies, imageTargetNames, isImageProject, type ProjectLike } from './image-project';
 import { variantTag } from '../naming/refs';
+import { DEFAULT_TARGET_NAMES, type TargetNames } from './plugin-options';
 
 /**
  * The image graph: which images each image takes from (its docker-build's
@@ -47,13 +47,13 @@ export function imageGraph(projects: Readonly<Record<string, ProjectLike>>): Ima
     const unknown = declared.filter((name) => !images.includes(name));
     if (unknown.length > 0) {
       throw new UserError(
-        `${image}: its docker-build depends on ${unknown.join(', ')}, which ${unknown.length === 1 ? 'is no image' : 'are no images'} of this repository: name images from ${images.join(', ')} in the dependsOn of ${project.root ?? image}/project.json.`,
+        `${image}: its ${imageTargetNames(project).build} depends on ${unknown.join(', ')}, which ${unknown.length === 1 ? 'is no image' : 'are no images'} of this repository: name images from ${images.join(', ')} in the dependsOn of ${project.root ?? image}/project.json.`,
       );
     }
     const dropped = dockerfileDependencies(project).filter((name) => !declared.includes(name));
     if (dropped.length > 0) {
       throw new UserError(
-        `${image}: its Dockerfile reads ${dropped.join(', ')}, but the docker-build dependsOn in ${project.root ?? image}/project.json replaces that: start the list with "..." to add to what the Dockerfile gives.`,
+        `${image}: its Dockerfile reads ${dropped.join(', ')}, but the ${imageTargetNames(project).build} dependsOn in ${project.root ?? image}/project.json replaces that: start the list with "..." to add to what the Dockerfile gives.`,
       );
     }
     takesFrom[image] = [...declared].sort();
@@ -64,7 +64,7 @@ export function imageGraph(projects: Readonly<Record<string, ProjectLike>>): Ima
   }
   const variants: Record<string, Variant> = {};
   for (const image of images) {
-    const options = projects[image]?.targets?.[TARGET.build]?.options as { image?: unknown; variant?: unknown } | undefined;
+    const options = projects[image]?.targets?.[imageTargetNames(projects[image] ?? {}).build]?.options as { image?: unknown; variant?: unknown } | undefined;
     if (typeof options?.variant === 'string' && options.variant !== '' && typeof options.image === 'string') variants[image] = { image: options.image, variant: options.variant };
   }
   return { images, takesFrom, ...(Object.keys(variants).length > 0 ? { variants } : {}) };
@@ -117,4 +117,27 @@ export function levelsOf(graph: ImageGraph, subset: readonly string[]): string[]
     (levels[n - 1] ??= []).push(image);
   }
   return levels.map((images) => images ?? []);
+}
+
+/**
+ * The target names the images of a workspace share (the plugin's
+ * <x>TargetName options, as its inference recorded them on each image), for
+ * the CI that runs them by name over every image; images whose names differ
+ * (two registrations of the plugin named differently) are refused.
+ */
+export function sharedTargetNames(projects: Readonly<Record<string, ProjectLike>>): TargetNames {
+  const images = Object.keys(projects)
+    .filter((name) => isImageProject(projects[name] ?? {}))
+    .sort();
+  const [first, ...others] = images.map((image) => ({ image, names: imageTargetNames(projects[image] ?? {}) }));
+  if (!first) return { ...DEFAULT_TARGET_NAMES };
+  for (const other of others) {
+    const key = (Object.keys(first.names) as (keyof TargetNames)[]).find((name) => first.names[name] !== other.names[name]);
+    if (key !== undefined) {
+      throw new UserError(
+        `${first.image} and ${other.image} name their ${key} target differently (${first.names[key]}, ${other.names[key]}), so CI cannot run it by one name: give every registration of the plugin in nx.json the same ${key}TargetName.`,
+      );
+    }
+  }
+  return first.names;
 }

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { buildDependencies, buildSteps, dockerfileDependencies, inferImageProject, isImageProject } from './image-project';
+import { buildDependencies, buildSteps, dockerfileDependencies, imageTargetNames, inferImageProject, isImageProject } from './image-project';
+import { sharedTargetNames } from './image-graph';
+import { workspaceSettings } from './plugin-options';
 
 describe('inferImageProject', () => {
   it('makes an image project with the image targets and a task dependency per image read', () => {
     const project = inferImageProject('fornax-hea', 'images/fornax-hea/Dockerfile', ['env-heasoft', 'fornax-base']);
     expect(project.name).toBe('fornax-hea');
     expect(project.tags).toEqual(['type:image']);
-    expect(Object.keys(project.targets)).toEqual(['docker-build', 'release-check', 'release', 'publish']);
+    expect(Object.keys(project.targets)).toEqual(['docker-build', 'release-check', 'release', 'publish', 'image-diff']);
     expect(project.targets['docker-build'].dependsOn).toEqual([
       { projects: ['env-heasoft'], target: 'docker-build', params: 'forward' },
       { projects: ['fornax-base'], target: 'docker-build', params: 'forward' },
     ]);
     expect(project.targets.release.dependsOn).toEqual([{ projects: ['tag:type:image'], target: 'release-check', params: 'forward' }]);
-    expect(Object.values(project.targets).map((target) => target.cache)).toEqual([false, false, false, false]);
+    expect(Object.values(project.targets).map((target) => target.cache)).toEqual([false, false, false, false, false]);
     expect(isImageProject(project)).toBe(true);
     expect(buildDependencies(project)).toEqual(['env-heasoft', 'fornax-base']);
     expect(dockerfileDependencies(project)).toEqual(['env-heasoft', 'fornax-base']);
@@ -22,6 +24,56 @@ describe('inferImageProject', () => {
     const project = inferImageProject('jupyter-base', 'images/jupyter-base/Dockerfile', []);
     expect(project.targets['docker-build'].dependsOn).toEqual([]);
     expect(project.targets['docker-build'].metadata.description).not.toContain('builds after');
+  });
+});
+
+describe('inferImageProject with nx.json\'s options', () => {
+  const settings = workspaceSettings({
+    defaultBase: 'develop',
+    plugins: [{ plugin: './tools/nx-images', options: { buildTargetName: 'image', releaseTargetName: 'tag-release', releaseCheckTargetName: 'check-release', testTargetName: 'test-image', publishTargetName: 'mirror', tags: ['{branch}', 'sha-{sha:7}'], mirrors: ['m.example.org/o'] } }],
+  });
+  const project = inferImageProject('fornax-hea', 'images/fornax-hea/Dockerfile', ['fornax-base'], true, undefined, settings);
+  const targets = project.targets as Record<string, { dependsOn?: unknown[]; options?: Record<string, unknown> }>;
+
+  it('names every target, and every dependency between them, as configured', () => {
+    expect(Object.keys(targets).slice(0, 5)).toEqual(['image', 'check-release', 'test-image', 'tag-release', 'mirror']);
+    expect(targets.image?.dependsOn).toEqual([{ projects: ['fornax-base'], target: 'image', params: 'forward' }]);
+    expect(targets['test-image']?.dependsOn).toEqual([{ target: 'image', params: 'forward' }]);
+    expect(targets['tag-release']?.dependsOn).toEqual([{ projects: ['tag:type:image'], target: 'check-release', params: 'forward' }]);
+    expect(imageTargetNames(project)).toEqual({ build: 'image', test: 'test-image', release: 'tag-release', releaseCheck: 'check-release', publish: 'mirror' });
+  });
+
+  it('writes the settings each target reads into its options', () => {
+    expect(targets.image?.options).toMatchObject({ tags: ['{branch}', 'sha-{sha:7}'], defaultBranch: 'develop', testTargetName: 'test-image', buildArgNames: { repository: 'REPOSITORY' } });
+    expect(targets['tag-release']?.options).toMatchObject({ mirrors: ['m.example.org/o'], testTargetName: 'test-image' });
+    expect(targets['check-release']?.options).toMatchObject({ mirrors: ['m.example.org/o'] });
+    expect(targets.mirror?.options).toEqual({ pluginMirrors: ['m.example.org/o'] });
+  });
+
+  it('reads its own dependencies by the configured build target', () => {
+    expect(buildDependencies(project)).toEqual(['fornax-base']);
+    expect(dockerfileDependencies(project)).toEqual(['fornax-base']);
+    const withStep = { ...project, targets: { ...targets, image: { ...targets.image, dependsOn: [...(targets.image?.dependsOn ?? []), 'prepare', 'fornax-hea:image'] } } };
+    expect(buildSteps(withStep)).toEqual(['prepare']);
+    expect(buildDependencies(withStep)).toEqual(['fornax-base', 'fornax-hea']);
+  });
+
+  it('keeps a variant\'s identity next to the settings', () => {
+    const variant = inferImageProject('fornax-hea-gpu', 'images/fornax-hea/gpu/Dockerfile', [], false, { image: 'fornax-hea', variant: 'gpu' }, settings);
+    expect((variant.targets as typeof targets).image?.options).toMatchObject({ image: 'fornax-hea', variant: 'gpu', tags: ['{branch}', 'sha-{sha:7}'] });
+  });
+});
+
+describe('sharedTargetNames', () => {
+  const renamed = workspaceSettings({ plugins: [{ plugin: '@fornax/nx-images', options: { buildTargetName: 'image' } }] });
+  it('reads the names the images share, the defaults for no image', () => {
+    const projects = { a: inferImageProject('a', 'images/a/Dockerfile', [], false, undefined, renamed), b: inferImageProject('b', 'images/b/Dockerfile', [], false, undefined, renamed), tool: { tags: ['type:tool'] } };
+    expect(sharedTargetNames(projects).build).toBe('image');
+    expect(sharedTargetNames({}).build).toBe('docker-build');
+  });
+  it('refuses images named differently in one line', () => {
+    const projects = { a: inferImageProject('a', 'images/a/Dockerfile', [], false, undefined, renamed), b: inferImageProject('b', 'other/b/Dockerfile', []) };
+    expect(() => sharedTargetNames(projects)).toThrow(/^a and b name their build target differently \(image, docker-build\), so CI cannot run it by one name: give every registration of the plugin in nx\.json the same buildTargetName\.$/);
   });
 });
 

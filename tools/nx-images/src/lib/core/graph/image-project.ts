@@ -1,6 +1,6 @@
 import { IMAGE_PROJECT_TAG, TARGET } from '../naming/conventions';
 import { UserError } from '../errors';
-import { PLUGIN_NAME } from './plugin-options';
+import { DEFAULT_TARGET_NAMES, PLUGIN_NAME, targetSettings, workspaceSettings, type TargetNames, type WorkspaceSettings } from './plugin-options';
 
 /** The parts of an Nx project configuration this module reads and writes. */
 export interface ProjectLike {
@@ -33,23 +33,28 @@ export function inferImageProject(
   hasTests = false,
   /** A variant (`images/<image>/<variant>/Dockerfile`): pushed as `<image>:<variant>-<tag>`. */
   variant?: { image: string; variant: string },
+  /** The plugin's options as createNodes resolved them: written into the targets' options, so a run never reads nx.json again. */
+  settings: WorkspaceSettings = workspaceSettings(undefined),
 ) {
   const from = takesFrom.length > 0 ? `; builds after ${takesFrom.join(', ')}, which its Dockerfile reads` : '';
   // Every target that names the image in the registry takes the variant's name and tag prefix.
-  const identity = variant ? { options: { image: variant.image, variant: variant.variant } } : {};
+  const identity = variant ? { image: variant.image, variant: variant.variant } : {};
+  const names = settings.targets;
+  const options = targetSettings(settings);
+  const about = { technologies: ['docker'], imageTargets: { ...names } };
   return {
     name,
     projectType: 'application' as const,
     tags: [IMAGE_PROJECT_TAG],
     metadata: variant
-      ? { description: `Variant ${variant.variant} of ${variant.image}, built from ${dockerfile}`, technologies: ['docker'], variantOf: variant.image }
-      : { description: `Container image built from ${dockerfile}`, technologies: ['docker'] },
+      ? { description: `Variant ${variant.variant} of ${variant.image}, built from ${dockerfile}`, ...about, variantOf: variant.image }
+      : { description: `Container image built from ${dockerfile}`, ...about },
     targets: {
-      [TARGET.build]: {
+      [names.build]: {
         executor: `${PLUGIN_NAME}:${TARGET.build}`,
         cache: false,
-        ...identity,
-        dependsOn: takesFrom.map((image) => ({ projects: [image], target: TARGET.build, params: 'forward' as const })),
+        options: { ...identity, ...options.build },
+        dependsOn: takesFrom.map((image) => ({ projects: [image], target: names.build, params: 'forward' as const })),
         metadata: {
           description: `Build the image and push it or load it into the local engine${from}.`,
           technologies: ['docker'],
@@ -57,44 +62,62 @@ export function inferImageProject(
           takesFrom: [...takesFrom],
         },
       },
-      [TARGET.releaseCheck]: {
+      [names.releaseCheck]: {
         executor: `${PLUGIN_NAME}:${TARGET.releaseCheck}`,
         cache: false,
-        ...identity,
+        options: { ...identity, ...options.release },
         metadata: { description: 'Check, writing nothing, that the image can be released.', technologies: ['docker'] },
       },
       ...(hasTests
         ? {
-            [TARGET.test]: {
+            [names.test]: {
               executor: `${PLUGIN_NAME}:${TARGET.test}`,
               cache: false,
+              options: { ...options.test },
               // The image is built first (and what it takes from), then tested by its ID.
-              dependsOn: [{ target: TARGET.build, params: 'forward' as const }],
+              dependsOn: [{ target: names.build, params: 'forward' as const }],
               metadata: { description: 'Run the image\'s tests (and those of the images it is built FROM) inside the image.', technologies: ['docker'] },
             },
           }
         : {}),
-      [TARGET.release]: {
+      [names.release]: {
         executor: `${PLUGIN_NAME}:${TARGET.release}`,
         cache: false,
-        ...identity,
+        options: { ...identity, ...options.release },
         // All or nothing: no image is released until every image passed its check.
-        dependsOn: [{ projects: [`tag:${IMAGE_PROJECT_TAG}`], target: TARGET.releaseCheck, params: 'forward' as const }],
+        dependsOn: [{ projects: [`tag:${IMAGE_PROJECT_TAG}`], target: names.releaseCheck, params: 'forward' as const }],
         metadata: { description: 'Give the image the release tags inside the registry.', technologies: ['docker'] },
       },
-      [TARGET.publish]: {
+      [names.publish]: {
         executor: `${PLUGIN_NAME}:${TARGET.publish}`,
         cache: false,
-        ...identity,
+        options: { ...identity, ...options.publish },
         metadata: { description: 'Copy a tag of the image to every mirror, registry to registry, and call the notification endpoints.', technologies: ['docker'] },
+      },
+      [TARGET.imageDiff]: {
+        executor: `${PLUGIN_NAME}:${TARGET.imageDiff}`,
+        cache: false,
+        options: { ...identity },
+        metadata: { description: 'Compare two tags or digests of the image from the registry (--from, --to): packages by environment and size by layer.', technologies: ['docker'] },
       },
     },
   };
 }
 
+/** The names an image project's targets go by: what the plugin recorded when it inferred the project, else the defaults. */
+export function imageTargetNames(project: Pick<ProjectLike, 'metadata'>): TargetNames {
+  const recorded = project.metadata?.imageTargets as Partial<Record<keyof TargetNames, unknown>> | undefined;
+  const names = { ...DEFAULT_TARGET_NAMES };
+  for (const key of Object.keys(names) as (keyof TargetNames)[]) {
+    const value = recorded?.[key];
+    if (typeof value === 'string' && value !== '') names[key] = value;
+  }
+  return names;
+}
+
 /** The images of this repository the project's Dockerfile reads, as the inference recorded them. */
 export function dockerfileDependencies(project: ProjectLike): string[] {
-  const metadata = project.targets?.[TARGET.build]?.metadata as { takesFrom?: unknown } | undefined;
+  const metadata = project.targets?.[imageTargetNames(project).build]?.metadata as { takesFrom?: unknown } | undefined;
   return Array.isArray(metadata?.takesFrom) ? metadata.takesFrom.filter((name): name is string => typeof name === 'string') : [];
 }
 
@@ -118,12 +141,13 @@ const PROJECT_PATTERN = /^tag:|[*?!{}[\]]/;
  */
 export function readBuildDependsOn(project: ProjectLike): BuildDependency[] {
   const self = project.name;
-  const where = `${project.name ?? project.root ?? 'an image'}: the docker-build dependsOn of ${project.root ?? project.name ?? 'its'}/project.json`;
+  const build = imageTargetNames(project).build;
+  const where = `${project.name ?? project.root ?? 'an image'}: the ${build} dependsOn of ${project.root ?? project.name ?? 'its'}/project.json`;
   // Its own docker-build is a dependency on itself, which the image graph refuses as a cycle.
   const ownTarget = (target: string): BuildDependency =>
-    target !== TARGET.build ? { kind: 'step', target } : self === undefined ? { kind: 'other' } : { kind: 'image', image: self };
+    target !== build ? { kind: 'step', target } : self === undefined ? { kind: 'other' } : { kind: 'image', image: self };
   const read: BuildDependency[] = [];
-  for (const entry of project.targets?.[TARGET.build]?.dependsOn ?? []) {
+  for (const entry of project.targets?.[build]?.dependsOn ?? []) {
     if (typeof entry === 'string') {
       if (entry === '...' || entry.startsWith('^')) read.push({ kind: 'other' });
       else {
@@ -131,13 +155,13 @@ export function readBuildDependsOn(project: ProjectLike): BuildDependency[] {
         const match = /^([^:]+):(.+)$/.exec(entry);
         if (!match?.[1] || !match[2]) read.push(ownTarget(entry));
         else if (match[1] === self) read.push(ownTarget(match[2]));
-        else read.push(match[2] === TARGET.build ? { kind: 'image', image: match[1] } : { kind: 'other' });
+        else read.push(match[2] === build ? { kind: 'image', image: match[1] } : { kind: 'other' });
       }
       continue;
     }
     const { projects, target, dependencies } = (typeof entry === 'object' && entry !== null ? entry : {}) as { projects?: unknown; target?: unknown; dependencies?: unknown };
     if (typeof target !== 'string' || target === '' || (projects !== undefined && typeof projects !== 'string' && !Array.isArray(projects))) {
-      throw new UserError(`${where} has an entry this plugin cannot read (${JSON.stringify(entry)}): write "<target>", "<image>:docker-build" or { "projects": ["<image>"], "target": "docker-build" }.`);
+      throw new UserError(`${where} has an entry this plugin cannot read (${JSON.stringify(entry)}): write "<target>", "<image>:${build}" or { "projects": ["<image>"], "target": "${build}" }.`);
     }
     if (dependencies === true || projects === 'dependencies') {
       read.push({ kind: 'other' });
@@ -150,9 +174,9 @@ export function readBuildDependsOn(project: ProjectLike): BuildDependency[] {
     for (const name of typeof projects === 'string' ? [projects] : projects) {
       if (typeof name !== 'string') throw new UserError(`${where} names a project that is not a string (${JSON.stringify(name)}): write each image's name.`);
       if (name === self) read.push(ownTarget(target));
-      else if (target !== TARGET.build) read.push({ kind: 'other' });
+      else if (target !== build) read.push({ kind: 'other' });
       else if (PROJECT_PATTERN.test(name)) {
-        throw new UserError(`${where} names images by the pattern ${JSON.stringify(name)}: name each image it builds after, e.g. { "projects": ["env-core"], "target": "docker-build" }.`);
+        throw new UserError(`${where} names images by the pattern ${JSON.stringify(name)}: name each image it builds after, e.g. { "projects": ["env-core"], "target": "${build}" }.`);
       } else read.push({ kind: 'image', image: name });
     }
   }

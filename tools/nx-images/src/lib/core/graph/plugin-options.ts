@@ -1,11 +1,11 @@
 import { posix } from 'node:path';
 import { minimatch } from 'minimatch';
-import { DEFAULT_BRANCH } from '../naming/conventions';
+import { DEFAULT_BRANCH, TARGET } from '../naming/conventions';
 import { UserError } from '../errors';
 import { DEFAULT_BUILD_ARG_NAMES, type BuildArgNames } from '../dockerfile/repository-images';
-import { normalizeTestRule, type TestRule, type TestRun } from '../evidence/test-rule';
+import { DEFAULT_TEST_RULE, normalizeTestRule, type TestRule, type TestRun } from '../evidence/test-rule';
 import { assertBuildArgTemplates, assertTagTemplates } from '../naming/templates';
-import { resolveVersionScheme, type VersionScheme } from '../release/version-scheme';
+import { resolveVersionScheme, SEMVER, type VersionScheme } from '../release/version-scheme';
 
 /** The plugin's name in nx.json's `plugins`, and the prefix of its executors. */
 export const PLUGIN_NAME = '@fornax/nx-images';
@@ -36,7 +36,34 @@ export interface ImagesPluginOptions {
   versionScheme?: string;
   /** With versionScheme "pattern": a regular expression the whole version tag matches, whose capture groups are its numbers. */
   versionPattern?: string;
+  /** The names of the inferred targets, as Nx's own plugins let them be named; defaults: docker-build, image-test, release, release-check, publish. */
+  buildTargetName?: string;
+  testTargetName?: string;
+  releaseTargetName?: string;
+  releaseCheckTargetName?: string;
+  publishTargetName?: string;
 }
+
+/** The names the inferred targets of every image go by. */
+export interface TargetNames {
+  build: string;
+  test: string;
+  release: string;
+  releaseCheck: string;
+  publish: string;
+}
+
+export const DEFAULT_TARGET_NAMES: Readonly<TargetNames> = { build: TARGET.build, test: TARGET.test, release: TARGET.release, releaseCheck: TARGET.releaseCheck, publish: TARGET.publish };
+/** Each target name's plugin option. */
+const TARGET_NAME_OPTIONS: Readonly<Record<keyof TargetNames, string>> = {
+  build: 'buildTargetName',
+  test: 'testTargetName',
+  release: 'releaseTargetName',
+  releaseCheck: 'releaseCheckTargetName',
+  publish: 'publishTargetName',
+};
+/** A name `nx run <image>:<target>` and `-t <target>` take as it is. */
+const TARGET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /** Every plugin option filled in, with the workspace's default branch. */
 export interface WorkspaceSettings {
@@ -62,10 +89,14 @@ export interface WorkspaceSettings {
   versionScheme: VersionScheme;
   /** nx.json's defaultBase, else main: the branch whose tags every other branch falls back to. */
   defaultBranch: string;
+  /** The names of the inferred targets. */
+  targets: TargetNames;
 }
 
 export const DEFAULT_DOCKERFILES = 'images/*/Dockerfile';
-const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tags', 'buildArgTemplates', 'versionScheme', 'versionPattern'];
+const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tags', 'buildArgTemplates', 'versionScheme', 'versionPattern', ...Object.values(TARGET_NAME_OPTIONS)];
+/** Where nx.json's options are named in an error. */
+const IN_NX_JSON = `nx.json: ${PLUGIN_NAME}`;
 export const DEFAULT_TAG_TEMPLATES: readonly string[] = ['{branch}'];
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -85,53 +116,73 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
       `nx.json: ${PLUGIN_NAME} option dockerfiles ${JSON.stringify(dockerfiles)} is not a glob of Dockerfiles inside the workspace: give one like "${DEFAULT_DOCKERFILES}".`,
     );
   }
+  const where = (option: string) => `${IN_NX_JSON} option ${option}`;
   return {
     dockerfiles,
     variants: variantsGlob(given.variants, dockerfiles),
-    buildArgs: buildArgNames(given.buildArgs),
-    testCommand: words(given.testCommand, 'testCommand', '["python", "-m", "pytest", "-q"]'),
-    tests: normalizeTestRule(given.tests, `nx.json: ${PLUGIN_NAME} option tests`),
-    mirrors: words(given.mirrors, 'mirrors', '["123456789012.dkr.ecr.us-east-1.amazonaws.com/fornax"]'),
-    publishBranches: words(given.publishBranches, 'publishBranches', '["main", "develop"]'),
-    lockCommand: words(given.lockCommand, 'lockCommand', '["sh", "/opt/export-locks.sh"]'),
-    tags: given.tags === undefined ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(given.tags, `nx.json: ${PLUGIN_NAME} option tags`),
-    buildArgTemplates: assertBuildArgTemplates(given.buildArgTemplates, `nx.json: ${PLUGIN_NAME} option buildArgTemplates`),
-    versionScheme: resolveVersionScheme(given.versionScheme, given.versionPattern, { where: `nx.json: ${PLUGIN_NAME} option`, scheme: 'versionScheme', pattern: 'versionPattern' }),
+    buildArgs: buildArgNames(given.buildArgs, where('buildArgs')),
+    testCommand: words(given.testCommand, where('testCommand'), '["python", "-m", "pytest", "-q"]'),
+    tests: normalizeTestRule(given.tests, where('tests')),
+    mirrors: words(given.mirrors, where('mirrors'), '["123456789012.dkr.ecr.us-east-1.amazonaws.com/fornax"]'),
+    publishBranches: words(given.publishBranches, where('publishBranches'), '["main", "develop"]'),
+    lockCommand: words(given.lockCommand, where('lockCommand'), '["sh", "/opt/export-locks.sh"]'),
+    tags: given.tags === undefined ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(given.tags, where('tags')),
+    buildArgTemplates: assertBuildArgTemplates(given.buildArgTemplates, where('buildArgTemplates')),
+    versionScheme: resolveVersionScheme(given.versionScheme, given.versionPattern, { where: `${IN_NX_JSON} option`, scheme: 'versionScheme', pattern: 'versionPattern' }),
+    targets: targetNames(given),
   };
 }
 
-/** A list option: non-empty strings, or nothing. */
-function words(value: unknown, option: string, example: string): string[] {
+/** The target name options, each a name Nx runs as it is, no two alike. */
+function targetNames(given: Record<string, unknown>): TargetNames {
+  const names = { ...DEFAULT_TARGET_NAMES };
+  for (const key of Object.keys(TARGET_NAME_OPTIONS) as (keyof TargetNames)[]) {
+    const option = TARGET_NAME_OPTIONS[key];
+    const value = given[option];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !TARGET_NAME.test(value)) {
+      throw new UserError(`${IN_NX_JSON} option ${option} ${JSON.stringify(value)} is not a target name: use letters, digits, "_", "." and "-", e.g. "${DEFAULT_TARGET_NAMES[key]}".`);
+    }
+    names[key] = value;
+  }
+  const taken = Object.values(names);
+  const twice = taken.find((name, index) => taken.indexOf(name) !== index);
+  if (twice !== undefined) throw new UserError(`${IN_NX_JSON} names two targets ${JSON.stringify(twice)}: give each of ${Object.values(TARGET_NAME_OPTIONS).join(', ')} its own name.`);
+  return names;
+}
+
+/** A list option: non-empty strings, or nothing; `where` names it ("nx.json: ... option mirrors"). */
+function words(value: unknown, where: string, example: string): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || !value.every((word) => typeof word === 'string' && word.trim() !== '')) {
-    throw new UserError(`nx.json: ${PLUGIN_NAME} option ${option} must be a list of non-empty strings, e.g. ${example}.`);
+    throw new UserError(`${where} must be a list of non-empty strings, e.g. ${example}.`);
   }
   return value as string[];
 }
 
-function buildArgNames(value: unknown): BuildArgNames {
+function buildArgNames(value: unknown, where: string): BuildArgNames {
   if (value === undefined) return DEFAULT_BUILD_ARG_NAMES;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UserError(`nx.json: ${PLUGIN_NAME} option buildArgs must be an object such as ${JSON.stringify(DEFAULT_BUILD_ARG_NAMES)}.`);
+    throw new UserError(`${where} must be an object such as ${JSON.stringify(DEFAULT_BUILD_ARG_NAMES)}.`);
   }
   const names: Record<string, unknown> = { ...DEFAULT_BUILD_ARG_NAMES, ...value };
   const keys = Object.keys(DEFAULT_BUILD_ARG_NAMES);
   for (const [key, name] of Object.entries(names)) {
     if (!keys.includes(key)) {
-      throw new UserError(`nx.json: ${PLUGIN_NAME} option buildArgs has no ${JSON.stringify(key)}: its keys are ${keys.join(', ')}.`);
+      throw new UserError(`${where} has no ${JSON.stringify(key)}: its keys are ${keys.join(', ')}.`);
     }
     // No base tag arg (docker-stacks): every base follows the branch rule through its untagged reference.
     const optional = key === 'registry' || key === 'imageTag' || key === 'baseTag';
     if (typeof name !== 'string' || (name === '' ? !optional : !ARG_NAME.test(name))) {
       throw new UserError(
-        `nx.json: ${PLUGIN_NAME} option buildArgs.${key} ${JSON.stringify(name)} is not a build arg name: use letters, digits and "_"${optional ? ', or "" for none' : ''}.`,
+        `${where}.${key} ${JSON.stringify(name)} is not a build arg name: use letters, digits and "_"${optional ? ', or "" for none' : ''}.`,
       );
     }
   }
   const result = names as unknown as BuildArgNames;
   const used = [result.registry, result.repository, result.imageTag, result.baseTag].filter((name) => name !== '');
   if (new Set(used).size !== used.length) {
-    throw new UserError(`nx.json: ${PLUGIN_NAME} option buildArgs gives one name to two args (${used.join(', ')}): give each its own.`);
+    throw new UserError(`${where} gives one name to two args (${used.join(', ')}): give each its own.`);
   }
   return result;
 }
@@ -173,11 +224,123 @@ interface NxJsonLike {
   plugins?: readonly (string | { plugin: string; options?: unknown })[];
 }
 
-/** The plugin's options and the default branch, read from nx.json as Nx passes it to executors. */
-export function workspaceSettings(nxJson: NxJsonLike | undefined): WorkspaceSettings {
-  const entry = (nxJson?.plugins ?? []).find((plugin) => (typeof plugin === 'string' ? plugin : plugin.plugin) === PLUGIN_NAME);
+/**
+ * Whether an nx.json plugin entry is this plugin, by its package name or by
+ * a path to its folder (`./tools/nx-images`, or a file in it); the I/O layer
+ * also asks the package.json the path leads to.
+ */
+export function isImagesPlugin(plugin: string): boolean {
+  if (plugin === PLUGIN_NAME || plugin.startsWith(`${PLUGIN_NAME}/`)) return true;
+  if (plugin.startsWith('@')) return false;
+  const folder = posix
+    .normalize(plugin.replace(/\\/g, '/'))
+    .replace(/\/+$/, '')
+    .replace(/\/(?:src\/)?(?:index|plugin)(?:\.[cm]?[jt]s)?$/, '');
+  return folder === 'tools/nx-images' || folder.endsWith('/tools/nx-images');
+}
+
+/** The nx.json default branch: defaultBase, else main. */
+export function defaultBranchOf(nxJson: Pick<NxJsonLike, 'defaultBase'> | undefined): string {
+  return nxJson?.defaultBase?.trim() || DEFAULT_BRANCH;
+}
+
+/**
+ * The plugin's options and the default branch, read from nx.json: the first
+ * plugin entry that is ours (by name or by path, see isImagesPlugin; `isOurs`
+ * may know more), for what is workspace-wide. Executors never call this:
+ * their targets carry the settings (see settingsFromOptions).
+ */
+export function workspaceSettings(nxJson: NxJsonLike | undefined, isOurs: (plugin: string) => boolean = isImagesPlugin): WorkspaceSettings {
+  const entry = (nxJson?.plugins ?? []).find((plugin) => isOurs(typeof plugin === 'string' ? plugin : plugin.plugin));
   const options = typeof entry === 'object' ? entry.options : undefined;
-  const defaultBranch = nxJson?.defaultBase?.trim() || DEFAULT_BRANCH;
-  const normalized = normalizePluginOptions(options);
+  return withDefaultBranch(normalizePluginOptions(options), defaultBranchOf(nxJson));
+}
+
+/** The settings with the default branch, which is also the publish branch when none is named. */
+export function withDefaultBranch(normalized: Omit<WorkspaceSettings, 'defaultBranch'>, defaultBranch: string): WorkspaceSettings {
   return { ...normalized, publishBranches: normalized.publishBranches.length > 0 ? normalized.publishBranches : [defaultBranch], defaultBranch };
+}
+
+/**
+ * The settings the plugin writes into its targets' options (createNodes),
+ * each target the ones it reads; a project.json may replace any of them.
+ * Names that a target already uses for something else get their own:
+ * docker-build's buildArgs are values, so the arg names are buildArgNames;
+ * publish's mirrors beat IMAGE_MIRRORS, so nx.json's are pluginMirrors.
+ */
+export interface SettingsOptions {
+  buildArgNames?: Partial<BuildArgNames>;
+  tags?: string[];
+  buildArgTemplates?: Record<string, string>;
+  lockCommand?: string[];
+  defaultBranch?: string;
+  tests?: unknown;
+  testCommand?: string[];
+  mirrors?: string[];
+  pluginMirrors?: string[];
+  testTargetName?: string;
+}
+
+/** What each inferred target gets of the settings, as options. */
+export function targetSettings(settings: WorkspaceSettings): {
+  build: SettingsOptions;
+  test: SettingsOptions;
+  release: SettingsOptions & { versionScheme?: string; versionPattern?: string };
+  publish: SettingsOptions;
+} {
+  const { versionScheme } = settings;
+  return {
+    build: {
+      buildArgNames: settings.buildArgs,
+      tags: [...settings.tags],
+      buildArgTemplates: { ...settings.buildArgTemplates },
+      lockCommand: [...settings.lockCommand],
+      defaultBranch: settings.defaultBranch,
+      testTargetName: settings.targets.test,
+    },
+    test: { tests: settings.tests, testCommand: [...settings.testCommand], buildArgNames: settings.buildArgs },
+    release: {
+      mirrors: [...settings.mirrors],
+      testTargetName: settings.targets.test,
+      // semver is the executors' own default; written only when nx.json chose another, so a run's --versionPattern alone still means "pattern".
+      ...(versionScheme.name === 'semver' ? {} : { versionScheme: versionScheme.name }),
+      ...(versionScheme.name === 'pattern' ? { versionPattern: versionScheme.pattern } : {}),
+    },
+    publish: { pluginMirrors: [...settings.mirrors] },
+  };
+}
+
+/**
+ * An executor's settings, from its own options (which the plugin filled in
+ * from nx.json, see targetSettings): checked as nx.json's are, a mistake one
+ * line naming the target's option. What a target does not carry is the default.
+ */
+export function settingsFromOptions(options: SettingsOptions, target: string): WorkspaceSettings {
+  const where = (option: string) => `${target}: option ${option}`;
+  const defaultBranch: unknown = options.defaultBranch === undefined ? DEFAULT_BRANCH : options.defaultBranch;
+  if (typeof defaultBranch !== 'string' || defaultBranch.trim() === '') {
+    throw new UserError(`${where('defaultBranch')} ${JSON.stringify(options.defaultBranch)} is no branch: remove it (the plugin sets it from nx.json's defaultBase), or name a branch.`);
+  }
+  const testTarget = options.testTargetName ?? DEFAULT_TARGET_NAMES.test;
+  if (typeof testTarget !== 'string' || !TARGET_NAME.test(testTarget)) {
+    throw new UserError(`${where('testTargetName')} ${JSON.stringify(testTarget)} is not a target name: remove it (the plugin sets it from nx.json), or use letters, digits, "_", "." and "-".`);
+  }
+  const mirrors = options.pluginMirrors ?? options.mirrors;
+  return withDefaultBranch(
+    {
+      dockerfiles: DEFAULT_DOCKERFILES,
+      variants: '',
+      buildArgs: buildArgNames(options.buildArgNames, where('buildArgNames')),
+      testCommand: words(options.testCommand, where('testCommand'), '["python", "-m", "pytest", "-q"]'),
+      tests: options.tests === undefined ? DEFAULT_TEST_RULE : normalizeTestRule(options.tests, where('tests')),
+      mirrors: words(mirrors, where(options.pluginMirrors === undefined ? 'mirrors' : 'pluginMirrors'), '["123456789012.dkr.ecr.us-east-1.amazonaws.com/fornax"]'),
+      publishBranches: [],
+      lockCommand: words(options.lockCommand, where('lockCommand'), '["sh", "/opt/export-locks.sh"]'),
+      tags: options.tags === undefined || options.tags.length === 0 ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(options.tags, where('tags')),
+      buildArgTemplates: assertBuildArgTemplates(options.buildArgTemplates, where('buildArgTemplates')),
+      versionScheme: SEMVER,
+      targets: { ...DEFAULT_TARGET_NAMES, test: testTarget },
+    },
+    defaultBranch.trim(),
+  );
 }

@@ -15,8 +15,11 @@ export const LABEL = {
   /** The manifest digest of that base. */
   baseDigest: 'org.opencontainers.image.base.digest',
   /** Every image of this repository the build took from, as JSON (see BaseRecord in core/bases.ts). */
-  bases: 'io.github.nasa-fornax.images.bases',
+  bases: 'dev.nx-images.bases',
 } as const;
+
+/** The bases label as images built before the neutral names carry it: read, never written. */
+export const LEGACY_BASES_LABELS: readonly string[] = ['io.github.nasa-fornax.images.bases'];
 
 /** The targets every image project has. */
 export const TARGET = {
@@ -27,12 +30,31 @@ export const TARGET = {
   test: 'image-test',
   /** Copy a tag to the mirrors and call the notification endpoints. */
   publish: 'publish',
+  /** Compare two tags or digests of the image from the registry: packages and size. */
+  imageDiff: 'image-diff',
 } as const;
 
 /** The artifact type of a test result attached to an image's digest. */
-export const TEST_ARTIFACT_TYPE = 'application/vnd.fornax.image-test.v1+json';
+export const TEST_ARTIFACT_TYPE = 'application/vnd.nx-images.image-test.v1+json';
+/** Its type on results attached before the neutral names: read, never written. */
+export const LEGACY_TEST_ARTIFACT_TYPES: readonly string[] = ['application/vnd.fornax.image-test.v1+json'];
 /** The annotation on that artifact saying passed, failed or skipped, so a reader need not fetch its files. */
-export const TEST_RESULT_ANNOTATION = 'io.github.nasa-fornax.images.test-result';
+export const TEST_RESULT_ANNOTATION = 'dev.nx-images.test-result';
+/** Its key on results attached before the neutral names: read, never written. */
+export const LEGACY_TEST_RESULT_ANNOTATIONS: readonly string[] = ['io.github.nasa-fornax.images.test-result'];
+
+/** Whether an artifact's type is `current` or one of its legacy names: what a reader of the registry accepts. */
+export function isArtifactOf(artifactType: string | undefined, current: string, legacy: readonly string[]): boolean {
+  return artifactType !== undefined && (artifactType === current || legacy.includes(artifactType));
+}
+
+/** The value of a label or annotation under its key, else under the first of its legacy keys that has one. */
+export function ownValue(values: Readonly<Record<string, string>> | undefined, key: string, legacy: readonly string[]): string | undefined {
+  if (values === undefined) return undefined;
+  if (values[key] !== undefined) return values[key];
+  for (const old of legacy) if (values[old] !== undefined) return values[old];
+  return undefined;
+}
 
 /** An image's tests folder, relative to its folder, where the default tests rule looks (see core/test-rule.ts). */
 export const TESTS_DIR = 'tests';
