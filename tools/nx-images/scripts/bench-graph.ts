@@ -7,10 +7,15 @@
  * 2. Executor task: in the 12-image copy, a dry-run docker-build of one
  *    image and of five, against `nx show projects` in the same copy: what a
  *    task adds beyond Nx's start-up.
- * 3. Release tasks: release-check of all 12 images against a throwaway
+ * 3. The package: in the 12-image tree, `nx show projects` (cold and warm)
+ *    and one docker-build --dry-run with the packed plugin (the .tgz of
+ *    `npm run plugin:pack` and nx alone in a scratch repository) next to
+ *    the plugin from source (this workspace's copy), with the ratios.
+ *    BENCH_ONLY=package measures this alone.
+ * 4. Release tasks: release-check of all 12 images against a throwaway
  *    loopback registry seeded with their main tags, in one batch process
  *    (as executors.json prefers) and with --batch=false (a process each).
- * 4. No-op push: the plan job (`npm run ci:images -- --plan`) after a commit
+ * 5. No-op push: the plan job (`npm run ci:images -- --plan`) after a commit
  *    that changes only a root README, on the twelve-image fixture tree whose
  *    main tags record the commit before it: with the tree's plain options,
  *    with every new plugin option of this release set, and, when
@@ -29,6 +34,7 @@ import { performance } from 'node:perf_hooks';
 import { errorMessage, UserError } from '../src/lib/core/errors';
 import { CommandError, run } from '../src/lib/io/exec';
 import { REAL_CONVENTION } from '../test/fixtures/fornax-tree';
+import { installPacked, type InstalledPlugin } from '../test/harness/packed-plugin';
 import { startRegistry, type StartedRegistry } from '../test/harness/registry';
 import { pushImage } from '../test/harness/seed';
 import { cleanupOnExit } from './lib/cleanup';
@@ -74,6 +80,7 @@ interface GraphFigures {
 
 async function main(): Promise<void> {
   const runs = runsFrom(process.env.BENCH_RUNS);
+  const packageOnly = onlyFrom(process.env.BENCH_ONLY) === 'package';
   // Checked first, so a mistyped commit fails before minutes of measuring.
   const baseline = await baselineFrom(process.env.BENCH_BASELINE_REF);
   forgetCiVariables(process.env);
@@ -84,6 +91,10 @@ async function main(): Promise<void> {
     cleanup.add(`remove ${parent}`, () => rm(parent, { recursive: true, force: true, maxRetries: 3 }));
     console.log(`bench:graph: ${runs} runs per figure (BENCH_RUNS), workspaces under ${parent}`);
 
+    if (packageOnly) {
+      printPackageFigures(await measurePackage(parent, await createWorkspace(parent, SIZES[0] ?? 12), runs));
+      return;
+    }
     const workspaces: Workspace[] = [];
     for (const size of [0, ...SIZES]) workspaces.push(await createWorkspace(parent, size));
     const [floor, ...sized] = await measureGraphs(workspaces, runs);
@@ -93,6 +104,7 @@ async function main(): Promise<void> {
     const small = workspaces.find((workspace) => workspace.images.length === SIZES[0]);
     if (!small) throw new Error('bench:graph: no workspace for the executor figures.');
     printTaskFigures(await measureTasks(small, runs));
+    printPackageFigures(await measurePackage(parent, small, runs));
 
     const registry = await startRegistry();
     cleanup.add(`stop the registry on ${registry.host}`, () => registry.stop());
@@ -203,7 +215,7 @@ async function timeShowProjects(workspace: Workspace): Promise<number> {
   return ms;
 }
 
-function assertProjects(images: string[], stdout: string): void {
+function assertProjects(images: string[], stdout: string, tooling = true): void {
   let listed: unknown;
   try {
     listed = JSON.parse(stdout);
@@ -211,13 +223,13 @@ function assertProjects(images: string[], stdout: string): void {
     throw new Error(`bench:graph: nx show projects --json printed no JSON list: ${stdout.slice(0, 300)}`);
   }
   if (!Array.isArray(listed)) throw new Error(`bench:graph: nx show projects --json printed no JSON list: ${stdout.slice(0, 300)}`);
-  const expected = new Set([...images, TOOLING_PROJECT]);
+  const expected = new Set(tooling ? [...images, TOOLING_PROJECT] : images);
   const names = new Set(listed.map(String));
   const missing = [...expected].filter((name) => !names.has(name));
   const extra = [...names].filter((name) => !expected.has(name));
   if (missing.length > 0 || extra.length > 0 || listed.length !== expected.size) {
     throw new Error(
-      `bench:graph: Nx listed ${listed.length} projects, expected ${images.length} images + ${TOOLING_PROJECT} = ${expected.size}` +
+      `bench:graph: Nx listed ${listed.length} projects, expected ${images.length} images${tooling ? ` + ${TOOLING_PROJECT}` : ''} = ${expected.size}` +
         ` (missing: ${missing.slice(0, 5).join(', ') || 'none'}; unexpected: ${extra.slice(0, 5).join(', ') || 'none'}): the plugin did not infer one project per Dockerfile.`,
     );
   }
@@ -251,8 +263,12 @@ async function measureTasks(workspace: Workspace, runs: number): Promise<TaskFig
 
 /** One Nx task run, checked to have dry-run exactly `projects` (so a flag Nx did not pass on cannot turn it into a real build or an empty run). */
 async function timeTask(workspace: Workspace, args: string[], projects: string[]): Promise<number> {
+  return timeDryRun(() => nx(workspace, args), args, projects);
+}
+
+async function timeDryRun(runNx: () => Promise<{ stdout: string; stderr: string }>, args: string[], projects: string[]): Promise<number> {
   const start = performance.now();
-  const { stdout, stderr } = await nx(workspace, args);
+  const { stdout, stderr } = await runNx();
   const ms = performance.now() - start;
   const output = `${stdout}\n${stderr}`;
   const planned = output.split('\n').filter((line) => line.includes(': dry run, nothing is run'));
@@ -318,6 +334,93 @@ function printTaskFigures(figures: TaskFigures): void {
   row('one task beyond start-up (run - show projects)', one - show, `  (goal <= ${GOAL.taskMs} ms: ${one - show <= GOAL.taskMs ? 'met' : 'missed'})`);
   row(`per task in run-many ((run-many - show projects) / ${figures.batch.length}, Nx's default --parallel)`, perTask, `  (goal <= ${GOAL.taskMs} ms: ${perTask <= GOAL.taskMs ? 'met' : 'missed'})`);
   console.log(`  runs (ms): show ${list(figures.show)}; run ${list(figures.one)}; run-many ${list(figures.many)}`);
+}
+
+interface PackageFigures {
+  leaf: string;
+  installMs: number;
+  source: { cold: number[]; warm: number[]; task: number[] };
+  packed: { cold: number[]; warm: number[]; task: number[] };
+}
+
+/**
+ * The 12-image tree with the packed plugin: the .tgz and nx installed into a
+ * scratch repository holding the same Dockerfiles and plugin options, and
+ * nothing else. Each round times, for the source copy then the packed one:
+ * show projects cold (.nx deleted), warm, and a docker-build dry run.
+ */
+async function measurePackage(parent: string, source: Workspace, runs: number): Promise<PackageFigures> {
+  console.log('bench:graph: the packed plugin (npm run plugin:pack, once per state of the sources) installed with nx into a scratch repository...');
+  const dir = await mkdtemp(join(parent, 'packed-'));
+  for (const image of source.images) {
+    await mkdir(join(dir, 'images', image), { recursive: true });
+    await cp(join(source.copy.dir, 'images', image, 'Dockerfile'), join(dir, 'images', image, 'Dockerfile'));
+  }
+  const sourceNxJson = JSON.parse(await readFile(join(source.copy.dir, 'nx.json'), 'utf8')) as { plugins?: unknown[] };
+  await writeFile(join(dir, 'nx.json'), `${JSON.stringify({ plugins: sourceNxJson.plugins }, null, 2)}\n`);
+  await writeFile(join(dir, '.gitignore'), 'dist\n.nx\n');
+  const installed = await installPacked(dir);
+  for (const args of [['init', '--quiet', '--initial-branch=main'], ['add', '--all'], ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', '-c', 'commit.gpgsign=false', 'commit', '--quiet', '-m', 'bench: the packed plugin']]) {
+    await run({ command: 'git', args, cwd: dir });
+  }
+  const leaf = source.images.at(-1) ?? '';
+  const taskArgs = ['run', `${leaf}:docker-build`, ...EXECUTOR_FLAGS, ...OUTPUT_FLAGS];
+  const packedNx = (args: string[]) => packedRun(installed, args);
+  const figures: PackageFigures = { leaf, installMs: installed.installMs, source: { cold: [], warm: [], task: [] }, packed: { cold: [], warm: [], task: [] } };
+  console.log(`bench:graph: nx show projects (cold, warm) and docker-build --dry-run of ${leaf}, plugin from source vs packed...`);
+  for (let round = 0; round <= runs; round++) {
+    const sides = [
+      { figures: figures.source, dir: source.copy.dir, show: () => timeShowProjects(source), task: () => timeTask(source, taskArgs, [leaf]) },
+      { figures: figures.packed, dir, show: () => timePackedShow(installed, source.images), task: () => timeDryRun(() => packedNx(taskArgs), taskArgs, [leaf]) },
+    ];
+    for (const side of sides) {
+      await rm(join(side.dir, '.nx'), { recursive: true, force: true });
+      const cold = await side.show();
+      const warm = await side.show();
+      const task = await side.task();
+      if (round === 0) continue;
+      side.figures.cold.push(cold);
+      side.figures.warm.push(warm);
+      side.figures.task.push(task);
+    }
+  }
+  return figures;
+}
+
+async function timePackedShow(installed: InstalledPlugin, images: string[]): Promise<number> {
+  const start = performance.now();
+  const { stdout } = await packedRun(installed, ['show', 'projects', '--json']);
+  const ms = performance.now() - start;
+  assertProjects(images, stdout, false);
+  return ms;
+}
+
+async function packedRun(installed: InstalledPlugin, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  // As the source copy runs Nx (nxCommand): no daemon, no cache, plugins in-process unless this process says otherwise.
+  const result = await installed.nx(args, { NX_SKIP_NX_CACHE: 'true', NX_ISOLATE_PLUGINS: process.env.NX_ISOLATE_PLUGINS ?? 'false' });
+  if (result.exitCode !== 0) {
+    console.error(result.all.trim().split('\n').slice(-30).join('\n'));
+    throw new UserError(`bench:graph: nx ${args.join(' ')} failed in ${installed.dir} (the packed plugin); its last output is above.`);
+  }
+  return result;
+}
+
+function printPackageFigures(figures: PackageFigures): void {
+  const row = (label: string, source: number, packed: number, note = '') =>
+    console.log(`  ${label.padEnd(56)} ${source.toFixed(0).padStart(8)} ms  ${packed.toFixed(0).padStart(8)} ms  ${`${(packed / source).toFixed(2)}x`.padStart(7)}${note}`);
+  const [source, packed] = [figures.source, figures.packed].map((side) => ({ cold: median(side.cold), warm: median(side.warm), task: median(side.task) }));
+  if (!source || !packed) return;
+  const verdict = (ratio: number) => `  (goal: packed not slower: ${ratio <= 1.05 ? 'met' : 'missed'})`;
+  console.log('');
+  console.log(`The package, ${SIZES[0]}-image tree, median of ${figures.source.warm.length} runs (after one discarded round); npm install of the .tgz and nx took ${(figures.installMs / 1000).toFixed(1)} s`);
+  console.log(`  ${''.padEnd(56)} ${'source'.padStart(11)}  ${'packed'.padStart(11)}  packed / source`);
+  row('nx show projects, cold', source.cold, packed.cold, verdict(packed.cold / source.cold));
+  row('nx show projects, warm', source.warm, packed.warm, verdict(packed.warm / source.warm));
+  row(`nx run ${figures.leaf}:docker-build --dry-run`, source.task, packed.task);
+  row('one task beyond start-up (dry run - show projects warm)', source.task - source.warm, packed.task - packed.warm);
+  for (const [label, side] of [['source', figures.source], ['packed', figures.packed]] as const) {
+    console.log(`  runs (ms), ${label}: cold ${list(side.cold)}; warm ${list(side.warm)}; dry run ${list(side.task)}`);
+  }
 }
 
 interface ReleaseFigures {
@@ -528,6 +631,14 @@ function median(values: number[]): number {
 
 function list(values: number[]): string {
   return values.map((ms) => ms.toFixed(0)).join(', ');
+}
+
+/** BENCH_ONLY=package: only the package figures (3.); unset or empty: everything. */
+function onlyFrom(value: string | undefined): 'package' | undefined {
+  const only = value?.trim();
+  if (!only) return undefined;
+  if (only !== 'package') throw new UserError(`bench:graph: BENCH_ONLY=${only} is not a section this bench can run alone: set it to package, or unset it.`);
+  return only;
 }
 
 function runsFrom(value: string | undefined): number {
