@@ -59,11 +59,27 @@ export async function writeBuildRecord(workspaceRoot: string, record: BuildRecor
   return path;
 }
 
+/** `dist/docker-build/<project>.inventory.json`: the inventory of the image a build left in the engine, pushed or not. */
+export function inventoryRecordPath(workspaceRoot: string, project: string): string {
+  return join(workspaceRoot, 'dist', 'docker-build', `${project}.inventory.json`);
+}
+
+/** Writes the inventory text (inventoryJson) next to the build record. */
+export async function writeInventoryRecord(workspaceRoot: string, project: string, json: string): Promise<string> {
+  const path = inventoryRecordPath(workspaceRoot, project);
+  await writeText(path, json);
+  return path;
+}
+
 /** Written whole, then renamed, so a reader never sees half a record; two writers in one process each have their own partial file. */
 async function writeJson(path: string, value: unknown): Promise<void> {
+  await writeText(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+async function writeText(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const partial = `${path}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(partial, `${JSON.stringify(value, null, 2)}\n`);
+  await writeFile(partial, text);
   await rename(partial, path);
 }
 

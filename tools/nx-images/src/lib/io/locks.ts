@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create as createTar } from 'tar';
 import { UserError } from '../core/errors';
+import { isArtifactOf } from '../core/naming/conventions';
 import {
+  LEGACY_LOCKS_ARTIFACT_TYPES,
   LOCK_FILES_ANNOTATION,
   LOCKS_ARTIFACT_TYPE,
   LOCKS_INDEX_FILE,
@@ -79,7 +81,8 @@ export function attachLocks(client: ReferrersApi, repoPath: string, digest: stri
 
 /** The lock set attached to a digest (the newest, when there are several); undefined when none is. */
 export async function readLocks(client: ReferrersApi, repoPath: string, digest: string): Promise<LockSet | undefined> {
-  const attached = await client.referrers(repoPath, digest, LOCKS_ARTIFACT_TYPE);
+  // Lock sets attached under the legacy type are read too.
+  const attached = (await client.referrers(repoPath, digest)).filter((entry) => isArtifactOf(entry.artifactType, LOCKS_ARTIFACT_TYPE, LEGACY_LOCKS_ARTIFACT_TYPES));
   const newest = attached.at(-1);
   if (!newest) return undefined;
   const artifact = await client.readArtifact(repoPath, newest.digest);

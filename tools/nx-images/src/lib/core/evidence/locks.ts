@@ -8,9 +8,13 @@ import { UserError } from '../errors';
  */
 
 /** The artifact type of an image's lock set. */
-export const LOCKS_ARTIFACT_TYPE = 'application/vnd.fornax.environment-locks.v1+json';
+export const LOCKS_ARTIFACT_TYPE = 'application/vnd.nx-images.environment-locks.v1+json';
+/** Its type on lock sets attached before the neutral names: read, never written. */
+export const LEGACY_LOCKS_ARTIFACT_TYPES: readonly string[] = ['application/vnd.fornax.environment-locks.v1+json'];
 /** The annotation on a lock set's artifact: how many lock files it holds. */
-export const LOCK_FILES_ANNOTATION = 'io.github.nasa-fornax.images.lock-files';
+export const LOCK_FILES_ANNOTATION = 'dev.nx-images.lock-files';
+/** Its key on lock sets attached before the neutral names: read, never written. */
+export const LEGACY_LOCK_FILES_ANNOTATIONS: readonly string[] = ['io.github.nasa-fornax.images.lock-files'];
 /** Where the lock folder is mounted in the container, and the LOCKS_DIR the command writes into. */
 export const LOCKS_MOUNT = '/fornax-locks';
 /** The file of the artifact that describes the set: which files, and why there are none. */
@@ -23,10 +27,34 @@ export const MAX_LOCK_FILE_BYTES = 16 * 1024 * 1024;
 export const MAX_LOCK_FILES = 200;
 
 /**
+ * The OS package database, when the image has one (its database file, not
+ * merely a command: busybox has dpkg and rpm applets of its own), and
+ * /etc/os-release beside it for the distribution; an empty listing leaves no
+ * file. The file names tell the inventory the format (inventory-parse.ts).
+ */
+const OS_PACKAGES_SCRIPT = [
+  'oslist() { [ -s "$out/$1" ] && os=1 || rm -f "$out/$1"; }',
+  'os=0',
+  'if [ -f /var/lib/dpkg/status ] && command -v dpkg-query >/dev/null 2>&1; then',
+  '  dpkg-query -W -f=\'${Package}\\t${Version}\\t${Architecture}\\t${db:Status-Abbrev}\\n\' > "$out/os-dpkg.txt" 2>/dev/null; oslist os-dpkg.txt',
+  'fi',
+  'if [ -f /lib/apk/db/installed ] && command -v apk >/dev/null 2>&1; then',
+  '  { apk list -I 2>/dev/null || apk info -v 2>/dev/null; } > "$out/os-apk.txt"; oslist os-apk.txt',
+  'fi',
+  'if { [ -d /var/lib/rpm ] || [ -d /usr/lib/sysimage/rpm ]; } && command -v rpm >/dev/null 2>&1; then',
+  '  rpm -qa --qf \'%{NAME}\\t%{EPOCH}\\t%{VERSION}-%{RELEASE}\\t%{ARCH}\\n\' > "$out/os-rpm.txt" 2>/dev/null; oslist os-rpm.txt',
+  'fi',
+  'if [ "$os" = 1 ]; then',
+  '  for release in /etc/os-release /usr/lib/os-release; do [ -f "$release" ] && { cat "$release" > "$out/os-release.txt"; break; }; done',
+  'fi',
+];
+
+/**
  * The built-in command: `conda list --explicit` for every conda environment
  * (and `pip freeze` of its Python), `pip freeze` for every virtual
- * environment, else the system Python's. An image with none of these gets
- * an empty set. POSIX sh only, so it runs on busybox as on the real images.
+ * environment, else the system Python's; and the OS package listing
+ * (OS_PACKAGES_SCRIPT). An image with none of these gets an empty set.
+ * POSIX sh only, so it runs on busybox as on the real images.
  */
 export const DEFAULT_LOCK_SCRIPT = [
   'set -u',
@@ -50,6 +78,7 @@ export const DEFAULT_LOCK_SCRIPT = [
   'done < "$out/.venvs"',
   'rm -f "$out/.venvs"',
   'if ! command -v conda >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then freeze python3 "$out/pip-system.txt"; fi',
+  ...OS_PACKAGES_SCRIPT,
   'exit 0',
 ].join('\n');
 
