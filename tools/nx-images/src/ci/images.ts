@@ -25,7 +25,7 @@ import { buildOne } from './build-one';
 import { planImages } from './plan-images';
 import { levelCommands, runLevels } from './run-levels';
 import { stepCommands } from './run-steps';
-import { summaryOf, writeStepSummary } from './step-summary';
+import { differencesSection, summaryOf, writeStepSummary } from './step-summary';
 import { publishAndReport, summarizeRun } from './summarize';
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -69,7 +69,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
   const results = await runLevels(fanout, cwd, log);
   const published = await publishAndReport(cwd, env, fanout, results, log);
-  await writeStepSummary(context.stepSummaryPath, 'Images', `${summaryOf(fanout, results)}${published.markdown}`);
+  await writeStepSummary(context.stepSummaryPath, 'Images', `${summaryOf(fanout, results)}${await differencesSection(cwd, fanout, results, log)}${published.markdown}`);
   const failed = results.filter((result) => result.outcome === 'failed').map((result) => result.image);
   const skipped = results.filter((result) => result.outcome === 'skipped').map((result) => result.image);
   if (failed.length > 0) {

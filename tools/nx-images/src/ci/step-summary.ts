@@ -1,8 +1,15 @@
 import { appendFile } from 'node:fs/promises';
 import type { FanoutPlan } from '../lib/core/ci/fanout';
-import { renderSummary, type SummaryRow } from '../lib/core/ci/summary';
+import { cell, code, renderSummary, type SummaryRow } from '../lib/core/ci/summary';
 import { describeResult } from '../lib/core/evidence/image-tests';
 import type { BuildRecord } from '../lib/io/build-record';
+import { registryImageOf } from '../lib/core/graph/image-graph';
+import { errorMessage } from '../lib/core/errors';
+import { renderImageDifferences } from '../lib/core/evidence/inventory-diff-report';
+import { findDockerCli } from '../lib/io/docker';
+import { differencesOf, LOCAL_SIZE_MEASURE, measureLocalImage, registrySide, type ImageSide } from '../lib/io/image-differences';
+import { readLocalInventory } from '../lib/io/inventory';
+import { createRegistryClient, type FullRegistryClient } from '../lib/io/registry/oci-client';
 
 /** How one image of the run ended, with its build's record when it was built. */
 export type ImageResult =
@@ -46,4 +53,59 @@ export function summaryOf(plan: FanoutPlan, results: readonly ImageResult[]): st
 /** Appends a section to the job's step summary (GITHUB_STEP_SUMMARY); nothing on a laptop. */
 export async function writeStepSummary(path: string | undefined, heading: string, markdown: string): Promise<void> {
   if (path) await appendFile(path, `## ${heading}\n\n${markdown}`);
+}
+
+/**
+ * The step summary's differences: per image built, its packages and size
+ * against the default branch's image in the registry. A pushed image is read
+ * from the registry; one not pushed (a pull request) from its inventory in
+ * dist/ and the local engine. Never fails the run: what cannot be compared
+ * says why. Nothing on a push to the default branch (its tag is the image).
+ */
+export async function differencesSection(cwd: string, plan: FanoutPlan, results: readonly ImageResult[], log: (line: string) => void): Promise<string> {
+  if (plan.tag === plan.defaultTag) return '';
+  const built = results.filter((result): result is Extract<ImageResult, { outcome: 'built' }> => result.outcome === 'built');
+  if (built.length === 0) return '';
+  const client = createRegistryClient({ registry: plan.registry, retry: { attempts: 3 } });
+  const sections: string[] = [];
+  for (const { image, record } of built) {
+    try {
+      sections.push(await imageDifferences(cwd, plan, client, image, record));
+    } catch (error) {
+      log(`ci:images: ${image}: differences not compared: ${errorMessage(error)}`);
+      sections.push(`#### ${code(image)}\n\nNot compared: ${cell(errorMessage(error))}\n`);
+    }
+  }
+  return `\n### Differences against ${code(plan.defaultTag)}\n\n${sections.join('\n')}`;
+}
+
+async function imageDifferences(cwd: string, plan: FanoutPlan, client: FullRegistryClient, image: string, record: BuildRecord): Promise<string> {
+  const base = registryImageOf(image, plan.defaultTag, plan.variants);
+  const repoPath = `${plan.repository}/${base.image}`;
+  const from = await registrySide(client, repoPath, base.tag);
+  if (!from) return `#### ${code(image)}\n\n${code(`${base.image}:${base.tag}`)} is not in the registry: nothing to compare with.\n`;
+  const label = registryImageOf(image, plan.tag, plan.variants).tag;
+  if (record.pushed && record.digest) {
+    const to = await registrySide(client, repoPath, record.digest);
+    if (to) return renderImageDifferences(differencesOf(image, from, { ...to, label }), 4);
+  }
+  const inventory = await readLocalInventory(cwd, record.project);
+  const to: ImageSide = {
+    label,
+    inventory: inventory ?? { note: `its build left no inventory (dist/docker-build/${record.project}.inventory.json)` },
+    size: await localSize(record, from.size),
+  };
+  return renderImageDifferences(differencesOf(image, from, to, 'note' in to.size ? undefined : LOCAL_SIZE_MEASURE), 4);
+}
+
+/** The size of an image not pushed, measured in this job's engine; why not, when it is not there (a fanned-out summary job). */
+async function localSize(record: BuildRecord, known: ImageSide['size']): Promise<ImageSide['size']> {
+  if (!record.imageId) return { note: 'not pushed, and its build recorded no image ID' };
+  if ('note' in known) return known;
+  const { docker } = await findDockerCli();
+  try {
+    return await measureLocalImage(docker, record.imageId, known);
+  } catch (error) {
+    return { note: `not pushed, and not measured in this job's engine (${errorMessage(error).slice(0, 200)})` };
+  }
 }

@@ -4,7 +4,7 @@ import { cell, renderPublishSummary } from '../lib/core/ci/summary';
 import type { PublishRecord } from '../lib/io/publish';
 import { publishRun } from './publish-run';
 import { readBuildRecord, readOutcomeRecord } from '../lib/io/build-record';
-import { summaryOf, writeStepSummary, type ImageResult } from './step-summary';
+import { differencesSection, summaryOf, writeStepSummary, type ImageResult } from './step-summary';
 
 /**
  * `npm run ci:images -- --summary`: the summary job. Reads the records every
@@ -23,7 +23,7 @@ export async function summarizeRun(cwd: string, env: NodeJS.ProcessEnv, log: (li
     else results.push({ image, outcome: 'failed', reason: 'its job left no record: it failed before the build ended, or did not run; see its log' });
   }
   const published = await publishAndReport(cwd, env, plan, results, log);
-  await writeStepSummary(env.GITHUB_STEP_SUMMARY, 'Images', `${summaryOf(plan, results)}${published.markdown}`);
+  await writeStepSummary(env.GITHUB_STEP_SUMMARY, 'Images', `${summaryOf(plan, results)}${await differencesSection(cwd, plan, results, log)}${published.markdown}`);
   const notBuilt = results.filter((result) => result.outcome !== 'built');
   for (const result of results) log(`ci:images: ${result.image}: ${result.outcome}${result.outcome === 'built' ? '' : ` (${result.reason})`}`);
   if (notBuilt.length > 0) {

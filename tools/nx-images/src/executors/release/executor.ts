@@ -8,10 +8,10 @@ import { createRegistryClient } from '../../lib/io/registry/oci-client';
 import { batchOf, outcome, type Log } from '../outcome';
 import { normalizeReleaseOptions, type NormalizedReleaseOptions } from './normalize';
 import { UserError } from '../../lib/core/errors';
-import { workspaceSettings } from '../../lib/core/graph/plugin-options';
 import { parseNotifyUrls, resolveMirrors } from '../../lib/core/publish/publish';
 import { publishImage, type PublishRecord } from '../../lib/io/publish';
 import { prepareRelease } from './prepare';
+import { releaseChanges, writeReleaseChanges } from './changes';
 import type { ReleaseExecutorSchema } from './schema';
 
 /** Adds the release tags to one image by copying its manifest bytes; checks first, writes last. */
@@ -41,8 +41,9 @@ async function release(options: ReleaseExecutorSchema, context: ExecutorContext,
   const archive = await writeLockArchive(lockArchiveDir(normalized.workspaceRoot), normalized.image, releaseTag, plan.sourceDigest, lockSet);
   log.info(`${normalized.image}: lock files (${lockSet.files.length}) in ${relative(normalized.workspaceRoot, archive)}`);
   const size = await compressedSize(client, normalized.repoPath, plan.sourceDigest);
+  const changes = await releaseChanges(normalized, client, plan.sourceDigest);
   // Then beyond the primary: the release tags to every mirror, and the endpoints told. A failure here undoes nothing above.
-  const published = await publishRelease(normalized, plan.writes.map((write) => write.tag), context, log);
+  const published = await publishRelease(normalized, plan.writes.map((write) => write.tag), log);
   await writeReleaseRecord(normalized.workspaceRoot, {
     image: normalized.image,
     name: normalized.name,
@@ -54,17 +55,19 @@ async function release(options: ReleaseExecutorSchema, context: ExecutorContext,
     compressedSize: size,
     locks: { archive: relative(normalized.workspaceRoot, archive), files: lockSet.files.length, ...(lockSet.index.note ? { note: lockSet.index.note } : {}) },
     ...(published ? { mirrors: published.mirrors } : {}),
+    changes,
   });
+  const changesFile = await writeReleaseChanges(normalized.workspaceRoot, changes.release);
+  log.info(`${normalized.image}: ${changes.previous ? `changes since ${changes.previous.tag}` : changes.note ?? 'first release'}, in ${relative(normalized.workspaceRoot, changesFile)}`);
   if (published && published.errors.length > 0) {
     throw new UserError(`${published.errors[0]}${published.errors.length > 1 ? ` (and ${published.errors.length - 1} more above)` : ''}; the release tags are in ${normalized.registry}: run the release again to complete.`);
   }
 }
 
 /** The release tags copied to every mirror and announced; undefined when there is no mirror and no endpoint. */
-async function publishRelease(normalized: NormalizedReleaseOptions, tags: string[], context: ExecutorContext, log: Log): Promise<PublishRecord | undefined> {
-  const settings = workspaceSettings(context.nxJsonConfiguration);
+async function publishRelease(normalized: NormalizedReleaseOptions, tags: string[], log: Log): Promise<PublishRecord | undefined> {
   const primary = { registry: normalized.registry, repository: normalized.repository };
-  const mirrors = resolveMirrors({ option: settings.mirrors, env: process.env, primary });
+  const mirrors = resolveMirrors({ option: normalized.mirrors, env: process.env, primary });
   const endpoints = parseNotifyUrls(process.env.IMAGE_NOTIFY_URLS);
   if (mirrors.length === 0 && endpoints.length === 0) return undefined;
   return publishImage({ image: normalized.image, primary, tags, mirrors, endpoints, notify: 'always', log: log.info });

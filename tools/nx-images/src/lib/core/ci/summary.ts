@@ -2,6 +2,7 @@ import type { BaseRecord } from '../dockerfile/bases';
 import type { ImagesPlan } from './ci-plan';
 import { describeResult, type TestResult } from '../evidence/image-tests';
 import { shortSha } from '../naming/conventions';
+import type { ReleaseChanges } from '../release/release-changes';
 
 /** One image of a CI run, as the step summary shows it. */
 export interface SummaryRow {
@@ -110,6 +111,8 @@ export interface ReleaseRow {
   locks?: { archive: string; files: number; note?: string };
   /** Where the release tags were copied beyond the primary. */
   mirrors?: PublishRow['mirrors'];
+  /** What changed since the previous release (dist/release/changes.md). */
+  changes?: ReleaseChanges;
 }
 
 /**
@@ -219,7 +222,7 @@ export function cell(text: string): string {
 }
 
 /** A code span that survives any content: backticks inside get a longer fence, as CommonMark allows. */
-function code(text: string): string {
+export function code(text: string): string {
   const escaped = text.replace(/\|/g, '\\|').replace(/\r\n|\r|\n/g, ' ');
   const longest = Math.max(0, ...(escaped.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { diffReference } from './normalize';
+
+const digest = `sha256:${'a'.repeat(64)}`;
+
+describe('diffReference', () => {
+  it.each([
+    ['a tag', 'main', undefined, 'main'],
+    ['a tag of a variant', 'v1.0.0', 'cuda', 'cuda-v1.0.0'],
+    ['a digest, never prefixed', digest, 'cuda', digest],
+    ['spaces around', '  main ', undefined, 'main'],
+  ])('%s', (_name, value, variant, expected) => {
+    expect(diffReference(value, variant, '--from')).toBe(expected);
+  });
+
+  it.each([['-rf'], ['.hidden'], ['a/b'], ['sha256:short'], ['x'.repeat(129)], ['tag with space'], ['']])('refuses %j in one line naming the option', (value) => {
+    expect(() => diffReference(value, undefined, '--to')).toThrow(/^image-diff: --to=.* is neither a tag nor a digest: give a tag/);
+  });
+});
