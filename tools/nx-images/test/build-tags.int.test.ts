@@ -143,3 +143,59 @@ describe('per-build tags', () => {
     expect(await listTags(registry.url, 'fornax/bad/base_image')).toEqual([]);
   });
 });
+
+// Tags read from the image's inventory: the lock command (a busybox script in the image) writes a conda explicit list and a pip freeze list.
+describe('per-build tags from the inventory', () => {
+  const INV = 'fornax/inventory';
+  const LOCKS = [
+    'sh', '-c',
+    [
+      'printf "@EXPLICIT\\nhttps://conda.anaconda.org/conda-forge/linux-64/python-3.12.7-hc5c86c4_0_cpython.conda\\n" > "$LOCKS_DIR/conda-base.txt"',
+      'printf "NumPy==2.1.0+cpu\\nastropy==6.1.4\\n" > "$LOCKS_DIR/pip-base.txt"',
+    ].join('; '),
+  ];
+  const build = (repository: string, tags: string[]) =>
+    runDockerBuildExecutor(ws.dir, 'base_image', { registry: registry.host, repository, push: true, buildTime: TIME, lockCommand: LOCKS, tags });
+
+  it('writes py-{version:python} and np-{version:numpy} with the other per-build tags, read back as the pushed digest', async () => {
+    const run = await build(INV, ['{branch}', 'py-{version:python}', 'np-{version:numpy}-{sha:7}', '{time:%Y%m%d_%H%M}']);
+    expect(run.success, run.output).toBe(true);
+    const head = await ws.git('rev-parse', 'HEAD');
+    const pushed = (await readImage(registry.url, `${INV}/base_image`, 'main'))?.digest;
+    expect(pushed).toMatch(/^sha256:/);
+    expect((await listTags(registry.url, `${INV}/base_image`)).sort()).toEqual([TIME_TAG, 'main', `np-2.1.0-cpu-${head.slice(0, 7)}`, 'py-3.12.7'].sort());
+    for (const tag of ['py-3.12.7', `np-2.1.0-cpu-${head.slice(0, 7)}`, TIME_TAG]) {
+      expect((await readImage(registry.url, `${INV}/base_image`, tag))?.digest, tag).toBe(pushed);
+    }
+    const record = JSON.parse(readFileSync(join(ws.dir, 'dist/docker-build/base_image.json'), 'utf8')) as { buildTags?: { tag: string }[] };
+    expect(record.buildTags?.map((entry) => entry.tag)).toEqual([TIME_TAG, 'py-3.12.7', `np-2.1.0-cpu-${head.slice(0, 7)}`]);
+  });
+
+  it('a package the inventory does not hold fails the task in one line naming it and the image; the push stays, no per-build tag is written', async () => {
+    const repository = 'fornax/inventory-missing';
+    const run = await build(repository, ['{branch}', 'sha-{sha:12}', 'scipy-{version:scipy}']);
+    expect(run.success).toBe(false);
+    const pushed = (await readImage(registry.url, `${repository}/base_image`, 'main'))?.digest;
+    expect(pushed).toMatch(/^sha256:/);
+    const line = run.output.split('\n').find((entry) => entry.includes('holds no package'));
+    expect(line, run.output).toContain('base_image: tags template "scipy-{version:scipy}": the inventory of base_image holds no package "scipy" (environments: base)');
+    expect(line).toContain(`(${registry.host}/${repository}/base_image@${pushed} was pushed and stays; no per-build tag was written)`);
+    expect(await listTags(registry.url, `${repository}/base_image`)).toEqual(['main']);
+  });
+
+  it('a dry run shows a tag from the inventory without its value, and pushes nothing', async () => {
+    const run = await runDockerBuildExecutor(ws.dir, 'base_image', {
+      registry: registry.host, repository: 'fornax/inventory-dry', push: true, dryRun: true, buildTime: TIME, tags: ['{branch}', 'py-{version:python}'],
+    });
+    expect(run.success, run.output).toBe(true);
+    expect(run.output).toContain(`per-build  ${registry.host}/fornax/inventory-dry/base_image:py-<python from the inventory>  (read from the image's inventory, written once after the push, never moved)`);
+    expect(await listTags(registry.url, 'fornax/inventory-dry/base_image')).toEqual([]);
+  });
+
+  it('a build arg template may not read the inventory, which is made after the build', async () => {
+    const run = await runDockerBuildExecutor(ws.dir, 'base_image', { registry: registry.host, repository: 'fornax/inventory-arg', push: true, buildArgTemplates: { PY: '{version:python}' } });
+    expect(run.success).toBe(false);
+    expect(run.output).toMatch(/base_image: docker-build:? option buildArgTemplates\.PY "\{version:python\}": \{version:python\} reads the image's inventory, which is made only after the build: use it in per-build tag templates/);
+    expect(await listTags(registry.url, 'fornax/inventory-arg/base_image')).toEqual([]);
+  });
+});

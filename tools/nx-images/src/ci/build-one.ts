@@ -6,8 +6,10 @@ import { baseInRun, imageArtifact, readFanoutPlan, type FanoutPlan } from '../li
 import { UserError } from '../lib/core/errors';
 import { commandLine } from '../lib/core/quote';
 import { isValidImageName } from '../lib/core/naming/refs';
+import { builtSubject, builtSubjectOutputs } from '../lib/core/ci/provenance';
 import { buildRecordPath, outcomeRecordPath, readBuildRecord, writeOutcomeRecord, type OutcomeRecord } from '../lib/io/build-record';
 import { findDockerCli, loadImage, saveImage } from '../lib/io/docker';
+import { writeStepOutputs } from '../lib/io/github-output';
 import { CommandError, run } from '../lib/io/exec';
 import { headSha, isShallow } from '../lib/io/git';
 import { nxCommand } from '../lib/io/nx-cli';
@@ -89,6 +91,8 @@ export async function buildOne(cwd: string, env: NodeJS.ProcessEnv, log: (line: 
     log(`ci:images: ${image}: saved for the next levels as ${imageArtifact(image)} (nothing of a pull request is pushed)`);
   }
   await writeOutcomeRecord(cwd, { image, outcome: 'built' });
+  // The digest pushed, for the job's provenance attestation (skipped when empty).
+  if (env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, builtSubjectOutputs(builtSubject(record)));
   return 0;
 }
 

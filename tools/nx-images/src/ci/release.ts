@@ -1,12 +1,17 @@
-import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderReleaseSummary } from '../lib/core/ci/summary';
+import { releasedSubjectsOutput } from '../lib/core/ci/provenance';
+import { writeStepOutputs } from '../lib/io/github-output';
 import { releaseRecordDir, type ReleaseRecord } from '../lib/io/build-record';
 import { UserError, errorMessage } from '../lib/core/errors';
 import { CommandError, run } from '../lib/io/exec';
 import { nxCommand } from '../lib/io/nx-cli';
 import { commandLine } from '../lib/core/quote';
 import { planReleaseRun, readReleaseContext } from '../lib/core/github/release-event';
+import { readWorkspaceSettings } from '../lib/io/workspace-settings';
+import { notesWithChanges } from '../lib/core/release/release-changes';
+import { writeReleaseChanges } from '../executors/release/changes';
 
 /** `npm run ci:release`: turns a published GitHub release into one `nx run-many -t release`. */
 async function main(): Promise<number> {
@@ -20,7 +25,8 @@ async function main(): Promise<number> {
       throw new UserError(`ci:release: GITHUB_EVENT_PATH ${eventPath} could not be read as JSON (${errorMessage(error)}): run in GitHub Actions or point it at a release event file.`);
     }
   }
-  const invocation = planReleaseRun(readReleaseContext(env, event));
+  // The release target as nx.json names it (releaseTargetName), the plugin registered by name or by path.
+  const invocation = planReleaseRun(readReleaseContext(env, event), (await readWorkspaceSettings(process.cwd())).targets.release);
   console.log(invocation.summary);
   console.log(commandLine('nx', invocation.nxArgs));
   const cwd = process.cwd();
@@ -36,7 +42,13 @@ async function main(): Promise<number> {
     throw error;
   }
   const records = await readReleaseRecords(cwd);
+  // The released digests, for release.yml's attest job (skipped when `[]`).
+  if (env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, releasedSubjectsOutput(records));
   if (env.GITHUB_STEP_SUMMARY && records.length > 0) await appendFile(env.GITHUB_STEP_SUMMARY, `## Release ${invocation.tags.join(', ')}\n\n${renderReleaseSummary(records)}`);
+  // changes.md (each image against the previous release), and the notes release.yml gives the GitHub release: its own text, then the changes.
+  const changes = await readFile(await writeReleaseChanges(cwd, invocation.tags[0] ?? ''), 'utf8');
+  const body = (event as { release?: { body?: unknown } } | null)?.release?.body;
+  await writeFile(join(releaseRecordDir(cwd), 'notes.md'), notesWithChanges(typeof body === 'string' ? body : '', changes));
   return 0;
 }
 

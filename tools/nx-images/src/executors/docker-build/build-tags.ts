@@ -1,5 +1,7 @@
-import { UserError } from '../../lib/core/errors';
+import { errorMessage, UserError } from '../../lib/core/errors';
+import type { Inventory } from '../../lib/core/evidence/inventory';
 import { imageName } from '../../lib/core/naming/refs';
+import { finishInventoryTags, perBuildTags } from '../../lib/core/naming/templates';
 import type { BuildTagRecord } from '../../lib/io/build-record';
 import type { RegistryClient } from '../../lib/io/registry/oci-client';
 import { log } from '../outcome';
@@ -9,14 +11,18 @@ import type { NormalizedBuild } from './normalize';
  * Writes each per-build tag inside the registry as a copy of the pushed
  * manifest's bytes, only where the tag is absent, and reads each back: a
  * per-build tag names one build forever, so one that exists (the same commit
- * rebuilt, a run in the same minute) is left alone.
+ * rebuilt, a run in the same minute) is left alone. Tags read from the
+ * image's inventory are rendered first: one that cannot be (a package the
+ * inventory does not hold) fails the task before any per-build tag is
+ * written; the push itself stays.
  */
-export async function writeBuildTags(build: NormalizedBuild, client: RegistryClient, digest: string): Promise<BuildTagRecord[]> {
-  if (build.buildTags.length === 0) return [];
+export async function writeBuildTags(build: NormalizedBuild, client: RegistryClient, digest: string, inventory?: Inventory): Promise<BuildTagRecord[]> {
+  const tags = buildTagsAfterPush(build, digest, inventory);
+  if (tags.length === 0) return [];
   const repoPath = `${build.repository}/${build.image}`;
   const manifest = await client.getManifest(repoPath, digest);
   const records: BuildTagRecord[] = [];
-  for (const tag of build.buildTags) {
+  for (const tag of tags) {
     const reference = `${imageName(build)}:${tag}`;
     const existing = await client.resolve(repoPath, tag);
     if (existing) {
@@ -34,4 +40,19 @@ export async function writeBuildTags(build: NormalizedBuild, client: RegistryCli
     records.push({ tag, digest, written: true });
   }
   return records;
+}
+
+/** Every per-build tag of a pushed build: those rendered before it, then those read from its inventory, each once and none a moving tag. */
+export function buildTagsAfterPush(build: Pick<NormalizedBuild, 'project' | 'image' | 'registry' | 'repository' | 'tag' | 'extraTags' | 'revision' | 'buildTime' | 'buildTags' | 'inventoryTags'>, digest: string, inventory: Inventory | undefined): string[] {
+  if (build.inventoryTags.length === 0) return build.buildTags;
+  const values = { branch: build.tag, image: build.image, sha: build.revision, time: new Date(build.buildTime), inventory: inventory ?? null };
+  let read: string[];
+  try {
+    read = finishInventoryTags(build.inventoryTags, values, `${build.project}: tags template`);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    // The message ends with its fix; say what the registry now holds before it.
+    throw new UserError(`${errorMessage(error).replace(/\.$/, '')} (${imageName(build)}@${digest} was pushed and stays; no per-build tag was written).`);
+  }
+  return perBuildTags([...build.buildTags, ...read], [build.tag, ...build.extraTags]);
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,12 +10,17 @@ import { pushDecision } from '../../lib/core/ci/compare-commits';
 import { LABEL } from '../../lib/core/naming/conventions';
 import { errorMessage, UserError } from '../../lib/core/errors';
 import { describeResult, type TestResult } from '../../lib/core/evidence/image-tests';
-import { workspaceSettings } from '../../lib/core/graph/plugin-options';
+import { settingsFromOptions } from '../../lib/core/graph/plugin-options';
 import { commandLine } from '../../lib/core/quote';
 import { imageName } from '../../lib/core/naming/refs';
 import { testReportDir, writeBuildRecord, writeTestRecord, type BuildRecord, type BuildTagRecord } from '../../lib/io/build-record';
 import { runSuites, type Suite } from '../../lib/io/image-tests';
 import { attachLocks, exportLocks, type LockSet } from '../../lib/io/locks';
+import { inventoryJson, type Inventory } from '../../lib/core/evidence/inventory';
+import { inventoryFromLocks } from '../../lib/core/evidence/inventory-parse';
+import { sbomJson } from '../../lib/core/evidence/sbom';
+import { attachInventory, attachSbom } from '../../lib/io/inventory';
+import { inventoryRecordPath, writeInventoryRecord } from '../../lib/io/build-record';
 import { assertEngineRunning, buildxDriver, digestFromMetadata, findDockerCli, pushedDigest, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
 import { CommandError, run } from '../../lib/io/exec';
 import { currentBranch, headSha, remoteBranchTip, remoteUrl } from '../../lib/io/git';
@@ -25,6 +30,7 @@ import { log, outcome } from '../outcome';
 import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
 import { writeBuildTags } from './build-tags';
+import { previewInventoryTag } from '../../lib/core/naming/templates';
 import { attachTestResult, ownSuites, skippedResult } from './tests';
 import type { DockerBuildExecutorSchema } from './schema';
 
@@ -46,7 +52,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     projectName,
     projectRoot,
     workspaceRoot,
-    settings: workspaceSettings(context.nxJsonConfiguration),
+    settings: settingsFromOptions(options, 'docker-build'),
     env: process.env,
     gitBranch,
     headSha: sha,
@@ -100,6 +106,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
       writeBuildRecord(workspaceRoot, { ...recordOf(pinned.build, cli, resolved, { imageId, notes, startedAt, tests: result }), pushed: false }),
     );
     const locks = await locksBeforePush(build, cli, imageId, locking);
+    const inventory = await inventoryStep(build, locks, workspaceRoot);
     for (const push of plan.push) {
       await runStep(build, 'push', push, `log in with "docker login ${build.registry}" (in CI: the packages: write permission) and check the repository name.`);
     }
@@ -114,9 +121,9 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
       if (!digest) skippedPush = `another build on this engine took ${build.references[0] ?? ''} before this one was pushed; the registry has that build`;
     }
     if (skippedPush) log.warn(`${build.project}: ${skippedPush}`);
-    if (digest) await attachEvidence(build, client, digest, tests, locks, workspaceRoot);
-    const buildTags = digest ? await writeBuildTags(build, client, digest) : [];
-    const lockRecord = locks ? { files: locks.index.files, ...(locks.index.note ? { note: locks.index.note } : {}) } : undefined;
+    if (digest) await attachEvidence(build, client, digest, tests, locks, workspaceRoot, inventory);
+    const buildTags = digest ? await writeBuildTags(build, client, digest, inventory) : [];
+    const lockRecord = locks && build.push ? { files: locks.index.files, ...(locks.index.note ? { note: locks.index.note } : {}) } : undefined;
     const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt, buildTags, ...(tests ? { tests } : {}), ...(lockRecord ? { locks: lockRecord } : {}) }));
     log.info(
       build.push
@@ -164,9 +171,22 @@ async function testsBeforePush(
   return tests;
 }
 
-/** The lock set of an image about to be pushed: exported from it in the engine, or empty (with why) when a multi-platform build is not there. */
+/**
+ * The lock set of an image about to be pushed: exported from it in the
+ * engine, or empty (with why) when a multi-platform build is not there. A
+ * build that is not pushed exports it too, for its inventory; there a failing
+ * lock command is a warning, as nothing is published.
+ */
 async function locksBeforePush(build: NormalizedBuild, cli: DockerCli, imageId: string | undefined, locking: boolean): Promise<LockSet | undefined> {
-  if (!build.push) return undefined;
+  if (!build.push) {
+    if (!imageId || build.platforms.length > 1) return undefined;
+    try {
+      return await exportLocks(cli.docker, build.project, imageId, build.lockCommand);
+    } catch (error) {
+      log.warn(`${build.project}: no inventory for this build, which is not pushed: ${errorMessage(error)}`);
+      return undefined;
+    }
+  }
   if (!locking) return { index: { image: build.project, files: [], note: 'a multi-platform build is not loaded into the engine, so no lock files were exported' }, files: [] };
   if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its lock files cannot be exported: nothing was pushed; build again.`);
   const locks = await exportLocks(cli.docker, build.project, imageId, build.lockCommand);
@@ -174,8 +194,45 @@ async function locksBeforePush(build: NormalizedBuild, cli: DockerCli, imageId: 
   return locks;
 }
 
-/** The test result and the lock set, attached to the pushed digest in the registry. */
-async function attachEvidence(build: NormalizedBuild, client: FullRegistryClient, digest: string, tests: TestResult | undefined, locks: LockSet | undefined, workspaceRoot: string): Promise<void> {
+/**
+ * The inventory of the image in the engine, read from its lock set: its
+ * unreadable lines logged as warnings with file and line (the build goes
+ * on), and written to dist/docker-build/<project>.inventory.json, pushed or
+ * not; a build without a lock set leaves no file there (not a stale one).
+ */
+async function inventoryStep(build: NormalizedBuild, locks: LockSet | undefined, workspaceRoot: string): Promise<Inventory | undefined> {
+  if (!locks) {
+    await rm(inventoryRecordPath(workspaceRoot, build.project), { force: true });
+    return undefined;
+  }
+  const { inventory, notes } = inventoryFromLocks(build.project, locks.files.map((file) => ({ name: file.name, text: file.bytes.toString('utf8') })));
+  for (const note of notes) log.info(`${build.project}: inventory: ${note}`);
+  for (const problem of inventory.problems) log.warn(`${build.project}: inventory: ${problem.file}:${problem.line}: ${problem.why}, left out: ${problem.text}`);
+  const path = await writeInventoryRecord(workspaceRoot, build.project, inventoryJson(inventory));
+  log.info(`${build.project}: inventory: ${inventory.packages.length} package(s) in ${new Set(inventory.packages.map((pkg) => pkg.environment)).size} environment(s), written to ${relative(workspaceRoot, path)}`);
+  return inventory;
+}
+
+/** The inventory and its CycloneDX SBOM, each attached to the pushed digest as an artifact of its own type. */
+async function attachInventoryEvidence(build: NormalizedBuild, client: FullRegistryClient, digest: string, inventory: Inventory): Promise<void> {
+  const repoPath = `${build.repository}/${build.image}`;
+  const attached = await attachInventory(client, repoPath, digest, inventory);
+  log.info(`${build.project}: inventory (${inventory.packages.length} package(s)) attached to ${digest} as ${attached.digest}`);
+  const sbom = sbomJson(inventory, { name: build.image, tag: build.tag, repositoryUrl: `${build.registry}/${repoPath}`, digest }, { now: new Date(), serialNumber: `urn:uuid:${randomUUID()}` });
+  const attachedSbom = await attachSbom(client, repoPath, digest, sbom);
+  log.info(`${build.project}: SBOM (CycloneDX 1.6, ${inventory.packages.length} component(s)) attached to ${digest} as ${attachedSbom.digest}`);
+}
+
+/** The test result, the lock set and the inventory with its SBOM, attached to the pushed digest in the registry. */
+async function attachEvidence(
+  build: NormalizedBuild,
+  client: FullRegistryClient,
+  digest: string,
+  tests: TestResult | undefined,
+  locks: LockSet | undefined,
+  workspaceRoot: string,
+  inventory: Inventory | undefined,
+): Promise<void> {
   const repoPath = `${build.repository}/${build.image}`;
   if (tests) {
     const attached = await attachTestResult(client, repoPath, digest, tests, workspaceRoot, build.project);
@@ -185,6 +242,7 @@ async function attachEvidence(build: NormalizedBuild, client: FullRegistryClient
     const attached = await attachLocks(client, repoPath, digest, locks);
     log.info(`${build.project}: lock set (${locks.files.length} file(s)) attached to ${digest} as ${attached.digest}`);
   }
+  if (inventory) await attachInventoryEvidence(build, client, digest, inventory);
 }
 
 /** The engine's own builder for a build that does not push, when the current one is a buildx builder in a container (see wantsEngineBuilder). */
@@ -312,6 +370,7 @@ function printPlan(build: NormalizedBuild, cli: DockerCli, plan: BuildPlan, work
   log.info(`  image      ${build.references[0]}  (tag from ${build.tagFrom})`);
   for (const extra of build.references.slice(1)) log.info(`  also       ${extra}`);
   for (const tag of build.buildTags) log.info(`  per-build  ${imageName(build)}:${tag}  (${build.push ? 'written once after the push, never moved' : 'only when pushed'})`);
+  for (const tag of build.inventoryTags) log.info(`  per-build  ${imageName(build)}:${previewInventoryTag(tag)}  (${build.push ? 'read from the image\'s inventory, written once after the push, never moved' : 'only when pushed'})`);
   for (const [name, value] of Object.entries(build.templatedArgs)) log.info(`  build arg  ${name}=${value}  (from a template)`);
   log.info(`  context    ${relative(workspaceRoot, build.context) || '.'}`);
   log.info(`  dockerfile ${relative(workspaceRoot, build.file)}`);

@@ -176,7 +176,7 @@ describe('pinBases', () => {
     expect(pinned.build.buildArgs.BASE_TAG).toBe('main');
     expect(pinned.build.labels['org.opencontainers.image.base.name']).toBe('r.io/o/n/fornax-base:main');
     expect(pinned.build.labels['org.opencontainers.image.base.digest']).toBe(D1);
-    expect(JSON.parse(pinned.build.labels['io.github.nasa-fornax.images.bases'] ?? '[]')).toEqual([
+    expect(JSON.parse(pinned.build.labels['dev.nx-images.bases'] ?? '[]')).toEqual([
       { image: 'env-ciao', reference: 'r.io/o/n/env-ciao:feature-x', digest: D2 },
       { image: 'env-heasoft', reference: 'r.io/o/n/env-heasoft:main', digest: D1 },
       { image: 'fornax-base', reference: 'r.io/o/n/fornax-base:main', digest: D1 },
@@ -233,7 +233,8 @@ describe('normalizeOptions: per-build tags and build-arg templates', () => {
 
   it.each<[string, DockerBuildExecutorSchema, Partial<BuildFacts>, RegExp]>([
     ['a time tag with a slash', { tags: ['{branch}', '{time:%Y/%m/%d}'] }, {}, /^tractor: tags template "\{time:%Y\/%m\/%d\}" renders "1970\/01\/01", which is not a valid Docker tag/],
-    ['an unknown placeholder in the executor\'s tags', { tags: ['{version:python}'] }, {}, /^tractor: docker-build option tags: "\{version:python\}": unknown placeholder/],
+    ['an unknown placeholder in the executor\'s tags', { tags: ['{versions:python}'] }, {}, /^tractor: docker-build option tags: "\{versions:python\}": unknown placeholder/],
+    ['the inventory in a build arg (it is made after the build)', { buildArgTemplates: { PY: '{version:python}' } }, {}, /^tractor: docker-build option buildArgTemplates\.PY "\{version:python\}": .*use it in per-build tag templates/],
     ['an unclosed build arg template', { buildArgTemplates: { V: '{image' } }, {}, /^tractor: docker-build option buildArgTemplates\.V "\{image": the "\{" at character 1 is not closed/],
     ['a build time with no zone', { buildTime: '2026-06-30T12:00' }, {}, /^--buildTime "2026-06-30T12:00" is not an ISO 8601 time with a zone: give one like 2026-06-30T12:00:00Z\.$/],
     ['an IMAGE_BUILD_TIME that is no time', {}, { env: { IMAGE_BUILD_TIME: 'yesterday' } }, /^IMAGE_BUILD_TIME "yesterday" is not an ISO 8601 time/],
@@ -241,5 +242,11 @@ describe('normalizeOptions: per-build tags and build-arg templates', () => {
     const call = () => normalizeOptions(options(extra), facts(OURS, overrides));
     expect(call).toThrow(UserError);
     expect(call).toThrow(message);
+  });
+
+  it('leaves the tags read from the inventory for after the push, every other placeholder rendered', () => {
+    const build = normalizeOptions(options({ tags: ['{branch}', 'py-{version:python}-{sha:7}', 'sha-{sha:12}'] }), facts(OURS));
+    expect(build.buildTags).toEqual(['sha-cccccccccccc']);
+    expect(build.inventoryTags).toEqual(['py-{version:python}-ccccccc']);
   });
 });

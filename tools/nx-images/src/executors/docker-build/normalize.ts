@@ -9,7 +9,7 @@ import type { WorkspaceSettings } from '../../lib/core/graph/plugin-options';
 import { assertValidImageName, imageName, imageReference, parseReference, variantTag } from '../../lib/core/naming/refs';
 import { buildArgValues, repositoryImages, type BuildArgNames, type RepositoryImageRead } from '../../lib/core/dockerfile/repository-images';
 import { assertValidTag, branchToTag, resolveBranch, resolveTag } from '../../lib/core/naming/tags';
-import { assertBuildArgTemplates, assertTagTemplates, perBuildTags, renderTag, renderTemplate, resolveBuildTime } from '../../lib/core/naming/templates';
+import { assertBuildArgTemplates, assertTagTemplates, perBuildTags, planBuildTags, renderTemplate, resolveBuildTime } from '../../lib/core/naming/templates';
 import type { DockerBuildExecutorSchema } from './schema';
 
 /** What the executor found out before planning: everything the pure normalization reads. */
@@ -47,6 +47,8 @@ export interface NormalizedBuild extends BuildSpec {
   extraTags: string[];
   /** The per-build tags: written once after the push (a copy of the pushed manifest), never moved. */
   buildTags: string[];
+  /** The per-build tags read from the image's inventory: templates rendered but for their {version:...}, finished after the push. */
+  inventoryTags: string[];
   /** The build time the templates rendered, ISO 8601. */
   buildTime: string;
   /** The build args whose values came from a template, as rendered. */
@@ -117,8 +119,8 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
   const names = facts.settings.buildArgs;
   const templateValues = { branch: branchTag, image, sha: revision, time: resolveBuildTime(options.buildTime, facts.env, facts.now) };
   const tagTemplates = (options.tags ?? []).length > 0 ? assertTagTemplates(options.tags, `${facts.projectName}: docker-build option tags`) : facts.settings.tags;
-  const rendered = tagTemplates.map((template) => variantTag(variant, renderTag(template, templateValues, `${facts.projectName}: tags template`)));
-  const buildTags = perBuildTags(rendered, [tag, ...extraTags]);
+  const planned = planBuildTags(tagTemplates, templateValues, variant, `${facts.projectName}: tags template`);
+  const buildTags = perBuildTags(planned.tags, [tag, ...extraTags]);
   const argTemplates = { ...facts.settings.buildArgTemplates, ...assertBuildArgTemplates(options.buildArgTemplates, `${facts.projectName}: docker-build option buildArgTemplates`) };
   const templatedArgs = Object.fromEntries(
     Object.entries(argTemplates).map(([name, template]) => [name, renderTemplate(template, { ...templateValues, tag: buildTags[0] ?? tag }, `${facts.projectName}: build arg template ${name}`)]),
@@ -170,6 +172,7 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     tagFrom,
     extraTags,
     buildTags,
+    inventoryTags: planned.later,
     buildTime: templateValues.time.toISOString(),
     templatedArgs: Object.fromEntries(Object.entries(templatedArgs).filter(([name]) => options.buildArgs?.[name] === undefined)),
     references,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors';
-import { renderTag, renderTemplate, strftimeUtc, type TemplateValues } from './templates';
+import type { Inventory, InventoryPackage } from '../evidence/inventory';
+import { assertBuildArgTemplates, assertTagTemplates, finishInventoryTags, planBuildTags, previewInventoryTag, renderTag, renderTemplate, strftimeUtc, type TemplateValues } from './templates';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const VALUES: TemplateValues = {
@@ -36,7 +37,12 @@ describe('renderTemplate', () => {
 
   it.each([
     ['{nope}', /unknown placeholder \{nope\}/],
-    ['{version:python}', /unknown placeholder \{version:python\}/],
+    ['{version:python}', /\{version:python\} reads the image's inventory, which is made only after the build: use it in per-build tag templates/],
+    ['{version}', /\{version\} needs an argument, e.g. \{version:<package>\} or \{version:<environment>\/<package>\}/],
+    ['{version:}', /\{version\} needs an argument/],
+    ['{version:base/}', /\{version:base\/\} needs a package, and an environment before "\/" if any/],
+    ['{version:/numpy}', /needs a package, and an environment/],
+    ['{versions:python}', /unknown placeholder \{versions:python\}/],
     ['{Branch}', /unknown placeholder/],
     ['{}', /unknown placeholder \{\}/],
     ['{ branch }', /unknown placeholder/],
@@ -61,7 +67,7 @@ describe('renderTemplate', () => {
     expect(attempt).toThrow(message);
     // One line, naming the template and the known placeholders.
     expect(attempt).toThrow(`tags template ${JSON.stringify(template)}: `);
-    expect(attempt).toThrow(/the placeholders are \{branch\}, \{tag\}, \{image\}, \{sha\}, \{sha:<length>\}, \{time:<strftime>\}/);
+    expect(attempt).toThrow(/the placeholders are \{branch\}, \{tag\}, \{image\}, \{sha\}, \{sha:<length>\}, \{time:<strftime>\}, \{version:<package>\}, \{version:<environment>\/<package>\}/);
   });
 
   it('renders 300 characters of text as they are', () => {
@@ -113,5 +119,132 @@ describe('strftimeUtc', () => {
 
   it('refuses an invalid date', () => {
     expect(() => renderTemplate('{time:%Y}', { ...VALUES, time: new Date('nope') }, 'template')).toThrow(/the build time is not a valid date/);
+  });
+});
+
+const pkg = (environment: string, name: string, version: string, source: InventoryPackage['source'] = 'conda'): InventoryPackage => ({
+  environment,
+  name,
+  version,
+  source,
+  purl: `pkg:${source}/${name}@${version}`,
+  file: `${environment}.txt`,
+});
+const INVENTORY: Inventory = {
+  schemaVersion: 1,
+  image: 'base_image',
+  problems: [],
+  packages: [
+    pkg('base', 'python', '3.12.7'),
+    pkg('base', 'NumPy', '2.1.0+cu121', 'pypi'),
+    pkg('base', 'ruamel.yaml', '0.18.6', 'pypi'),
+    pkg('base', 'heasoft', '6.34'),
+    pkg('notebook', 'python', '3.11.9'),
+    pkg('notebook', 'jupyterlab', '4.2.5', 'pypi'),
+    pkg('notebook', 'astropy', '6.1.4', 'pypi'),
+    pkg('other', 'astropy', '6.1.4', 'conda'),
+    pkg('py1', 'torch', '2.4.0'),
+    pkg('py2', 'torch', '2.5.0'),
+    pkg('system', 'libc6', '2.36-9+deb12u8', 'deb'),
+    pkg('system', 'libc6', '2.36-9+deb12u8', 'deb'),
+    pkg('system', 'tzdata', '1:2024a-0', 'deb'),
+    pkg('system', 'weird', '+++', 'deb'),
+    pkg('system', 'twice', '1.0', 'deb'),
+    pkg('system', 'twice', '1.1', 'deb'),
+  ],
+};
+const WITH_INVENTORY: TemplateValues = { ...VALUES, inventory: INVENTORY };
+
+describe('{version:<package>} from the inventory', () => {
+  it.each([
+    ['py-{version:python}', 'py-3.12.7'],
+    ['py-{version:notebook/python}', 'py-3.11.9'],
+    ['{version:base/python}', '3.12.7'],
+    ['heasoft-{version:heasoft}', 'heasoft-6.34'],
+    // PyPI names compare PEP 503 normalized; other sources case-insensitively.
+    ['{version:numpy}', '2.1.0-cu121'],
+    ['{version:ruamel-yaml}', '0.18.6'],
+    ['{version:Ruamel__YAML}', '0.18.6'],
+    ['{version:JupyterLab}', '4.2.5'],
+    ['{version:HEASOFT}', '6.34'],
+    // Two environments, one version: no need to name one.
+    ['{version:astropy}', '6.1.4'],
+    // The same package listed twice (two architectures) with one version.
+    ['glibc-{version:libc6}', 'glibc-2.36-9-deb12u8'],
+    ['{version:system/tzdata}', '1-2024a-0'],
+    ['{image}-{version:python}-{sha:7}', 'base_image-3.12.7-0123456'],
+  ])('%j -> %j', (template, rendered) => {
+    expect(renderTag(template, WITH_INVENTORY, 'tags template')).toBe(rendered);
+  });
+
+  it.each([
+    ['{version:scipy}', 'the inventory of base_image holds no package "scipy" (environments: base, notebook, other, py1, py2, system): name a package the image has, or remove the template.'],
+    ['{version:notebook/heasoft}', 'the inventory of base_image holds no package "heasoft" in environment "notebook" (environments: base, notebook, other, py1, py2, system)'],
+    ['{version:nope/python}', 'holds no package "python" in environment "nope"'],
+    // Only pypi names are PEP 503 normalized.
+    ['{version:lib-c6}', 'holds no package "lib-c6"'],
+    ['{version:torch}', 'base_image has "torch" in more than one version: py1 (2.4.0), py2 (2.5.0): name the environment, e.g. {version:py1/torch}.'],
+    ['{version:twice}', 'base_image has "twice" in more than one version: system (1.0, 1.1)'],
+    ['{version:weird}', 'the version "+++" of "weird" in base_image has no character a tag can hold'],
+  ])('%j is a one-line error naming the package and the image', (template, message) => {
+    const attempt = () => renderTemplate(template, WITH_INVENTORY, 'tractor: tags template');
+    expect(attempt).toThrow(UserError);
+    expect(attempt).toThrow(`tractor: tags template ${JSON.stringify(template)}: `);
+    expect(attempt).toThrow(message);
+    expect(attempt).not.toThrow(/the placeholders are/);
+  });
+
+  it('prefers the base environment when environments disagree', () => {
+    expect(renderTemplate('{version:python}', WITH_INVENTORY, 't')).toBe('3.12.7');
+    const noBase = { ...INVENTORY, packages: INVENTORY.packages.filter((entry) => entry.environment !== 'base') };
+    expect(renderTemplate('{version:python}', { ...VALUES, inventory: noBase }, 't')).toBe('3.11.9');
+  });
+
+  it('an empty inventory holds nothing; a build without one says so', () => {
+    const empty: Inventory = { schemaVersion: 1, image: 'x', packages: [], problems: [] };
+    expect(() => renderTemplate('{version:python}', { ...VALUES, inventory: empty }, 't')).toThrow('holds no package "python" (environments: none)');
+    expect(() => renderTemplate('{version:python}', { ...VALUES, inventory: null }, 't')).toThrow('t "{version:python}": no inventory was made for base_image');
+  });
+
+  it('a rendered version must still make a valid tag', () => {
+    expect(() => renderTag('{version:python}'.repeat(30), WITH_INVENTORY, 'tags template')).toThrow(/which is not a valid Docker tag/);
+  });
+});
+
+describe('planBuildTags and finishInventoryTags', () => {
+  const what = 'tractor: tags template';
+
+  it.each<[string[], string | undefined, string[], string[]]>([
+    [['{branch}', 'sha-{sha:12}'], undefined, ['feature-x', 'sha-0123456789ab'], []],
+    [['py-{version:python}', '{time:%Y%m%d}'], undefined, ['20260630'], ['py-{version:python}']],
+    // Everything but the inventory's values is rendered now, with the build's values.
+    [['{image}-{version:base/numpy}-{sha:7}'], undefined, [], ['base_image-{version:base/numpy}-0123456']],
+    [['{version:python}', '{branch}'], 'cuda12', ['cuda12-feature-x'], ['cuda12-{version:python}']],
+  ])('%j (variant %j) -> now %j, later %j', (templates, variant, tags, later) => {
+    expect(planBuildTags(templates, VALUES, variant, what)).toEqual({ tags, later });
+  });
+
+  it('refuses before the build a template that can never be a tag, with a stand-in version', () => {
+    expect(() => planBuildTags(['{time:%H:%M}-{version:python}'], VALUES, undefined, what)).toThrow(/renders "12:05-0", which is not a valid Docker tag/);
+    expect(() => planBuildTags(['{version:python'], VALUES, undefined, what)).toThrow(/is not closed/);
+  });
+
+  it('finishes the later tags with the inventory, and fails without one', () => {
+    const { later } = planBuildTags(['py-{version:python}-{sha:7}', 'np{version:numpy}'], VALUES, 'cuda12', what);
+    expect(finishInventoryTags(later, WITH_INVENTORY, what)).toEqual(['cuda12-py-3.12.7-0123456', 'cuda12-np2.1.0-cu121']);
+    expect(() => finishInventoryTags(later, { ...VALUES, inventory: null }, what)).toThrow(UserError);
+    expect(() => finishInventoryTags(['{version:scipy}'], WITH_INVENTORY, what)).toThrow('holds no package "scipy"');
+  });
+
+  it('shows a later tag in a plan without its value', () => {
+    expect(previewInventoryTag('cuda12-py-{version:python}-{version:base/numpy}')).toBe('cuda12-py-<python from the inventory>-<base/numpy from the inventory>');
+  });
+
+  it('the tags option accepts {version:...}; a build arg refuses it', () => {
+    expect(assertTagTemplates(['{branch}', 'py-{version:python}'], 'tags')).toEqual(['{branch}', 'py-{version:python}']);
+    expect(() => assertTagTemplates(['py-{version:}'], 'tags')).toThrow(/\{version\} needs an argument/);
+    expect(() => assertBuildArgTemplates({ PY: '{version:python}' }, 'buildArgTemplates')).toThrow(
+      'buildArgTemplates.PY "{version:python}": {version:python} reads the image\'s inventory, which is made only after the build: use it in per-build tag templates (the tags option), not in build args',
+    );
   });
 });

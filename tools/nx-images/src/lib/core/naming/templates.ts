@@ -1,5 +1,7 @@
 import { UserError } from '../errors';
-import { isValidTag } from './tags';
+import type { Inventory, InventoryPackage } from '../evidence/inventory';
+import { variantTag } from './refs';
+import { branchToTag, isValidTag } from './tags';
 
 /** What a template may name: the facts of one build, the clock among them. */
 export interface TemplateValues {
@@ -12,6 +14,13 @@ export interface TemplateValues {
   sha: string;
   /** The build's time; rendered in UTC. */
   time: Date;
+  /**
+   * The image's inventory, for `{version:<package>}`. It is made after the
+   * build, so only per-build tags read it: undefined where it can never be
+   * (build-arg templates), null when the build made none, `sample` to check
+   * a template's syntax.
+   */
+  inventory?: Inventory | null | 'sample';
 }
 
 /** One source of values: `{name}` or `{name:argument}`. */
@@ -26,7 +35,10 @@ interface Source {
 /** Thrown inside a source to say why its argument is wrong; turned into a UserError naming the template. */
 class PlaceholderError extends Error {}
 
-// A new source of values (e.g. `{version:python}` from an image's inventory) is one more entry here.
+/** Thrown inside a source whose argument is right but whose value is not there; a UserError naming the template, without the list of placeholders. */
+class ValueMissingError extends Error {}
+
+// A new source of values is one more entry here.
 const SOURCES: Readonly<Record<string, Source>> = {
   branch: { forms: ['{branch}'], argument: 'none', render: (values) => values.branch },
   tag: {
@@ -50,7 +62,11 @@ const SOURCES: Readonly<Record<string, Source>> = {
     },
   },
   time: { forms: ['{time:<strftime>}'], argument: 'required', render: (values, argument) => strftimeUtc(values.time, argument ?? '') },
+  version: { forms: ['{version:<package>}', '{version:<environment>/<package>}'], argument: 'required', render: (values, argument) => inventoryVersion(values, argument ?? '') },
 };
+
+/** The source only per-build tags may read, rendered after the push. */
+const INVENTORY_SOURCE = 'version';
 
 const KNOWN = Object.values(SOURCES)
   .flatMap((source) => source.forms)
@@ -58,15 +74,25 @@ const KNOWN = Object.values(SOURCES)
 
 /** The placeholders a template names, each `{name}` or `{name:argument}`, in order; `{{` and `}}` are literal braces. */
 export function renderTemplate(template: string, values: TemplateValues, what: string): string {
+  return render(template, values, what).text;
+}
+
+/**
+ * Renders a template; the placeholders of the source `keep` stay as they are
+ * (and literal braces stay escaped), so the text is a template again, to be
+ * rendered when that source has its values.
+ */
+function render(template: string, values: TemplateValues, what: string, keep?: string): { text: string; kept: boolean } {
   const fail = (why: string): never => {
     throw new UserError(`${what} ${JSON.stringify(template)}: ${why}; the placeholders are ${KNOWN} ("{{" and "}}" for literal braces).`);
   };
   let out = '';
+  let kept = false;
   for (let at = 0; at < template.length; ) {
     const char = template[at] ?? '';
     const next = template[at + 1];
     if ((char === '{' && next === '{') || (char === '}' && next === '}')) {
-      out += char;
+      out += keep === undefined ? char : `${char}${char}`;
       at += 2;
     } else if (char === '}') {
       fail(`a "}" at character ${at + 1} closes nothing`);
@@ -83,11 +109,17 @@ export function renderTemplate(template: string, values: TemplateValues, what: s
       else {
         if (source.argument === 'none' && argument !== undefined) fail(`{${name}} takes no argument, but {${inside}} gives one`);
         if (source.argument === 'required' && !argument) fail(`{${name}} needs an argument, e.g. ${source.forms.join(' or ')}`);
-        try {
-          out += source.render(values, argument);
-        } catch (error) {
-          if (error instanceof PlaceholderError) fail(error.message);
-          throw error;
+        if (name === keep) {
+          out += `{${inside}}`;
+          kept = true;
+        } else {
+          try {
+            out += source.render(values, argument);
+          } catch (error) {
+            if (error instanceof PlaceholderError) fail(error.message);
+            if (error instanceof ValueMissingError) throw new UserError(`${what} ${JSON.stringify(template)}: ${error.message}`);
+            throw error;
+          }
         }
       }
       at = close + 1;
@@ -96,7 +128,7 @@ export function renderTemplate(template: string, values: TemplateValues, what: s
       at += 1;
     }
   }
-  return out;
+  return { text: out, kept };
 }
 
 /** A template rendered into a Docker tag; one that renders an invalid tag is an error naming the template. */
@@ -137,7 +169,7 @@ function pad(value: number): string {
   return String(value).padStart(2, '0');
 }
 
-/** Stand-in values to check a template's syntax before any build has values. */
+/** Stand-in values to check a template's syntax before any build has values (no inventory: build args cannot read one). */
 const SAMPLE: TemplateValues = { branch: 'main', tag: 'main', image: 'image', sha: '0'.repeat(40), time: new Date(0) };
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -146,7 +178,7 @@ export function assertTagTemplates(value: unknown, what: string): string[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every((entry) => typeof entry === 'string' && entry.trim() !== '')) {
     throw new UserError(`${what} must be a list of tag templates, e.g. ["{branch}", "sha-{sha:12}", "{time:%Y%m%d_%H%M}"].`);
   }
-  for (const template of value as string[]) renderTemplate(template, { ...SAMPLE, tag: undefined }, `${what}:`);
+  for (const template of value as string[]) renderTemplate(template, { ...SAMPLE, tag: undefined, inventory: 'sample' }, `${what}:`);
   return [...(value as string[])];
 }
 
@@ -162,6 +194,91 @@ export function assertBuildArgTemplates(value: unknown, what: string): Record<st
     renderTemplate(template, SAMPLE, `${what}.${name}`);
   }
   return { ...(value as Record<string, string>) };
+}
+
+/**
+ * A build's per-build tag templates, rendered: `tags` now, `later` (those
+ * reading the inventory) rendered but for their `{version:...}`, finished
+ * after the push by finishInventoryTags. Each is checked now with a stand-in
+ * version, so a template that can never be a tag stops the build before it starts.
+ */
+export function planBuildTags(templates: readonly string[], values: TemplateValues, variant: string | undefined, what: string): { tags: string[]; later: string[] } {
+  const tags: string[] = [];
+  const later: string[] = [];
+  for (const template of templates) {
+    const partial = render(template, values, what, INVENTORY_SOURCE);
+    if (!partial.kept) {
+      tags.push(variantTag(variant, renderTag(template, values, what)));
+      continue;
+    }
+    variantTag(variant, renderTag(template, { ...values, inventory: 'sample' }, what));
+    later.push(variant ? `${variant}-${partial.text}` : partial.text);
+  }
+  return { tags, later };
+}
+
+/** The tags planBuildTags left for later, rendered with the image's inventory (null: the build made none, an error naming the template). */
+export function finishInventoryTags(later: readonly string[], values: TemplateValues, what: string): string[] {
+  return later.map((template) => renderTag(template, values, what));
+}
+
+/** How a plan shows a tag read from the inventory: each `{version:python}` as `<python from the inventory>`. */
+export function previewInventoryTag(template: string): string {
+  return template.replace(/\{version:([^{}]*)\}/g, (_match, argument: string) => `<${argument} from the inventory>`);
+}
+
+/**
+ * `{version:<package>}` or `{version:<environment>/<package>}`: the version
+ * of that package in the image's inventory, made into tag text as a branch
+ * is (`2.1.0+cu121` -> `2.1.0-cu121`, `1:2.36-9` -> `1-2.36-9`). PyPI names
+ * compare as PEP 503 normalizes them, every other source's case-insensitively.
+ * Without an environment, a package in several environments must have one
+ * version in all of them, or be in `base` (conda's own, the one docker-stacks
+ * images run): a tag names an image forever, so it is never a guess.
+ */
+function inventoryVersion(values: TemplateValues, argument: string): string {
+  const slash = argument.lastIndexOf('/');
+  const environment = slash < 0 ? undefined : argument.slice(0, slash);
+  const name = slash < 0 ? argument : argument.slice(slash + 1);
+  if (name === '' || environment === '') throw new PlaceholderError(`{version:${argument}} needs a package, and an environment before "/" if any, e.g. {version:python} or {version:base/numpy}`);
+  const inventory = values.inventory;
+  if (inventory === undefined) throw new PlaceholderError(`{version:${argument}} reads the image's inventory, which is made only after the build: use it in per-build tag templates (the tags option), not in build args`);
+  if (inventory === 'sample') return '0';
+  if (inventory === null) throw new ValueMissingError(`no inventory was made for ${values.image} (only a single-platform push makes one), so there is no version of ${JSON.stringify(argument)}: push a single-platform build, or remove the template.`);
+  const found = inventory.packages.filter((pkg) => (environment === undefined || pkg.environment === environment) && matchName(pkg.name, pkg.source) === matchName(name, pkg.source));
+  const environments = [...new Set(inventory.packages.map((pkg) => pkg.environment))].sort();
+  if (found.length === 0) {
+    const where = environment === undefined ? '' : ` in environment ${JSON.stringify(environment)}`;
+    throw new ValueMissingError(
+      `the inventory of ${values.image} holds no package ${JSON.stringify(name)}${where} (environments: ${environments.join(', ') || 'none'}): name a package the image has, or remove the template.`,
+    );
+  }
+  const byEnvironment = new Map<string, Set<string>>();
+  for (const pkg of found) byEnvironment.set(pkg.environment, (byEnvironment.get(pkg.environment) ?? new Set()).add(pkg.version));
+  const versions = new Set(found.map((pkg) => pkg.version));
+  const chosen = versions.size === 1 ? found : byEnvironment.size > 1 && byEnvironment.has('base') ? found.filter((pkg) => pkg.environment === 'base') : found;
+  const chosenVersions = [...new Set(chosen.map((pkg) => pkg.version))];
+  if (chosenVersions.length > 1) {
+    const listed = [...byEnvironment.entries()].map(([env, set]) => `${env} (${[...set].join(', ')})`).join(', ');
+    const example = [...byEnvironment.keys()][0] ?? 'base';
+    throw new ValueMissingError(`${values.image} has ${JSON.stringify(name)} in more than one version: ${listed}: name the environment, e.g. {version:${example}/${name}}.`);
+  }
+  return versionTag(chosenVersions[0] ?? '', name, values.image);
+}
+
+/** The name a package is matched by, as inventory-diff matches it. */
+function matchName(name: string, source: InventoryPackage['source']): string {
+  const lower = name.toLowerCase();
+  return source === 'pypi' ? lower.replace(/[-_.]+/g, '-') : lower;
+}
+
+/** A version as tag text: every run of characters a tag cannot hold becomes "-", as branchToTag does. */
+function versionTag(version: string, name: string, image: string): string {
+  try {
+    return branchToTag(version);
+  } catch {
+    throw new ValueMissingError(`the version ${JSON.stringify(version)} of ${JSON.stringify(name)} in ${image} has no character a tag can hold: name another package, or remove the template.`);
+  }
 }
 
 /** The rendered tags other than the ones every build moves (the branch tag, extraTags), each once, in order: the per-build tags. */
