@@ -119,6 +119,10 @@ describe('the image build fanned out over one job per image', () => {
     const summary = await fanout.summary(planned.outputs, 'fan/pr');
     expect(summary.exitCode, summary.all).toBe(0);
     expect(summary.summary).toMatch(/`env-sas` \| `fan-pr` \| not pushed/);
+    // Each image job compared its image while its engine held it; the summary job has no image to measure.
+    expect(summary.summary).toContain('### Differences against `main`');
+    expect(summary.summary).toMatch(/#### `env-sas`[\s\S]*Size \(compressed; not pushed/);
+    expect(summary.summary).not.toContain('not measured');
   });
 
   it('a failed image in level 1 skips what takes from it, and the rest build; the summary fails the run', async () => {

@@ -16,7 +16,7 @@ import { nxCommand } from '../lib/io/nx-cli';
 import { createRegistryClient } from '../lib/io/registry/oci-client';
 import { observeRevision } from '../lib/io/revision';
 import { runBuildSteps } from './run-steps';
-import { resultOfBuild } from './step-summary';
+import { differencesFile, keepImageDifferences, resultOfBuild } from './step-summary';
 
 /** Where an image job leaves the image a pull request built, for the next levels: `dist/ci-artifacts/image-<name>/<name>.tar.zst`. */
 export function artifactFile(cwd: string, image: string): string {
@@ -52,6 +52,7 @@ export async function buildOne(cwd: string, env: NodeJS.ProcessEnv, log: (line: 
   }
   await rm(outcomeRecordPath(cwd, image), { force: true });
   await rm(buildRecordPath(cwd, image), { force: true });
+  await rm(differencesFile(cwd, image), { force: true });
   log(`ci:images: level ${entry.level}: ${image}${entry.takesFrom.length > 0 ? `, after ${entry.takesFrom.join(', ')} of this run` : ''}`);
 
   // Why the image cannot be built on its bases of this run, if it cannot.
@@ -90,6 +91,7 @@ export async function buildOne(cwd: string, env: NodeJS.ProcessEnv, log: (line: 
     await saveImage(docker, record.reference, file);
     log(`ci:images: ${image}: saved for the next levels as ${imageArtifact(image)} (nothing of a pull request is pushed)`);
   }
+  await keepImageDifferences(cwd, plan, image, record, log);
   await writeOutcomeRecord(cwd, { image, outcome: 'built' });
   // The digest pushed, for the job's provenance attestation (skipped when empty).
   if (env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, builtSubjectOutputs(builtSubject(record)));

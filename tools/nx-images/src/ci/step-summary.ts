@@ -1,4 +1,5 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { FanoutPlan } from '../lib/core/ci/fanout';
 import { cell, code, renderSummary, type SummaryRow } from '../lib/core/ci/summary';
 import { describeResult } from '../lib/core/evidence/image-tests';
@@ -69,6 +70,12 @@ export async function differencesSection(cwd: string, plan: FanoutPlan, results:
   const client = createRegistryClient({ registry: plan.registry, retry: { attempts: 3 } });
   const sections: string[] = [];
   for (const { image, record } of built) {
+    // A fanned-out pull request's image job compared its image while its engine held it.
+    const kept = await readFile(differencesFile(cwd, image), 'utf8').catch(() => undefined);
+    if (kept !== undefined) {
+      sections.push(kept);
+      continue;
+    }
     try {
       sections.push(await imageDifferences(cwd, plan, client, image, record));
     } catch (error) {
@@ -77,6 +84,30 @@ export async function differencesSection(cwd: string, plan: FanoutPlan, results:
     }
   }
   return `\n### Differences against ${code(plan.defaultTag)}\n\n${sections.join('\n')}`;
+}
+
+/** Where an image job leaves its image's differences for the summary job: dist/ci-images/<image>.differences.md. */
+export function differencesFile(cwd: string, image: string): string {
+  return join(cwd, 'dist', 'ci-images', `${image}.differences.md`);
+}
+
+/**
+ * In the image job of a fanned-out run that does not push: the image's
+ * differences, compared while this job's engine holds the image (the
+ * summary job has none to measure), left for the summary job. Never fails
+ * the job: what cannot be compared is left out, and the summary job tries.
+ */
+export async function keepImageDifferences(cwd: string, plan: FanoutPlan, image: string, record: BuildRecord, log: (line: string) => void): Promise<void> {
+  const file = differencesFile(cwd, image);
+  await rm(file, { force: true });
+  if (plan.push || plan.tag === plan.defaultTag) return;
+  try {
+    const markdown = await imageDifferences(cwd, plan, createRegistryClient({ registry: plan.registry, retry: { attempts: 3 } }), image, record);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, markdown);
+  } catch (error) {
+    log(`ci:images: ${image}: differences not compared here: ${errorMessage(error)}`);
+  }
 }
 
 async function imageDifferences(cwd: string, plan: FanoutPlan, client: FullRegistryClient, image: string, record: BuildRecord): Promise<string> {

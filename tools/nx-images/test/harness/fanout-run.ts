@@ -67,9 +67,10 @@ export class FanoutRun {
     const result = await this.npm(dir, ['run', '--silent', 'ci:images', '--', '--image'], { IMAGE: entry.image, IMAGES_PLAN: outputs.plan ?? '' });
     const image = join(dir, 'dist', 'ci-artifacts', `image-${entry.image}`);
     if (existsSync(image)) cpSync(image, join(this.store, `image-${entry.image}`), { recursive: true });
-    for (const kind of ['ci-images', 'docker-build']) {
-      const file = join(dir, 'dist', kind, `${entry.image}.json`);
-      if (existsSync(file)) cpSync(file, join(this.store, `record-${entry.image}`, kind, `${entry.image}.json`));
+    // The records artifact: these folders whole, as image-build-one.yml uploads them.
+    for (const kind of ['ci-images', 'docker-build', 'image-test']) {
+      const folder = join(dir, 'dist', kind);
+      if (existsSync(folder)) cpSync(folder, join(this.store, `record-${entry.image}`, kind), { recursive: true });
     }
     return result;
   }
@@ -83,8 +84,9 @@ export class FanoutRun {
     return results;
   }
 
-  /** The summary job: every record-* artifact merged into dist/, then `--summary`. */
+  /** The summary job: a runner of its own (an emptied engine), every record-* artifact merged into dist/, then `--summary`. */
   async summary(outputs: Record<string, string>, ref: string): Promise<SimulatedRun> {
+    await this.engine.empty?.();
     const dir = await this.clone(ref);
     for (const name of readdirSync(this.store).filter((candidate) => candidate.startsWith('record-'))) {
       cpSync(join(this.store, name), join(dir, 'dist'), { recursive: true });
