@@ -76,7 +76,8 @@ describe('an image made by the image generator', () => {
   });
 
   it('is generated into images/<name> by nx g', async () => {
-    const result = await ws.nx(['g', '@fornax/nx-images:image', 'astro_tools', `--description=${DESCRIPTION}`]);
+    // The stand-in images use no conda, so the conda body is asked for by name (the real images' default).
+    const result = await ws.nx(['g', '@fornax/nx-images:image', 'astro_tools', `--description=${DESCRIPTION}`, '--body=conda']);
     expect(result.exitCode, result.all).toBe(0);
     const status = await ws.git('status', '--porcelain', '--untracked-files=all');
     expect(status.split('\n').sort()).toEqual([
@@ -128,7 +129,7 @@ describe('an image made by the image generator', () => {
     const image = await readImage(registry.url, `${REPOSITORY}/astro_tools`, 'main');
     expect(image).toBeDefined();
     expect(image!.labels[`${LABEL}.base.name`]).toBe(`${registry.host}/${REPOSITORY}/base_image:main`);
-    expect(image!.labels[`${LABEL}.title`]).toBe('fornax-astro_tools');
+    expect(image!.labels[`${LABEL}.title`]).toBe('astro_tools');
     expect(image!.labels[`${LABEL}.description`]).toBe(DESCRIPTION);
     expect(image!.labels[`${LABEL}.revision`]).toBe(withImage);
     expect(image!.layers.slice(0, pushedBase!.layers.length)).toEqual(pushedBase!.layers);

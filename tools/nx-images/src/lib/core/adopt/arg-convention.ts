@@ -1,0 +1,131 @@
+import { DockerfileParser } from 'dockerfile-ast';
+import { dockerfileImages, substitute } from '../dockerfile/dockerfile';
+import { DEFAULT_BUILD_ARG_NAMES, repositoryImages, type BuildArgNames } from '../dockerfile/repository-images';
+
+/** One image's Dockerfile as detection reads it. */
+export interface ImageDockerfile {
+  /** The project: an image, or `<image>-<variant>`. */
+  name: string;
+  path: string;
+  text: string;
+}
+
+/** The arg convention a repository's Dockerfiles name their own images with, chosen among every one their ARGs allow. */
+export interface ArgConvention {
+  buildArgs: BuildArgNames;
+  /** How many reads of an image of this repository it resolves, and how many of those follow the base tag arg. */
+  resolved: number;
+  followBaseTag: number;
+  /** Other conventions that resolve exactly as many: the choice is the user's. */
+  ties: BuildArgNames[];
+  /** project -> the images of this repository it takes from, under the chosen convention. */
+  bases: Record<string, string[]>;
+  /** Reads that name an image of this repository with no arg for the repository: the plugin takes them for external images. */
+  literal: { project: string; path: string; written: string; image: string }[];
+  /** The defaults the Dockerfiles give the registry and repository args, each distinct value once, in order. */
+  registryDefaults: string[];
+  repositoryDefaults: string[];
+}
+
+const HOST = /^(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/i;
+
+/**
+ * Tries every convention the global ARGs allow (a registry arg holding a
+ * host, or none; any arg for the repository; a tag arg, or none) and keeps
+ * the one under which the most reads resolve to images of this repository,
+ * preferring one whose bases follow the base tag arg.
+ */
+export function argConvention(files: readonly ImageDockerfile[], images: readonly string[], forced?: BuildArgNames): ArgConvention {
+  const own = new Set(images);
+  const declared = files.map((file) => globalArgDefaults(file.text));
+  const names = [...new Set(declared.flatMap((args) => [...args.keys()]))].sort();
+  const hostLike = names.filter((name) => declared.some((args) => HOST.test(args.get(name) ?? '')));
+  const tagLike = names.filter((name) => declared.every((args) => !(args.get(name) ?? '').includes('/')));
+
+  const scored: { buildArgs: BuildArgNames; resolved: number; followBaseTag: number }[] = [];
+  const registries = forced ? [forced.registry] : ['', ...hostLike];
+  for (const registry of registries) {
+    for (const repository of forced ? [forced.repository] : names) {
+      if (repository === registry) continue;
+      for (const baseTag of forced ? [forced.baseTag] : ['', ...tagLike]) {
+        if (baseTag === registry || baseTag === repository) continue;
+        const buildArgs = { registry, repository, imageTag: '', baseTag };
+        let resolved = 0;
+        let followBaseTag = 0;
+        for (const file of files) {
+          for (const read of readsOf(file, buildArgs, own)) {
+            resolved++;
+            if (read.tagFrom === 'base-tag-arg') followBaseTag++;
+          }
+        }
+        // A base tag arg no read follows is the same convention as none: keep the one with fewer args.
+        if (forced || (resolved > 0 && (baseTag === '' || followBaseTag > 0))) scored.push({ buildArgs, resolved, followBaseTag });
+      }
+    }
+  }
+  scored.sort((a, b) => b.resolved - a.resolved || b.followBaseTag - a.followBaseTag);
+  const [best] = scored;
+  const imageTag = names.includes(DEFAULT_BUILD_ARG_NAMES.imageTag) || files.some((file) => declaresArg(file.text, DEFAULT_BUILD_ARG_NAMES.imageTag)) ? DEFAULT_BUILD_ARG_NAMES.imageTag : '';
+  const chosen: BuildArgNames = forced ?? (best ? { ...best.buildArgs, imageTag: imageTag === best.buildArgs.repository || imageTag === best.buildArgs.registry ? '' : imageTag } : DEFAULT_BUILD_ARG_NAMES);
+  const ties = best && !forced ? scored.filter((entry) => entry !== best && entry.resolved === best.resolved && entry.followBaseTag === best.followBaseTag).map((entry) => entry.buildArgs) : [];
+
+  const bases: Record<string, string[]> = {};
+  const literal: ArgConvention['literal'] = [];
+  for (const file of files) {
+    const reads = best ? readsOf(file, chosen, own) : [];
+    bases[file.name] = [...new Set(reads.map((read) => read.image))];
+    const ownStarts = new Set(reads.map((read) => read.start));
+    for (const read of dockerfileImages(file.text, {}).reads) {
+      if (ownStarts.has(read.start) || read.written.includes('$')) continue;
+      const image = imageNameOf(read.reference);
+      if (image && own.has(image) && image !== file.name) literal.push({ project: file.name, path: file.path, written: read.written, image });
+    }
+  }
+  const valuesOf = (name: string) => (name ? [...new Set(declared.map((args) => args.get(name)).filter((value): value is string => !!value && !value.includes('$')))] : []);
+  return {
+    buildArgs: chosen,
+    resolved: best?.resolved ?? 0,
+    followBaseTag: best?.followBaseTag ?? 0,
+    ties,
+    bases,
+    literal,
+    registryDefaults: best ? valuesOf(chosen.registry) : [],
+    repositoryDefaults: best ? valuesOf(chosen.repository) : [],
+  };
+}
+
+/** The reads of other images of this repository a Dockerfile makes under one convention. */
+function readsOf(file: ImageDockerfile, buildArgs: BuildArgNames, own: ReadonlySet<string>) {
+  try {
+    return repositoryImages(file.text, buildArgs, undefined, file.path).reads.filter((read) => own.has(read.image) && read.image !== file.name);
+  } catch {
+    // A convention under which a tag is made out of the base tag arg is not the one this Dockerfile follows.
+    return [];
+  }
+}
+
+/** The global ARGs (before the first FROM) with their defaults expanded; '' for none. */
+export function globalArgDefaults(text: string): Map<string, string> {
+  const values: Record<string, string> = {};
+  const result = new Map<string, string>();
+  for (const property of DockerfileParser.parse(text).getInitialARGs().flatMap((arg) => arg.getProperties())) {
+    const value = substitute(property.getValue() ?? '', values);
+    values[property.getName()] = value;
+    result.set(property.getName(), value);
+  }
+  return result;
+}
+
+function declaresArg(text: string, name: string): boolean {
+  return DockerfileParser.parse(text)
+    .getARGs()
+    .some((arg) => arg.getProperties().some((property) => property.getName() === name));
+}
+
+/** The last path component of a reference, without tag or digest: `ghcr.io/o/r/x:1` -> x. */
+function imageNameOf(reference: string): string | undefined {
+  const withoutDigest = reference.split('@')[0] ?? '';
+  const last = withoutDigest.split('/').pop() ?? '';
+  const name = last.split(':')[0] ?? '';
+  return withoutDigest.includes('/') ? name : undefined;
+}
