@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseStepOutputs } from './harness/fanout-run';
 import { runCiImages, type SimulatedRun } from './harness/github-run';
 import { listTags, readImage } from './harness/read-image';
 import { startRegistry, type Registry } from './harness/registry';
@@ -44,9 +45,13 @@ describe('ci:images simulates each GitHub event against a real engine and regist
     expect(tractorBefore?.labels[`${LABEL}.revision`]).toBe(c0);
 
     const c1 = await workspace.commit('base_image: new layer', { 'images/base_image/base.txt': 'changed\n' });
-    const result = await run({ name: 'push', branch: 'main', sha: c1, before: c0 });
+    const outputs = join(mkdtempSync(join(tmpdir(), 'nx-images-output-')), 'github-output.txt');
+    const result = await run({ name: 'push', branch: 'main', sha: c1, before: c0 }, { GITHUB_OUTPUT: outputs });
     expect(result.exitCode, result.all).toBe(0);
-    expect((await image(repo, 'base_image', 'main'))?.labels[`${LABEL}.revision`]).toBe(c1);
+    const pushed = await image(repo, 'base_image', 'main');
+    expect(pushed?.labels[`${LABEL}.revision`]).toBe(c1);
+    // The single-runner job's attest matrix: exactly the digest it pushed.
+    expect(JSON.parse(parseStepOutputs(readFileSync(outputs, 'utf8')).attest ?? '')).toEqual([{ name: `${registry.host}/${repo}/base_image`, digest: pushed?.digest }]);
     const tractorAfter = await image(repo, 'tractor', 'main');
     expect(tractorAfter?.digest).toBe(tractorBefore?.digest);
     expect(result.all).toMatch(/tractor: compared with .*: not affected/);

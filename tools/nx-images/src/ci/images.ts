@@ -21,6 +21,7 @@ import { readGithubContext } from '../lib/core/github/github-event';
 import { commandLine } from '../lib/core/quote';
 import { renderPlanSummary } from '../lib/core/ci/summary';
 import { writeStepOutputs } from '../lib/io/github-output';
+import { builtSubject, subjectsMatrixOutput } from '../lib/core/ci/provenance';
 import { buildOne } from './build-one';
 import { planImages } from './plan-images';
 import { levelCommands, runLevels } from './run-levels';
@@ -68,6 +69,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   const results = await runLevels(fanout, cwd, log);
+  // The digests pushed, for the single job's attest matrix (skipped when `[]`).
+  const pushed = results.flatMap((result) => (result.record ? [builtSubject(result.record)] : [])).filter((subject) => subject !== undefined);
+  if (env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, subjectsMatrixOutput(pushed));
   const published = await publishAndReport(cwd, env, fanout, results, log);
   await writeStepSummary(context.stepSummaryPath, 'Images', `${summaryOf(fanout, results)}${await differencesSection(cwd, fanout, results, log)}${published.markdown}`);
   const failed = results.filter((result) => result.outcome === 'failed').map((result) => result.image);

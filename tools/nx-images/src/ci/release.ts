@@ -1,7 +1,7 @@
 import { appendFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderReleaseSummary } from '../lib/core/ci/summary';
-import { releasedSubjectsOutput } from '../lib/core/ci/provenance';
+import { subjectsMatrixOutput } from '../lib/core/ci/provenance';
 import { writeStepOutputs } from '../lib/io/github-output';
 import { releaseRecordDir, type ReleaseRecord } from '../lib/io/build-record';
 import { UserError, errorMessage } from '../lib/core/errors';
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
   }
   const records = await readReleaseRecords(cwd);
   // The released digests, for release.yml's attest job (skipped when `[]`).
-  if (env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, releasedSubjectsOutput(records));
+  if (env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, subjectsMatrixOutput(records));
   if (env.GITHUB_STEP_SUMMARY && records.length > 0) await appendFile(env.GITHUB_STEP_SUMMARY, `## Release ${invocation.tags.join(', ')}\n\n${renderReleaseSummary(records)}`);
   // changes.md (each image against the previous release), and the notes release.yml gives the GitHub release: its own text, then the changes.
   const changes = await readFile(await writeReleaseChanges(cwd, invocation.tags[0] ?? ''), 'utf8');

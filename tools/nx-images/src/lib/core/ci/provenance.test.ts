@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { builtSubject, builtSubjectOutputs, releasedSubjectsOutput } from './provenance';
+import { builtSubject, builtSubjectOutputs, subjectsMatrixOutput } from './provenance';
 
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
@@ -26,7 +26,7 @@ describe('builtSubjectOutputs', () => {
   });
 });
 
-describe('releasedSubjectsOutput', () => {
+describe('subjectsMatrixOutput', () => {
   it.each([
     [[], '[]'],
     [[{ name: 'ghcr.io/o/r/b', digest: A }, { name: 'ghcr.io/o/r/a', digest: B }], `[{"name":"ghcr.io/o/r/a","digest":"${B}"},{"name":"ghcr.io/o/r/b","digest":"${A}"}]`],
@@ -34,6 +34,6 @@ describe('releasedSubjectsOutput', () => {
     [[{ name: 'ghcr.io/o/r/a', digest: A }, { name: 'ghcr.io/o/r/a', digest: A }, { name: 'ghcr.io/o/r/a', digest: B }], `[{"name":"ghcr.io/o/r/a","digest":"${A}"},{"name":"ghcr.io/o/r/a","digest":"${B}"}]`],
     [[{ name: 'ghcr.io/o/r/a', digest: 'not-a-digest' }], '[]'],
   ])('%j -> %s', (records, json) => {
-    expect(releasedSubjectsOutput(records)).toEqual({ attest: json });
+    expect(subjectsMatrixOutput(records)).toEqual({ attest: json });
   });
 });

@@ -27,11 +27,12 @@ export function builtSubjectOutputs(subject: ProvenanceSubject | undefined): Rec
 }
 
 /**
- * release.yml's `attest` output: a matrix of the released digests, each once
+ * An `attest` output: a matrix of the digests a run released (release.yml)
+ * or pushed on one runner (image-build.yml's single job), each once
  * (variants of an image share a name but not a digest), in a stable order;
- * `[]` when nothing was released, which skips the attest job.
+ * `[]` when there are none, which skips the attest job.
  */
-export function releasedSubjectsOutput(records: readonly { name: string; digest: string }[]): Record<string, string> {
+export function subjectsMatrixOutput(records: readonly { name: string; digest: string }[]): Record<string, string> {
   const seen = new Map<string, ProvenanceSubject>();
   for (const { name, digest } of records) {
     if (DIGEST.test(digest)) seen.set(`${name}@${digest}`, { name, digest });
