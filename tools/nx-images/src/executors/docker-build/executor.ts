@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,29 +9,21 @@ import { planBuild, registryCacheFor, wantsEngineBuilder, type BuildPlan, type B
 import { pushDecision } from '../../lib/core/ci/compare-commits';
 import { LABEL } from '../../lib/core/naming/conventions';
 import { errorMessage, UserError } from '../../lib/core/errors';
-import { describeResult, type TestResult } from '../../lib/core/evidence/image-tests';
+import type { TestResult } from '../../lib/core/evidence/image-tests';
 import { settingsFromOptions } from '../../lib/core/graph/plugin-options';
 import { commandLine } from '../../lib/core/quote';
 import { imageName } from '../../lib/core/naming/refs';
-import { testReportDir, writeBuildRecord, writeTestRecord, type BuildRecord, type BuildTagRecord } from '../../lib/io/build-record';
-import { runSuites, type Suite } from '../../lib/io/image-tests';
-import { attachLocks, exportLocks, type LockSet } from '../../lib/io/locks';
-import { inventoryJson, type Inventory } from '../../lib/core/evidence/inventory';
-import { inventoryFromLocks } from '../../lib/core/evidence/inventory-parse';
-import { sbomJson } from '../../lib/core/evidence/sbom';
-import { attachInventory, attachSbom } from '../../lib/io/inventory';
-import { inventoryRecordPath, writeInventoryRecord } from '../../lib/io/build-record';
-import { assertEngineRunning, buildxDriver, digestFromMetadata, findDockerCli, pushedDigest, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
-import { CommandError, run } from '../../lib/io/exec';
+import { previewInventoryTag } from '../../lib/core/naming/templates';
+import { writeBuildRecord, type BuildRecord, type BuildTagRecord } from '../../lib/io/build-record';
+import { assertEngineRunning, buildxDriver, findDockerCli, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
 import { currentBranch, headSha, remoteBranchTip, remoteUrl } from '../../lib/io/git';
-import { createRegistryClient, type FullRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
+import { createRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
 import { observeRevision } from '../../lib/io/revision';
 import { log, outcome } from '../outcome';
 import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
-import { writeBuildTags } from './build-tags';
-import { previewInventoryTag } from '../../lib/core/naming/templates';
-import { attachTestResult, ownSuites, skippedResult } from './tests';
+import { runBuildSteps, type BuildState } from './steps';
+import { ownSuites } from './tests';
 import type { DockerBuildExecutorSchema } from './schema';
 
 export default function dockerBuildExecutor(options: DockerBuildExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -96,35 +88,24 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     }
     const pinned = pinBases(build, resolved, localTags);
     const file = pinned.dockerfile === build.dockerfileText ? build.file : await writePinnedDockerfile(scratch, build.file, pinned.dockerfile);
-    // Tests run on the image in the engine, which is then what is pushed.
+    // Tests and the lock export run on the image in the engine, which is then what is pushed.
     const plan = planBuild(planInput(withCache({ ...pinned.build, file, pushAfterLoad: build.push && (testing || locking) }, cli), cli, scratch));
     printPlan(pinned.build, cli, plan, workspaceRoot, notes);
-    const startedAt = new Date().toISOString();
-    await runStep(build, 'build', plan.build, 'fix the Dockerfile or the build args; the build output above shows the failing step.');
-    const imageId = readFileSync(join(scratch, 'iid'), 'utf8').trim() || undefined;
-    const tests = await testsBeforePush(build, cli, imageId, suites, workspaceRoot, (result) =>
-      writeBuildRecord(workspaceRoot, { ...recordOf(pinned.build, cli, resolved, { imageId, notes, startedAt, tests: result }), pushed: false }),
-    );
-    const locks = await locksBeforePush(build, cli, imageId, locking);
-    const inventory = await inventoryStep(build, locks, workspaceRoot);
-    for (const push of plan.push) {
-      await runStep(build, 'push', push, `log in with "docker login ${build.registry}" (in CI: the packages: write permission) and check the repository name.`);
-    }
-    let digest: string | undefined;
-    let skippedPush: string | undefined;
-    if (build.push && cli.mode === 'buildx' && plan.push.length === 0) {
-      // buildx pushed itself; after --load and docker push, only the engine knows the digest it pushed.
-      digest = await digestFromMetadata(join(scratch, 'metadata.json'));
-    } else if (build.push && imageId) {
-      // docker push takes a tag, and another build on this engine may have moved it since ours.
-      digest = await pushedDigest(cli.docker, imageId, imageName(build));
-      if (!digest) skippedPush = `another build on this engine took ${build.references[0] ?? ''} before this one was pushed; the registry has that build`;
-    }
-    if (skippedPush) log.warn(`${build.project}: ${skippedPush}`);
-    if (digest) await attachEvidence(build, client, digest, tests, locks, workspaceRoot, inventory);
-    const buildTags = digest ? await writeBuildTags(build, client, digest, inventory) : [];
-    const lockRecord = locks && build.push ? { files: locks.index.files, ...(locks.index.note ? { note: locks.index.note } : {}) } : undefined;
-    const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt, buildTags, ...(tests ? { tests } : {}), ...(lockRecord ? { locks: lockRecord } : {}) }));
+    const built = await runBuildSteps({
+      build: pinned.build,
+      cli,
+      client,
+      resolved,
+      plan,
+      scratch,
+      workspaceRoot,
+      suites,
+      locking,
+      recordFailedTests: ({ imageId, startedAt, tests }: BuildState) => writeBuildRecord(workspaceRoot, { ...recordOf(pinned.build, cli, resolved, { imageId, startedAt, tests, notes }), pushed: false }),
+    });
+    const locks = built.locks && build.push ? { files: built.locks.index.files, ...(built.locks.index.note ? { note: built.locks.index.note } : {}) } : undefined;
+    const { digest, imageId, skippedPush, startedAt, buildTags, tests } = built;
+    const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt, buildTags, tests, locks }));
     log.info(
       build.push
         ? `${build.project}: pushed ${build.references.join(', ')}${digest ? ` (${digest})` : ''}`
@@ -138,111 +119,6 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     }
     await rm(scratch, { recursive: true, force: true });
   }
-}
-
-/**
- * The image's tests, run on the image in the engine before anything is
- * pushed (or the skipped result, when they were skipped). A
- * failure records the build unpushed and stops it.
- */
-async function testsBeforePush(
-  build: NormalizedBuild,
-  cli: DockerCli,
-  imageId: string | undefined,
-  suites: Suite[],
-  workspaceRoot: string,
-  recordFailure: (tests: TestResult) => Promise<unknown>,
-): Promise<TestResult | undefined> {
-  if (suites.length === 0) return undefined;
-  if (!build.test) {
-    if (!build.skipTests) return undefined;
-    log.info(`${build.project}: tests skipped: ${build.skipTests}`);
-    return skippedResult(build.skipTests, suites);
-  }
-  if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its tests cannot address it: nothing was pushed; build again.`);
-  const subject = { workspaceRoot, name: imageName(build), registry: build.registry, repository: build.repository, tag: build.tag };
-  const tests = await runSuites(cli.docker, imageId, suites, testReportDir(workspaceRoot, build.project), subject);
-  await writeTestRecord(workspaceRoot, build.project, tests);
-  log.info(`${build.project}: tests ${describeResult(tests)}`);
-  if (tests.result !== 'passed') {
-    await recordFailure(tests);
-    throw new UserError(`${build.project}: its tests ${describeResult(tests)}; nothing was pushed, every tag stays where it was. See ${relative(workspaceRoot, testReportDir(workspaceRoot, build.project))}/junit.xml.`);
-  }
-  return tests;
-}
-
-/**
- * The lock set of an image about to be pushed: exported from it in the
- * engine, or empty (with why) when a multi-platform build is not there. A
- * build that is not pushed exports it too, for its inventory; there a failing
- * lock command is a warning, as nothing is published.
- */
-async function locksBeforePush(build: NormalizedBuild, cli: DockerCli, imageId: string | undefined, locking: boolean): Promise<LockSet | undefined> {
-  if (!build.push) {
-    if (!imageId || build.platforms.length > 1) return undefined;
-    try {
-      return await exportLocks(cli.docker, build.project, imageId, build.lockCommand);
-    } catch (error) {
-      log.warn(`${build.project}: no inventory for this build, which is not pushed: ${errorMessage(error)}`);
-      return undefined;
-    }
-  }
-  if (!locking) return { index: { image: build.project, files: [], note: 'a multi-platform build is not loaded into the engine, so no lock files were exported' }, files: [] };
-  if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its lock files cannot be exported: nothing was pushed; build again.`);
-  const locks = await exportLocks(cli.docker, build.project, imageId, build.lockCommand);
-  log.info(`${build.project}: lock files: ${locks.files.length > 0 ? locks.index.files.join(', ') : `none (${locks.index.note ?? ''})`}`);
-  return locks;
-}
-
-/**
- * The inventory of the image in the engine, read from its lock set: its
- * unreadable lines logged as warnings with file and line (the build goes
- * on), and written to dist/docker-build/<project>.inventory.json, pushed or
- * not; a build without a lock set leaves no file there (not a stale one).
- */
-async function inventoryStep(build: NormalizedBuild, locks: LockSet | undefined, workspaceRoot: string): Promise<Inventory | undefined> {
-  if (!locks) {
-    await rm(inventoryRecordPath(workspaceRoot, build.project), { force: true });
-    return undefined;
-  }
-  const { inventory, notes } = inventoryFromLocks(build.project, locks.files.map((file) => ({ name: file.name, text: file.bytes.toString('utf8') })));
-  for (const note of notes) log.info(`${build.project}: inventory: ${note}`);
-  for (const problem of inventory.problems) log.warn(`${build.project}: inventory: ${problem.file}:${problem.line}: ${problem.why}, left out: ${problem.text}`);
-  const path = await writeInventoryRecord(workspaceRoot, build.project, inventoryJson(inventory));
-  log.info(`${build.project}: inventory: ${inventory.packages.length} package(s) in ${new Set(inventory.packages.map((pkg) => pkg.environment)).size} environment(s), written to ${relative(workspaceRoot, path)}`);
-  return inventory;
-}
-
-/** The inventory and its CycloneDX SBOM, each attached to the pushed digest as an artifact of its own type. */
-async function attachInventoryEvidence(build: NormalizedBuild, client: FullRegistryClient, digest: string, inventory: Inventory): Promise<void> {
-  const repoPath = `${build.repository}/${build.image}`;
-  const attached = await attachInventory(client, repoPath, digest, inventory);
-  log.info(`${build.project}: inventory (${inventory.packages.length} package(s)) attached to ${digest} as ${attached.digest}`);
-  const sbom = sbomJson(inventory, { name: build.image, tag: build.tag, repositoryUrl: `${build.registry}/${repoPath}`, digest }, { now: new Date(), serialNumber: `urn:uuid:${randomUUID()}` });
-  const attachedSbom = await attachSbom(client, repoPath, digest, sbom);
-  log.info(`${build.project}: SBOM (CycloneDX 1.6, ${inventory.packages.length} component(s)) attached to ${digest} as ${attachedSbom.digest}`);
-}
-
-/** The test result, the lock set and the inventory with its SBOM, attached to the pushed digest in the registry. */
-async function attachEvidence(
-  build: NormalizedBuild,
-  client: FullRegistryClient,
-  digest: string,
-  tests: TestResult | undefined,
-  locks: LockSet | undefined,
-  workspaceRoot: string,
-  inventory: Inventory | undefined,
-): Promise<void> {
-  const repoPath = `${build.repository}/${build.image}`;
-  if (tests) {
-    const attached = await attachTestResult(client, repoPath, digest, tests, workspaceRoot, build.project);
-    log.info(`${build.project}: test result (${tests.result}) attached to ${digest} as ${attached.digest} (listed by the ${attached.listedBy})`);
-  }
-  if (locks) {
-    const attached = await attachLocks(client, repoPath, digest, locks);
-    log.info(`${build.project}: lock set (${locks.files.length} file(s)) attached to ${digest} as ${attached.digest}`);
-  }
-  if (inventory) await attachInventoryEvidence(build, client, digest, inventory);
 }
 
 /** The engine's own builder for a build that does not push, when the current one is a buildx builder in a container (see wantsEngineBuilder). */
@@ -382,16 +258,4 @@ function printPlan(build: NormalizedBuild, cli: DockerCli, plan: BuildPlan, work
   for (const warning of plan.warnings) log.warn(`  warning    ${warning}`);
   log.info(commandLine(plan.build.command, plan.build.args, plan.build.env));
   for (const push of plan.push) log.info(commandLine(push.command, push.args));
-}
-
-async function runStep(build: NormalizedBuild, step: string, command: { command: string; args: string[]; env?: Record<string, string> }, fix: string): Promise<void> {
-  try {
-    await run(command, { stream: true });
-  } catch (error) {
-    if (error instanceof CommandError) {
-      const why = error.notFound ? 'could not be started' : `failed (exit code ${error.exitCode ?? 'none'})`;
-      throw new UserError(`${build.project}: docker ${step} of ${build.references[0]} ${why}: ${fix}`);
-    }
-    throw error;
-  }
 }
