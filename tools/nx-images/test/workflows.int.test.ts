@@ -266,41 +266,12 @@ describe('build provenance', () => {
     expect(caller.permissions).toEqual({ contents: 'read' });
   });
 
-  it('image-build.yml attests every digest the single-runner job pushed, in a matrix job of its own', () => {
-    const caller = read('image-build.yml');
-    const job = caller.jobs['single-attest'];
+  /** An attest job over the `attest` output of the job it needs: signing permissions, the matrix, one pinned attest step after a login. */
+  function expectAttestMatrixJob(job: Job | undefined, needs: string): void {
     expect(job?.permissions).toEqual(wants);
-    expect(job?.needs).toBe('single');
-    expect(job?.if).toBe("${{ !cancelled() && needs.single.outputs.attest != '' && needs.single.outputs.attest != '[]' }}");
-    expect(job?.strategy).toEqual({ 'fail-fast': false, matrix: { include: '${{ fromJSON(needs.single.outputs.attest) }}' } });
-    expect(caller.jobs.single?.outputs).toEqual({ attest: '${{ steps.build.outputs.attest }}' });
-    expect(caller.jobs.single?.steps?.find((step) => step.run === 'npm run ci:images')?.id).toBe('build');
-    expect(attestSteps(caller.jobs.single)).toEqual([]);
-    const steps = attestSteps(job);
-    expect(steps).toHaveLength(1);
-    expect(steps[0]?.with).toEqual({ 'subject-name': '${{ matrix.name }}', 'subject-digest': '${{ matrix.digest }}', 'push-to-registry': true });
-    const login = job?.steps?.findIndex((step) => typeof step.uses === 'string' && step.uses.startsWith('docker/login-action@')) ?? -1;
-    expect(login).toBeGreaterThanOrEqual(0);
-    expect(login).toBeLessThan(job?.steps?.indexOf(steps[0]) ?? -1);
-  });
-
-  it('release.yml attests every released digest in a matrix job, the only job that may sign', () => {
-    const release = read('release.yml');
-    expect(release.permissions?.['id-token']).toBeUndefined();
-    expect(release.permissions?.attestations).toBeUndefined();
-    expect(signing(release)).toEqual(['attest']);
-    const job = release.jobs.attest;
-    expect(job?.permissions).toEqual(wants);
-    expect(job?.needs).toBe('release');
-    expect(job?.if).toBe("${{ !cancelled() && needs.release.outputs.attest != '' && needs.release.outputs.attest != '[]' }}");
-    expect(job?.strategy).toEqual({ 'fail-fast': false, matrix: { include: '${{ fromJSON(needs.release.outputs.attest) }}' } });
-    expect(release.jobs.release?.outputs).toEqual({ attest: '${{ steps.release.outputs.attest }}' });
-    expect(release.jobs.release?.steps?.find((step) => step.run === 'npm run ci:release')?.id).toBe('release');
-    // ci:release writes that output, each entry with exactly the keys the matrix reads.
-    const written = subjectsMatrixOutput([{ name: 'ghcr.io/o/r/x', digest: `sha256:${'a'.repeat(64)}` }]);
-    expect(Object.keys(written)).toEqual(['attest']);
-    const entry = (JSON.parse(written.attest ?? '[]') as ProvenanceSubject[])[0] ?? {};
-    expect(Object.keys(entry).sort()).toEqual(['digest', 'name']);
+    expect(job?.needs).toBe(needs);
+    expect(job?.if).toBe(`\${{ !cancelled() && needs.${needs}.outputs.attest != '' && needs.${needs}.outputs.attest != '[]' }}`);
+    expect(job?.strategy).toEqual({ 'fail-fast': false, matrix: { include: `\${{ fromJSON(needs.${needs}.outputs.attest) }}` } });
     const steps = attestSteps(job);
     expect(steps).toHaveLength(1);
     expect(steps[0]?.with).toEqual({ 'subject-name': '${{ matrix.name }}', 'subject-digest': '${{ matrix.digest }}', 'push-to-registry': true });
@@ -308,6 +279,29 @@ describe('build provenance', () => {
     const login = job?.steps?.findIndex((step) => typeof step.uses === 'string' && step.uses.startsWith('docker/login-action@')) ?? -1;
     expect(login).toBeGreaterThanOrEqual(0);
     expect(login).toBeLessThan(job?.steps?.indexOf(steps[0]) ?? -1);
+  }
+
+  it('image-build.yml attests every digest the single-runner job pushed, in a matrix job of its own', () => {
+    const caller = read('image-build.yml');
+    expectAttestMatrixJob(caller.jobs['single-attest'], 'single');
+    expect(caller.jobs.single?.outputs).toEqual({ attest: '${{ steps.build.outputs.attest }}' });
+    expect(caller.jobs.single?.steps?.find((step) => step.run === 'npm run ci:images')?.id).toBe('build');
+    expect(attestSteps(caller.jobs.single)).toEqual([]);
+  });
+
+  it('release.yml attests every released digest in a matrix job, the only job that may sign', () => {
+    const release = read('release.yml');
+    expect(release.permissions?.['id-token']).toBeUndefined();
+    expect(release.permissions?.attestations).toBeUndefined();
+    expect(signing(release)).toEqual(['attest']);
+    expectAttestMatrixJob(release.jobs.attest, 'release');
+    expect(release.jobs.release?.outputs).toEqual({ attest: '${{ steps.release.outputs.attest }}' });
+    expect(release.jobs.release?.steps?.find((step) => step.run === 'npm run ci:release')?.id).toBe('release');
+    // ci:release writes that output, each entry with exactly the keys the matrix reads.
+    const written = subjectsMatrixOutput([{ name: 'ghcr.io/o/r/x', digest: `sha256:${'a'.repeat(64)}` }]);
+    expect(Object.keys(written)).toEqual(['attest']);
+    const entry = (JSON.parse(written.attest ?? '[]') as ProvenanceSubject[])[0] ?? {};
+    expect(Object.keys(entry).sort()).toEqual(['digest', 'name']);
     expect(attestSteps(release.jobs.release)).toEqual([]);
   });
 });
