@@ -133,8 +133,8 @@ describe('the README’s commands outside GitHub', () => {
     if (registry) {
       if (argv[0] === 'npm' && !argv.includes('--')) argv.push('--');
       argv.push(`--registry=${registry.host}`, `--repository=${REPOSITORY}`);
-    } else if (row.registry !== 'its own') {
-      throw new Error(`README: "${row.command}" needs a registry "${row.registry}", which this test cannot prepare: use empty, holds \`main\` or its own.`);
+    } else if (row.registry !== 'its own' && row.registry !== 'none') {
+      throw new Error(`README: "${row.command}" needs a registry "${row.registry}", which this test cannot prepare: use none, empty, holds \`main\` or its own.`);
     }
     const demo = row.command === 'npm run demo';
     const result = await execa(argv[0] ?? '', argv.slice(1), {

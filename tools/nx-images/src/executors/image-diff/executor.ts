@@ -28,7 +28,7 @@ async function imageDiff(options: ImageDiffExecutorSchema, context: ExecutorCont
   const from = diffReference(options.from, variant, '--from');
   const to = diffReference(options.to?.trim() || resolveTag({ env, gitBranch: await currentBranch(context.root) }).tag, variant, '--to');
   const registry = resolveRegistry(options.registry, env);
-  const repository = resolveRepository(options.repository, env, options.repository || env.IMAGE_REPOSITORY || env.GITHUB_REPOSITORY ? undefined : await remoteUrl(context.root));
+  const repository = resolveRepository(options.repository, env, await remoteUrl(context.root).catch(() => undefined));
   const image = assertValidImageName(options.image?.trim() || project);
   const repoPath = repositoryPath({ repository, image });
   const name = imageName({ registry, repository, image });

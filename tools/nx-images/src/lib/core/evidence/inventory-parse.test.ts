@@ -59,7 +59,7 @@ describe('parsePipFreeze', () => {
     ['PEP 503 names: case, dots, underscores and runs of them', 'Zope.Interface__X==7.1.0', ['zope-interface-x', '7.1.0', 'pkg:pypi/zope-interface-x@7.1.0']],
     ['===', 'weird===1.0+local', ['weird', '1.0+local', 'pkg:pypi/weird@1.0+local']],
     ['extras are dropped', 'dask[complete]==2024.9.0', ['dask', '2024.9.0', 'pkg:pypi/dask@2024.9.0']],
-    ['a wheel by URL gives its version', 'numpy @ file:///home/conda/feedstock_root/numpy-1.26.4-cp311-cp311-linux_x86_64.whl', ['numpy', '1.26.4', 'pkg:pypi/numpy@1.26.4?download_url=file%3A%2F%2F%2Fhome%2Fconda%2Ffeedstock_root%2Fnumpy-1.26.4-cp311-cp311-linux_x86_64.whl']],
+    ['a wheel by URL gives its version', 'numpy @ file:///wheels/numpy-1.26.4-cp311-cp311-linux_x86_64.whl', ['numpy', '1.26.4', 'pkg:pypi/numpy@1.26.4?download_url=file%3A%2F%2F%2Fwheels%2Fnumpy-1.26.4-cp311-cp311-linux_x86_64.whl']],
     ['a build folder by URL has no version', 'tractor @ file:///tmp/build/work', ['tractor', '', 'pkg:pypi/tractor?download_url=file%3A%2F%2F%2Ftmp%2Fbuild%2Fwork']],
     ['a git URL', 'pyvo @ git+https://github.com/astropy/pyvo@abc123', ['pyvo', '', 'pkg:pypi/pyvo?vcs_url=git%2Bhttps%3A%2F%2Fgithub.com%2Fastropy%2Fpyvo%40abc123']],
     ['an editable git install names itself by #egg=', '-e git+https://github.com/nasa-fornax/x@4f1c#egg=fornax_x', ['fornax-x', '', 'pkg:pypi/fornax-x?vcs_url=git%2Bhttps%3A%2F%2Fgithub.com%2Fnasa-fornax%2Fx%404f1c']],
