@@ -1,58 +1,48 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fromBuiltMain, TWO_IMAGES } from './harness/built-main';
 import { parseStepOutputs } from './harness/fanout-run';
 import { runCiImages, type SimulatedRun } from './harness/github-run';
 import { listTags, readImage } from './harness/read-image';
-import { startRegistry, type Registry } from './harness/registry';
-import { createWorkspace, repoRoot, type Workspace } from './harness/workspace';
+import type { Registry } from './harness/registry';
+import { linkNodeModules, openWorkspace, type Workspace } from './harness/workspace';
 
 const LABEL = 'org.opencontainers.image';
-let registry: Registry;
-const cleanups: (() => void)[] = [];
-
-beforeAll(async () => {
-  registry = await startRegistry();
-});
+const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
-  await registry?.stop();
-  for (const cleanup of cleanups) cleanup();
+  for (const cleanup of cleanups) await cleanup();
 });
-
-/** A repository per test (its own path in the shared registry), on main, with both images built from its first commit. */
-async function repositoryWithMain(): Promise<{ workspace: Workspace; repo: string; c0: string; run: Run }> {
-  const workspace = await createWorkspace();
-  cleanups.push(() => workspace.cleanup());
-  const repo = `fornax/t${Math.random().toString(36).slice(2, 10)}`;
-  const run: Run = (spec, env = {}) => runCiImages(workspace, spec, registry.host, { IMAGE_REPOSITORY: repo, ...env });
-  const c0 = await workspace.git('rev-parse', 'HEAD');
-  const first = await run({ name: 'push', branch: 'main', sha: c0 });
-  expect(first.exitCode, first.all).toBe(0);
-  return { workspace, repo, c0, run };
-}
 
 type Run = (spec: Parameters<typeof runCiImages>[1], env?: Record<string, string>) => Promise<SimulatedRun>;
 
-const image = (repo: string, name: string, tag: string) => readImage(registry.url, `${repo}/${name}`, tag);
+/** A copy of the two-image workspace with main built from its first commit, and a registry of its own holding it. */
+async function repositoryWithMain(): Promise<{ workspace: Workspace; registry: Registry; repo: string; c0: string; run: Run; image: (name: string, tag: string) => ReturnType<typeof readImage> }> {
+  const main = await fromBuiltMain(TWO_IMAGES);
+  cleanups.push(() => main.cleanup());
+  const repo = TWO_IMAGES.repository;
+  const run: Run = (spec, env = {}) => runCiImages(main.ws, spec, main.registry.host, { IMAGE_REPOSITORY: repo, ...env });
+  return { workspace: main.ws, registry: main.registry, repo, c0: main.c0, run, image: (name, tag) => readImage(main.registry.url, `${repo}/${name}`, tag) };
+}
 
 describe('ci:images simulates each GitHub event against a real engine and registry', () => {
   it('main with no image yet builds both; a push to main changing base_image only pushes base_image:main and leaves tractor:main alone', async () => {
-    const { workspace, repo, c0, run } = await repositoryWithMain();
-    const tractorBefore = await image(repo, 'tractor', 'main');
-    expect((await image(repo, 'base_image', 'main'))?.labels[`${LABEL}.revision`]).toBe(c0);
+    const { workspace, repo, c0, run, registry, image } = await repositoryWithMain();
+    const tractorBefore = await image('tractor', 'main');
+    expect((await image('base_image', 'main'))?.labels[`${LABEL}.revision`]).toBe(c0);
     expect(tractorBefore?.labels[`${LABEL}.revision`]).toBe(c0);
 
     const c1 = await workspace.commit('base_image: new layer', { 'images/base_image/base.txt': 'changed\n' });
     const outputs = join(mkdtempSync(join(tmpdir(), 'nx-images-output-')), 'github-output.txt');
     const result = await run({ name: 'push', branch: 'main', sha: c1, before: c0 }, { GITHUB_OUTPUT: outputs });
     expect(result.exitCode, result.all).toBe(0);
-    const pushed = await image(repo, 'base_image', 'main');
+    const pushed = await image('base_image', 'main');
     expect(pushed?.labels[`${LABEL}.revision`]).toBe(c1);
     // The single-runner job's attest matrix: exactly the digest it pushed.
     expect(JSON.parse(parseStepOutputs(readFileSync(outputs, 'utf8')).attest ?? '')).toEqual([{ name: `${registry.host}/${repo}/base_image`, digest: pushed?.digest }]);
-    const tractorAfter = await image(repo, 'tractor', 'main');
+    const tractorAfter = await image('tractor', 'main');
     expect(tractorAfter?.digest).toBe(tractorBefore?.digest);
     expect(result.all).toMatch(/tractor: compared with .*: not affected/);
     expect(result.summary).toContain('base_image');
@@ -60,14 +50,14 @@ describe('ci:images simulates each GitHub event against a real engine and regist
   });
 
   it('a new branch changing tractor only pushes tractor:<branch> FROM base_image:main, and says so in its labels', async () => {
-    const { workspace, repo, run } = await repositoryWithMain();
-    const baseMain = await image(repo, 'base_image', 'main');
+    const { workspace, repo, run, registry, image } = await repositoryWithMain();
+    const baseMain = await image('base_image', 'main');
     await workspace.git('checkout', '--quiet', '-b', 'feature/x');
     const c1 = await workspace.commit('tractor: new file', { 'images/tractor/tractor.txt': 'feature x\n' });
     const result = await run({ name: 'push', branch: 'feature/x', sha: c1 });
     expect(result.exitCode, result.all).toBe(0);
     expect(await listTags(registry.url, `${repo}/base_image`)).toEqual(['main']);
-    const tractor = await image(repo, 'tractor', 'feature-x');
+    const tractor = await image('tractor', 'feature-x');
     expect(tractor?.labels[`${LABEL}.base.name`]).toBe(`${registry.host}/${repo}/base_image:main`);
     expect(tractor?.labels[`${LABEL}.base.digest`]).toBe(baseMain?.digest);
     expect(tractor?.labels[`${LABEL}.revision`]).toBe(c1);
@@ -75,7 +65,7 @@ describe('ci:images simulates each GitHub event against a real engine and regist
   });
 
   it('one push changing both builds base_image first and tractor FROM it; the summary names both with their digests', async () => {
-    const { workspace, repo, run } = await repositoryWithMain();
+    const { workspace, repo, run, registry, image } = await repositoryWithMain();
     await workspace.git('checkout', '--quiet', '-b', 'both');
     const c1 = await workspace.commit('both images', {
       'images/base_image/base.txt': 'both\n',
@@ -83,8 +73,8 @@ describe('ci:images simulates each GitHub event against a real engine and regist
     });
     const result = await run({ name: 'push', branch: 'both', sha: c1 });
     expect(result.exitCode, result.all).toBe(0);
-    const base = await image(repo, 'base_image', 'both');
-    const tractor = await image(repo, 'tractor', 'both');
+    const base = await image('base_image', 'both');
+    const tractor = await image('tractor', 'both');
     expect(tractor?.labels[`${LABEL}.base.name`]).toBe(`${registry.host}/${repo}/base_image:both`);
     expect(tractor?.labels[`${LABEL}.base.digest`]).toBe(base?.digest);
     expect(tractor?.layers.slice(0, base!.layers.length)).toEqual(base?.layers);
@@ -97,26 +87,26 @@ describe('ci:images simulates each GitHub event against a real engine and regist
     ['tools/', { 'tools/nx-images/NOTES.md': 'notes\n' }],
     ['README.md', { 'README.md': '# readme\n' }],
   ])('a push changing only %s builds nothing and the summary says so', async (_what, files) => {
-    const { workspace, repo, c0, run } = await repositoryWithMain();
+    const { workspace, c0, run, image } = await repositoryWithMain();
     const c1 = await workspace.commit('docs only', files);
     const result = await run({ name: 'push', branch: 'main', sha: c1, before: c0 });
     expect(result.exitCode, result.all).toBe(0);
     expect(result.summary).toMatch(/No image was affected by this push/);
-    expect((await image(repo, 'base_image', 'main'))?.labels[`${LABEL}.revision`]).toBe(c0);
+    expect((await image('base_image', 'main'))?.labels[`${LABEL}.revision`]).toBe(c0);
   });
 
   it('a change to nx.json affects every image, and the summary says why', async () => {
-    const { workspace, repo, c0, run } = await repositoryWithMain();
+    const { workspace, c0, run, image } = await repositoryWithMain();
     workspace.write('nx.json', (await workspace.exec('cat', ['nx.json'])).stdout.replace('"defaultBase": "main"', '"defaultBase": "main" '));
     const c1 = await workspace.commit('touch nx.json');
     const result = await run({ name: 'push', branch: 'main', sha: c1, before: c0 });
     expect(result.exitCode, result.all).toBe(0);
     expect(result.summary).toMatch(/`nx.json` changed, so Nx treated every project as affected/);
-    expect((await image(repo, 'tractor', 'main'))?.labels[`${LABEL}.revision`]).toBe(c1);
+    expect((await image('tractor', 'main'))?.labels[`${LABEL}.revision`]).toBe(c1);
   });
 
   it('a force push compares against the merge-base with main, not the lost commit', async () => {
-    const { workspace, repo, run } = await repositoryWithMain();
+    const { workspace, run, image } = await repositoryWithMain();
     await workspace.git('checkout', '--quiet', '-b', 'feature/y');
     const a = await workspace.commit('tractor change', { 'images/tractor/tractor.txt': 'y\n' });
     expect((await run({ name: 'push', branch: 'feature/y', sha: a })).exitCode).toBe(0);
@@ -124,14 +114,14 @@ describe('ci:images simulates each GitHub event against a real engine and regist
     const b = await workspace.commit('base change instead', { 'images/base_image/base.txt': 'y\n' });
     const result = await run({ name: 'push', branch: 'feature/y', sha: b, before: a, forced: true });
     expect(result.exitCode, result.all).toBe(0);
-    expect((await image(repo, 'base_image', 'feature-y'))?.labels[`${LABEL}.revision`]).toBe(b);
+    expect((await image('base_image', 'feature-y'))?.labels[`${LABEL}.revision`]).toBe(b);
     // tractor is the same as on main again: not affected, so its old tag is not rebuilt.
-    expect((await image(repo, 'tractor', 'feature-y'))?.labels[`${LABEL}.revision`]).toBe(a);
+    expect((await image('tractor', 'feature-y'))?.labels[`${LABEL}.revision`]).toBe(a);
     expect(result.all).toMatch(/tractor: compared with registry tag built from \w+, not an ancestor of HEAD/);
   });
 
   it('a pull request builds the affected images but pushes nothing', async () => {
-    const { workspace, repo, c0, run } = await repositoryWithMain();
+    const { workspace, repo, c0, run, registry } = await repositoryWithMain();
     await workspace.git('checkout', '--quiet', '-b', 'pr-branch');
     const c1 = await workspace.commit('tractor in a PR', { 'images/tractor/tractor.txt': 'pr\n' });
     const result = await run({ name: 'pull_request', branch: 'pr-branch', sha: c1, baseRef: 'main', baseSha: c0 });
@@ -142,7 +132,7 @@ describe('ci:images simulates each GitHub event against a real engine and regist
   });
 
   it('workflow_dispatch builds the images it names, or all of them', async () => {
-    const { workspace, repo, run } = await repositoryWithMain();
+    const { workspace, repo, run, registry } = await repositoryWithMain();
     const sha = await workspace.git('rev-parse', 'HEAD');
     await workspace.git('checkout', '--quiet', '-b', 'manual');
     const one = await run({ name: 'workflow_dispatch', branch: 'manual', sha, images: 'tractor' });
@@ -158,7 +148,7 @@ describe('ci:images simulates each GitHub event against a real engine and regist
   });
 
   it('a push after a run that stopped before pushing tractor builds tractor, though the push does not touch it', async () => {
-    const { workspace, repo, run } = await repositoryWithMain();
+    const { workspace, repo, run, registry, image } = await repositoryWithMain();
     await workspace.git('checkout', '--quiet', '-b', 'heal');
     const x = await workspace.commit('both change', { 'images/base_image/base.txt': 'heal\n', 'images/tractor/tractor.txt': 'heal\n' });
     // The run for x was cancelled after base_image: only base_image:heal was pushed.
@@ -174,12 +164,12 @@ describe('ci:images simulates each GitHub event against a real engine and regist
     const y = await workspace.commit('docs only', { 'README.md': 'docs\n' });
     const result = await run({ name: 'push', branch: 'heal', sha: y, before: x });
     expect(result.exitCode, result.all).toBe(0);
-    expect((await image(repo, 'tractor', 'heal'))?.labels[`${LABEL}.revision`]).toBe(y);
-    expect((await image(repo, 'base_image', 'heal'))?.labels[`${LABEL}.revision`]).toBe(x);
+    expect((await image('tractor', 'heal'))?.labels[`${LABEL}.revision`]).toBe(y);
+    expect((await image('base_image', 'heal'))?.labels[`${LABEL}.revision`]).toBe(x);
   });
 
   it('an older run finishing after a newer one does not move the branch tag back', async () => {
-    const { workspace, repo, run } = await repositoryWithMain();
+    const { workspace, run, image } = await repositoryWithMain();
     const origin = mkdtempSync(join(tmpdir(), 'fornax-origin-'));
     cleanups.push(() => rmSync(origin, { recursive: true, force: true }));
     await execa('git', ['init', '--quiet', '--bare', origin]);
@@ -190,23 +180,23 @@ describe('ci:images simulates each GitHub event against a real engine and regist
     await workspace.git('push', '--quiet', 'origin', 'race');
     const newer = await run({ name: 'push', branch: 'race', sha: b, before: a });
     expect(newer.exitCode, newer.all).toBe(0);
-    const pushed = await image(repo, 'base_image', 'race');
+    const pushed = await image('base_image', 'race');
     expect(pushed?.labels[`${LABEL}.revision`]).toBe(b);
 
     await workspace.git('checkout', '--quiet', a);
     const older = await run({ name: 'push', branch: 'race', sha: a });
     expect(older.exitCode, older.all).toBe(0);
     expect(older.all).toMatch(/skipped the push: a newer run already pushed \S+base_image:race/);
-    expect((await image(repo, 'base_image', 'race'))?.digest).toBe(pushed?.digest);
+    expect((await image('base_image', 'race'))?.digest).toBe(pushed?.digest);
   });
 
   it('a shallow clone is refused with the fix', async () => {
-    const { workspace } = await repositoryWithMain();
+    const { workspace, registry } = await repositoryWithMain();
     const shallow = mkdtempSync(join(tmpdir(), 'fornax-shallow-'));
     cleanups.push(() => rmSync(shallow, { recursive: true, force: true }));
     await execa('git', ['clone', '--quiet', '--depth=1', `file://${workspace.dir}`, join(shallow, 'ws')]);
-    symlinkSync(join(repoRoot, 'node_modules'), join(shallow, 'ws', 'node_modules'), 'dir');
-    const clone = { ...workspace, dir: join(shallow, 'ws'), exec: (c: string, a: string[], e?: Record<string, string | undefined>) => execa(c, a, { cwd: join(shallow, 'ws'), env: e, reject: false, all: true }).then((r) => ({ exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, all: r.all ?? '' })) };
+    await linkNodeModules(join(shallow, 'ws'), workspace.plugin);
+    const clone = openWorkspace(join(shallow, 'ws'), workspace.plugin);
     const result = await runCiImages(clone, { name: 'push', branch: 'main', sha: await workspace.git('rev-parse', 'HEAD') }, registry.host);
     expect(result.exitCode).not.toBe(0);
     expect(result.all).toMatch(/shallow clone.*fetch-depth: 0/);

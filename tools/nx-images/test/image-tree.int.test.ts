@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeLocalImages } from '../scripts/lib/local-images';
 import { run } from '../src/lib/io/exec';
-import { FORNAX_TREE, REAL_CONVENTION } from './fixtures/fornax-tree';
+import { FORNAX_TREE } from './fixtures/fornax-tree';
+import { fromBuiltMain, FORNAX_TREE_MAIN } from './harness/built-main';
 import { runCiImages, type EventSpec, type SimulatedRun } from './harness/github-run';
 import { listTags, readImage, readImageFile } from './harness/read-image';
-import { startRegistry, type Registry } from './harness/registry';
+import type { Registry } from './harness/registry';
 import { DOCKER } from './harness/second-engine';
-import { createWorkspace, type Workspace } from './harness/workspace';
+import type { Workspace } from './harness/workspace';
 
 // A tree shaped like the real Fornax repository, written in its convention (REPOSITORY carries the
 // registry, one BASE_TAG): twelve images in five levels; fornax-hea takes from four images through
@@ -21,12 +22,15 @@ import { createWorkspace, type Workspace } from './harness/workspace';
 const READS = FORNAX_TREE;
 const IMAGES = Object.keys(READS).sort();
 const BASES_LABEL = 'dev.nx-images.bases';
-const REPO = 'fornax/tree';
+const REPO = FORNAX_TREE_MAIN.repository;
 
 let registry: Registry;
 let ws: Workspace;
 let c0: string;
 let first: SimulatedRun;
+/** The registry main was built against: the one main's labels name. */
+let builtOn: string;
+let cleanup: () => Promise<void>;
 
 const push = (spec: Omit<EventSpec, 'name'>) => runCiImages(ws, { name: 'push', ...spec }, registry.host, { IMAGE_REPOSITORY: REPO });
 const image = (name: string, tag: string) => readImage(registry.url, `${REPO}/${name}`, tag);
@@ -35,16 +39,12 @@ const basesOf = async (name: string, tag: string) =>
   JSON.parse((await image(name, tag))?.labels[BASES_LABEL] ?? '[]') as { image: string; reference: string; digest?: string }[];
 
 beforeAll(async () => {
-  registry = await startRegistry();
-  ws = await createWorkspace({ tree: 'tree', pluginOptions: REAL_CONVENTION });
-  c0 = await ws.git('rev-parse', 'HEAD');
-  first = await push({ branch: 'main', sha: c0 });
+  ({ ws, registry, c0, first, builtOn, cleanup } = await fromBuiltMain(FORNAX_TREE_MAIN));
 }, 600_000);
 
 afterAll(async () => {
   await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
-  await registry?.stop();
-  ws?.cleanup();
+  await cleanup?.();
 });
 
 describe('a tree of twelve images in the real tree\'s convention', () => {
@@ -83,7 +83,7 @@ describe('a tree of twelve images in the real tree\'s convention', () => {
       const bases = await basesOf(name, 'main');
       expect(bases.map((base) => base.image), name).toEqual(READS[name]);
       for (const base of bases) {
-        expect(base, `${name} from ${base.image}`).toEqual({ image: base.image, reference: `${registry.host}/${REPO}/${base.image}:main`, digest: digests[base.image] });
+        expect(base, `${name} from ${base.image}`).toEqual({ image: base.image, reference: `${builtOn}/${REPO}/${base.image}:main`, digest: digests[base.image] });
         expect(await file(name, 'main', `/stamps/${base.image}`), `${name} holds ${base.image}'s stamp`).toBe(`${base.image} 1\n`);
       }
     }

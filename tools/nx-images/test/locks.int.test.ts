@@ -104,7 +104,7 @@ describe('the release collects the lock sets from the registry', () => {
     await writeFile(event, JSON.stringify({ action: 'published', release: { tag_name: 'v2.0.0', target_commitish: 'main', prerelease: false }, repository: { default_branch: 'main' } }));
     const summary = join(ws.dir, 'release-summary.md');
     await writeFile(summary, '');
-    const result = await ws.exec(process.execPath, ['--require', '@swc-node/register', 'tools/nx-images/src/ci/release.ts'], {
+    const result = await ws.exec('npm', ['run', '--silent', 'ci:release'], {
       GITHUB_EVENT_NAME: 'release',
       GITHUB_EVENT_PATH: event,
       GITHUB_SHA: head,

@@ -24,7 +24,7 @@ let head: string;
 const repo = 'fornax/by-path';
 
 beforeAll(async () => {
-  [registry, ws] = await Promise.all([startRegistry(), createWorkspace()]);
+  [registry, ws] = await Promise.all([startRegistry(), createWorkspace({ plugin: 'source' })]);
   const nxJson = JSON.parse(readFileSync(join(repoRoot, 'nx.json'), 'utf8')) as { plugins: { plugin: string; options?: Record<string, unknown> }[] };
   const own = nxJson.plugins.find((entry) => entry.plugin === '@fornax/nx-images')?.options ?? {};
   nxJson.plugins = [{ plugin: './tools/nx-images', options: { ...own, ...OPTIONS } }];

@@ -145,9 +145,7 @@ describe('promotion from develop (Fornax: calver in nx.json)', () => {
       GITHUB_EVENT_NAME: 'release', GITHUB_EVENT_PATH: event, GITHUB_SHA: fornaxCommit, IMAGE_REGISTRY: registry.host, IMAGE_REPOSITORY: repo,
       RELEASE_SOURCE_TAG: 'develop', RELEASE_PROMOTE_TAGS: 'main',
     };
-    const entry = ['--require', '@swc-node/register', 'tools/nx-images/src/ci/release.ts'];
-
-    const result = await fornax.exec(process.execPath, entry, env);
+    const result = await fornax.exec('npm', ['run', '--silent', 'ci:release'], env);
     expect(result.exitCode, result.all).toBe(0);
     expect(result.all).toContain(`release 26.1001: every image's develop (built from ${fornaxCommit.slice(0, 12)}) gets 26.1001, main and stable`);
     for (const image of ['base_image', 'tractor']) {

@@ -99,14 +99,15 @@ describe('npm run ci:release', () => {
     const event = join(ws.dir, 'event.json');
     await writeFile(event, JSON.stringify({ action: 'published', release: { tag_name: 'v1.2.3', target_commitish: 'main', prerelease: false }, repository: { default_branch: 'main' } }));
     const env = { GITHUB_EVENT_NAME: 'release', GITHUB_EVENT_PATH: event, GITHUB_SHA: c1, IMAGE_REGISTRY: registry.host, IMAGE_REPOSITORY: repo };
-    const entry = ['--require', '@swc-node/register', 'tools/nx-images/src/ci/release.ts'];
+    // release.yml's step, as the workspace's package.json names it.
+    const ciRelease = ['run', '--silent', 'ci:release'];
 
-    const refused = await ws.exec(process.execPath, entry, { ...env, RELEASE_TARGET: 'feature/x' });
+    const refused = await ws.exec('npm', ciRelease, { ...env, RELEASE_TARGET: 'feature/x' });
     expect(refused.exitCode).not.toBe(0);
     expect(refused.all).toContain('targets "feature/x", not the default branch "main"');
 
     const summary = join(ws.dir, 'step-summary.md');
-    const result = await ws.exec(process.execPath, entry, { ...env, GITHUB_STEP_SUMMARY: summary });
+    const result = await ws.exec('npm', ciRelease, { ...env, GITHUB_STEP_SUMMARY: summary });
     expect(result.exitCode, result.all).toBe(0);
     expect(result.all).toContain(`release v1.2.3: every image's main (built from ${c1.slice(0, 12)}) gets v1.2.3 and stable`);
     for (const [image, seeded] of [['base_image', base], ['tractor', tractor]] as const) {

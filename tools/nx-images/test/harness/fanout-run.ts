@@ -1,10 +1,10 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { minimatch } from 'minimatch';
 import { runCiImages, type EventSpec, type SimulatedRun } from './github-run';
-import { cleanEnv, repoRoot, type RunOutput, type Workspace } from './workspace';
+import { cleanEnv, linkNodeModules, type RunOutput, type Workspace } from './workspace';
 
 /** One job of a level's matrix, as the plan job's output lists it. */
 export interface MatrixEntry {
@@ -112,7 +112,7 @@ export class FanoutRun {
     this.clones.push(dir);
     await execa('git', ['clone', '--quiet', '--no-hardlinks', this.ws.dir, dir]);
     await execa('git', ['checkout', '--quiet', '--force', ref], { cwd: dir });
-    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    await linkNodeModules(dir, this.ws.plugin);
     mkdirSync(join(dir, 'dist'), { recursive: true });
     return dir;
   }

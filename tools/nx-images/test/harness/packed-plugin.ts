@@ -27,12 +27,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, copyFile, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
-import { cleanEnv, repoRoot, type RunOutput } from './workspace';
+import { cleanEnv, repoRoot, type RunOutput } from './process-env';
 
 const pluginRoot = join(repoRoot, 'tools', 'nx-images');
 const cacheDir = join(tmpdir(), 'fornax-nx-images-pack');
@@ -68,11 +68,39 @@ export interface InstalledPlugin {
 }
 
 let packing: Promise<string> | undefined;
+let unpacking: Promise<string> | undefined;
 
 /** The absolute path of the packed plugin's .tgz for the sources as they are now. */
 export function packedPlugin(): Promise<string> {
   packing ??= packOnce();
   return packing;
+}
+
+/**
+ * The packed plugin unpacked once per state of the sources into
+ * <repo>/dist/test-plugin/<hash>: the compiled package, whose requires
+ * resolve through this workspace's node_modules. Test workspaces link it as
+ * node_modules/@fornax/nx-images, so their nx processes load JavaScript
+ * rather than transpile the sources (about half of each nx start).
+ */
+export function unpackedPlugin(): Promise<string> {
+  unpacking ??= unpackOnce();
+  return unpacking;
+}
+
+async function unpackOnce(): Promise<string> {
+  const tgz = await packedPlugin();
+  const target = join(repoRoot, 'dist', 'test-plugin', basename(tgz, '.tgz'));
+  const entry = join(target, 'package', 'package.json');
+  if (existsSync(entry)) return join(target, 'package');
+  const partial = `${target}.${process.pid}.partial`;
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(partial, { recursive: true });
+  await execa('tar', ['-xzf', tgz, '-C', partial]);
+  await chmod(join(partial, 'package', 'src', 'bin', 'nx-images.js'), 0o755);
+  // Another test file may have unpacked the same hash meanwhile: either copy is the same.
+  await rename(partial, target).catch(async () => rm(partial, { recursive: true, force: true }));
+  return join(target, 'package');
 }
 
 /** Installs the packed plugin, nx and @nx/devkit (the versions this workspace tests) into `dir`. */
