@@ -27,7 +27,8 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { REAL_CONVENTION } from '../fixtures/fornax-tree';
-import { runCiImages, type SimulatedRun } from './github-run';
+import { runCiImages, type EventSpec, type SimulatedRun } from './github-run';
+import { readImage, type ImageInRegistry } from './read-image';
 import { unpackedPlugin } from './packed-plugin';
 import { repoRoot } from './process-env';
 import { startRegistry, type StartedRegistry } from './registry';
@@ -94,6 +95,27 @@ export async function fromBuiltMain(spec: MainSpec): Promise<BuiltMain> {
       await registry.stop();
       ws.cleanup();
     },
+  };
+}
+
+/** Runs ci:images in the copy on one simulated GitHub event, with IMAGE_REPOSITORY set to the spec's. */
+export type RunEvent = (spec: EventSpec, env?: Record<string, string>) => Promise<SimulatedRun>;
+
+/** A built main with the two things a CI test does with it: run ci:images on an event, read an image back. */
+export interface MainRepository extends BuiltMain {
+  /** The spec's repository, where main's images are. */
+  repo: string;
+  run: RunEvent;
+  image(name: string, tag: string): Promise<ImageInRegistry | undefined>;
+}
+
+export async function mainRepository(spec: MainSpec): Promise<MainRepository> {
+  const main = await fromBuiltMain(spec);
+  return {
+    ...main,
+    repo: spec.repository,
+    run: (event, env = {}) => runCiImages(main.ws, event, main.registry.host, { IMAGE_REPOSITORY: spec.repository, ...env }),
+    image: (name, tag) => readImage(main.registry.url, `${spec.repository}/${name}`, tag),
   };
 }
 

@@ -1,126 +1,54 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeLocalImages } from '../scripts/lib/local-images';
 import { run } from '../src/lib/io/exec';
-import { runCiImages, type EventSpec, type SimulatedRun } from './harness/github-run';
-import { listTags, readImage, readImageFile } from './harness/read-image';
-import { startRegistry, type Registry } from './harness/registry';
+import { fromBuiltMain, type MainSpec } from './harness/built-main';
+import { shapeOf } from './harness/shape';
+import type { SimulatedRun } from './harness/github-run';
+import { listTags } from './harness/read-image';
+import type { StartedRegistry } from './harness/registry';
 import { DOCKER } from './harness/second-engine';
-import { createWorkspace, type Workspace } from './harness/workspace';
+import type { Workspace } from './harness/workspace';
 
-// Two real repositories' shapes, as they are, each with the plugin options the README gives for it:
-// - nasa-fornax/fornax-images: image folders at the root, REPOSITORY carries the registry, one BASE_TAG;
-// - jupyter/docker-stacks: images/<name>, ARG BASE_IMAGE=$REGISTRY/$OWNER/<base> and FROM $BASE_IMAGE with
-//   no tag at all, no base tag arg, and a variant images/pytorch-notebook/cuda12.
-// Each image copies its stamp.txt to /stamps/<image> and carries its bases' stamps, so reading the files
-// back from the registry shows which build of each base an image was made from.
-const BASES_LABEL = 'dev.nx-images.bases';
+// jupyter/docker-stacks as it is, with the plugin options the README gives for it: images/<name>,
+// ARG BASE_IMAGE=$REGISTRY/$OWNER/<base> and FROM $BASE_IMAGE with no tag at all, no base tag arg, and
+// a variant images/pytorch-notebook/cuda12. Stamps as in repository-shape-fornax. main is built once per
+// run (test/harness/built-main.ts).
 
-let registry: Registry;
-
-beforeAll(async () => {
-  registry = await startRegistry();
-});
-
-afterAll(async () => {
-  await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
-  await registry?.stop();
-});
-
-/** One repository shape in a workspace of its own, pushed to a repository path of its own. */
-function shape(repo: string) {
-  const read = (name: string, tag: string) => readImage(registry.url, `${repo}/${name}`, tag);
-  return {
-    push: (ws: Workspace, spec: Omit<EventSpec, 'name'>) => runCiImages(ws, { name: 'push', ...spec }, registry.host, { IMAGE_REPOSITORY: repo }),
-    pullRequest: (ws: Workspace, spec: Omit<EventSpec, 'name'>) => runCiImages(ws, { name: 'pull_request', ...spec }, registry.host, { IMAGE_REPOSITORY: repo }),
-    read,
-    stamp: (name: string, tag: string, of: string) => readImageFile(registry.url, `${repo}/${name}`, tag, `/stamps/${of}`),
-    basesOf: async (name: string, tag: string) => JSON.parse((await read(name, tag))?.labels[BASES_LABEL] ?? '[]') as { image: string; reference: string; digest?: string }[],
-    /** The images of `names` that have `tag` in the registry. */
-    tagged: async (names: readonly string[], tag: string) => {
-      const found = [];
-      for (const name of names) if ((await listTags(registry.url, `${repo}/${name}`)).includes(tag)) found.push(name);
-      return found;
-    },
-  };
-}
-
-describe('a repository like fornax-images: image folders at the root, REPOSITORY with the registry, one BASE_TAG', () => {
-  const REPO = 'nasa-fornax/fornax-images';
-  const IMAGES = ['env-core', 'fornax-base', 'fornax-main', 'jupyter-base'];
-  const it$ = shape(REPO);
-  let ws: Workspace;
-  let c0: string;
-  let first: SimulatedRun;
-
-  beforeAll(async () => {
-    ws = await createWorkspace({
-      tree: 'shape-fornax',
-      layout: 'root',
-      pluginOptions: { dockerfiles: '*/Dockerfile', buildArgs: { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' } },
-    });
-    c0 = await ws.git('rev-parse', 'HEAD');
-    first = await it$.push(ws, { branch: 'main', sha: c0 });
-  }, 600_000);
-
-  afterAll(() => ws?.cleanup());
-
-  it('the first push to main builds every image in order, each on its bases of this same run', async () => {
-    expect(first.exitCode, first.all).toBe(0);
-    expect(first.all).toContain('ci:images: level 4: fornax-main (after env-core, fornax-base)\n');
-    const digests: Record<string, string> = {};
-    for (const name of IMAGES) {
-      const built = await it$.read(name, 'main');
-      expect(built?.labels['org.opencontainers.image.revision'], name).toBe(c0);
-      digests[name] = built?.digest ?? '';
-    }
-    expect(await it$.basesOf('fornax-main', 'main')).toEqual(
-      ['env-core', 'fornax-base'].map((base) => ({ image: base, reference: `${registry.host}/${REPO}/${base}:main`, digest: digests[base] })),
-    );
-    expect(await it$.stamp('fornax-main', 'main', 'env-core')).toBe('env-core 1\n');
-    expect(await it$.stamp('fornax-main', 'main', 'jupyter-base')).toBe('jupyter-base 1\n');
-  });
-
-  it('a branch that changes a mid-level image and one built on it builds exactly those two, the second on the branch\'s image and main\'s other base', async () => {
-    const sha = await ws.branch('feature/core', { 'env-core/stamp.txt': 'env-core 2\n', 'fornax-main/stamp.txt': 'fornax-main 2\n' });
-    const result = await it$.push(ws, { branch: 'feature/core', sha });
-    expect(result.exitCode, result.all).toBe(0);
-    expect(await it$.tagged(IMAGES, 'feature-core')).toEqual(['env-core', 'fornax-main']);
-    expect(await it$.basesOf('fornax-main', 'feature-core')).toEqual([
-      { image: 'env-core', reference: `${registry.host}/${REPO}/env-core:feature-core`, digest: (await it$.read('env-core', 'feature-core'))?.digest },
-      { image: 'fornax-base', reference: `${registry.host}/${REPO}/fornax-base:main`, digest: (await it$.read('fornax-base', 'main'))?.digest },
-    ]);
-    expect(await it$.stamp('fornax-main', 'feature-core', 'env-core')).toBe('env-core 2\n');
-    expect(await it$.stamp('fornax-main', 'feature-core', 'fornax-main')).toBe('fornax-main 2\n');
-  });
-});
+const SHAPE: MainSpec = {
+  workspace: { tree: 'shape-stacks', pluginOptions: { variants: 'images/*/*/Dockerfile', buildArgs: { registry: 'REGISTRY', repository: 'OWNER', imageTag: '', baseTag: '' } } },
+  repository: 'jupyter',
+};
 
 describe('a repository like docker-stacks: images/<name>, FROM $BASE_IMAGE with no tag, a variant', () => {
-  const REPO = 'jupyter';
+  const REPO = SHAPE.repository;
   const IMAGES = ['base-notebook', 'docker-stacks-foundation', 'pytorch-notebook', 'scipy-notebook'];
-  const it$ = shape(REPO);
   let ws: Workspace;
   let c0: string;
   let first: SimulatedRun;
 
+  let registry: StartedRegistry;
+  let builtOn: string;
+  let cleanup: () => Promise<void>;
+  let it$: ReturnType<typeof shapeOf>;
+
   beforeAll(async () => {
-    ws = await createWorkspace({
-      tree: 'shape-stacks',
-      pluginOptions: { variants: 'images/*/*/Dockerfile', buildArgs: { registry: 'REGISTRY', repository: 'OWNER', imageTag: '', baseTag: '' } },
-    });
-    c0 = await ws.git('rev-parse', 'HEAD');
-    first = await it$.push(ws, { branch: 'main', sha: c0 });
+    ({ ws, registry, c0, first, builtOn, cleanup } = await fromBuiltMain(SHAPE));
+    it$ = shapeOf(registry, REPO);
   }, 600_000);
 
-  afterAll(() => ws?.cleanup());
+  afterAll(async () => {
+    await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
+    await cleanup?.();
+  });
 
   it('the first push to main builds every image and the variant, each untagged base resolved to this run\'s main', async () => {
     expect(first.exitCode, first.all).toBe(0);
     expect(first.all).toContain('ci:images: level 4: pytorch-notebook (after scipy-notebook), pytorch-notebook-cuda12 (after scipy-notebook)\n');
     // The one line per base says why the branch rule applies: the Dockerfile names no tag.
-    expect(first.all).toContain(`scipy-notebook: base base-notebook: no tag in the Dockerfile, so this branch's ${registry.host}/${REPO}/base-notebook:main is sha256:`);
+    expect(first.all).toContain(`scipy-notebook: base base-notebook: no tag in the Dockerfile, so this branch's ${builtOn}/${REPO}/base-notebook:main is sha256:`);
     for (const name of IMAGES) expect((await it$.read(name, 'main'))?.labels['org.opencontainers.image.revision'], name).toBe(c0);
     const scipy = await it$.read('scipy-notebook', 'main');
-    expect(await it$.basesOf('pytorch-notebook', 'main')).toEqual([{ image: 'scipy-notebook', reference: `${registry.host}/${REPO}/scipy-notebook:main`, digest: scipy?.digest }]);
+    expect(await it$.basesOf('pytorch-notebook', 'main')).toEqual([{ image: 'scipy-notebook', reference: `${builtOn}/${REPO}/scipy-notebook:main`, digest: scipy?.digest }]);
     expect((await it$.read('pytorch-notebook', 'main'))?.labels['org.opencontainers.image.base.digest']).toBe(scipy?.digest);
     // The variant: pytorch-notebook:cuda12-main, on the same base, its own stamp.
     const variant = await it$.read('pytorch-notebook', 'cuda12-main');
