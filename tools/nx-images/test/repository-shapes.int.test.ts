@@ -7,7 +7,7 @@ import { startRegistry, type Registry } from './harness/registry';
 import { DOCKER } from './harness/second-engine';
 import { createWorkspace, type Workspace } from './harness/workspace';
 
-// Two real repositories' shapes, as they are, each with the plugin options the README gives for it:
+// Two real repositories' shapes, as they are, each with the plugin options docs/options.md gives for it:
 // - nasa-fornax/fornax-images: image folders at the root, REPOSITORY carries the registry, one BASE_TAG;
 // - jupyter/docker-stacks: images/<name>, ARG BASE_IMAGE=$REGISTRY/$OWNER/<base> and FROM $BASE_IMAGE with
 //   no tag at all, no base tag arg, and a variant images/pytorch-notebook/cuda12.
