@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-// Unit tests (`*.test.ts` under src/) are pure and fast; integration tests
+// Unit tests (`*.test.ts` under src/, and the test harness's own pure
+// helpers under test/harness/) are pure and fast; integration tests
 // (`*.int.test.ts` under test/) drive a real Docker engine, registry and git;
 // the hardening suite (test/hardening/) breaks engines, registries and
 // networks on purpose. The groups run one after another, in this order, so
@@ -16,7 +17,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           root,
-          include: ['src/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/harness/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts'],
           sequence: { groupOrder: 0 },
         },
       },

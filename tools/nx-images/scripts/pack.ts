@@ -3,7 +3,8 @@
  *
  * 1. `nx run nx-images:build` (@nx/js:tsc) compiles src/ (tests left out)
  *    into dist/tools/nx-images with executors.json, generators.json, every
- *    schema.json, the generators' files/ and the README.
+ *    schema.json, the generators' files/, the README and docs/*.md (which
+ *    the README links to).
  * 2. Writes the package's package.json there: the source one with its paths
  *    pointing at compiled JavaScript, `private` dropped, and as
  *    `dependencies` exactly the packages the compiled code requires, at the

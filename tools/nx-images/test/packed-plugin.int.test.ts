@@ -66,7 +66,10 @@ describe('the packed plugin', () => {
       .filter((path) => !path.endsWith('.ts') && statSync(join(repoRoot, 'tools/nx-images/src', path)).isFile())
       .map((path) => `src/${path.split(sep).join('/')}`);
     expect(assets.length).toBeGreaterThan(7);
-    for (const file of ['package.json', 'executors.json', 'generators.json', 'README.md', 'src/index.js', 'src/index.d.ts', 'src/bin/nx-images.js', 'src/executors/docker-build/executor.js', ...assets]) {
+    // The README links to docs/, so the docs ship beside it.
+    const docs = readdirSync(join(repoRoot, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`);
+    expect(docs.length).toBeGreaterThan(7);
+    for (const file of ['package.json', 'executors.json', 'generators.json', 'README.md', ...docs, 'src/index.js', 'src/index.d.ts', 'src/bin/nx-images.js', 'src/executors/docker-build/executor.js', ...assets]) {
       expect(packed.files, file).toContain(file);
     }
     expect(packed.files.filter((file) => /\.test\.|^test\/|^scripts\/|\.ts$/.test(file) && !file.endsWith('.d.ts'))).toEqual([]);

@@ -10,10 +10,11 @@ import { startRegistry, type Registry } from './harness/registry';
 import { pushImage } from './harness/seed';
 import { repoRoot } from './harness/workspace';
 
-// Every command of the README's "Outside GitHub" table, run as written in a fresh clone of this
+// Every command of the "Outside GitHub" table in docs/ci.md, run as written in a fresh clone of this
 // repository with no GITHUB_*, IMAGE_* or LEVEL_JOBS variable: each must exit 0 within its time
 // limit and print what the table says. The table is the list: a row added there is tested here.
-const README = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+const TABLE_FILE = 'docs/ci.md';
+const TABLE_TEXT = readFileSync(join(repoRoot, TABLE_FILE), 'utf8');
 const TABLE_HEADING = '### Outside GitHub: every command, tested as written';
 const REPOSITORY = 'fornax/images';
 
@@ -26,7 +27,7 @@ interface Row {
 /** The rows of the table under TABLE_HEADING: the command, the registry it needs, the fragments it prints. */
 function readmeRows(text: string): Row[] {
   const start = text.indexOf(TABLE_HEADING);
-  if (start < 0) throw new Error(`README.md has no "${TABLE_HEADING}" section`);
+  if (start < 0) throw new Error(`${TABLE_FILE} has no "${TABLE_HEADING}" section`);
   const lines = text.slice(start).split('\n');
   const first = lines.findIndex((line) => line.startsWith('| command |'));
   const rows: Row[] = [];
@@ -49,7 +50,7 @@ function fragmentPattern(fragment: string): RegExp {
   return new RegExp(fragment.split('<…>').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\S+'));
 }
 
-const rows = readmeRows(README);
+const rows = readmeRows(TABLE_TEXT);
 let clone: string;
 let tmp: string;
 let empty: Registry;
@@ -110,7 +111,7 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('the README’s commands outside GitHub', () => {
+describe('the commands outside GitHub, as docs/ci.md lists them', () => {
   test('the table lists at least the commands people start with', () => {
     const commands = rows.map((row) => row.command);
     for (const command of [
@@ -134,7 +135,7 @@ describe('the README’s commands outside GitHub', () => {
       if (argv[0] === 'npm' && !argv.includes('--')) argv.push('--');
       argv.push(`--registry=${registry.host}`, `--repository=${REPOSITORY}`);
     } else if (row.registry !== 'its own' && row.registry !== 'none') {
-      throw new Error(`README: "${row.command}" needs a registry "${row.registry}", which this test cannot prepare: use none, empty, holds \`main\` or its own.`);
+      throw new Error(`${TABLE_FILE}: "${row.command}" needs a registry "${row.registry}", which this test cannot prepare: use none, empty, holds \`main\` or its own.`);
     }
     const demo = row.command === 'npm run demo';
     const result = await execa(argv[0] ?? '', argv.slice(1), {

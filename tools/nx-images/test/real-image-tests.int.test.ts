@@ -8,7 +8,7 @@ import { CommandError, run } from '../src/lib/io/exec';
 import { pythonWithPytest } from './harness/python';
 
 // The real images' tests need the real images, which cannot be built here. What can be checked is
-// that pytest collects them (so they are valid Python and name the cases the README promises) and
+// that pytest collects them (so they are valid Python and name the cases docs/tests.md promises) and
 // that the image-test target runs them, an image's own before its ancestors'.
 
 const workspaceRoot = resolve(__dirname, '../../..');

@@ -7,7 +7,7 @@ import type { StartedRegistry } from './harness/registry';
 import { DOCKER } from './harness/second-engine';
 import type { Workspace } from './harness/workspace';
 
-// nasa-fornax/fornax-images as it is, with the plugin options the README gives for it: image folders
+// nasa-fornax/fornax-images as it is, with the plugin options docs/options.md gives for it: image folders
 // at the root, REPOSITORY carries the registry, one BASE_TAG. Each image copies its stamp.txt to
 // /stamps/<image> and carries its bases' stamps, so reading the files back from the registry shows
 // which build of each base an image was made from. main is built once per run (test/harness/built-main.ts).

@@ -9,7 +9,7 @@ import type { StartedRegistry } from './harness/registry';
 import { DOCKER } from './harness/second-engine';
 import type { Workspace } from './harness/workspace';
 
-// jupyter/docker-stacks as it is, with the plugin options the README gives for it: images/<name>,
+// jupyter/docker-stacks as it is, with the plugin options docs/options.md gives for it: images/<name>,
 // ARG BASE_IMAGE=$REGISTRY/$OWNER/<base> and FROM $BASE_IMAGE with no tag at all, no base tag arg, and
 // a variant images/pytorch-notebook/cuda12. Stamps as in repository-shape-fornax. main is built once per
 // run (test/harness/built-main.ts).

@@ -35,5 +35,5 @@ export function parseBinArgs(argv: readonly string[]): BinInvocation {
 function helpText(): string {
   const width = Math.max(...Object.keys(SUBCOMMANDS).map((name) => name.length));
   const rows = Object.entries(SUBCOMMANDS).map(([name, { about }]) => `  nx-images ${name.padEnd(width)}  ${about}`);
-  return ['Usage: nx-images <subcommand> [flags]', '', ...rows, '', 'Flags and environment are those of the subcommand (README, "The package").'].join('\n');
+  return ['Usage: nx-images <subcommand> [flags]', '', ...rows, '', 'Flags and environment are those of the subcommand (docs/package.md).'].join('\n');
 }

@@ -22,8 +22,8 @@
  * `packedPlugin()`; `installed.tgz` is the same path.
  *
  * The pack is cached as <os.tmpdir()>/fornax-nx-images-pack/<hash>.tgz,
- * keyed by the contents of tools/nx-images/src and the files that shape the
- * build; concurrent test files wait on one lock rather than pack twice.
+ * keyed by the contents of tools/nx-images/src, docs/ and the files that
+ * shape the build; concurrent test files wait on one lock rather than pack twice.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -166,7 +166,10 @@ async function takeLock(lock: string): Promise<boolean> {
 /** sha256 over the path and bytes of every file that goes into the pack. */
 async function sourceHash(): Promise<string> {
   const hash = createHash('sha256');
-  const entries = await readdir(join(pluginRoot, 'src'), { recursive: true, withFileTypes: true });
+  const entries = [
+    ...(await readdir(join(pluginRoot, 'src'), { recursive: true, withFileTypes: true })),
+    ...(await readdir(join(repoRoot, 'docs'), { withFileTypes: true })),
+  ];
   const sources = entries.filter((entry) => entry.isFile()).map((entry) => relative(repoRoot, join(entry.parentPath, entry.name)));
   for (const path of [...PACK_INPUTS, ...sources.sort()]) {
     hash.update(`${path}\0`);

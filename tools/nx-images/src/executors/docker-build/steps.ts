@@ -25,7 +25,7 @@ import { attachTestResult, skippedResult } from './tests';
 /**
  * A build after its bases are resolved and pinned, as a list of named
  * steps: each takes what the build knows so far and returns it with what it
- * added. The order is the README's: build, test, export the locks, make the
+ * added. The order is docs/layout.md's: build, test, export the locks, make the
  * inventory, push, attach the evidence, write the per-build tags. A step that
  * throws stops the build; nothing after it runs, so no tag moves.
  */

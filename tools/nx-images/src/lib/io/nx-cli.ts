@@ -9,7 +9,7 @@ import { run, type Command } from './exec';
  * The Nx CLI of this workspace, run by this Node without a shell. Plugins
  * run in-process unless the caller's environment says otherwise: Nx's
  * plugin isolation starts a worker per plugin, which costs seconds per nx
- * process (README, Performance), and ours keeps no state between calls.
+ * process (docs/performance.md), and ours keeps no state between calls.
  */
 export function nxCommand(args: string[], cwd: string, env: Record<string, string> = {}): Command {
   const nxBin = join(dirname(require.resolve('nx/package.json', { paths: [cwd] })), 'dist', 'bin', 'nx.js');

@@ -14,7 +14,7 @@ export const PLUGIN_NAME = '@fornax/nx-images';
 export interface ImagesPluginOptions {
   /** Which Dockerfiles make image projects, a glob from the workspace root; each image is named after its folder. */
   dockerfiles?: string;
-  /** Which Dockerfiles make variants (`<folder of an image>/<variant>/Dockerfile`, a glob such as the README shows); none by default. */
+  /** Which Dockerfiles make variants (`<folder of an image>/<variant>/Dockerfile`, a glob such as docs/options.md shows); none by default. */
   variants?: string;
   /** The names of the build args through which Dockerfiles name this repository's images. */
   buildArgs?: Partial<BuildArgNames>;
