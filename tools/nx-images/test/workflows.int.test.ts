@@ -136,7 +136,7 @@ describe('image-build.yml fans out exactly as ci:images --plan hands on', () => 
   const levelJobs = Object.keys(workflow.jobs).filter((id) => /^level\d+$/.test(id));
   const plan: FanoutPlan = {
     eventName: 'push', head: 'a'.repeat(40), branch: 'b', tag: 'b', defaultTag: 'main', registry: 'ghcr.io', repository: 'o/n',
-    push: true, parallel: 1, images: [], levels: [], compareCommits: [], workspaceFiles: [], allImages: [], publish: false,
+    push: true, parallel: 1, images: [], levels: [], compareCommits: [], removed: [], unread: [], retests: [], allImages: [], publish: false,
   };
   const stepRunning = (job: Job | undefined, command: string) => job?.steps?.find((step) => step.run === command);
 

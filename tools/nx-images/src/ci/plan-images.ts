@@ -1,5 +1,6 @@
-import { chooseCompareCommits, eventFallbackCommit, groupByCompareCommit, type RevisionObservation } from '../lib/core/ci/compare-commits';
-import { placeInLevels, skipTestsReason, whyAffected, workspaceFilesIn, type AffectedReason, type ChosenImage, type ImagesPlan } from '../lib/core/ci/ci-plan';
+import { chooseCompareCommits, eventFallbackCommit, type RevisionObservation } from '../lib/core/ci/compare-commits';
+import { placeInLevels, skipTestsReason, type ChosenImage, type ImagesPlan } from '../lib/core/ci/ci-plan';
+import { LABEL } from '../lib/core/naming/conventions';
 import { UserError } from '../lib/core/errors';
 import type { GithubContext } from '../lib/core/github/github-event';
 import { imageGraph, levelsOf, registryImageOf, sharedTargetNames, type ImageGraph } from '../lib/core/graph/image-graph';
@@ -10,7 +11,8 @@ import { branchToTag } from '../lib/core/naming/tags';
 import { publishesBranch } from '../lib/core/publish/publish';
 import { readWorkspaceSettings } from '../lib/io/workspace-settings';
 import { commitMessage, currentBranch, hasCommit, headSha, isAncestor, isShallow, mergeBase, remoteUrl, resolveCommit } from '../lib/io/git';
-import { affectedWithReasons, projectConfigurations } from '../lib/io/nx-cli';
+import { projectConfigurations } from '../lib/io/nx-cli';
+import { decideByInputs, type Tagged } from './plan-inputs';
 import { createRegistryClient } from '../lib/io/registry/oci-client';
 import { observeRevision } from '../lib/io/revision';
 
@@ -80,37 +82,43 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     if (unknown.length > 0) throw new UserError(`ci:images: no image named ${unknown.join(', ')}: choose from ${graph.images.join(', ')}.`);
     const why = `requested by ${context.eventName === 'local' ? 'IMAGES' : 'workflow_dispatch'}`;
     const chosen = requested.map((image): ChosenImage => ({ image, why }));
-    return { ...base, images: placeInLevels(graph, chosen, steps), levels: levelsOf(graph, requested), compareCommits: [], workspaceFiles: [], lines: [] };
+    return { ...base, images: placeInLevels(graph, chosen, steps), levels: levelsOf(graph, requested), compareCommits: [], removed: [], unread: [], retests: [], lines: [] };
   }
 
-  const comparisons = await compareCommitsFor(cwd, context, { head, branch, tag, registry, repository, images: graph.images, variants: graph.variants });
+  const compared = await compareCommitsFor(cwd, context, { head, branch, tag, registry, repository, images: graph.images, variants: graph.variants });
+  const decided = await decideByInputs({
+    cwd,
+    head,
+    projects,
+    images: graph.images,
+    comparisons: compared.comparisons,
+    tagged: compared.tagged,
+    ...(compared.eventFallback.commit ? { pushCompare: compared.eventFallback.commit } : {}),
+    settings,
+  });
   const chosen: ChosenImage[] = [];
   const lines: string[] = [];
-  const reasons: Record<string, AffectedReason[]> = {};
-  for (const entry of comparisons.filter((comparison) => comparison.buildAnyway)) {
-    lines.push(`${entry.image}: built regardless (${entry.reason})`);
-    chosen.push({ image: entry.image, why: entry.reason });
-  }
-  const groups = groupByCompareCommit(comparisons);
-  for (const group of groups) {
-    const affected = await affectedWithReasons(cwd, buildTarget, group.commit, head);
-    for (const image of group.images) {
-      const hit = affected[image];
-      const reason = comparisons.find((entry) => entry.image === image)?.reason ?? '';
-      lines.push(`${image}: compared with ${reason}: ${hit ? `affected, ${whyAffected(hit)}` : 'not affected'}`);
-      if (hit) {
-        reasons[image] = hit;
-        chosen.push({ image, comparedWith: group.commit, why: whyAffected(hit) });
-      }
+  for (const decision of decided.decisions) {
+    const comparison = compared.comparisons.find((entry) => entry.image === decision.image);
+    if (decision.build) {
+      lines.push(`${decision.image}: build: ${decision.why}`);
+      chosen.push({ image: decision.image, ...(comparison?.commit && !comparison.buildAnyway ? { comparedWith: comparison.commit } : {}), why: decision.why });
+    } else {
+      lines.push(`${decision.image}: not affected: ${decision.why}${decision.retest ? `; its tests changed (${decision.retest.join(', ')}): retest` : ''}`);
     }
   }
+  for (const { image, renamedTo } of decided.removed) lines.push(`${image}: removed${renamedTo ? ` (renamed to ${renamedTo})` : ''}: nothing to build; its tags are left alone`);
+  for (const file of decided.unread) lines.push(`${file}: changed, read by no image's build or tests`);
   const names = chosen.map((entry) => entry.image);
+  const retests = decided.decisions.flatMap((decision) => (!decision.build && decision.retest ? [{ image: decision.image, files: decision.retest }] : []));
   return {
     ...base,
     images: placeInLevels(graph, chosen, steps),
     levels: levelsOf(graph, names),
-    compareCommits: groups.map((group) => group.commit),
-    workspaceFiles: workspaceFilesIn(reasons),
+    compareCommits: [...new Set(compared.comparisons.flatMap((entry) => (entry.commit && !entry.buildAnyway ? [entry.commit] : [])))],
+    removed: decided.removed,
+    unread: decided.unread,
+    retests,
     lines,
   };
 }
@@ -152,16 +160,22 @@ async function compareCommitsFor(cwd: string, context: GithubContext, facts: Ima
     context.before !== undefined && (await hasCommit(cwd, context.before)) && (await isAncestor(cwd, context.before, facts.head));
   const eventFallback = eventFallbackCommit(context, { beforeIsAncestor, mergeBase: mergeBaseCommit, onDefaultBranch });
   const observations: Record<string, RevisionObservation> = {};
+  const tagged: Record<string, Tagged | undefined> = {};
   if (!pullRequest) {
     const client = createRegistryClient({ registry: facts.registry, retry: { attempts: 2 } });
     await Promise.all(
       facts.images.map(async (image) => {
         const inRegistry = registryImageOf(image, facts.tag, facts.variants);
-        observations[image] = await observeRevision(client, cwd, `${facts.repository}/${inRegistry.image}`, inRegistry.tag, facts.head);
+        const observed = await observeRevision(client, cwd, `${facts.repository}/${inRegistry.image}`, inRegistry.tag, facts.head);
+        observations[image] = observed;
+        const inputs = observed.kind === 'present' ? observed.labels[LABEL.inputs] : undefined;
+        if (observed.kind === 'present' && inputs) {
+          tagged[image] = { inputs, reference: `${facts.registry}/${facts.repository}/${inRegistry.image}:${inRegistry.tag}`, ...(observed.revision ? { revision: observed.revision } : {}) };
+        }
       }),
     );
   }
-  return chooseCompareCommits({
+  const comparisons = chooseCompareCommits({
     images: facts.images,
     observations,
     onDefaultBranch,
@@ -170,4 +184,5 @@ async function compareCommitsFor(cwd: string, context: GithubContext, facts: Ima
     eventFallback,
     eventOnly: pullRequest,
   });
+  return { comparisons, eventFallback, tagged };
 }

@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FanoutPlan } from '../lib/core/ci/fanout';
-import { cell, code, renderSummary, type SummaryRow } from '../lib/core/ci/summary';
+import { cell, code, renderSummary, summaryNotes, type SummaryRow } from '../lib/core/ci/summary';
 import { describeResult } from '../lib/core/evidence/image-tests';
 import type { BuildRecord } from '../lib/io/build-record';
 import { registryImageOf } from '../lib/core/graph/image-graph';
@@ -48,7 +48,7 @@ export function summaryOf(plan: FanoutPlan, results: readonly ImageResult[]): st
       ...(result?.outcome === 'skipped' ? { skipped: result.reason } : {}),
     };
   });
-  return renderSummary(rows, { head: plan.head, compareCommits: plan.compareCommits, workspaceFilesChanged: plan.workspaceFiles, eventName: plan.eventName });
+  return renderSummary(rows, summaryNotes(plan));
 }
 
 /** Appends a section to the job's step summary (GITHUB_STEP_SUMMARY); nothing on a laptop. */

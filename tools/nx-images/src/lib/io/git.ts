@@ -128,3 +128,22 @@ export async function isIgnored(cwd: string, path: string): Promise<boolean> {
     throw error;
   }
 }
+
+/** Every file that differs between two commits (renames detected), as `git diff --name-status -M` lists them. */
+export async function changesBetween(cwd: string, from: string, to: string): Promise<{ path: string; from?: string }[]> {
+  if (!isSha(from) || !isSha(to)) throw new Error(`changesBetween: ${from}..${to} is not a pair of commit names`);
+  const out = (await run({ command: 'git', args: ['diff', '--name-status', '--find-renames', '-z', '--end-of-options', from, to], cwd })).stdout;
+  const fields = out.split('\0').filter((field) => field !== '');
+  const changes: { path: string; from?: string }[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const status = fields[i] ?? '';
+    if (status.startsWith('R') || status.startsWith('C')) {
+      const old = fields[++i] ?? '';
+      const path = fields[++i] ?? '';
+      changes.push(status.startsWith('R') ? { path, from: old } : { path });
+    } else {
+      changes.push({ path: fields[++i] ?? '' });
+    }
+  }
+  return changes;
+}

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, realpath, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { AffectedReason } from '../core/ci/ci-plan';
 import type { ProjectLike } from '../core/graph/image-project';
 import { run, type Command } from './exec';
 
@@ -32,31 +32,22 @@ export async function projectConfigurations(cwd: string): Promise<Record<string,
 
 
 /**
- * The `target` tasks Nx finds affected between two commits, with its own
- * explanation of each (`nx affected --explain`), keyed by project.
+ * Every project of the workspace as it was at `commit`: `nx graph` in a
+ * throwaway worktree of that commit, with this checkout's node_modules. Only
+ * asked for when a file that shapes the projects (nx.json, a project.json)
+ * differs between that commit and HEAD.
  */
-export async function affectedWithReasons(
-  cwd: string,
-  target: string,
-  base: string,
-  head: string,
-): Promise<Record<string, AffectedReason[]>> {
-  const dir = await mkdtemp(join(tmpdir(), 'fornax-affected-'));
+export async function projectConfigurationsAt(cwd: string, commit: string): Promise<Record<string, ProjectLike>> {
+  const dir = await mkdtemp(join(tmpdir(), 'fornax-worktree-'));
+  const tree = join(dir, 'tree');
   try {
-    const file = join(dir, 'explain.json');
-    await run(
-      nxCommand(['affected', '-t', target, `--base=${base}`, `--head=${head}`, `--explain=${file}`], cwd, {
-        NX_LEGACY_AFFECTED: 'false',
-      }),
-    );
-    const explained = JSON.parse(await readFile(file, 'utf8')) as { affected?: Record<string, AffectedReason[]> };
-    const byProject: Record<string, AffectedReason[]> = {};
-    for (const [task, reasons] of Object.entries(explained.affected ?? {})) {
-      const project = task.slice(0, task.lastIndexOf(':'));
-      if (task.endsWith(`:${target}`)) byProject[project] = reasons;
-    }
-    return byProject;
+    await run({ command: 'git', args: ['worktree', 'add', '--detach', '--quiet', '--end-of-options', tree, commit], cwd });
+    const modules = join(cwd, 'node_modules');
+    if (existsSync(modules)) await symlink(await realpath(modules), join(tree, 'node_modules'), 'dir');
+    return await projectConfigurations(tree);
   } finally {
+    await run({ command: 'git', args: ['worktree', 'remove', '--force', '--end-of-options', tree], cwd }).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
+    await run({ command: 'git', args: ['worktree', 'prune'], cwd }).catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRunArgs, formatPlan, parallelFrom, placeInLevels, skipsIn, skipTestsReason, stepEnv, stepRunArgs, whyAffected, workspaceFilesIn, type ImagesPlan, type Outcome } from './ci-plan';
+import { buildRunArgs, formatPlan, parallelFrom, placeInLevels, skipsIn, skipTestsReason, stepEnv, stepRunArgs, type ImagesPlan, type Outcome } from './ci-plan';
 import type { ImageGraph } from '../graph/image-graph';
 
 describe('buildRunArgs', () => {
@@ -38,38 +38,6 @@ describe('skipTestsReason', () => {
     ['a lookalike is not the marker', { eventName: 'push', skipTestsAsked: false }, '[skip tests]', undefined],
   ])('%s', (_case, context, message, reason) => {
     expect(skipTestsReason(context, message)).toBe(reason);
-  });
-});
-
-describe('whyAffected', () => {
-  it.each([
-    [[{ kind: 'input-file', file: 'images/tractor/Dockerfile' }], 'changed: images/tractor/Dockerfile'],
-    [
-      [
-        { kind: 'input-file', file: 'a' },
-        { kind: 'input-file', file: 'b' },
-        { kind: 'input-file', file: 'a' },
-        { kind: 'input-file', file: 'c' },
-        { kind: 'input-file', file: 'd' },
-      ],
-      'changed: a, b, c and 1 more',
-    ],
-    [[{ kind: 'project-added' }], 'affected (project-added)'],
-    [[], 'affected'],
-  ])('%j -> %j', (reasons, text) => {
-    expect(whyAffected(reasons)).toBe(text);
-  });
-});
-
-describe('workspaceFilesIn', () => {
-  it('names the root files that affected any image', () => {
-    expect(
-      workspaceFilesIn({
-        base_image: [{ kind: 'input-file', file: 'images/base_image/Dockerfile' }, { kind: 'input-file', file: 'nx.json' }],
-        tractor: [{ kind: 'input-file', file: 'nx.json' }, { kind: 'input-file', file: 'package-lock.json' }],
-      }),
-    ).toEqual(['nx.json', 'package-lock.json']);
-    expect(workspaceFilesIn({ base_image: [{ kind: 'input-file', file: 'images/base_image/x' }] })).toEqual([]);
   });
 });
 
@@ -154,17 +122,18 @@ describe('formatPlan', () => {
       images,
       levels: [['a'], ['b']],
       compareCommits: [],
-      workspaceFiles: ['nx.json'],
-      lines: ['a: compared with x: affected, changed: images/a/Dockerfile'],
+      removed: [],
+      unread: [],
+      retests: [],
+      lines: ['a: build: compared with x: changed: images/a/Dockerfile'],
     };
     expect(formatPlan(plan)).toEqual([
       'ci:images: push on feature/x -> tag feature-x, head eeeeeee, push to ghcr.io/o/n',
-      '  a: compared with x: affected, changed: images/a/Dockerfile',
-      'ci:images: nx.json changed, so Nx treats every image as affected.',
+      '  a: build: compared with x: changed: images/a/Dockerfile',
       'ci:images: level 1: a',
       'ci:images: level 2: b (after a)',
     ]);
-    expect(formatPlan({ ...plan, images: [], levels: [], workspaceFiles: [] }).at(-1)).toBe('ci:images: no image is affected; nothing to build.');
+    expect(formatPlan({ ...plan, images: [], levels: [] }).at(-1)).toBe('ci:images: no image is affected; nothing to build.');
   });
 });
 

@@ -2,18 +2,10 @@ import { shortSha, TARGET } from '../naming/conventions';
 import { UserError } from '../errors';
 import { levelsOf, type ImageGraph, type Variant } from '../graph/image-graph';
 
-/** Why Nx considers a task affected (`nx affected --explain`): the changed files that match its inputs. */
-export interface AffectedReason {
-  kind: string;
-  file?: string;
-  pattern?: string;
-  [key: string]: unknown;
-}
-
 /** One image this run builds, and why. */
 export interface ChosenImage {
   image: string;
-  /** The commit Nx compared against; undefined when the image is built regardless. */
+  /** The commit its inputs were compared with; undefined when the image is built regardless. */
   comparedWith?: string;
   why: string;
 }
@@ -138,26 +130,6 @@ export function stepRunArgs(image: string, step: string): string[] {
   return ['run', `${image}:${step}`, '--exclude-task-dependencies', '--outputStyle=stream'];
 }
 
-/** Files at the workspace root (nx.json, ...) that Nx names as the reason for an image: they affect every project. */
-export function workspaceFilesIn(reasons: Record<string, AffectedReason[]>): string[] {
-  const files = new Set<string>();
-  for (const list of Object.values(reasons)) {
-    for (const reason of list) if (reason.file && !reason.file.includes('/')) files.add(reason.file);
-  }
-  return [...files].sort();
-}
-
-/** A short sentence from Nx's explanation of an affected task. */
-export function whyAffected(reasons: readonly AffectedReason[], limit = 3): string {
-  const files = [...new Set(reasons.map((reason) => reason.file).filter((file): file is string => typeof file === 'string'))];
-  if (files.length > 0) {
-    const shown = files.slice(0, limit).join(', ');
-    return `changed: ${shown}${files.length > limit ? ` and ${files.length - limit} more` : ''}`;
-  }
-  const kinds = [...new Set(reasons.map((reason) => reason.kind))];
-  return kinds.length > 0 ? `affected (${kinds.join(', ')})` : 'affected';
-}
-
 /** How many images build at once: BUILD_PARALLEL, default 1 (multi-gigabyte images on a small runner). */
 export function parallelFrom(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return 1;
@@ -188,8 +160,12 @@ export interface ImagesPlan {
   levels: string[][];
   /** The commits the images were compared against. */
   compareCommits: string[];
-  /** Workspace-wide files that changed and made Nx treat every image as affected. */
-  workspaceFiles: string[];
+  /** Images the push removed (or renamed): nothing is built for them, and their tags are left alone. */
+  removed: { image: string; renamedTo?: string }[];
+  /** Files the push changed that no image's build reads and no image's tests are made of. */
+  unread: string[];
+  /** Images whose tests changed while what their build reads did not: tested again as they are under the tag. */
+  retests: { image: string; files: string[] }[];
   /** One line per image: what it was compared with, and whether and why it is affected. */
   lines: string[];
   /** Why the images' tests are skipped; undefined: every image with tests is tested before it is pushed. */
@@ -213,7 +189,6 @@ export function formatPlan(plan: ImagesPlan): string[] {
     ...plan.lines.map((line) => `  ${line}`),
   ];
   if (plan.skipTests) lines.push(`ci:images: tests skipped: ${plan.skipTests}`);
-  if (plan.workspaceFiles.length > 0) lines.push(`ci:images: ${plan.workspaceFiles.join(', ')} changed, so Nx treats every image as affected.`);
   if (plan.images.length === 0) {
     lines.push('ci:images: no image is affected; nothing to build.');
     return lines;

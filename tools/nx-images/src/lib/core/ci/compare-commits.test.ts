@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CompareInput, chooseCompareCommits, eventFallbackCommit, type FallbackFacts, groupByCompareCommit, type ImageComparison, pushDecision, type PushFacts, type RevisionObservation } from './compare-commits';
+import { type CompareInput, chooseCompareCommits, eventFallbackCommit, type FallbackFacts, type ImageComparison, pushDecision, type PushFacts, type RevisionObservation } from './compare-commits';
 import { type GithubContext } from '../github/github-event';
 
 const REV = 'aaaaaaa' + '1'.repeat(33);
@@ -110,28 +110,6 @@ describe('chooseCompareCommits over several images', () => {
 
   it('no images, no bases', () => {
     expect(chooseCompareCommits({ images: [], observations: {}, onDefaultBranch: true, eventFallback: { reason: 'x' } })).toStrictEqual([]);
-  });
-});
-
-describe('groupByCompareCommit', () => {
-  const b = (image: string, commit: string | undefined, buildAnyway = false): ImageComparison => ({ image, ...(commit ? { commit } : {}), buildAnyway, reason: 'r' });
-  it.each<[string, ImageComparison[], { commit: string; images: string[] }[]]>([
-    ['nothing', [], []],
-    ['one base', [b('a', REV)], [{ commit: REV, images: ['a'] }]],
-    ['shared base: one run', [b('a', MB), b('b', MB)], [{ commit: MB, images: ['a', 'b'] }]],
-    [
-      'distinct bases in first-seen order',
-      [b('a', REV), b('b', MB), b('c', REV)],
-      [
-        { commit: REV, images: ['a', 'c'] },
-        { commit: MB, images: ['b'] },
-      ],
-    ],
-    ['images built anyway need no affected run', [b('a', undefined, true), b('b', MB)], [{ commit: MB, images: ['b'] }]],
-    ['a base with buildAnyway is still built anyway', [b('a', MB, true)], []],
-    ['an image listed twice counts once', [b('a', MB), b('a', MB)], [{ commit: MB, images: ['a'] }]],
-  ])('%s', (_name, bases, groups) => {
-    expect(groupByCompareCommit(bases)).toStrictEqual(groups);
   });
 });
 

@@ -42,11 +42,11 @@ export interface EventFallback {
   reason: string;
 }
 
-/** The commit Nx compares HEAD against for one image; commit undefined + buildAnyway: build it regardless of what changed. */
+/** The commit an image's inputs at HEAD are compared with; commit undefined + buildAnyway: build it regardless of what changed. */
 export type ImageComparison = { image: string; commit?: string; buildAnyway: boolean; reason: string };
 
 /**
- * Picks, for every image, the commit Nx compares HEAD against. The registry is
+ * Picks, for every image, the commit its inputs at HEAD are compared with. The registry is
  * the record of what was built, so a failed, cancelled or force-pushed-over run
  * heals on the next push; nothing here ever concludes "nothing changed" without
  * a commit to show for it.
@@ -103,18 +103,6 @@ function fromFallback(image: string, fallback: EventFallback, why: string | unde
     return { image, buildAnyway: true, reason: `${prefix}${fallback.reason}: building it` };
   }
   return { image, commit: fallback.commit, buildAnyway: false, reason: `${prefix}${fallback.reason}` };
-}
-
-/** One `nx affected` run per distinct compare commit, in the order they first appear; images built anyway need no run. */
-export function groupByCompareCommit(comparisons: ImageComparison[]): { commit: string; images: string[] }[] {
-  const groups = new Map<string, string[]>();
-  for (const { image, commit, buildAnyway } of comparisons) {
-    if (buildAnyway || commit === undefined) continue;
-    const images = groups.get(commit) ?? [];
-    if (!images.includes(image)) images.push(image);
-    groups.set(commit, images);
-  }
-  return [...groups].map(([commit, images]) => ({ commit, images }));
 }
 
 export interface FallbackFacts {

@@ -15,7 +15,7 @@ import { isValidTag } from '../naming/tags';
 /** What the plan job hands to every image job and to the summary: the plan without what only the planner needs. */
 export type FanoutPlan = Omit<ImagesPlan, 'graph' | 'lines'>;
 
-const PLAN_VERSION = 1;
+const PLAN_VERSION = 2;
 
 export function toFanoutPlan(plan: ImagesPlan): FanoutPlan {
   const { graph: _graph, lines: _lines, ...rest } = plan;

@@ -36,8 +36,12 @@ export interface SummaryNotes {
   head: string;
   /** The distinct commits it compared against, for the "nothing affected" line. */
   compareCommits: string[];
-  /** Workspace-wide files that changed (nx.json, package-lock.json...), making Nx treat every project as affected. */
-  workspaceFilesChanged?: string[];
+  /** Images the push removed or renamed: named, so nobody looks for their build. */
+  removed?: readonly { image: string; renamedTo?: string }[];
+  /** Files the push changed that no image reads: why they built nothing. */
+  unread?: readonly string[];
+  /** Images whose tests alone changed, tested again as they are under the tag. */
+  retests?: readonly { image: string; files: readonly string[] }[];
   /** GITHUB_EVENT_NAME, to say "push" or "run". */
   eventName?: string;
 }
@@ -47,14 +51,10 @@ const HEADER = ['| level | image | tag | pushed digest | built from | tests | wh
 /** Markdown for GITHUB_STEP_SUMMARY: one table row per image in level order, or one line when nothing was affected. */
 export function renderSummary(rows: readonly SummaryRow[], notes: SummaryNotes): string {
   const lines: string[] = [];
-  const workspace = notes.workspaceFilesChanged ?? [];
-  if (workspace.length > 0) {
-    const files = workspace.map(code).join(', ');
-    lines.push(`> **Note:** ${files} changed, so Nx treated every project as affected.`, '');
-  }
   if (rows.length === 0) {
     const what = notes.eventName === 'push' ? 'this push' : 'this run';
     lines.push(`No image was affected by ${what} (${range(notes)}).`);
+    lines.push(...pushNotes(notes));
     return `${lines.join('\n')}\n`;
   }
   lines.push(...HEADER);
@@ -76,22 +76,48 @@ export function renderSummary(rows: readonly SummaryRow[], notes: SummaryNotes):
     lines.push('', `**Skipped (${skipped.length}):**`, '');
     for (const row of skipped) lines.push(`- ${code(row.image)}: ${cell(row.skipped ?? '')}`);
   }
+  lines.push(...pushNotes(notes));
   return `${lines.join('\n')}\n`;
 }
 
+/** Most files a note lists before it says how many more. */
+const LISTED = 10;
+
+/** What else the push did: images retested, removed or renamed, and the changed files no image reads. */
+function pushNotes(notes: SummaryNotes): string[] {
+  const lines: string[] = [];
+  for (const { image, files } of notes.retests ?? []) lines.push('', `**Retested:** ${code(image)}, whose tests alone changed (${listed(files)}), as it is under the tag.`);
+  for (const { image, renamedTo } of notes.removed ?? []) {
+    lines.push('', renamedTo ? `**Renamed:** ${code(image)} is now ${code(renamedTo)}; the tags of ${code(image)} are left alone.` : `**Removed:** ${code(image)}; nothing is built for it, and its tags are left alone.`);
+  }
+  if ((notes.unread ?? []).length > 0) lines.push('', `Changed, but read by no image's build or tests: ${listed(notes.unread ?? [])}.`);
+  return lines;
+}
+
+function listed(files: readonly string[]): string {
+  const shown = files.slice(0, LISTED).map(code).join(', ');
+  return files.length > LISTED ? `${shown} and ${files.length - LISTED} more` : shown;
+}
+
 /** The plan job's step summary: what this run builds, level by level and why, then the image graph as a picture. */
-export function renderPlanSummary(plan: Pick<ImagesPlan, 'images' | 'tag' | 'push' | 'head' | 'compareCommits' | 'workspaceFiles' | 'eventName'>, graph: string): string {
+export function renderPlanSummary(plan: Pick<ImagesPlan, 'images' | 'tag' | 'push' | 'head' | 'compareCommits' | 'removed' | 'unread' | 'retests' | 'eventName'>, graph: string): string {
   const lines: string[] = [];
   if (plan.images.length === 0) {
-    lines.push(renderSummary([], { head: plan.head, compareCommits: plan.compareCommits, workspaceFilesChanged: plan.workspaceFiles, eventName: plan.eventName }).trimEnd());
+    lines.push(renderSummary([], summaryNotes(plan)).trimEnd());
   } else {
     lines.push(`${plan.images.length} image(s) to build as ${code(plan.tag)}, ${plan.push ? 'pushed' : 'not pushed'}, one job each, level after level:`, '');
     lines.push('| level | image | after | why |', '| --- | --- | --- | --- |');
     const ordered = [...plan.images].sort((a, b) => a.level - b.level || (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
     for (const entry of ordered) lines.push(`| ${entry.level} | ${code(entry.image)} | ${entry.takesFrom.map(code).join(', ')} | ${cell(entry.why)} |`);
+    lines.push(...pushNotes(summaryNotes(plan)));
   }
   lines.push('', graph, '');
   return `${lines.join('\n')}\n`;
+}
+
+/** The notes of a summary, as a plan has them. */
+export function summaryNotes(plan: Pick<ImagesPlan, 'head' | 'compareCommits' | 'removed' | 'unread' | 'retests' | 'eventName'>): SummaryNotes {
+  return { head: plan.head, compareCommits: plan.compareCommits, removed: plan.removed, unread: plan.unread, retests: plan.retests, eventName: plan.eventName };
 }
 
 /** One image of a release, as its step summary shows it (and dist/release/<image>.json keeps it). */

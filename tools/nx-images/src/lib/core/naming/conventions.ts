@@ -16,6 +16,8 @@ export const LABEL = {
   baseDigest: 'org.opencontainers.image.base.digest',
   /** Every image of this repository the build took from, as JSON (see BaseRecord in core/bases.ts). */
   bases: 'dev.nx-images.bases',
+  /** The digest of what the build read (core/inputs/build-inputs.ts): what the next plan compares HEAD's with. */
+  inputs: 'dev.nx-images.inputs',
 } as const;
 
 /** The bases label as images built before the neutral names carry it: read, never written. */

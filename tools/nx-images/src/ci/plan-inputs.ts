@@ -1,0 +1,163 @@
+import { decideImage, unreadFiles, type ChangedFile, type Decision } from '../lib/core/ci/affected';
+import type { ImageComparison } from '../lib/core/ci/compare-commits';
+import { imageGraph } from '../lib/core/graph/image-graph';
+import { imageTargetNames, type ProjectLike } from '../lib/core/graph/image-project';
+import { imageOfDockerfile, variantOfDockerfile, type WorkspaceSettings } from '../lib/core/graph/plugin-options';
+import { buildInputs, type BuildInputs, type InputsSource } from '../lib/core/inputs/build-inputs';
+import { imageBuildSpec, testFilesOf } from '../lib/core/inputs/image-spec';
+import { locateTests, normalizeTestRule, type TestRule } from '../lib/core/evidence/test-rule';
+import { changesBetween } from '../lib/io/git';
+import { treeAtCommit } from '../lib/io/input-trees';
+import { projectConfigurationsAt } from '../lib/io/nx-cli';
+
+/** What the registry says of the image under this branch's tag: its inputs label, and what it was built from. */
+export interface Tagged {
+  inputs: string;
+  reference: string;
+  revision?: string;
+}
+
+export interface InputsRequest {
+  cwd: string;
+  head: string;
+  /** Every project at HEAD, as nx graph gave them. */
+  projects: Readonly<Record<string, ProjectLike>>;
+  images: readonly string[];
+  comparisons: readonly ImageComparison[];
+  /** Per image, the image now under this branch's tag, when it records its inputs. */
+  tagged: Readonly<Record<string, Tagged | undefined>>;
+  /** The commit the push as a whole is compared with (the event's): its changes are what the plan explains. */
+  pushCompare?: string;
+  settings: Pick<WorkspaceSettings, 'dockerfiles' | 'variants' | 'tests'>;
+}
+
+export interface InputsPlan {
+  decisions: Decision[];
+  /** Images the push compare commit had and HEAD has not; renamedTo when a HEAD image's Dockerfile is theirs, moved. */
+  removed: { image: string; renamedTo?: string }[];
+  /** Files the push changed that no image's build reads and no image's tests are made of. */
+  unread: string[];
+}
+
+/** One compare commit, read once: its tree, what changed since, and its projects. */
+interface AtCommit {
+  tree: InputsSource;
+  changed: ChangedFile[];
+  /** Project name -> configuration at that commit (HEAD's where nothing that shapes projects changed). */
+  projects: Readonly<Record<string, ProjectLike>>;
+  /** The images at that commit, by name, with their Dockerfile. */
+  images: Map<string, string>;
+}
+
+/**
+ * Decides every image of HEAD by what its build reads: the registry's
+ * record of its inputs first (the image under the tag was built from the
+ * same: nothing to do), else the inputs at the commit it is compared with.
+ * One `git ls-tree` per commit; `nx graph` at an older commit only when
+ * nx.json or an image's project.json changed since.
+ */
+export async function decideByInputs(request: InputsRequest): Promise<InputsPlan> {
+  const { cwd, head, projects } = request;
+  const headTree = await treeAtCommit(cwd, head);
+  const specs = Object.fromEntries(request.images.map((image) => [image, imageBuildSpec({ name: image, ...projects[image] })]));
+  const headInputs: Record<string, BuildInputs> = {};
+  for (const image of request.images) {
+    const inputs = buildInputs(specs[image], headTree);
+    if (!inputs) throw new Error(`decideByInputs: ${image}'s Dockerfile ${specs[image]?.dockerfile ?? ''} is not in HEAD's tree`);
+    headInputs[image] = inputs;
+  }
+  const testRule = (image: string) => ownTestRule(projects[image]) ?? request.settings.tests;
+  const tests = (image: string, tree: InputsSource) => testFilesOf(locateTests(testRule(image), { name: image, root: projects[image]?.root ?? '' }), tree.files);
+
+  const commits = new Map<string, Promise<AtCommit>>();
+  const at = (commit: string) => {
+    let known = commits.get(commit);
+    if (!known) {
+      known = readCommit(cwd, commit, head, projects, request.settings);
+      commits.set(commit, known);
+    }
+    return known;
+  };
+
+  const decisions: Decision[] = [];
+  for (const comparison of request.comparisons) {
+    const { image } = comparison;
+    const headOf = headInputs[image];
+    const tagged = request.tagged[image];
+    if (comparison.buildAnyway || comparison.commit === undefined) {
+      decisions.push(decideImage({ image, head: headOf, tests: [], comparison, ...(tagged ? { tagged } : {}) }));
+      continue;
+    }
+    const then = await at(comparison.commit);
+    const before = then.images.has(image)
+      ? { inputs: buildInputs(imageBuildSpec({ name: image, ...(then.projects[image] ?? projects[image]) }), then.tree), tests: tests(image, then.tree) }
+      : { tests: [], ...renamedFrom(image, specs[image].dockerfile, then) };
+    decisions.push(
+      decideImage({ image, head: headOf, tests: tests(image, headTree), comparison, before, changed: then.changed, ...(tagged ? { tagged } : {}) }),
+    );
+  }
+
+  const push = request.pushCompare ? await at(request.pushCompare) : undefined;
+  const removed: InputsPlan['removed'] = [];
+  if (push) {
+    for (const [image, dockerfile] of push.images) {
+      if (request.images.includes(image)) continue;
+      const moved = push.changed.find((change) => change.from === dockerfile);
+      const renamedTo = moved ? request.images.find((candidate) => specs[candidate]?.dockerfile === moved.path) : undefined;
+      removed.push(renamedTo ? { image, renamedTo } : { image });
+    }
+  }
+  const readers = request.images.flatMap((image) => [headInputs[image], { files: tests(image, headTree) }]);
+  const unread = push ? unreadFiles(push.changed, [...readers, ...removedReaders(push, removed)]) : [];
+  return { decisions, removed: removed.sort((a, b) => a.image.localeCompare(b.image)), unread };
+}
+
+/** A removed image's files at the compare commit: a change to them is explained by its removal. */
+function removedReaders(push: AtCommit, removed: InputsPlan['removed']): { files: readonly string[] }[] {
+  return removed.flatMap(({ image }) => {
+    const dockerfile = push.images.get(image) ?? '';
+    const root = dockerfile.slice(0, dockerfile.lastIndexOf('/'));
+    return [{ files: push.tree.files.map((file) => file.path).filter((path) => path === dockerfile || path.startsWith(`${root}/`)) }];
+  });
+}
+
+/** The image a HEAD image was renamed from: a Dockerfile of the compare commit's, moved (by git's rename detection) to this image's. */
+function renamedFrom(image: string, dockerfile: string, then: AtCommit): { renamedFrom?: string } {
+  const moved = then.changed.find((change) => change.path === dockerfile && change.from !== undefined);
+  if (!moved) return {};
+  const old = [...then.images].find(([, file]) => file === moved.from);
+  return old && old[0] !== image ? { renamedFrom: old[0] } : {};
+}
+
+async function readCommit(
+  cwd: string,
+  commit: string,
+  head: string,
+  projects: Readonly<Record<string, ProjectLike>>,
+  settings: Pick<WorkspaceSettings, 'dockerfiles' | 'variants'>,
+): Promise<AtCommit> {
+  const [tree, changed] = await Promise.all([treeAtCommit(cwd, commit), changesBetween(cwd, commit, head)]);
+  // nx.json and the project.json files shape the projects; HEAD's stand for the commit's when neither changed.
+  const shapes = (path: string | undefined) => path === 'nx.json' || path === 'project.json' || (path?.endsWith('/project.json') ?? false);
+  const reshaped = changed.some((change) => shapes(change.path) || shapes(change.from));
+  const then = reshaped ? await projectConfigurationsAt(cwd, commit) : projects;
+  const images = new Map<string, string>();
+  if (reshaped) {
+    for (const image of imageGraph(then).images) images.set(image, imageBuildSpec({ name: image, ...then[image] }).dockerfile);
+  } else {
+    // Nothing that shapes projects changed: the images of that commit are its Dockerfiles the plugin's globs take.
+    for (const file of tree.files) {
+      const variant = variantOfDockerfile(file.path, settings.variants);
+      const name = variant?.project ?? imageOfDockerfile(file.path, settings.dockerfiles);
+      if (name !== undefined) images.set(name, file.path);
+    }
+  }
+  return { tree, changed, projects: then, images };
+}
+
+/** The tests rule an image's own test target carries, when it has one. */
+function ownTestRule(project: ProjectLike | undefined): TestRule | undefined {
+  if (!project) return undefined;
+  const options = (project.targets?.[imageTargetNames(project).test] as { options?: { tests?: unknown } } | undefined)?.options;
+  return options?.tests === undefined ? undefined : normalizeTestRule(options.tests, `${project.name ?? ''}: tests`);
+}
