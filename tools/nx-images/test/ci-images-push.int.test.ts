@@ -40,7 +40,7 @@ describe('ci:images on a push', () => {
     expect(JSON.parse(parseStepOutputs(readFileSync(outputs, 'utf8')).attest ?? '')).toEqual([{ name: `${registry.host}/${repo}/base_image`, digest: pushed?.digest }]);
     const tractorAfter = await image('tractor', 'main');
     expect(tractorAfter?.digest).toBe(tractorBefore?.digest);
-    expect(result.all).toMatch(/tractor: compared with .*: not affected/);
+    expect(result.all).toMatch(/tractor: not affected: compared with .*: inputs unchanged/);
     expect(result.summary).toContain('base_image');
     expect(result.summary).not.toMatch(/\|\s*`tractor`/);
   });
@@ -91,14 +91,22 @@ describe('ci:images on a push', () => {
     expect((await image('base_image', 'main'))?.labels[`${LABEL}.revision`]).toBe(c0);
   });
 
-  it('a change to nx.json affects every image, and the summary says why', async () => {
+  it('an nx.json edit builds the images whose resolved build settings changed: none for a reformat, both for a build arg template', async () => {
     const { ws: workspace, c0, run, image } = await repositoryWithMain();
-    workspace.write('nx.json', (await workspace.exec('cat', ['nx.json'])).stdout.replace('"defaultBase": "main"', '"defaultBase": "main" '));
-    const c1 = await workspace.commit('touch nx.json');
-    const result = await run({ name: 'push', branch: 'main', sha: c1, before: c0 });
-    expect(result.exitCode, result.all).toBe(0);
-    expect(result.summary).toMatch(/`nx.json` changed, so Nx treated every project as affected/);
-    expect((await image('tractor', 'main'))?.labels[`${LABEL}.revision`]).toBe(c1);
+    const nxJson = JSON.parse((await workspace.exec('cat', ['nx.json'])).stdout) as { plugins: { options: Record<string, unknown> }[] };
+    const c1 = await workspace.commit('nx.json reformatted', { 'nx.json': `${JSON.stringify(nxJson, null, 4)}\n` });
+    const reformatted = await run({ name: 'push', branch: 'main', sha: c1, before: c0 });
+    expect(reformatted.exitCode, reformatted.all).toBe(0);
+    expect(reformatted.all).toContain('ci:images: no image is affected; nothing to build.');
+    expect(reformatted.summary).toContain("Changed, but read by no image's build or tests: `nx.json`.");
+
+    const options = nxJson.plugins[0]?.options ?? {};
+    nxJson.plugins = [{ ...nxJson.plugins[0], options: { ...options, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } } }];
+    const c2 = await workspace.commit('a build arg template', { 'nx.json': `${JSON.stringify(nxJson, null, 2)}\n` });
+    const templated = await run({ name: 'push', branch: 'main', sha: c2, before: c1 });
+    expect(templated.exitCode, templated.all).toBe(0);
+    expect(templated.all).toMatch(/base_image: build: compared with .*: its build settings changed/);
+    for (const name of ['base_image', 'tractor']) expect((await image(name, 'main'))?.labels[`${LABEL}.revision`], name).toBe(c2);
   });
 
   it('a force push compares against the merge-base with main, not the lost commit', async () => {
@@ -113,6 +121,6 @@ describe('ci:images on a push', () => {
     expect((await image('base_image', 'feature-y'))?.labels[`${LABEL}.revision`]).toBe(b);
     // tractor is the same as on main again: not affected, so its old tag is not rebuilt.
     expect((await image('tractor', 'feature-y'))?.labels[`${LABEL}.revision`]).toBe(a);
-    expect(result.all).toMatch(/tractor: compared with registry tag built from \w+, not an ancestor of HEAD/);
+    expect(result.all).toMatch(/tractor: not affected: compared with registry tag built from \w+, not an ancestor of HEAD.*: inputs unchanged/);
   });
 });
