@@ -1,7 +1,8 @@
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FanoutPlan } from '../lib/core/ci/fanout';
-import { cell, code, renderSummary, type SummaryRow } from '../lib/core/ci/summary';
+import { renderSummary, type SummaryRow } from '../lib/core/ci/summary';
+import { cell, code } from '../lib/core/markdown';
 import { describeResult } from '../lib/core/evidence/image-tests';
 import type { BuildRecord } from '../lib/io/build-record';
 import { registryImageOf } from '../lib/core/graph/image-graph';

@@ -1,6 +1,7 @@
 import type { ImagesPlan, PlannedImage } from './ci-plan';
 import { isFullSha, shortSha } from '../naming/conventions';
 import { UserError } from '../errors';
+import { byImage } from '../markdown';
 import type { ImageGraph } from '../graph/image-graph';
 import { isValidImageName } from '../naming/refs';
 import { isValidTag } from '../naming/tags';
@@ -117,7 +118,7 @@ export function planOutputs(plan: FanoutPlan, levelJobs: number = plan.levels.le
   for (let level = 1; level <= levelJobs; level++) {
     const entries = plan.images
       .filter((entry) => entry.level === level)
-      .sort((a, b) => (a.image < b.image ? -1 : 1))
+      .sort(byImage)
       .map((entry): MatrixEntry => ({ image: entry.image, artifacts: plan.push ? '' : artifactPattern(entry.takesFrom) }));
     outputs[`level${level}`] = JSON.stringify(entries);
   }

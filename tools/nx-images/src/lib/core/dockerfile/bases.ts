@@ -1,5 +1,6 @@
 import { LABEL, LEGACY_BASES_LABELS, ownValue } from '../naming/conventions';
 import { UserError } from '../errors';
+import { byImage } from '../markdown';
 import type { RepositoryImageRead } from './repository-images';
 
 /**
@@ -143,7 +144,7 @@ export interface BaseRecord {
 
 export function baseRecords(bases: readonly ResolvedBase[]): BaseRecord[] {
   return [...bases]
-    .sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0))
+    .sort(byImage)
     .map((base) => ({
       image: base.image,
       reference: base.reference,

@@ -1,4 +1,4 @@
-import { cell, code, formatBytes } from '../ci/summary';
+import { cell, code, formatBytes, formatDelta } from '../markdown';
 import { isUnchanged, type InventoryDiff, type PackageState } from './inventory-diff';
 import type { SizeDiff } from './size-diff';
 
@@ -29,12 +29,6 @@ export const MAX_PACKAGE_ROWS = 300;
 
 export function isNotCompared(value: object): value is NotCompared {
   return 'note' in value;
-}
-
-/** A signed byte count: +4.0 KiB, -12 B, ±0 B. */
-export function formatDelta(bytes: number): string {
-  if (bytes === 0) return '±0 B';
-  return bytes > 0 ? `+${formatBytes(bytes)}` : `-${formatBytes(-bytes)}`;
 }
 
 function state(value: PackageState): string {
