@@ -11,7 +11,7 @@ import { commandLine } from '../lib/core/quote';
 import { planReleaseRun, readReleaseContext } from '../lib/core/github/release-event';
 import { readWorkspaceSettings } from '../lib/io/workspace-settings';
 import { notesWithChanges } from '../lib/core/release/release-changes';
-import { writeReleaseChanges } from '../executors/release/changes';
+import { writeReleaseChanges } from '../lib/io/release-changes';
 
 /** `npm run ci:release`: turns a published GitHub release into one `nx run-many -t release`. */
 async function main(): Promise<number> {

@@ -28,6 +28,33 @@ function keepingLog(kept: string[]): Log {
   return { info: keep, warn: keep, error: keep };
 }
 
+/** The project one task runs for, which every executor starts from. */
+export interface Task {
+  project: string;
+  /** The project's folder relative to the workspace root, as Nx configured it. */
+  projectRoot?: string;
+  workspaceRoot: string;
+  /** The running target's name; the executor's own when Nx gave none (a call outside nx run). */
+  targetName: string;
+  /** The names of the project's targets. */
+  targets: string[];
+}
+
+/** The task's project: every executor runs for one (`nx run <image>:<target>`), and says so when Nx gave none. */
+export function taskOf(context: ExecutorContext, executor: string): Task {
+  const project = context.projectName;
+  const targetName = context.targetName ?? executor;
+  if (!project) throw new UserError(`${targetName} runs for one project: run it as nx run <image>:${targetName}.`);
+  const configured = context.projectsConfigurations?.projects[project];
+  return {
+    project,
+    ...(configured?.root === undefined ? {} : { projectRoot: configured.root }),
+    workspaceRoot: context.root,
+    targetName,
+    targets: Object.keys(configured?.targets ?? {}),
+  };
+}
+
 /** The work of one executor task. */
 export type Work<Options> = (options: Options, context: ExecutorContext, log: Log) => Promise<void>;
 

@@ -18,12 +18,12 @@ import { writeBuildRecord, type BuildRecord, type BuildTagRecord } from '../../l
 import { assertEngineRunning, buildxDriver, findDockerCli, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
 import { currentBranch, headSha, remoteBranchTip, remoteUrl } from '../../lib/io/git';
 import { createRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
+import { ownSuites } from '../../lib/io/image-suites';
 import { observeRevision } from '../../lib/io/revision';
 import { log, outcome } from '../outcome';
 import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
 import { runBuildSteps, type BuildState } from './steps';
-import { ownSuites } from './tests';
 import type { DockerBuildExecutorSchema } from './schema';
 
 export default function dockerBuildExecutor(options: DockerBuildExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import type { BuildPlan } from '../../lib/core/build/build-plan';
 import type { ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { errorMessage, UserError } from '../../lib/core/errors';
-import { describeResult, type TestResult } from '../../lib/core/evidence/image-tests';
+import { describeResult, skippedResult, type TestResult } from '../../lib/core/evidence/image-tests';
 import { inventoryJson, type Inventory } from '../../lib/core/evidence/inventory';
 import { inventoryFromLocks } from '../../lib/core/evidence/inventory-parse';
 import { sbomJson } from '../../lib/core/evidence/sbom';
@@ -13,14 +13,13 @@ import { imageName } from '../../lib/core/naming/refs';
 import { inventoryRecordPath, testReportDir, writeInventoryRecord, writeTestRecord, type BuildTagRecord } from '../../lib/io/build-record';
 import { digestFromMetadata, pushedDigest, type DockerCli } from '../../lib/io/docker';
 import { CommandError, run, type Command } from '../../lib/io/exec';
-import { runSuites, type Suite } from '../../lib/io/image-tests';
+import { attachTestResult, runSuites, type Suite } from '../../lib/io/image-tests';
 import { attachInventory, attachSbom } from '../../lib/io/inventory';
 import { attachLocks, exportLocks, type LockSet } from '../../lib/io/locks';
 import type { FullRegistryClient } from '../../lib/io/registry/oci-client';
 import { log } from '../outcome';
 import { writeBuildTags } from './build-tags';
 import type { NormalizedBuild } from './normalize';
-import { attachTestResult, skippedResult } from './tests';
 
 /**
  * A build after its bases are resolved and pinned, as a list of named

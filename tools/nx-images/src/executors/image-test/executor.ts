@@ -6,10 +6,10 @@ import { locateTests } from '../../lib/core/evidence/test-rule';
 import { readBuildRecord, testRecordPath, testReportDir, writeTestRecord, type BuildRecord } from '../../lib/io/build-record';
 import { assertEngineRunning, findDockerCli } from '../../lib/io/docker';
 import { headSha } from '../../lib/io/git';
+import { imageSuites, testsOfImage } from '../../lib/io/image-suites';
 import { runSuites, type TestSubject } from '../../lib/io/image-tests';
 import { log, outcome, type Log } from '../outcome';
 import type { ImageTestExecutorSchema } from './schema';
-import { imageSuites, testsOfImage } from './suites';
 import { relative } from 'node:path';
 
 /** Runs one image's tests (and its ancestors'), in the image this commit's docker-build made or on the host given it. */

@@ -10,7 +10,7 @@ import { assertEngineRunning, extractFromImage, findDockerCli } from '../../lib/
 import { CommandError } from '../../lib/io/exec';
 import { currentBranch, isIgnored, remoteUrl, trackedFiles } from '../../lib/io/git';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
-import { resolveImage } from '../docker-build/resolve-bases';
+import { resolveImage } from '../../lib/io/resolve-image';
 import { outcome, type Log } from '../outcome';
 import { normalizePrepareOptions, type ExtractStep, type NormalizedPrepare } from './normalize';
 import type { PrepareExecutorSchema } from './schema';

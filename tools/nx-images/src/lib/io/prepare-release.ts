@@ -1,12 +1,12 @@
-import { readBasesLabel } from '../../lib/core/dockerfile/bases';
-import type { RevisionObservation } from '../../lib/core/ci/compare-commits';
-import { UserError } from '../../lib/core/errors';
-import { tagOfVariant, variantTag } from '../../lib/core/naming/refs';
-import { changedFiles } from '../../lib/io/git';
-import { isArtifactOf, LEGACY_TEST_ARTIFACT_TYPES, LEGACY_TEST_RESULT_ANNOTATIONS, ownValue, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../../lib/core/naming/conventions';
-import { LEGACY_LOCK_FILES_ANNOTATIONS, LEGACY_LOCKS_ARTIFACT_TYPES, LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, locksProblem } from '../../lib/core/evidence/locks';
-import type { FullRegistryClient } from '../../lib/io/registry/oci-client';
-import { observeRevision } from '../../lib/io/revision';
+import { readBasesLabel } from '../core/dockerfile/bases';
+import type { RevisionObservation } from '../core/ci/compare-commits';
+import { UserError } from '../core/errors';
+import { tagOfVariant, variantTag } from '../core/naming/refs';
+import { changedFiles } from './git';
+import { isArtifactOf, LEGACY_TEST_ARTIFACT_TYPES, LEGACY_TEST_RESULT_ANNOTATIONS, ownValue, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../core/naming/conventions';
+import { LEGACY_LOCK_FILES_ANNOTATIONS, LEGACY_LOCKS_ARTIFACT_TYPES, LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, locksProblem } from '../core/evidence/locks';
+import type { FullRegistryClient } from './registry/oci-client';
+import { observeRevision } from './revision';
 import {
   STABLE_TAG,
   higherVersionTags,
@@ -16,8 +16,8 @@ import {
   type LocksStanding,
   type ReleasePlan,
   type RevisionFacts,
-} from '../../lib/core/release/release-plan';
-import type { NormalizedReleaseOptions } from './normalize';
+} from '../core/release/release-plan';
+import type { NormalizedReleaseOptions } from './release-options';
 
 /**
  * Every read-only check of one image's release, then its plan: the source

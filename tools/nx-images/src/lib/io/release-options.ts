@@ -1,13 +1,59 @@
-import type { ExecutorContext } from '@nx/devkit';
-import { UserError } from '../../lib/core/errors';
-import { headSha, remoteUrl, resolveCommit } from '../../lib/io/git';
-import { resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
-import { assertValidImageName, imageName, repositoryPath } from '../../lib/core/naming/refs';
-import { settingsFromOptions } from '../../lib/core/graph/plugin-options';
-import { parseReleaseTags, releaseVersion } from '../../lib/core/release/release-plan';
-import { assertValidTag } from '../../lib/core/naming/tags';
-import { runVersionScheme, SEMVER, type Version, type VersionScheme } from '../../lib/core/release/version-scheme';
-import type { ReleaseExecutorSchema } from './schema';
+import { UserError } from '../core/errors';
+import { headSha, remoteUrl, resolveCommit } from './git';
+import { resolveRegistry, resolveRepository } from '../core/graph/image-settings';
+import { assertValidImageName, imageName, repositoryPath } from '../core/naming/refs';
+import { settingsFromOptions } from '../core/graph/plugin-options';
+import { parseReleaseTags, releaseVersion } from '../core/release/release-plan';
+import { assertValidTag } from '../core/naming/tags';
+import { runVersionScheme, SEMVER, type Version, type VersionScheme } from '../core/release/version-scheme';
+
+/**
+ * Options of the `release` and `release-check` executors, one schema for both
+ * (src/executors/release/schema.json): the check gets the release's options
+ * forwarded, so it reads every one of them.
+ */
+export interface ReleaseOptions {
+  /** The tag to release, e.g. main. */
+  sourceTag?: string;
+  /** Tags to add: an array, or a comma-separated string. */
+  tags?: string[] | string;
+  /** Registry host; else IMAGE_REGISTRY, else ghcr.io. */
+  registry?: string;
+  /** owner/name; else IMAGE_REPOSITORY, GITHUB_REPOSITORY, or the origin remote. */
+  repository?: string;
+  /** Image name under the repository; else the project name. */
+  image?: string;
+  variant?: string;
+  /** The release commit; else GITHUB_SHA, else HEAD. */
+  commit?: string;
+  /** Print what would be written, write nothing. */
+  dryRun?: boolean;
+  /** Allow plain HTTP to a registry that is not on loopback. */
+  insecure?: boolean;
+  /** Release an image with tests but no passing result attached. */
+  allowUntested?: boolean;
+  /** Release an image with no lock set attached. */
+  allowMissingLocks?: boolean;
+  /** How release versions are written and ordered for this run: semver, calver or pattern; else nx.json's versionScheme. */
+  versionScheme?: '' | 'semver' | 'calver' | 'pattern';
+  /** With versionScheme pattern (implied when given alone): the regular expression whose capture groups are the version's numbers. */
+  versionPattern?: string;
+  /** Plumbing the plugin sets from nx.json: the mirrors (IMAGE_MIRRORS overrides them), and the name of the test target. */
+  mirrors?: string[];
+  testTargetName?: string;
+}
+
+/** The task a release or its check runs for, as the executor found it. */
+export interface ReleaseTask {
+  project: string;
+  /** The project's folder, relative to the workspace root: what a change since the build is looked for in. */
+  projectRoot: string;
+  workspaceRoot: string;
+  /** The running target's name, for messages about its options. */
+  targetName: string;
+  /** The names of the project's targets: whether it has a test target. */
+  targets: readonly string[];
+}
 
 export interface NormalizedReleaseOptions {
   project: string;
@@ -42,21 +88,13 @@ export interface NormalizedReleaseOptions {
 }
 
 /** Every option filled in and checked once; `requireTags` for the release itself. */
-export async function normalizeReleaseOptions(
-  options: ReleaseExecutorSchema,
-  context: ExecutorContext,
-  env: NodeJS.ProcessEnv,
-  requireTags: boolean,
-): Promise<NormalizedReleaseOptions> {
-  const project = context.projectName;
-  if (!project) throw new UserError('release: no project in the Nx context: run it as a target, e.g. nx run-many -t release.');
-  const projectRoot = context.projectsConfigurations?.projects[project]?.root ?? '.';
-  const workspaceRoot = context.root;
+export async function normalizeReleaseOptions(options: ReleaseOptions, task: ReleaseTask, env: NodeJS.ProcessEnv, requireTags: boolean): Promise<NormalizedReleaseOptions> {
+  const { project, projectRoot, workspaceRoot } = task;
   const sourceTag = assertValidTag(options.sourceTag?.trim() || 'main', 'source tag');
   const tagsOption = options.tags ?? [];
   const tags = requireTags || (Array.isArray(tagsOption) ? tagsOption.length > 0 : tagsOption.trim() !== '') ? parseReleaseTags(tagsOption) : [];
   const versionScheme = runVersionScheme(options, SEMVER, 'release: option');
-  const settings = settingsFromOptions({ mirrors: options.mirrors, testTargetName: options.testTargetName }, context.targetName ?? 'release');
+  const settings = settingsFromOptions({ mirrors: options.mirrors, testTargetName: options.testTargetName }, task.targetName);
   // Before any registry call: a tag that is no version of the scheme stops the release with nothing read or written.
   const version = releaseVersion(tags, versionScheme);
   const registry = resolveRegistry(options.registry, env);
@@ -81,7 +119,7 @@ export async function normalizeReleaseOptions(
     commit,
     dryRun: options.dryRun === true || env.NX_DRY_RUN === 'true',
     insecure: options.insecure === true,
-    hasTests: context.projectsConfigurations?.projects[project]?.targets?.[settings.targets.test] !== undefined,
+    hasTests: task.targets.includes(settings.targets.test),
     mirrors: settings.mirrors,
     allowUntested: options.allowUntested === true,
     allowMissingLocks: options.allowMissingLocks === true,
