@@ -15,6 +15,7 @@ import { commandLine } from '../../lib/core/quote';
 import { imageName } from '../../lib/core/naming/refs';
 import { previewInventoryTag } from '../../lib/core/naming/templates';
 import { writeBuildRecord, type BuildRecord, type BuildTagRecord } from '../../lib/io/build-record';
+import { resolveBuildTime } from '../../lib/io/build-time';
 import { assertEngineRunning, buildxDriver, findDockerCli, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
 import { currentBranch, headSha, remoteBranchTip, remoteUrl } from '../../lib/io/git';
 import { createRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
@@ -40,6 +41,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     headSha(workspaceRoot).catch(() => undefined),
     remoteUrl(workspaceRoot).catch(() => undefined),
   ]);
+  const now = new Date();
   const facts: BuildFacts = {
     projectName,
     projectRoot,
@@ -49,7 +51,8 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     gitBranch,
     headSha: sha,
     originUrl,
-    now: new Date(),
+    now,
+    buildTime: resolveBuildTime(options.buildTime, process.env, () => now),
     dockerfile: (path) => readFileSync(path, 'utf8'),
   };
   const normalized = normalizeOptions(options, facts);

@@ -9,7 +9,7 @@ import type { WorkspaceSettings } from '../../lib/core/graph/plugin-options';
 import { assertValidImageName, imageName, imageReference, parseReference, variantTag } from '../../lib/core/naming/refs';
 import { buildArgValues, repositoryImages, type BuildArgNames, type RepositoryImageRead } from '../../lib/core/dockerfile/repository-images';
 import { assertValidTag, branchToTag, resolveBranch, resolveTag } from '../../lib/core/naming/tags';
-import { assertBuildArgTemplates, assertTagTemplates, perBuildTags, planBuildTags, renderTemplate, resolveBuildTime } from '../../lib/core/naming/templates';
+import { assertBuildArgTemplates, assertTagTemplates, perBuildTags, planBuildTags, renderTemplate } from '../../lib/core/naming/templates';
 import type { DockerBuildExecutorSchema } from './schema';
 
 /** What the executor found out before planning: everything the pure normalization reads. */
@@ -25,6 +25,8 @@ export interface BuildFacts {
   headSha?: string;
   originUrl?: string;
   now: Date;
+  /** The time the templates render (`{time}`): --buildTime, else IMAGE_BUILD_TIME, else the clock (lib/io/build-time). */
+  buildTime: Date;
   /** Reads the Dockerfile (throws ENOENT when it is missing). */
   dockerfile: (path: string) => string;
 }
@@ -117,7 +119,7 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
   }
   const ownLockCommand = assertLockCommand(options.lockCommand, `${facts.projectName}: docker-build option`);
   const names = facts.settings.buildArgs;
-  const templateValues = { branch: branchTag, image, sha: revision, time: resolveBuildTime(options.buildTime, facts.env, facts.now) };
+  const templateValues = { branch: branchTag, image, sha: revision, time: facts.buildTime };
   const tagTemplates = (options.tags ?? []).length > 0 ? assertTagTemplates(options.tags, `${facts.projectName}: docker-build option tags`) : facts.settings.tags;
   const planned = planBuildTags(tagTemplates, templateValues, variant, `${facts.projectName}: tags template`);
   const buildTags = perBuildTags(planned.tags, [tag, ...extraTags]);

@@ -288,13 +288,11 @@ export function perBuildTags(rendered: readonly string[], moving: readonly strin
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
-/** The build's time: the option, else IMAGE_BUILD_TIME, else the clock; a time without a zone would depend on the machine, so it is refused. */
-export function resolveBuildTime(option: string | undefined, env: Readonly<Record<string, string | undefined>>, now: Date): Date {
-  const given = option?.trim() ? { value: option.trim(), from: '--buildTime' } : env.IMAGE_BUILD_TIME?.trim() ? { value: env.IMAGE_BUILD_TIME.trim(), from: 'IMAGE_BUILD_TIME' } : undefined;
-  if (!given) return now;
-  const time = new Date(given.value);
-  if (!ISO_WITH_ZONE.test(given.value) || Number.isNaN(time.getTime())) {
-    throw new UserError(`${given.from} ${JSON.stringify(given.value)} is not an ISO 8601 time with a zone: give one like 2026-06-30T12:00:00Z.`);
+/** A build time as given (`from` names where: an option, a variable); a time without a zone would depend on the machine, so it is refused. */
+export function parseBuildTime(value: string, from: string): Date {
+  const time = new Date(value);
+  if (!ISO_WITH_ZONE.test(value) || Number.isNaN(time.getTime())) {
+    throw new UserError(`${from} ${JSON.stringify(value)} is not an ISO 8601 time with a zone: give one like 2026-06-30T12:00:00Z.`);
   }
   return time;
 }
