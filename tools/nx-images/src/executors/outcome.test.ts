@@ -1,7 +1,7 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../lib/core/errors';
-import { batchOf, outcome, type Log, type Work } from './outcome';
+import { batchOf, outcome, taskOf, type Log, type Task, type Work } from './outcome';
 
 const context = (projectName?: string) => ({ root: '/ws', cwd: '/ws', isVerbose: false, ...(projectName ? { projectName } : {}) }) as ExecutorContext;
 
@@ -41,5 +41,25 @@ describe('batchOf', () => {
       ['b:release-check', false, 'checking b\nb: not built from the release commit'],
     ]);
     expect(results.every(({ result }) => result.endTime >= result.startTime)).toBe(true);
+  });
+});
+
+describe('taskOf', () => {
+  const configured = { version: 2, projects: { tractor: { root: 'images/tractor', targets: { 'docker-build': {}, 'image-test': {} } } } };
+  it.each<[string, Partial<ExecutorContext>, Task]>([
+    ['the project, its root, its targets and the running target', { projectName: 'tractor', targetName: 'image', projectsConfigurations: configured }, { project: 'tractor', projectRoot: 'images/tractor', workspaceRoot: '/ws', targetName: 'image', targets: ['docker-build', 'image-test'] }],
+    ['the executor\'s own name when Nx gave no target (a call outside nx run)', { projectName: 'tractor', projectsConfigurations: configured }, { project: 'tractor', projectRoot: 'images/tractor', workspaceRoot: '/ws', targetName: 'docker-build', targets: ['docker-build', 'image-test'] }],
+    ['no root nor targets when Nx configured none', { projectName: 'loose' }, { project: 'loose', workspaceRoot: '/ws', targetName: 'docker-build', targets: [] }],
+  ])('%s', (_case, extra, expected) => {
+    expect(taskOf({ ...context(), ...extra }, 'docker-build')).toEqual(expected);
+  });
+
+  it.each<[string | undefined, RegExp]>([
+    [undefined, /^docker-build runs for one project: run it as nx run <image>:docker-build\.$/],
+    ['image', /^image runs for one project: run it as nx run <image>:image\.$/],
+  ])('without a project (target %j) it is a UserError naming the target', (targetName, message) => {
+    const call = () => taskOf({ ...context(), ...(targetName ? { targetName } : {}) }, 'docker-build');
+    expect(call).toThrow(UserError);
+    expect(call).toThrow(message);
   });
 });

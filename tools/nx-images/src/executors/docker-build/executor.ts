@@ -8,7 +8,7 @@ import { baseRecords, type ResolvedBase } from '../../lib/core/dockerfile/bases'
 import { planBuild, registryCacheFor, wantsEngineBuilder, type BuildPlan, type BuildPlanInput } from '../../lib/core/build/build-plan';
 import { pushDecision } from '../../lib/core/ci/compare-commits';
 import { LABEL } from '../../lib/core/naming/conventions';
-import { errorMessage, UserError } from '../../lib/core/errors';
+import { errorMessage } from '../../lib/core/errors';
 import type { TestResult } from '../../lib/core/evidence/image-tests';
 import { settingsFromOptions } from '../../lib/core/graph/plugin-options';
 import { commandLine } from '../../lib/core/quote';
@@ -21,7 +21,7 @@ import { currentBranch, headSha, remoteBranchTip, remoteUrl } from '../../lib/io
 import { createRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
 import { ownSuites } from '../../lib/io/image-suites';
 import { observeRevision } from '../../lib/io/revision';
-import { log, outcome } from '../outcome';
+import { log, outcome, taskOf } from '../outcome';
 import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
 import { runBuildSteps, type BuildState } from './steps';
@@ -32,10 +32,7 @@ export default function dockerBuildExecutor(options: DockerBuildExecutorSchema, 
 }
 
 async function dockerBuild(options: DockerBuildExecutorSchema, context: ExecutorContext): Promise<void> {
-  const projectName = context.projectName;
-  if (!projectName) throw new UserError('docker-build runs for one project: run it as nx run <image>:docker-build.');
-  const projectRoot = context.projectsConfigurations?.projects[projectName]?.root ?? projectName;
-  const workspaceRoot = context.root;
+  const { project: projectName, projectRoot = projectName, workspaceRoot, targetName } = taskOf(context, 'docker-build');
   const [gitBranch, sha, originUrl] = await Promise.all([
     currentBranch(workspaceRoot).catch(() => undefined),
     headSha(workspaceRoot).catch(() => undefined),
@@ -46,7 +43,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     projectName,
     projectRoot,
     workspaceRoot,
-    settings: settingsFromOptions(options, 'docker-build'),
+    settings: settingsFromOptions(options, targetName),
     env: process.env,
     gitBranch,
     headSha: sha,

@@ -3,6 +3,7 @@ import { baseLabels, baseQuestion, pinnedReference, type BaseQuestion, type Reso
 import { buildArgsFor, ociLabels, type BuildSpec } from '../../lib/core/build/build-plan';
 import { dockerfileImages, replaceReads } from '../../lib/core/dockerfile/dockerfile';
 import { UserError } from '../../lib/core/errors';
+import { isDryRun, nonEmpty } from '../../lib/core/option-values';
 import { assertLockCommand } from '../../lib/core/evidence/locks';
 import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
 import type { WorkspaceSettings } from '../../lib/core/graph/plugin-options';
@@ -189,7 +190,7 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     builder: nonEmpty(options.builder),
     secrets: options.secrets ?? [],
     push,
-    dryRun: (options.dryRun ?? false) || facts.env.NX_DRY_RUN === 'true',
+    dryRun: isDryRun(options.dryRun, facts.env),
     defaultTag,
     forwardOnly: options.forwardOnly ?? false,
     registryCache: options.registryCache ?? false,
@@ -262,8 +263,4 @@ function createdAt(env: BuildFacts['env'], now: Date): Date {
   const epoch = env.SOURCE_DATE_EPOCH;
   if (epoch && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000);
   return now;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

@@ -8,20 +8,18 @@ import { assertEngineRunning, findDockerCli } from '../../lib/io/docker';
 import { headSha } from '../../lib/io/git';
 import { imageSuites, testsOfImage } from '../../lib/io/image-suites';
 import { runSuites, type TestSubject } from '../../lib/io/image-tests';
-import { log, outcome, type Log } from '../outcome';
+import { log, outcome, taskOf, type Log } from '../outcome';
 import type { ImageTestExecutorSchema } from './schema';
 import { relative } from 'node:path';
 
 /** Runs one image's tests (and its ancestors'), in the image this commit's docker-build made or on the host given it. */
 async function imageTest(options: ImageTestExecutorSchema, context: ExecutorContext, out: Log): Promise<void> {
-  const project = context.projectName;
-  if (!project) throw new UserError('image-test runs for one project: run it as nx run <image>:image-test.');
+  const { project, projectRoot = project, targetName } = taskOf(context, 'image-test');
   // Its own target name is the one every image's tests go by (the plugin's testTargetName).
-  const settings = settingsFromOptions({ ...options, testTargetName: context.targetName ?? undefined }, context.targetName ?? 'image-test');
+  const settings = settingsFromOptions({ ...options, testTargetName: targetName }, targetName);
   const suites = await imageSuites({ context, settings, image: project, options, ancestors: options.ancestors ?? true });
   if (!suites.some((suite) => suite.name === project)) {
-    const root = projectRoot(context, project);
-    const where = locateTests(testsOfImage(project, root, options, settings).rule, { name: project, root }).path;
+    const where = locateTests(testsOfImage(project, projectRoot, options, settings).rule, { name: project, root: projectRoot }).path;
     throw new UserError(`${project}: nothing to run in its tests (${where}): add a test_*.py file or an executable script there, or set the command option.`);
   }
   const record = await readBuildRecord(context.root, project);
@@ -54,10 +52,6 @@ function builtImage(record: BuildRecord | undefined, head: string | undefined, p
 function subjectOf(workspaceRoot: string, record: BuildRecord | undefined): TestSubject {
   if (!record?.reference) return { workspaceRoot };
   return { workspaceRoot, name: record.reference.slice(0, record.reference.lastIndexOf(':')), tag: record.tag };
-}
-
-function projectRoot(context: ExecutorContext, project: string): string {
-  return context.projectsConfigurations?.projects[project]?.root ?? project;
 }
 
 export default function imageTestExecutor(options: ImageTestExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {

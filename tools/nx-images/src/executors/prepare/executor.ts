@@ -11,7 +11,7 @@ import { CommandError } from '../../lib/io/exec';
 import { currentBranch, isIgnored, remoteUrl, trackedFiles } from '../../lib/io/git';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
 import { resolveImage } from '../../lib/io/resolve-image';
-import { outcome, type Log } from '../outcome';
+import { outcome, taskOf, type Log } from '../outcome';
 import { normalizePrepareOptions, type ExtractStep, type NormalizedPrepare } from './normalize';
 import type { PrepareExecutorSchema } from './schema';
 
@@ -20,15 +20,13 @@ export default function prepareExecutor(options: PrepareExecutorSchema, context:
 }
 
 async function prepare(options: PrepareExecutorSchema, context: ExecutorContext, log: Log): Promise<void> {
-  const projectName = context.projectName;
-  if (!projectName) throw new UserError('prepare runs for one image: run it as nx run <image>:<target>.');
+  const { project: projectName, projectRoot = projectName, workspaceRoot } = taskOf(context, 'prepare');
   const projects = context.projectsConfigurations?.projects ?? {};
   const project = projects[projectName];
-  const workspaceRoot = context.root;
   const [gitBranch, originUrl] = await Promise.all([currentBranch(workspaceRoot).catch(() => undefined), remoteUrl(workspaceRoot).catch(() => undefined)]);
   const step = normalizePrepareOptions(options, {
     projectName,
-    projectRoot: project?.root ?? projectName,
+    projectRoot,
     workspaceRoot,
     images: Object.keys(projects).filter((name) => isImageProject(projects[name] ?? {})).sort(),
     buildDependencies: buildDependencies({ name: projectName, ...(project as ProjectLike | undefined) }),

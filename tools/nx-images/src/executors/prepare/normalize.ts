@@ -2,6 +2,7 @@ import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { baseQuestion, type BaseQuestion } from '../../lib/core/dockerfile/bases';
 import { envFlag } from '../../lib/core/ci/env-flag';
 import { UserError } from '../../lib/core/errors';
+import { isDryRun, nonEmpty } from '../../lib/core/option-values';
 import { STEP_ENV } from '../../lib/core/ci/ci-plan';
 import { resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
 import { imageName } from '../../lib/core/naming/refs';
@@ -109,7 +110,7 @@ export function normalizePrepareOptions(options: PrepareExecutorSchema, facts: P
     const clash = targets.find((b, other) => other !== index && (a === b || a.startsWith(`${b}${sep}`)));
     if (clash !== undefined) throw new UserError(`${project}: the prepare step writes ${shown(a)} and ${shown(clash)}, one over the other: give each entry a "to" of its own.`);
   }
-  return { project, workspaceRoot: facts.workspaceRoot, registry, repository, tag, defaultTag, push, dryRun: (options.dryRun ?? false) || facts.env.NX_DRY_RUN === 'true', copies, extracts };
+  return { project, workspaceRoot: facts.workspaceRoot, registry, repository, tag, defaultTag, push, dryRun: isDryRun(options.dryRun, facts.env), copies, extracts };
 }
 
 function listOption(value: unknown, name: string, project: string): Record<string, unknown>[] {
@@ -135,8 +136,4 @@ function insideOf(root: string, path: string, what: string, where: string, rootA
     throw new UserError(`${what} ${JSON.stringify(path)} is not inside ${where}: give a path inside it${rootAllowed ? '' : ' (not the folder itself)'}.`);
   }
   return absolute;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors';
+import { isDryRun, nonEmpty } from '../core/option-values';
 import { headSha, remoteUrl, resolveCommit } from './git';
 import { resolveRegistry, resolveRepository } from '../core/graph/image-settings';
 import { assertValidImageName, imageName, repositoryPath } from '../core/naming/refs';
@@ -90,7 +91,7 @@ export interface NormalizedReleaseOptions {
 /** Every option filled in and checked once; `requireTags` for the release itself. */
 export async function normalizeReleaseOptions(options: ReleaseOptions, task: ReleaseTask, env: NodeJS.ProcessEnv, requireTags: boolean): Promise<NormalizedReleaseOptions> {
   const { project, projectRoot, workspaceRoot } = task;
-  const sourceTag = assertValidTag(options.sourceTag?.trim() || 'main', 'source tag');
+  const sourceTag = assertValidTag(nonEmpty(options.sourceTag) ?? 'main', 'source tag');
   const tagsOption = options.tags ?? [];
   const tags = requireTags || (Array.isArray(tagsOption) ? tagsOption.length > 0 : tagsOption.trim() !== '') ? parseReleaseTags(tagsOption) : [];
   const versionScheme = runVersionScheme(options, SEMVER, 'release: option');
@@ -99,9 +100,9 @@ export async function normalizeReleaseOptions(options: ReleaseOptions, task: Rel
   const version = releaseVersion(tags, versionScheme);
   const registry = resolveRegistry(options.registry, env);
   const repository = resolveRepository(options.repository, env, options.repository || env.IMAGE_REPOSITORY || env.GITHUB_REPOSITORY ? undefined : await remoteUrl(workspaceRoot));
-  const image = assertValidImageName(options.image?.trim() || project);
-  const variant = options.variant?.trim() || undefined;
-  const commit = await releaseCommit(workspaceRoot, options.commit?.trim() || undefined, env);
+  const image = assertValidImageName(nonEmpty(options.image) ?? project);
+  const variant = nonEmpty(options.variant);
+  const commit = await releaseCommit(workspaceRoot, nonEmpty(options.commit), env);
   return {
     project,
     projectRoot,
@@ -117,7 +118,7 @@ export async function normalizeReleaseOptions(options: ReleaseOptions, task: Rel
     repoPath: repositoryPath({ repository, image }),
     name: imageName({ registry, repository, image }),
     commit,
-    dryRun: options.dryRun === true || env.NX_DRY_RUN === 'true',
+    dryRun: isDryRun(options.dryRun, env),
     insecure: options.insecure === true,
     hasTests: task.targets.includes(settings.targets.test),
     mirrors: settings.mirrors,

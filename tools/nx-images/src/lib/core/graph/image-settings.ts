@@ -1,4 +1,5 @@
 import { UserError } from '../errors';
+import { nonEmpty } from '../option-values';
 import { assertValidRegistry, normalizeRepository } from '../naming/refs';
 
 /** Where images go when neither the option nor IMAGE_REGISTRY says. */
@@ -68,9 +69,4 @@ function decodePath(path: string): string {
   } catch {
     return path;
   }
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }
