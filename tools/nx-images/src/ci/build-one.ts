@@ -15,7 +15,7 @@ import { headSha, isShallow } from '../lib/io/git';
 import { nxCommand } from '../lib/io/nx-cli';
 import { createRegistryClient } from '../lib/io/registry/oci-client';
 import { observeRevision } from '../lib/io/revision';
-import { runBuildSteps } from './run-steps';
+import { runStepsBeforeBuild } from './steps-before-build';
 import { differencesFile, keepImageDifferences, resultOfBuild } from './step-summary';
 
 /** Where an image job leaves the image a pull request built, for the next levels: `dist/ci-artifacts/image-<name>/<name>.tar.zst`. */
@@ -63,7 +63,7 @@ export async function buildOne(cwd: string, env: NodeJS.ProcessEnv, log: (line: 
     return blocked.outcome === 'stale' ? 1 : 0;
   }
 
-  const stepFailed = await runBuildSteps(plan, entry, cwd, log);
+  const stepFailed = await runStepsBeforeBuild(plan, entry, cwd, log);
   if (stepFailed) {
     await writeOutcomeRecord(cwd, { image, outcome: 'failed', reason: stepFailed });
     log(`ci:images: ${image}: failed: ${stepFailed}`);

@@ -25,7 +25,7 @@ import { builtSubject, subjectsMatrixOutput } from '../lib/core/ci/provenance';
 import { buildOne } from './build-one';
 import { planImages } from './plan-images';
 import { levelCommands, runLevels } from './run-levels';
-import { stepCommands } from './run-steps';
+import { stepCommands } from './steps-before-build';
 import { differencesSection, summaryOf, writeStepSummary } from './step-summary';
 import { publishAndReport, summarizeRun } from './summarize';
 

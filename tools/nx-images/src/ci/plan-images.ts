@@ -3,7 +3,7 @@ import { placeInLevels, skipTestsReason, whyAffected, workspaceFilesIn, type Aff
 import { UserError } from '../lib/core/errors';
 import type { GithubContext } from '../lib/core/github/github-event';
 import { imageGraph, levelsOf, registryImageOf, sharedTargetNames, type ImageGraph } from '../lib/core/graph/image-graph';
-import { buildSteps, type ProjectLike } from '../lib/core/graph/image-project';
+import { stepsBeforeBuild, type ProjectLike } from '../lib/core/graph/image-project';
 import { isStepName } from '../lib/core/ci/fanout';
 import { resolveRegistry, resolveRepository } from '../lib/core/graph/image-settings';
 import { branchToTag } from '../lib/core/naming/tags';
@@ -119,7 +119,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
 function stepsOf(images: readonly string[], projects: Readonly<Record<string, ProjectLike>>, buildTarget: string): Record<string, string[]> {
   const steps: Record<string, string[]> = {};
   for (const image of images) {
-    steps[image] = buildSteps({ name: image, ...projects[image] });
+    steps[image] = stepsBeforeBuild({ name: image, ...projects[image] });
     const odd = steps[image].find((step) => !isStepName(step));
     if (odd !== undefined) {
       throw new UserError(`${image}: its ${buildTarget} depends on its target ${JSON.stringify(odd)}, which CI cannot run by name (nx run ${image}:<target>): name the target with letters, digits, "_", "." and "-" only.`);

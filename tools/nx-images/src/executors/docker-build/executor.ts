@@ -24,7 +24,7 @@ import { observeRevision } from '../../lib/io/revision';
 import { log, outcome, taskOf } from '../outcome';
 import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
-import { runBuildSteps, type BuildState } from './steps';
+import { runImageBuildSteps, type BuildState } from './steps';
 import type { DockerBuildExecutorSchema } from './schema';
 
 export default function dockerBuildExecutor(options: DockerBuildExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -91,7 +91,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     // Tests and the lock export run on the image in the engine, which is then what is pushed.
     const plan = planBuild(planInput(withCache({ ...pinned.build, file, pushAfterLoad: build.push && (testing || locking) }, cli), cli, scratch));
     printPlan(pinned.build, cli, plan, workspaceRoot, notes);
-    const built = await runBuildSteps({
+    const built = await runImageBuildSteps({
       build: pinned.build,
       cli,
       client,

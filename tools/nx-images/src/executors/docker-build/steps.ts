@@ -53,12 +53,12 @@ export interface BuildState {
   buildTags?: BuildTagRecord[];
 }
 
-export interface BuildStep {
+export interface ImageBuildStep {
   name: string;
   run: (state: BuildState) => Promise<BuildState>;
 }
 
-export const BUILD_STEPS: readonly BuildStep[] = [
+export const IMAGE_BUILD_STEPS: readonly ImageBuildStep[] = [
   { name: 'build', run: buildImage },
   { name: 'test', run: testImage },
   { name: 'lock', run: exportLockSet },
@@ -68,8 +68,8 @@ export const BUILD_STEPS: readonly BuildStep[] = [
   { name: 'tag', run: writeTags },
 ];
 
-/** Runs the steps in order. */
-export async function runBuildSteps(state: BuildState, steps: readonly BuildStep[] = BUILD_STEPS): Promise<BuildState> {
+/** Runs the image build's own steps in order; the steps before the build (such as prepare) are targets of their own. */
+export async function runImageBuildSteps(state: BuildState, steps: readonly ImageBuildStep[] = IMAGE_BUILD_STEPS): Promise<BuildState> {
   let current = state;
   for (const step of steps) current = await step.run(current);
   return current;

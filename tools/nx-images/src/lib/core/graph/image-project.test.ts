@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDependencies, buildSteps, dockerfileDependencies, imageTargetNames, inferImageProject, isImageProject } from './image-project';
+import { buildDependencies, stepsBeforeBuild, dockerfileDependencies, imageTargetNames, inferImageProject, isImageProject } from './image-project';
 import { sharedTargetNames } from './image-graph';
 import { workspaceSettings } from './plugin-options';
 
@@ -54,7 +54,7 @@ describe('inferImageProject with nx.json\'s options', () => {
     expect(buildDependencies(project)).toEqual(['fornax-base']);
     expect(dockerfileDependencies(project)).toEqual(['fornax-base']);
     const withStep = { ...project, targets: { ...targets, image: { ...targets.image, dependsOn: [...(targets.image?.dependsOn ?? []), 'prepare', 'fornax-hea:image'] } } };
-    expect(buildSteps(withStep)).toEqual(['prepare']);
+    expect(stepsBeforeBuild(withStep)).toEqual(['prepare']);
     expect(buildDependencies(withStep)).toEqual(['fornax-base', 'fornax-hea']);
   });
 
@@ -97,7 +97,7 @@ describe('buildDependencies', () => {
   });
 });
 
-describe('buildDependencies and buildSteps: images apart from the image\'s own steps', () => {
+describe('buildDependencies and stepsBeforeBuild: images apart from the image\'s own steps', () => {
   const project = (dependsOn: unknown[]) => ({ name: 'fornax-jupyter', root: 'images/fornax-jupyter', targets: { 'docker-build': { dependsOn } } });
 
   it.each<[string, unknown[], string[], string[]]>([
@@ -113,7 +113,7 @@ describe('buildDependencies and buildSteps: images apart from the image\'s own s
     ['unicode and long names pass through', [{ projects: ['ünï'], target: 'docker-build' }, 'p'.repeat(300)], ['ünï'], ['p'.repeat(300)]],
   ])('%s', (_case, dependsOn, images, steps) => {
     expect(buildDependencies(project(dependsOn))).toEqual(images);
-    expect(buildSteps(project(dependsOn))).toEqual(steps);
+    expect(stepsBeforeBuild(project(dependsOn))).toEqual(steps);
   });
 
   it.each<[string, unknown[], RegExp]>([
@@ -128,7 +128,7 @@ describe('buildDependencies and buildSteps: images apart from the image\'s own s
     ['a project that is no string', [{ projects: [7], target: 'docker-build' }], /names a project that is not a string \(7\)/],
   ])('refuses %s in one line', (_case, dependsOn, message) => {
     expect(() => buildDependencies(project(dependsOn))).toThrow(message);
-    expect(() => buildSteps(project(dependsOn))).toThrow(/^[^\n]+$/);
+    expect(() => stepsBeforeBuild(project(dependsOn))).toThrow(/^[^\n]+$/);
   });
 });
 

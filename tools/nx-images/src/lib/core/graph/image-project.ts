@@ -195,7 +195,7 @@ export function buildDependencies(project: ProjectLike): string[] {
 }
 
 /** The steps before the build: targets of the image's own project its docker-build depends on, in the order written. */
-export function buildSteps(project: ProjectLike): string[] {
+export function stepsBeforeBuild(project: ProjectLike): string[] {
   const steps: string[] = [];
   for (const entry of readBuildDependsOn(project)) if (entry.kind === 'step' && !steps.includes(entry.target)) steps.push(entry.target);
   return steps;
