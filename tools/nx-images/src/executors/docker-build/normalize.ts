@@ -121,9 +121,10 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
   const ownLockCommand = assertLockCommand(options.lockCommand, `${facts.projectName}: docker-build option`);
   const names = facts.settings.buildArgs;
   const templateValues = { branch: branchTag, image, sha: revision, time: facts.buildTime };
-  const tagTemplates = (options.tags ?? []).length > 0 ? assertTagTemplates(options.tags, `${facts.projectName}: docker-build option tags`) : facts.settings.tags;
+  // The option `tags` holds templates (as nx.json's does); the tags are what they render.
+  const tagTemplates = (options.tags ?? []).length > 0 ? assertTagTemplates(options.tags, `${facts.projectName}: docker-build option tags`) : facts.settings.tagTemplates;
   const planned = planBuildTags(tagTemplates, templateValues, variant, `${facts.projectName}: tags template`);
-  const buildTags = perBuildTags(planned.tags, [tag, ...extraTags]);
+  const buildTags = perBuildTags(planned.now, [tag, ...extraTags]);
   const argTemplates = { ...facts.settings.buildArgTemplates, ...assertBuildArgTemplates(options.buildArgTemplates, `${facts.projectName}: docker-build option buildArgTemplates`) };
   const templatedArgs = Object.fromEntries(
     Object.entries(argTemplates).map(([name, template]) => [name, renderTemplate(template, { ...templateValues, tag: buildTags[0] ?? tag }, `${facts.projectName}: build arg template ${name}`)]),

@@ -5,7 +5,7 @@ import { DEFAULT_BUILD_ARG_NAMES } from '../dockerfile/repository-images';
 import { DEFAULT_TEST_RULE } from '../evidence/test-rule';
 
 /** What no publish option gives: no mirrors, no lock command, and (before workspaceSettings) no publish branches. */
-const NO_PUBLISH = { variants: '', tests: DEFAULT_TEST_RULE, mirrors: [], publishBranches: [], lockCommand: [], tags: ['{branch}'], buildArgTemplates: {}, versionScheme: { name: 'semver' } as const, targets: DEFAULT_TARGET_NAMES };
+const NO_PUBLISH = { variants: '', tests: DEFAULT_TEST_RULE, mirrors: [], publishBranches: [], lockCommand: [], tagTemplates: ['{branch}'], buildArgTemplates: {}, versionScheme: { name: 'semver' } as const, targets: DEFAULT_TARGET_NAMES };
 const FORNAX_TAGS = ['{branch}', 'sha-{sha:12}', '{time:%Y%m%d_%H%M}'];
 const REAL = { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' };
 
@@ -15,9 +15,9 @@ describe('normalizePluginOptions', () => {
     ['an empty object', {}, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH }],
     ['another glob', { dockerfiles: 'containers/**/Dockerfile' }, { dockerfiles: 'containers/**/Dockerfile', buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH }],
     ['the real tree\'s args', { buildArgs: REAL }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: REAL, testCommand: [], ...NO_PUBLISH }],
-    ['mirrors, publish branches and a lock command', { mirrors: ['ecr.example.org/fornax'], publishBranches: ['main', 'develop'], lockCommand: ['sh', '/x.sh'] }, { dockerfiles: DEFAULT_DOCKERFILES, variants: '', buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], tests: DEFAULT_TEST_RULE, mirrors: ['ecr.example.org/fornax'], publishBranches: ['main', 'develop'], lockCommand: ['sh', '/x.sh'], tags: ['{branch}'], buildArgTemplates: {}, versionScheme: { name: 'semver' }, targets: DEFAULT_TARGET_NAMES }],
+    ['mirrors, publish branches and a lock command', { mirrors: ['ecr.example.org/fornax'], publishBranches: ['main', 'develop'], lockCommand: ['sh', '/x.sh'] }, { dockerfiles: DEFAULT_DOCKERFILES, variants: '', buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], tests: DEFAULT_TEST_RULE, mirrors: ['ecr.example.org/fornax'], publishBranches: ['main', 'develop'], lockCommand: ['sh', '/x.sh'], tagTemplates: ['{branch}'], buildArgTemplates: {}, versionScheme: { name: 'semver' }, targets: DEFAULT_TARGET_NAMES }],
     ['a test command for every image', { testCommand: ['sh', 'run.sh'] }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: ['sh', 'run.sh'], ...NO_PUBLISH }],
-    ['Fornax\'s per-build tags and build version arg', { tags: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, tags: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } }],
+    ['Fornax\'s per-build tags and build version arg', { tags: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, tagTemplates: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } }],
     ['docker-stacks: no base tag arg, variants', { buildArgs: { registry: 'REGISTRY', repository: 'OWNER', imageTag: '', baseTag: '' }, variants: 'images/*/*/Dockerfile' }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: { registry: 'REGISTRY', repository: 'OWNER', imageTag: '', baseTag: '' }, testCommand: [], ...NO_PUBLISH, variants: 'images/*/*/Dockerfile' }],
     ['one arg renamed, the others kept', { buildArgs: { baseTag: 'BASE_TAG' } }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: { ...DEFAULT_BUILD_ARG_NAMES, baseTag: 'BASE_TAG' }, testCommand: [], ...NO_PUBLISH }],
     ['Fornax\'s calendar versions', { versionScheme: 'calver' }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, versionScheme: { name: 'calver' } }],
@@ -114,7 +114,7 @@ describe('the plugin registered by name or by path', () => {
     const settings = workspaceSettings({
       plugins: ['@nx/js', { plugin: './tools/nx-images', options: { tags: ['{branch}', 'sha-{sha:7}'] } }, { plugin: '@fornax/nx-images', options: { tags: ['{branch}', 'x-{sha:7}'] } }],
     });
-    expect(settings.tags).toEqual(['{branch}', 'sha-{sha:7}']);
+    expect(settings.tagTemplates).toEqual(['{branch}', 'sha-{sha:7}']);
   });
 
   it('asks the caller about a path it cannot place (the I/O layer reads its package.json)', () => {
@@ -133,7 +133,7 @@ describe('settingsFromOptions: what a target carries, read back', () => {
 
   it('gives docker-build back every setting it reads', () => {
     const settings = settingsFromOptions(written.build, 'docker-build');
-    expect(settings).toMatchObject({ buildArgs: REAL, tags: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' }, lockCommand: ['sh', '/x.sh'], defaultBranch: 'develop' });
+    expect(settings).toMatchObject({ buildArgs: REAL, tagTemplates: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' }, lockCommand: ['sh', '/x.sh'], defaultBranch: 'develop' });
     expect(settings.targets.test).toBe('check');
   });
 
@@ -157,7 +157,7 @@ describe('settingsFromOptions: what a target carries, read back', () => {
 
   it('takes a project.json override of one option, keeping the others', () => {
     const settings = settingsFromOptions({ ...written.build, tags: ['{branch}', 'nightly-{time:%Y%m%d}'] }, 'docker-build');
-    expect(settings.tags).toEqual(['{branch}', 'nightly-{time:%Y%m%d}']);
+    expect(settings.tagTemplates).toEqual(['{branch}', 'nightly-{time:%Y%m%d}']);
     expect(settings.buildArgs).toEqual(REAL);
   });
 

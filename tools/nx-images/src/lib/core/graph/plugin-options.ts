@@ -81,8 +81,8 @@ export interface WorkspaceSettings {
   publishBranches: string[];
   /** The lock command; empty: the built-in one. */
   lockCommand: string[];
-  /** Templates of the tags every pushed build gets; default: the branch tag only. */
-  tags: string[];
+  /** Templates of the tags every pushed build gets (nx.json's and docker-build's option `tags`); default: the branch tag only. */
+  tagTemplates: string[];
   /** Build arg name -> value template. */
   buildArgTemplates: Record<string, string>;
   /** How release versions are read and ordered; default semver. */
@@ -126,7 +126,7 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
     mirrors: words(given.mirrors, where('mirrors'), '["123456789012.dkr.ecr.us-east-1.amazonaws.com/fornax"]'),
     publishBranches: words(given.publishBranches, where('publishBranches'), '["main", "develop"]'),
     lockCommand: words(given.lockCommand, where('lockCommand'), '["sh", "/opt/export-locks.sh"]'),
-    tags: given.tags === undefined ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(given.tags, where('tags')),
+    tagTemplates: given.tags === undefined ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(given.tags, where('tags')),
     buildArgTemplates: assertBuildArgTemplates(given.buildArgTemplates, where('buildArgTemplates')),
     versionScheme: resolveVersionScheme(given.versionScheme, given.versionPattern, { where: `${IN_NX_JSON} option`, scheme: 'versionScheme', pattern: 'versionPattern' }),
     targets: targetNames(given),
@@ -270,6 +270,7 @@ export function withDefaultBranch(normalized: Omit<WorkspaceSettings, 'defaultBr
  */
 export interface SettingsOptions {
   buildArgNames?: Partial<BuildArgNames>;
+  /** docker-build's per-build tag templates, under the name nx.json gives them (release's `tags` are release tags, another option of another executor). */
   tags?: string[];
   buildArgTemplates?: Record<string, string>;
   lockCommand?: string[];
@@ -292,7 +293,7 @@ export function targetSettings(settings: WorkspaceSettings): {
   return {
     build: {
       buildArgNames: settings.buildArgs,
-      tags: [...settings.tags],
+      tags: [...settings.tagTemplates],
       buildArgTemplates: { ...settings.buildArgTemplates },
       lockCommand: [...settings.lockCommand],
       defaultBranch: settings.defaultBranch,
@@ -336,7 +337,7 @@ export function settingsFromOptions(options: SettingsOptions, target: string): W
       mirrors: words(mirrors, where(options.pluginMirrors === undefined ? 'mirrors' : 'pluginMirrors'), '["123456789012.dkr.ecr.us-east-1.amazonaws.com/fornax"]'),
       publishBranches: [],
       lockCommand: words(options.lockCommand, where('lockCommand'), '["sh", "/opt/export-locks.sh"]'),
-      tags: options.tags === undefined || options.tags.length === 0 ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(options.tags, where('tags')),
+      tagTemplates: options.tags === undefined || options.tags.length === 0 ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(options.tags, where('tags')),
       buildArgTemplates: assertBuildArgTemplates(options.buildArgTemplates, where('buildArgTemplates')),
       versionScheme: SEMVER,
       targets: { ...DEFAULT_TARGET_NAMES, test: testTarget },

@@ -220,8 +220,8 @@ describe('planBuildTags and finishInventoryTags', () => {
     // Everything but the inventory's values is rendered now, with the build's values.
     [['{image}-{version:base/numpy}-{sha:7}'], undefined, [], ['base_image-{version:base/numpy}-0123456']],
     [['{version:python}', '{branch}'], 'cuda12', ['cuda12-feature-x'], ['cuda12-{version:python}']],
-  ])('%j (variant %j) -> now %j, later %j', (templates, variant, tags, later) => {
-    expect(planBuildTags(templates, VALUES, variant, what)).toEqual({ tags, later });
+  ])('%j (variant %j) -> now %j, later %j', (templates, variant, now, later) => {
+    expect(planBuildTags(templates, VALUES, variant, what)).toEqual({ now, later });
   });
 
   it('refuses before the build a template that can never be a tag, with a stand-in version', () => {

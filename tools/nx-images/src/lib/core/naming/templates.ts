@@ -197,24 +197,24 @@ export function assertBuildArgTemplates(value: unknown, what: string): Record<st
 }
 
 /**
- * A build's per-build tag templates, rendered: `tags` now, `later` (those
+ * A build's per-build tag templates, rendered: `now` (the tags), `later` (those
  * reading the inventory) rendered but for their `{version:...}`, finished
  * after the push by finishInventoryTags. Each is checked now with a stand-in
  * version, so a template that can never be a tag stops the build before it starts.
  */
-export function planBuildTags(templates: readonly string[], values: TemplateValues, variant: string | undefined, what: string): { tags: string[]; later: string[] } {
-  const tags: string[] = [];
+export function planBuildTags(templates: readonly string[], values: TemplateValues, variant: string | undefined, what: string): { now: string[]; later: string[] } {
+  const now: string[] = [];
   const later: string[] = [];
   for (const template of templates) {
     const partial = render(template, values, what, INVENTORY_SOURCE);
     if (!partial.kept) {
-      tags.push(variantTag(variant, renderTag(template, values, what)));
+      now.push(variantTag(variant, renderTag(template, values, what)));
       continue;
     }
     variantTag(variant, renderTag(template, { ...values, inventory: 'sample' }, what));
     later.push(variant ? `${variant}-${partial.text}` : partial.text);
   }
-  return { tags, later };
+  return { now, later };
 }
 
 /** The tags planBuildTags left for later, rendered with the image's inventory (null: the build made none, an error naming the template). */
