@@ -4,7 +4,7 @@ import { dirname, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { pinnedReference, type ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { UserError } from '../../lib/core/errors';
-import { buildDependencies, isImageProject, type ProjectLike } from '../../lib/core/graph/image-project';
+import { buildDependencies, imageTargetNames, isImageProject, type ProjectLike } from '../../lib/core/graph/image-project';
 import { defaultBranchOf } from '../../lib/core/graph/plugin-options';
 import { assertEngineRunning, extractFromImage, findDockerCli } from '../../lib/io/docker';
 import { CommandError } from '../../lib/io/exec';
@@ -30,6 +30,7 @@ async function prepare(options: PrepareExecutorSchema, context: ExecutorContext,
     workspaceRoot,
     images: Object.keys(projects).filter((name) => isImageProject(projects[name] ?? {})).sort(),
     buildDependencies: buildDependencies({ name: projectName, ...(project as ProjectLike | undefined) }),
+    buildTarget: imageTargetNames(project ?? {}).build,
     // A step is the project's own target, not one the plugin infers: nx.json's defaultBase, never the plugin's entry.
     defaultBranch: defaultBranchOf(context.nxJsonConfiguration),
     env: process.env,

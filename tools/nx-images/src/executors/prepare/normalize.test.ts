@@ -8,6 +8,7 @@ const facts = (over: Partial<PrepareFacts> = {}): PrepareFacts => ({
   workspaceRoot: '/ws',
   images: ['env-core', 'fornax-jupyter', 'fornax-nb'],
   buildDependencies: ['env-core', 'fornax-nb'],
+  buildTarget: 'docker-build',
   defaultBranch: 'main',
   env: { IMAGE_REPOSITORY: 'nasa-fornax/fornax-images' },
   gitBranch: 'feature/Kernels#2',
@@ -58,13 +59,14 @@ describe('normalizePrepareOptions', () => {
     ['an image that is none of ours', { extract: [{ image: 'jupyter/base', path: '/k', to: 'k' }] }, /extract\[0\]\.image "jupyter\/base" is no image of this repository: choose from env-core, fornax-jupyter, fornax-nb\.$/],
     ['the image itself', { extract: [{ image: 'fornax-jupyter', path: '/k', to: 'k' }] }, /extract\[0\]\.image is fornax-jupyter itself, which is built after this step/],
     ['an image not built before it', { extract: [{ image: 'env-core', path: '/k', to: 'k' }] }, /extract\[0\]\.image env-core is not built before fornax-jupyter: add \{ "projects": \["env-core"\], "target": "docker-build", "params": "forward" \} to the docker-build dependsOn of images\/fornax-jupyter\/project\.json/],
+    ['an image not built before it, the build target named otherwise', { extract: [{ image: 'env-core', path: '/k', to: 'k' }] }, /add \{ "projects": \["env-core"\], "target": "image", "params": "forward" \} to the image dependsOn of images\/fornax-jupyter\/project\.json/],
     ['a relative path in the image', { extract: [{ image: 'fornax-nb', path: 'opt/k', to: 'k' }] }, /extract\[0\]\.path "opt\/k" is not an absolute path inside the image: write it from \/, without "\.\."\.$/],
     ['a path climbing out', { extract: [{ image: 'fornax-nb', path: '/opt/../../etc', to: 'k' }] }, /is not an absolute path inside the image/],
     ['a bad fallback tag', { extract: [{ image: 'fornax-nb', path: '/k', to: 'k' }], baseTagFallback: '-x' }, /--baseTagFallback "-x" is not a valid Docker tag/],
     ['a bad IMAGE_PUSH', { extract: [{ image: 'fornax-nb', path: '/k', to: 'k' }], env: true }, /^IMAGE_PUSH="maybe" is neither true nor false/],
   ])('refuses %s in one line', (name, options, message) => {
     const { env, ...rest } = options as PrepareExecutorSchema & { env?: boolean };
-    const deps = name === 'an image not built before it' ? { buildDependencies: ['fornax-nb'] } : {};
+    const deps = name.startsWith('an image not built before it') ? { buildDependencies: ['fornax-nb'], ...(name.endsWith('otherwise') ? { buildTarget: 'image' } : {}) } : {};
     const call = () => normalizePrepareOptions(rest, facts({ ...deps, ...(env ? { env: { IMAGE_REPOSITORY: 'o/n', IMAGE_PUSH: 'maybe' } } : {}) }));
     expect(call).toThrow(message);
     expect(call).toThrow(/^[^\n]+$/);

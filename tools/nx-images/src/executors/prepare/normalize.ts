@@ -19,6 +19,8 @@ export interface PrepareFacts {
   images: readonly string[];
   /** The images this image's docker-build depends on: the only ones built before this step. */
   buildDependencies: readonly string[];
+  /** The name of the images' build target (the plugin's buildTargetName), as a fix names it. */
+  buildTarget: string;
   defaultBranch: string;
   env: Readonly<Record<string, string | undefined>>;
   gitBranch?: string;
@@ -93,7 +95,7 @@ export function normalizePrepareOptions(options: PrepareExecutorSchema, facts: P
     }
     if (!facts.buildDependencies.includes(image)) {
       throw new UserError(
-        `${what}.image ${image} is not built before ${project}: add { "projects": ["${image}"], "target": "docker-build", "params": "forward" } to the docker-build dependsOn of ${facts.projectRoot}/project.json (after "...").`,
+        `${what}.image ${image} is not built before ${project}: add { "projects": ["${image}"], "target": "${facts.buildTarget}", "params": "forward" } to the ${facts.buildTarget} dependsOn of ${facts.projectRoot}/project.json (after "...").`,
       );
     }
     const path = stringField(entry, 'path', what);
