@@ -47,7 +47,8 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   const projects = await projectConfigurations(cwd);
   const graph = imageGraph(projects);
   // The build target's name as the plugin inferred it (buildTargetName), not as this file would spell it.
-  const buildTarget = sharedTargetNames(projects).build;
+  const targetNames = sharedTargetNames(projects);
+  const buildTarget = targetNames.build;
   const steps = stepsOf(graph.images, projects, buildTarget);
   const tag = branchToTag(branch);
   const headMessage = context.headMessage ?? (await commitMessage(cwd, context.pullRequest?.headSha ?? head));
@@ -72,6 +73,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     ...(graph.variants ? { variants: graph.variants } : {}),
     ...(skipTests ? { skipTests } : {}),
     buildTarget,
+    diffTarget: targetNames.diff,
   };
 
   if (context.eventName === 'workflow_dispatch' || context.dispatchImages !== undefined) {

@@ -21,12 +21,12 @@ export function imageDiffPath(workspaceRoot: string, project: string): string {
 
 /** Compares two tags or digests of one image from the registry, prints the differences and writes them as Markdown. */
 async function imageDiff(options: ImageDiffExecutorSchema, context: ExecutorContext, log: Log): Promise<void> {
-  const { project } = taskOf(context, 'image-diff');
+  const { project, targetName } = taskOf(context, 'image-diff');
   const env = process.env;
   const variant = nonEmpty(options.variant);
-  if (!options.from?.trim()) throw new UserError(`${project}: image-diff needs --from=<tag or digest>, e.g. nx run ${project}:image-diff --from=main (--to defaults to the branch's tag).`);
-  const from = diffReference(options.from, variant, '--from');
-  const to = diffReference(nonEmpty(options.to) ?? resolveTag({ env, gitBranch: await currentBranch(context.root) }).tag, variant, '--to');
+  if (!options.from?.trim()) throw new UserError(`${project}: ${targetName} needs --from=<tag or digest>, e.g. nx run ${project}:${targetName} --from=main (--to defaults to the branch's tag).`);
+  const from = diffReference(options.from, variant, '--from', targetName);
+  const to = diffReference(nonEmpty(options.to) ?? resolveTag({ env, gitBranch: await currentBranch(context.root) }).tag, variant, '--to', targetName);
   const registry = resolveRegistry(options.registry, env);
   const repository = resolveRepository(options.repository, env, await remoteUrl(context.root).catch(() => undefined));
   const image = assertValidImageName(nonEmpty(options.image) ?? project);

@@ -10,10 +10,14 @@ describe('diffReference', () => {
     ['a digest, never prefixed', digest, 'cuda', digest],
     ['spaces around', '  main ', undefined, 'main'],
   ])('%s', (_name, value, variant, expected) => {
-    expect(diffReference(value, variant, '--from')).toBe(expected);
+    expect(diffReference(value, variant, '--from', 'image-diff')).toBe(expected);
   });
 
   it.each([['-rf'], ['.hidden'], ['a/b'], ['sha256:short'], ['x'.repeat(129)], ['tag with space'], ['']])('refuses %j in one line naming the option', (value) => {
-    expect(() => diffReference(value, undefined, '--to')).toThrow(/^image-diff: --to=.* is neither a tag nor a digest: give a tag/);
+    expect(() => diffReference(value, undefined, '--to', 'image-diff')).toThrow(/^image-diff: --to=.* is neither a tag nor a digest: give a tag/);
+  });
+
+  it('names the target as nx.json calls it (diffTargetName)', () => {
+    expect(() => diffReference('a/b', undefined, '--from', 'compare')).toThrow(/^compare: --from="a\/b" is neither a tag nor a digest/);
   });
 });

@@ -204,6 +204,8 @@ export interface ImagesPlan {
   variants?: Record<string, Variant>;
   /** The name of the images' build target, as the plugin inferred it; absent: docker-build. */
   buildTarget?: string;
+  /** The name of the images' diff target (diffTargetName), which the summary points to for a whole list; absent: image-diff. */
+  diffTarget?: string;
 }
 
 /** The plan as the lines a person reads in the log; also what --dry-run prints. */

@@ -59,7 +59,9 @@ export function readFanoutPlan(text: string | undefined): FanoutPlan {
                   ? 'its build time is not a time'
                   : plan.buildTarget !== undefined && !isStepName(plan.buildTarget)
                     ? 'its build target is not a target name'
-                    : undefined;
+                    : plan.diffTarget !== undefined && !isStepName(plan.diffTarget)
+                      ? 'its diff target is not a target name'
+                      : undefined;
   if (problem) throw new UserError(`ci:images: IMAGES_PLAN is not a plan this version made (${problem}): ${fix}.`);
   const { version: _version, ...rest } = plan;
   return rest as FanoutPlan;

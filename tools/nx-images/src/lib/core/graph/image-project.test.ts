@@ -30,17 +30,18 @@ describe('inferImageProject', () => {
 describe('inferImageProject with nx.json\'s options', () => {
   const settings = workspaceSettings({
     defaultBase: 'develop',
-    plugins: [{ plugin: './tools/nx-images', options: { buildTargetName: 'image', releaseTargetName: 'tag-release', releaseCheckTargetName: 'check-release', testTargetName: 'test-image', publishTargetName: 'mirror', tags: ['{branch}', 'sha-{sha:7}'], mirrors: ['m.example.org/o'] } }],
+    plugins: [{ plugin: './tools/nx-images', options: { buildTargetName: 'image', releaseTargetName: 'tag-release', releaseCheckTargetName: 'check-release', testTargetName: 'test-image', publishTargetName: 'mirror', diffTargetName: 'compare', tags: ['{branch}', 'sha-{sha:7}'], mirrors: ['m.example.org/o'] } }],
   });
   const project = inferImageProject('fornax-hea', 'images/fornax-hea/Dockerfile', ['fornax-base'], true, undefined, settings);
   const targets = project.targets as Record<string, { dependsOn?: unknown[]; options?: Record<string, unknown> }>;
 
   it('names every target, and every dependency between them, as configured', () => {
-    expect(Object.keys(targets).slice(0, 5)).toEqual(['image', 'check-release', 'test-image', 'tag-release', 'mirror']);
+    expect(Object.keys(targets)).toEqual(['image', 'check-release', 'test-image', 'tag-release', 'mirror', 'compare']);
+    expect(targets.compare).toMatchObject({ executor: '@fornax/nx-images:image-diff' });
     expect(targets.image?.dependsOn).toEqual([{ projects: ['fornax-base'], target: 'image', params: 'forward' }]);
     expect(targets['test-image']?.dependsOn).toEqual([{ target: 'image', params: 'forward' }]);
     expect(targets['tag-release']?.dependsOn).toEqual([{ projects: ['tag:type:image'], target: 'check-release', params: 'forward' }]);
-    expect(imageTargetNames(project)).toEqual({ build: 'image', test: 'test-image', release: 'tag-release', releaseCheck: 'check-release', publish: 'mirror' });
+    expect(imageTargetNames(project)).toEqual({ build: 'image', test: 'test-image', release: 'tag-release', releaseCheck: 'check-release', publish: 'mirror', diff: 'compare' });
   });
 
   it('writes the settings each target reads into its options', () => {

@@ -94,7 +94,7 @@ export function inferImageProject(
         options: { ...identity, ...options.publish },
         metadata: { description: 'Copy a tag of the image to every mirror, registry to registry, and call the notification endpoints.', technologies: ['docker'] },
       },
-      [TARGET.imageDiff]: {
+      [names.diff]: {
         executor: `${PLUGIN_NAME}:${TARGET.imageDiff}`,
         cache: false,
         options: { ...identity },

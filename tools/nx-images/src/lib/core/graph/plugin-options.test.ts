@@ -28,7 +28,7 @@ describe('normalizePluginOptions', () => {
   });
 
   it.each<[string, unknown, RegExp]>([
-    ['an unknown option', { dockerfile: 'x/Dockerfile' }, /has no option "dockerfile": the options are dockerfiles, variants, buildArgs, testCommand, tests, mirrors, publishBranches, lockCommand, tags, buildArgTemplates, versionScheme, versionPattern, buildTargetName, testTargetName, releaseTargetName, releaseCheckTargetName, publishTargetName\.$/],
+    ['an unknown option', { dockerfile: 'x/Dockerfile' }, /has no option "dockerfile": the options are dockerfiles, variants, buildArgs, testCommand, tests, mirrors, publishBranches, lockCommand, tags, buildArgTemplates, versionScheme, versionPattern, buildTargetName, testTargetName, releaseTargetName, releaseCheckTargetName, publishTargetName, diffTargetName\.$/],
     ['a glob of other files', { dockerfiles: 'images/*/Containerfile' }, /option dockerfiles "images\/\*\/Containerfile" is not a glob of Dockerfiles inside the workspace: give one like "images\/\*\/Dockerfile"\./],
     ['a glob leaving the workspace', { dockerfiles: '../other/*/Dockerfile' }, /is not a glob of Dockerfiles inside the workspace/],
     ['an absolute glob', { dockerfiles: '/images/*/Dockerfile' }, /is not a glob of Dockerfiles inside the workspace/],
@@ -61,7 +61,9 @@ describe('normalizePluginOptions', () => {
     ['a target name with a configuration', { testTargetName: 'test:ci' }, /option testTargetName "test:ci" is not a target name/],
     ['an empty target name', { publishTargetName: '' }, /option publishTargetName "" is not a target name/],
     ['a target name that is no text', { releaseCheckTargetName: 3 }, /option releaseCheckTargetName 3 is not a target name/],
-    ['two targets of one name', { buildTargetName: 'release' }, /^nx\.json: @fornax\/nx-images names two targets "release": give each of buildTargetName, testTargetName, releaseTargetName, releaseCheckTargetName, publishTargetName its own name\.$/],
+    ['two targets of one name', { buildTargetName: 'release' }, /^nx\.json: @fornax\/nx-images names two targets "release": give each of buildTargetName, testTargetName, releaseTargetName, releaseCheckTargetName, publishTargetName, diffTargetName its own name\.$/],
+    ['a diff target named like another', { diffTargetName: 'publish' }, /names two targets "publish"/],
+    ['a diff target name with a space', { diffTargetName: 'image diff' }, /option diffTargetName "image diff" is not a target name: use letters, digits, "_", "\." and "-", e\.g\. "image-diff"\.$/],
     ['options that are a list', ['images/*/Dockerfile'], /the options of @fornax\/nx-images must be an object, e.g. \{ "dockerfiles": "images\/\*\/Dockerfile" \}\./],
   ])('refuses %s in one line', (_case, options, message) => {
     const call = () => normalizePluginOptions(options);

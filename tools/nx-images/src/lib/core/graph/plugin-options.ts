@@ -36,12 +36,13 @@ export interface ImagesPluginOptions {
   versionScheme?: string;
   /** With versionScheme "pattern": a regular expression the whole version tag matches, whose capture groups are its numbers. */
   versionPattern?: string;
-  /** The names of the inferred targets, as Nx's own plugins let them be named; defaults: docker-build, image-test, release, release-check, publish. */
+  /** The names of the inferred targets, as Nx's own plugins let them be named; defaults: docker-build, image-test, release, release-check, publish, image-diff. */
   buildTargetName?: string;
   testTargetName?: string;
   releaseTargetName?: string;
   releaseCheckTargetName?: string;
   publishTargetName?: string;
+  diffTargetName?: string;
 }
 
 /** The names the inferred targets of every image go by. */
@@ -51,9 +52,10 @@ export interface TargetNames {
   release: string;
   releaseCheck: string;
   publish: string;
+  diff: string;
 }
 
-export const DEFAULT_TARGET_NAMES: Readonly<TargetNames> = { build: TARGET.build, test: TARGET.test, release: TARGET.release, releaseCheck: TARGET.releaseCheck, publish: TARGET.publish };
+export const DEFAULT_TARGET_NAMES: Readonly<TargetNames> = { build: TARGET.build, test: TARGET.test, release: TARGET.release, releaseCheck: TARGET.releaseCheck, publish: TARGET.publish, diff: TARGET.imageDiff };
 /** Each target name's plugin option. */
 const TARGET_NAME_OPTIONS: Readonly<Record<keyof TargetNames, string>> = {
   build: 'buildTargetName',
@@ -61,6 +63,7 @@ const TARGET_NAME_OPTIONS: Readonly<Record<keyof TargetNames, string>> = {
   release: 'releaseTargetName',
   releaseCheck: 'releaseCheckTargetName',
   publish: 'publishTargetName',
+  diff: 'diffTargetName',
 };
 /** A name `nx run <image>:<target>` and `-t <target>` take as it is. */
 const TARGET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
