@@ -37,11 +37,11 @@ export interface PlanRequest {
 export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   const { cwd, env, context } = request;
   if (await isShallow(cwd)) {
-    throw new UserError('ci:images: this is a shallow clone, so nothing can be compared: check out with full history (actions/checkout with fetch-depth: 0, or git fetch --unshallow).');
+    throw new UserError({ subject: 'ci:images', problem: 'this is a shallow clone, so nothing can be compared', fix: 'check out with full history (actions/checkout with fetch-depth: 0, or git fetch --unshallow)' });
   }
   const head = await headSha(cwd);
   const branch = context.branch ?? (await currentBranch(cwd));
-  if (!branch) throw new UserError('ci:images: HEAD is detached and GITHUB_REF_NAME is not set: check out a branch.');
+  if (!branch) throw new UserError({ subject: 'ci:images', problem: 'HEAD is detached and GITHUB_REF_NAME is not set', fix: 'check out a branch' });
   const registry = resolveRegistry(request.registry, env);
   const repository = resolveRepository(request.repository, env, await remoteUrl(cwd).catch(() => undefined));
   const projects = await projectConfigurations(cwd);
@@ -79,7 +79,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   if (context.eventName === 'workflow_dispatch' || context.dispatchImages !== undefined) {
     const requested = context.dispatchImages ?? graph.images;
     const unknown = requested.filter((image) => !graph.images.includes(image));
-    if (unknown.length > 0) throw new UserError(`ci:images: no image named ${unknown.join(', ')}: choose from ${graph.images.join(', ')}.`);
+    if (unknown.length > 0) throw new UserError({ subject: 'ci:images', problem: `no image named ${unknown.join(', ')}`, fix: `choose from ${graph.images.join(', ')}` });
     const why = `requested by ${context.eventName === 'local' ? 'IMAGES' : 'workflow_dispatch'}`;
     const chosen = requested.map((image): ChosenImage => ({ image, why }));
     return { ...base, images: placeInLevels(graph, chosen, steps), levels: levelsOf(graph, requested), compareCommits: [], workspaceFiles: [], lines: [] };
@@ -124,7 +124,11 @@ function stepsOf(images: readonly string[], projects: Readonly<Record<string, Pr
     steps[image] = stepsBeforeBuild({ name: image, ...projects[image] });
     const odd = steps[image].find((step) => !isStepName(step));
     if (odd !== undefined) {
-      throw new UserError(`${image}: its ${buildTarget} depends on its target ${JSON.stringify(odd)}, which CI cannot run by name (nx run ${image}:<target>): name the target with letters, digits, "_", "." and "-" only.`);
+      throw new UserError({
+        subject: image,
+        problem: `its ${buildTarget} depends on its target ${JSON.stringify(odd)}, which CI cannot run by name (nx run ${image}:<target>)`,
+        fix: 'name the target with letters, digits, "_", "." and "-" only',
+      });
     }
   }
   return steps;

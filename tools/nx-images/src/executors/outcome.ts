@@ -44,7 +44,7 @@ export interface Task {
 export function taskOf(context: ExecutorContext, executor: string): Task {
   const project = context.projectName;
   const targetName = context.targetName ?? executor;
-  if (!project) throw new UserError(`${targetName} runs for one project: run it as nx run <image>:${targetName}.`);
+  if (!project) throw new UserError({ subject: targetName, problem: 'it runs for one project, and Nx named none', fix: `run it as nx run <image>:${targetName}` });
   const configured = context.projectsConfigurations?.projects[project];
   return {
     project,

@@ -2,7 +2,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { baseLabels, baseQuestion, pinnedReference, type BaseQuestion, type ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { buildArgsFor, ociLabels, type BuildSpec } from '../../lib/core/build/build-plan';
 import { dockerfileImages, replaceReads } from '../../lib/core/dockerfile/dockerfile';
-import { UserError } from '../../lib/core/errors';
+import { UserError, type Subject } from '../../lib/core/errors';
 import { isDryRun, nonEmpty } from '../../lib/core/option-values';
 import { assertLockCommand } from '../../lib/core/evidence/locks';
 import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
@@ -105,29 +105,32 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
   try {
     dockerfileText = facts.dockerfile(file);
   } catch {
-    throw new UserError(`${facts.projectName}: no Dockerfile at ${fileName}: add one, or point the "file" option at it.`);
+    throw new UserError({ subject: facts.projectName, problem: `no Dockerfile at ${fileName}`, fix: 'add one, or point the "file" option at it' });
   }
   const revision = facts.headSha ?? nonEmpty(facts.env.GITHUB_SHA);
   if (!revision) {
-    throw new UserError(`${facts.projectName}: no commit to label the image with: run inside the git repository, or set GITHUB_SHA.`);
+    throw new UserError({ subject: facts.projectName, problem: 'no commit to label the image with', fix: 'run inside the git repository, or set GITHUB_SHA' });
   }
   const platforms = options.platforms ?? [];
   if (platforms.length > 1 && options.test === true && !nonEmpty(options.skipTests)) {
     // The tests run in the engine, and an engine holds one platform of an image.
-    throw new UserError(
-      `${facts.projectName}: --test needs the image in the engine, which holds one platform, but ${platforms.length} platforms were asked for: test one platform (--platforms=linux/amd64), or pass --skipTests=<reason>.`,
-    );
+    throw new UserError({
+      subject: facts.projectName,
+      problem: `--test needs the image in the engine, which holds one platform, but ${platforms.length} platforms were asked for`,
+      fix: 'test one platform (--platforms=linux/amd64), or pass --skipTests=<reason>',
+    });
   }
-  const ownLockCommand = assertLockCommand(options.lockCommand, `${facts.projectName}: docker-build option`);
+  const option = (name: string): Subject => ({ image: facts.projectName, subject: `docker-build option ${name}` });
+  const ownLockCommand = assertLockCommand(options.lockCommand, option('lockCommand'));
   const names = facts.settings.buildArgs;
   const templateValues = { branch: branchTag, image, sha: revision, time: facts.buildTime };
   // The option `tags` holds templates (as nx.json's does); the tags are what they render.
-  const tagTemplates = (options.tags ?? []).length > 0 ? assertTagTemplates(options.tags, `${facts.projectName}: docker-build option tags`) : facts.settings.tagTemplates;
-  const planned = planBuildTags(tagTemplates, templateValues, variant, `${facts.projectName}: tags template`);
+  const tagTemplates = (options.tags ?? []).length > 0 ? assertTagTemplates(options.tags, option('tags')) : facts.settings.tagTemplates;
+  const planned = planBuildTags(tagTemplates, templateValues, variant, { image: facts.projectName, subject: 'tags template' });
   const buildTags = perBuildTags(planned.now, [tag, ...extraTags]);
-  const argTemplates = { ...facts.settings.buildArgTemplates, ...assertBuildArgTemplates(options.buildArgTemplates, `${facts.projectName}: docker-build option buildArgTemplates`) };
+  const argTemplates = { ...facts.settings.buildArgTemplates, ...assertBuildArgTemplates(options.buildArgTemplates, option('buildArgTemplates')) };
   const templatedArgs = Object.fromEntries(
-    Object.entries(argTemplates).map(([name, template]) => [name, renderTemplate(template, { ...templateValues, tag: buildTags[0] ?? tag }, `${facts.projectName}: build arg template ${name}`)]),
+    Object.entries(argTemplates).map(([name, template]) => [name, renderTemplate(template, { ...templateValues, tag: buildTags[0] ?? tag }, { image: facts.projectName, subject: `build arg template ${name}` })]),
   );
   // A value given in buildArgs is taken as written and wins over a template.
   const user = { ...templatedArgs, ...(options.buildArgs ?? {}) };
@@ -245,7 +248,7 @@ function inWorkspace(workspaceRoot: string, path: string, what: string): string 
   const absolute = isAbsolute(path) ? path : resolve(workspaceRoot, path);
   const rel = relative(workspaceRoot, absolute);
   if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new UserError(`${what} ${JSON.stringify(path)} is outside the workspace: give a path inside it.`);
+    throw new UserError({ subject: what, problem: `${JSON.stringify(path)} is outside the workspace`, fix: 'give a path inside it' });
   }
   return absolute;
 }

@@ -96,14 +96,18 @@ async function testImage(state: BuildState): Promise<BuildState> {
     log.info(`${build.project}: tests skipped: ${build.skipTests}`);
     return { ...state, tests: skippedResult(build.skipTests, suites) };
   }
-  if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its tests cannot address it: nothing was pushed; build again.`);
+  if (!imageId) throw new UserError({ subject: build.project, problem: 'the build wrote no image ID, so its tests cannot address it', fix: 'nothing was pushed; build again' });
   const subject = { workspaceRoot, name: imageName(build), registry: build.registry, repository: build.repository, tag: build.tag };
   const tests = await runSuites(state.cli.docker, imageId, [...suites], testReportDir(workspaceRoot, build.project), subject);
   await writeTestRecord(workspaceRoot, build.project, tests);
   log.info(`${build.project}: tests ${describeResult(tests)}`);
   if (tests.result !== 'passed') {
     await state.recordFailedTests({ ...state, tests });
-    throw new UserError(`${build.project}: its tests ${describeResult(tests)}; nothing was pushed, every tag stays where it was. See ${relative(workspaceRoot, testReportDir(workspaceRoot, build.project))}/junit.xml.`);
+    throw new UserError({
+      subject: build.project,
+      problem: `its tests ${describeResult(tests)}; nothing was pushed, every tag stays where it was`,
+      fix: `see ${relative(workspaceRoot, testReportDir(workspaceRoot, build.project))}/junit.xml`,
+    });
   }
   return { ...state, tests };
 }
@@ -126,7 +130,7 @@ async function exportLockSet(state: BuildState): Promise<BuildState> {
     }
   }
   if (!state.locking) return { ...state, locks: { index: { image: build.project, files: [], note: 'a multi-platform build is not loaded into the engine, so no lock files were exported' }, files: [] } };
-  if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its lock files cannot be exported: nothing was pushed; build again.`);
+  if (!imageId) throw new UserError({ subject: build.project, problem: 'the build wrote no image ID, so its lock files cannot be exported', fix: 'nothing was pushed; build again' });
   const locks = await exportLocks(cli.docker, build.project, imageId, build.lockCommand);
   log.info(`${build.project}: lock files: ${locks.files.length > 0 ? locks.index.files.join(', ') : `none (${locks.index.note ?? ''})`}`);
   return { ...state, locks };
@@ -207,7 +211,7 @@ export async function runCommand(build: NormalizedBuild, step: string, command: 
   } catch (error) {
     if (error instanceof CommandError) {
       const why = error.notFound ? 'could not be started' : `failed (exit code ${error.exitCode ?? 'none'})`;
-      throw new UserError(`${build.project}: docker ${step} of ${build.references[0]} ${why}: ${fix}`);
+      throw new UserError({ subject: build.project, problem: `docker ${step} of ${build.references[0]} ${why}`, fix });
     }
     throw error;
   }

@@ -24,7 +24,9 @@ async function imageDiff(options: ImageDiffExecutorSchema, context: ExecutorCont
   const { project, targetName } = taskOf(context, 'image-diff');
   const env = process.env;
   const variant = nonEmpty(options.variant);
-  if (!options.from?.trim()) throw new UserError(`${project}: ${targetName} needs --from=<tag or digest>, e.g. nx run ${project}:${targetName} --from=main (--to defaults to the branch's tag).`);
+  if (!options.from?.trim()) {
+    throw new UserError({ subject: project, problem: `${targetName} needs --from=<tag or digest>`, fix: `give it, e.g. nx run ${project}:${targetName} --from=main (--to defaults to the branch's tag)` });
+  }
   const from = diffReference(options.from, variant, '--from', targetName);
   const to = diffReference(nonEmpty(options.to) ?? resolveTag({ env, gitBranch: await currentBranch(context.root) }).tag, variant, '--to', targetName);
   const registry = resolveRegistry(options.registry, env);
@@ -34,9 +36,9 @@ async function imageDiff(options: ImageDiffExecutorSchema, context: ExecutorCont
   const name = imageName({ registry, repository, image });
   const client = createRegistryClient({ registry, insecure: options.insecure === true, retry: { attempts: 3 } });
   const older = await registrySide(client, repoPath, from);
-  if (!older) throw new UserError(`${project}: ${name}:${from} does not exist: give a tag or digest the registry has (--from), or check --registry and --repository.`);
+  if (!older) throw new UserError({ subject: project, problem: `${name}:${from} does not exist`, fix: 'give a tag or digest the registry has (--from), or check --registry and --repository' });
   const newer = await registrySide(client, repoPath, to);
-  if (!newer) throw new UserError(`${project}: ${name}:${to} does not exist: give a tag or digest the registry has (--to), or push it first.`);
+  if (!newer) throw new UserError({ subject: project, problem: `${name}:${to} does not exist`, fix: 'give a tag or digest the registry has (--to), or push it first' });
   const markdown = renderImageDifferences(differencesOf(project, older, newer), 2, Number.MAX_SAFE_INTEGER);
   for (const line of markdown.trimEnd().split('\n')) log.info(line);
   const file = imageDiffPath(context.root, project);

@@ -14,10 +14,12 @@ describe('diffReference', () => {
   });
 
   it.each([['-rf'], ['.hidden'], ['a/b'], ['sha256:short'], ['x'.repeat(129)], ['tag with space'], ['']])('refuses %j in one line naming the option', (value) => {
-    expect(() => diffReference(value, undefined, '--to', 'image-diff')).toThrow(/^image-diff: --to=.* is neither a tag nor a digest: give a tag/);
+    expect(() => diffReference(value, undefined, '--to', 'image-diff')).toThrow(
+      expect.objectContaining({ subject: 'image-diff --to', problem: `${JSON.stringify(value)} is neither a tag nor a digest`, fix: 'give a tag (e.g. main, v1.0.0) or sha256:<64 hex digits>' }),
+    );
   });
 
   it('names the target as nx.json calls it (diffTargetName)', () => {
-    expect(() => diffReference('a/b', undefined, '--from', 'compare')).toThrow(/^compare: --from="a\/b" is neither a tag nor a digest/);
+    expect(() => diffReference('a/b', undefined, '--from', 'compare')).toThrow(expect.objectContaining({ subject: 'compare --from', problem: '"a/b" is neither a tag nor a digest' }));
   });
 });

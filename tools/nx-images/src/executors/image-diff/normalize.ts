@@ -10,7 +10,7 @@ export function diffReference(value: string, variant: string | undefined, option
   const text = value.trim();
   if (DIGEST.test(text)) return text;
   if (!isValidTag(text)) {
-    throw new UserError(`${target}: ${option}=${JSON.stringify(value)} is neither a tag nor a digest: give a tag (e.g. main, v1.0.0) or sha256:<64 hex digits>.`);
+    throw new UserError({ subject: `${target} ${option}`, problem: `${JSON.stringify(value)} is neither a tag nor a digest`, fix: 'give a tag (e.g. main, v1.0.0) or sha256:<64 hex digits>' });
   }
   return variantTag(variant, text);
 }

@@ -20,11 +20,11 @@ async function imageTest(options: ImageTestExecutorSchema, context: ExecutorCont
   const suites = await imageSuites({ context, settings, image: project, options, ancestors: options.ancestors ?? true });
   if (!suites.some((suite) => suite.name === project)) {
     const where = locateTests(testsOfImage(project, projectRoot, options, settings).rule, { name: project, root: projectRoot }).path;
-    throw new UserError(`${project}: nothing to run in its tests (${where}): add a test_*.py file or an executable script there, or set the command option.`);
+    throw new UserError({ subject: project, problem: `nothing to run in its tests (${where})`, fix: 'add a test_*.py file or an executable script there, or set the command option' });
   }
   const record = await readBuildRecord(context.root, project);
   const given = options.image?.trim();
-  const image = given || builtImage(record, await headSha(context.root).catch(() => undefined), project);
+  const image = given || builtImage(record, await headSha(context.root).catch(() => undefined), project, targetName);
   const cli = await findDockerCli();
   await assertEngineRunning(cli.docker);
   out.info(`${project}: testing ${image} with ${suites.map((suite) => `${suite.name}'s tests`).join(', ')}`);
@@ -34,18 +34,22 @@ async function imageTest(options: ImageTestExecutorSchema, context: ExecutorCont
   out.info(`${project}: ${describeResult(result)}; report ${report}/junit.xml, result ${relative(context.root, testRecordPath(context.root, project))}`);
   if (result.result !== 'passed') {
     const first = result.failures[0];
-    throw new UserError(`${project}: tests failed (${result.failed} of ${result.passed + result.failed})${first ? `, first ${first.suite}/${first.name}` : ''}: see the output above and ${report}/junit.xml.`);
+    throw new UserError({
+      subject: project,
+      problem: `tests failed (${result.failed} of ${result.passed + result.failed})${first ? `, first ${first.suite}/${first.name}` : ''}`,
+      fix: `see the output above and ${report}/junit.xml`,
+    });
   }
 }
 
 /** The image this commit's docker-build made in this workspace: by ID when it is in the engine, else by the digest it was pushed with. */
-function builtImage(record: BuildRecord | undefined, head: string | undefined, project: string): string {
+function builtImage(record: BuildRecord | undefined, head: string | undefined, project: string, target: string): string {
   if (!record || (head && record.revision !== head)) {
-    throw new UserError(`${project}: no build of this commit to test: run nx run ${project}:image-test (it builds first), or pass --image=<image ID or reference@digest>.`);
+    throw new UserError({ subject: project, problem: 'no build of this commit to test', fix: `run nx run ${project}:${target} (it builds first), or pass --image=<image ID or reference@digest>` });
   }
   if (record.imageId) return record.imageId;
   if (record.digest) return `${record.reference.slice(0, record.reference.lastIndexOf(':'))}@${record.digest}`;
-  throw new UserError(`${project}: its last build recorded neither an image ID nor a digest: build it again, or pass --image.`);
+  throw new UserError({ subject: project, problem: 'its last build recorded neither an image ID nor a digest', fix: 'build it again, or pass --image' });
 }
 
 /** The image's name and tag as its last build gave them, for a command run on the host. */

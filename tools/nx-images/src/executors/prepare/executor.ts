@@ -48,7 +48,7 @@ async function prepare(options: PrepareExecutorSchema, context: ExecutorContext,
   }
 
   for (const copy of step.copies) {
-    if (!existsSync(copy.from)) throw new UserError(`${projectName}: prepare option copy: ${copy.shownFrom} does not exist: fix "from", or create the file.`);
+    if (!existsSync(copy.from)) throw new UserError({ image: projectName, subject: 'prepare option copy', problem: `${copy.shownFrom} does not exist`, fix: 'fix "from", or create the file' });
     await replaceWith(copy.to, () => cp(copy.from, copy.to, { recursive: true, force: true, errorOnExist: false }));
     log.info(`${projectName}: copied ${copy.shownFrom} to ${copy.shownTo}`);
   }
@@ -63,7 +63,11 @@ async function prepare(options: PrepareExecutorSchema, context: ExecutorContext,
         await replaceWith(extract.to, () => extractFromImage(docker, base.source === 'local' ? (base.id ?? source) : source, extract.path, extract.to));
       } catch (error) {
         if (!(error instanceof CommandError)) throw error;
-        throw new UserError(`${projectName}: could not copy ${extract.path} out of ${base.reference} (${error.stderr.split('\n').at(-1) ?? error.message}): fix the path, or check that ${extract.image} puts it there.`);
+        throw new UserError({
+          subject: projectName,
+          problem: `could not copy ${extract.path} out of ${base.reference} (${error.stderr.split('\n').at(-1) ?? error.message})`,
+          fix: `fix the path, or check that ${extract.image} puts it there`,
+        });
       }
       log.info(`${projectName}: extracted ${extract.path} of ${extract.image} to ${extract.shownTo}: ${base.note}`);
     }
@@ -97,9 +101,11 @@ async function refuseTrackedTargets(step: NormalizedPrepare): Promise<void> {
   for (const written of [...step.copies, ...step.extracts]) {
     const tracked = await trackedFiles(step.workspaceRoot, relative(step.workspaceRoot, written.to)).catch(() => []);
     if (tracked.length > 0) {
-      throw new UserError(
-        `${step.project}: the prepare step would replace ${tracked.slice(0, 3).join(', ')}${tracked.length > 3 ? ' and more' : ''}, which git tracks: write to a path of its own and add it to .gitignore (or git rm --cached what was committed there).`,
-      );
+      throw new UserError({
+        subject: step.project,
+        problem: `the prepare step would replace ${tracked.slice(0, 3).join(', ')}${tracked.length > 3 ? ' and more' : ''}, which git tracks`,
+        fix: 'write to a path of its own and add it to .gitignore (or git rm --cached what was committed there)',
+      });
     }
   }
 }

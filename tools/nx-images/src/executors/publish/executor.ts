@@ -40,11 +40,13 @@ async function publish(options: PublishExecutorSchema, context: ExecutorContext,
   const record = await publishImage({ image, primary, tags, mirrors, endpoints, notify, env, log: log.info });
   await writePublishRecord(context.root, record);
   if (record.errors.length > 0) {
-    throw new UserError(
-      record.errors.length === 1
-        ? record.errors[0]
-        : `${image}: ${record.errors.length} failures, first: ${record.errors[0].replace(`${image}: `, '')} (all in the output above and dist/publish/${image}.json)`,
-    );
+    // Each error is a line of the record, `<image>: <what failed>: <fix>.`; the first is the problem here.
+    const first = record.errors[0].replace(`${image}: `, '').replace(/\.$/, '');
+    throw new UserError({
+      subject: image,
+      problem: record.errors.length === 1 ? first : `${record.errors.length} failures, first: ${first}`,
+      fix: `see them all in the output above and dist/publish/${image}.json, then publish again`,
+    });
   }
 }
 

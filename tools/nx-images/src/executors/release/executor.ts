@@ -61,7 +61,12 @@ async function release(options: ReleaseExecutorSchema, context: ExecutorContext,
   const changesFile = await writeReleaseChanges(normalized.workspaceRoot, changes.release);
   log.info(`${normalized.image}: ${changes.previous ? `changes since ${changes.previous.tag}` : changes.note ?? 'first release'}, in ${relative(normalized.workspaceRoot, changesFile)}`);
   if (published && published.errors.length > 0) {
-    throw new UserError(`${published.errors[0]}${published.errors.length > 1 ? ` (and ${published.errors.length - 1} more above)` : ''}; the release tags are in ${normalized.registry}: run the release again to complete.`);
+    const first = published.errors[0].replace(`${normalized.image}: `, '').replace(/\.$/, '');
+    throw new UserError({
+      subject: normalized.image,
+      problem: `${first}${published.errors.length > 1 ? ` (and ${published.errors.length - 1} more above)` : ''}; the release tags are in ${normalized.registry}`,
+      fix: 'run the release again to complete',
+    });
   }
 }
 

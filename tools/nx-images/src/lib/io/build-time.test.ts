@@ -17,14 +17,14 @@ describe('resolveBuildTime', () => {
     expect(resolveBuildTime(option, env, clock).toISOString()).toBe(iso);
   });
 
-  it.each<[string, string | undefined, Record<string, string>, RegExp]>([
-    ['a build time with no zone', '2026-06-30T12:00', {}, /^--buildTime "2026-06-30T12:00" is not an ISO 8601 time with a zone: give one like 2026-06-30T12:00:00Z\.$/],
-    ['an IMAGE_BUILD_TIME that is no time', undefined, { IMAGE_BUILD_TIME: 'yesterday' }, /^IMAGE_BUILD_TIME "yesterday" is not an ISO 8601 time/],
-    ['a date alone', '2026-06-30', {}, /^--buildTime "2026-06-30" is not an ISO 8601 time/],
-    ['a day that is no day', '2026-02-31T25:00:00Z', {}, /^--buildTime "2026-02-31T25:00:00Z" is not an ISO 8601 time/],
-  ])('refuses %s in one line', (_case, option, env, message) => {
+  it.each<[string, string | undefined, Record<string, string>, string, string]>([
+    ['a build time with no zone', '2026-06-30T12:00', {}, '--buildTime', '"2026-06-30T12:00"'],
+    ['an IMAGE_BUILD_TIME that is no time', undefined, { IMAGE_BUILD_TIME: 'yesterday' }, 'IMAGE_BUILD_TIME', '"yesterday"'],
+    ['a date alone', '2026-06-30', {}, '--buildTime', '"2026-06-30"'],
+    ['a day that is no day', '2026-02-31T25:00:00Z', {}, '--buildTime', '"2026-02-31T25:00:00Z"'],
+  ])('refuses %s in one line naming where it came from', (_case, option, env, subject, given) => {
     const call = () => resolveBuildTime(option, env, clock);
     expect(call).toThrow(UserError);
-    expect(call).toThrow(message);
+    expect(call).toThrow(expect.objectContaining({ subject, problem: `${given} is not an ISO 8601 time with a zone`, fix: 'give one like 2026-06-30T12:00:00Z' }));
   });
 });

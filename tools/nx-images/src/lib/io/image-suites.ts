@@ -66,7 +66,7 @@ export async function ownSuites(context: ProjectsContext, settings: WorkspaceSet
 
 /** One image's rule and command: its options (which carry the plugin's) over the settings. */
 export function testsOfImage(name: string, root: string, options: ImageTestOptions, settings: WorkspaceSettings): TestsOfImage {
-  const rule: TestRule = options.tests === undefined ? settings.tests : normalizeTestRule(options.tests, `${name}: ${settings.targets.test} option tests`);
+  const rule: TestRule = options.tests === undefined ? settings.tests : normalizeTestRule(options.tests, { image: name, subject: `${settings.targets.test} option tests` });
   const own = options.command && options.command.length > 0 ? options.command : rule.command;
   const pluginCommand = options.testCommand && options.testCommand.length > 0 ? options.testCommand : settings.testCommand;
   const command = own.length > 0 || rule.run === 'host' ? own : pluginCommand;

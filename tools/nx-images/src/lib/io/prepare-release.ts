@@ -32,13 +32,17 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
   const sourceTag = inRegistry(options.sourceTag);
   const source = await client.resolve(repoPath, sourceTag);
   if (!source) {
-    throw new UserError(
-      `${image}: ${name}:${sourceTag} does not exist, so no image is released: build and push ${image} first (nx run ${options.project}:docker-build), or check --sourceTag, --registry and --repository.`,
-    );
+    throw new UserError({
+      subject: image,
+      problem: `${name}:${sourceTag} does not exist, so no image is released`,
+      fix: `build and push ${image} first (nx run ${options.project}:docker-build), or check --sourceTag, --registry and --repository`,
+    });
   }
   // Read by digest, so the labels are those of the manifest checked and copied.
   const observed = await observeRevision(client, options.workspaceRoot, repoPath, source.digest, options.commit);
-  if (observed.kind === 'unreadable') throw new UserError(observed.reason);
+  if (observed.kind === 'unreadable') {
+    throw new UserError({ subject: image, problem: `the labels of ${name}:${sourceTag} could not be read (${observed.reason.replace(/\.$/, '')})`, fix: 'run the release again once the registry answers' });
+  }
   const revision = observed.kind === 'present' ? observed.revision : undefined;
   const problem = revisionProblem(image, sourceTag, revision, options.commit, await revisionFacts(options, observed));
   if (problem) throw new UserError(problem);

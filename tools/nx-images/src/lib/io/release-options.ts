@@ -94,7 +94,7 @@ export async function normalizeReleaseOptions(options: ReleaseOptions, task: Rel
   const sourceTag = assertValidTag(nonEmpty(options.sourceTag) ?? 'main', 'source tag');
   const tagsOption = options.tags ?? [];
   const tags = requireTags || (Array.isArray(tagsOption) ? tagsOption.length > 0 : tagsOption.trim() !== '') ? parseReleaseTags(tagsOption) : [];
-  const versionScheme = runVersionScheme(options, SEMVER, 'release: option');
+  const versionScheme = runVersionScheme(options, SEMVER, `${task.targetName} option`);
   const settings = settingsFromOptions({ mirrors: options.mirrors, testTargetName: options.testTargetName }, task.targetName);
   // Before any registry call: a tag that is no version of the scheme stops the release with nothing read or written.
   const version = releaseVersion(tags, versionScheme);
@@ -133,7 +133,7 @@ async function releaseCommit(workspaceRoot: string, option: string | undefined, 
   if (value === undefined) return headSha(workspaceRoot);
   const sha = await resolveCommit(workspaceRoot, value);
   if (!sha) {
-    throw new UserError(`release commit ${JSON.stringify(value)} (from ${from}) is not in this clone: check out with fetch-depth: 0, or pass --commit=<sha of the release>.`);
+    throw new UserError({ subject: 'release commit', problem: `${JSON.stringify(value)} (from ${from}) is not in this clone`, fix: 'check out with fetch-depth: 0, or pass --commit=<sha of the release>' });
   }
   return sha;
 }

@@ -163,7 +163,7 @@ export function parallelFrom(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return 1;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new UserError(`BUILD_PARALLEL=${JSON.stringify(value)} is not a number of builds from 1 to 64: set it to e.g. 1 or 2.`);
+    throw new UserError({ subject: 'BUILD_PARALLEL', problem: `${JSON.stringify(value)} is not a number of builds from 1 to 64`, fix: 'set it to e.g. 1 or 2' });
   }
   return n;
 }

@@ -34,12 +34,12 @@ export function serializePlan(plan: FanoutPlan): string {
  */
 export function readFanoutPlan(text: string | undefined): FanoutPlan {
   const fix = 'run it from the plan job\'s outputs (IMAGES_PLAN), or make one with npm run ci:images -- --plan';
-  if (!text?.trim()) throw new UserError(`ci:images: IMAGES_PLAN is empty: ${fix}.`);
+  if (!text?.trim()) throw new UserError({ subject: 'ci:images', problem: 'IMAGES_PLAN is empty', fix });
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new UserError(`ci:images: IMAGES_PLAN is not JSON: ${fix}.`);
+    throw new UserError({ subject: 'ci:images', problem: 'IMAGES_PLAN is not JSON', fix });
   }
   const plan = parsed as Partial<FanoutPlan> & { version?: unknown };
   const problem =
@@ -62,7 +62,7 @@ export function readFanoutPlan(text: string | undefined): FanoutPlan {
                     : plan.diffTarget !== undefined && !isStepName(plan.diffTarget)
                       ? 'its diff target is not a target name'
                       : undefined;
-  if (problem) throw new UserError(`ci:images: IMAGES_PLAN is not a plan this version made (${problem}): ${fix}.`);
+  if (problem) throw new UserError({ subject: 'ci:images', problem: `IMAGES_PLAN is not a plan this version made (${problem})`, fix });
   const { version: _version, ...rest } = plan;
   return rest as FanoutPlan;
 }
@@ -112,9 +112,11 @@ export function recordArtifact(image: string): string {
  */
 export function planOutputs(plan: FanoutPlan, levelJobs: number = plan.levels.length): Record<string, string> {
   if (plan.levels.length > levelJobs) {
-    throw new UserError(
-      `ci:images: this run's image graph has ${plan.levels.length} levels, but image-build.yml has ${levelJobs} level jobs: add a job level${levelJobs + 1} (a copy of level${levelJobs} that needs it, and the summary job's needs), and raise LEVEL_JOBS there to ${plan.levels.length}.`,
-    );
+    throw new UserError({
+      subject: 'ci:images',
+      problem: `this run's image graph has ${plan.levels.length} levels, but image-build.yml has ${levelJobs} level jobs`,
+      fix: `add a job level${levelJobs + 1} (a copy of level${levelJobs} that needs it, and the summary job's needs), and raise LEVEL_JOBS there to ${plan.levels.length}`,
+    });
   }
   const outputs: Record<string, string> = { plan: serializePlan(plan), levels: String(plan.levels.length), publish: String(plan.publish) };
   for (let level = 1; level <= levelJobs; level++) {

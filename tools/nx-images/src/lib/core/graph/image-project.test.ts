@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildDependencies, stepsBeforeBuild, dockerfileDependencies, imageTargetNames, inferImageProject, isImageProject } from './image-project';
 import { sharedTargetNames } from './image-graph';
 import { workspaceSettings } from './plugin-options';
+import type { Problem } from '../errors';
 
 describe('inferImageProject', () => {
   it('makes an image project with the image targets and a task dependency per image read', () => {
@@ -74,7 +75,9 @@ describe('sharedTargetNames', () => {
   });
   it('refuses images named differently in one line', () => {
     const projects = { a: inferImageProject('a', 'images/a/Dockerfile', [], false, undefined, renamed), b: inferImageProject('b', 'other/b/Dockerfile', []) };
-    expect(() => sharedTargetNames(projects)).toThrow(/^a and b name their build target differently \(image, docker-build\), so CI cannot run it by one name: give every registration of the plugin in nx\.json the same buildTargetName\.$/);
+    expect(() => sharedTargetNames(projects)).toThrow(
+      expect.objectContaining({ subject: 'nx.json', problem: 'a and b name their build target differently (image, docker-build), so CI cannot run it by one name', fix: 'give every registration of the plugin in nx.json the same buildTargetName' }),
+    );
   });
 });
 
@@ -117,19 +120,21 @@ describe('buildDependencies and stepsBeforeBuild: images apart from the image\'s
     expect(stepsBeforeBuild(project(dependsOn))).toEqual(steps);
   });
 
-  it.each<[string, unknown[], RegExp]>([
-    ['a tag pattern', [{ projects: ['tag:type:image'], target: 'docker-build' }], /^fornax-jupyter: the docker-build dependsOn of images\/fornax-jupyter\/project\.json names images by the pattern "tag:type:image": name each image/],
-    ['a glob', [{ projects: 'env-*', target: 'docker-build' }], /names images by the pattern "env-\*"/],
-    ['a negation', [{ projects: ['!env-core'], target: 'docker-build' }], /names images by the pattern "!env-core"/],
-    ['an object without a target', [{ projects: ['env-core'] }], /has an entry this plugin cannot read \(\{"projects":\["env-core"\]\}\): write "<target>"/],
-    ['an empty target', [{ target: '' }], /cannot read/],
-    ['a number', [42], /cannot read \(42\)/],
-    ['null', [null], /cannot read \(null\)/],
-    ['projects of the wrong type', [{ projects: 3, target: 'docker-build' }], /cannot read/],
-    ['a project that is no string', [{ projects: [7], target: 'docker-build' }], /names a project that is not a string \(7\)/],
-  ])('refuses %s in one line', (_case, dependsOn, message) => {
-    expect(() => buildDependencies(project(dependsOn))).toThrow(message);
-    expect(() => stepsBeforeBuild(project(dependsOn))).toThrow(/^[^\n]+$/);
+  const where = { image: 'fornax-jupyter', subject: 'the docker-build dependsOn of images/fornax-jupyter/project.json' };
+  const cannotRead = (entry: string) => ({ ...where, problem: `it has an entry this plugin cannot read (${entry})`, fix: expect.stringMatching(/^write "<target>"/) as unknown as string });
+  it.each<[string, unknown[], Partial<Problem>]>([
+    ['a tag pattern', [{ projects: ['tag:type:image'], target: 'docker-build' }], { ...where, problem: 'it names images by the pattern "tag:type:image"', fix: expect.stringMatching(/^name each image/) as string }],
+    ['a glob', [{ projects: 'env-*', target: 'docker-build' }], { ...where, problem: 'it names images by the pattern "env-*"' }],
+    ['a negation', [{ projects: ['!env-core'], target: 'docker-build' }], { ...where, problem: 'it names images by the pattern "!env-core"' }],
+    ['an object without a target', [{ projects: ['env-core'] }], cannotRead('{"projects":["env-core"]}')],
+    ['an empty target', [{ target: '' }], cannotRead('{"target":""}')],
+    ['a number', [42], cannotRead('42')],
+    ['null', [null], cannotRead('null')],
+    ['projects of the wrong type', [{ projects: 3, target: 'docker-build' }], cannotRead('{"projects":3,"target":"docker-build"}')],
+    ['a project that is no string', [{ projects: [7], target: 'docker-build' }], { ...where, problem: 'it names a project that is not a string (7)', fix: 'write each image\'s name' }],
+  ])('refuses %s in one line', (_case, dependsOn, fields) => {
+    expect(() => buildDependencies(project(dependsOn))).toThrow(expect.objectContaining(fields));
+    expect(() => stepsBeforeBuild(project(dependsOn))).toThrow(/^fornax-jupyter: the docker-build dependsOn of images\/fornax-jupyter\/project\.json: [^\n]+\.$/);
   });
 });
 

@@ -23,9 +23,7 @@ export function resolveRepository(option: string | undefined, env: NodeJS.Proces
     nonEmpty(env.GITHUB_REPOSITORY) ??
     (originUrl === undefined ? undefined : parseGitRemote(originUrl));
   if (value === undefined) {
-    throw new UserError(
-      'repository: no --repository option, IMAGE_REPOSITORY, GITHUB_REPOSITORY or git remote "origin" to take it from: pass --repository=owner/name.',
-    );
+    throw new UserError({ subject: 'repository', problem: 'no --repository option, IMAGE_REPOSITORY, GITHUB_REPOSITORY or git remote "origin" to take it from', fix: 'pass --repository=owner/name' });
   }
   return normalizeRepository(value);
 }
