@@ -13,11 +13,21 @@ function recording(): { log: Log; lines: string[] } {
 
 describe('outcome', () => {
   const fail = (parts: Problem) => () => Promise.reject(new UserError(parts));
+  const VARIANT = { image: 'pytorch-notebook', variant: 'cuda12' };
   it.each<[string, Work<unknown>, string | undefined, unknown, boolean, RegExp[]]>([
     ['work that ends well', (_o, _c, log) => Promise.resolve(log.info('done')), 'tractor', {}, true, [/^done$/]],
     ['a UserError about something else: one line, named after the project', fail({ subject: 'docker', problem: 'the engine does not answer', fix: 'start it' }), 'tractor', {}, false, [/^error: tractor: docker: the engine does not answer: start it\.$/]],
     ['a UserError whose subject is the project is not named twice', fail({ subject: 'tractor', problem: 'gone', fix: 'build it' }), 'tractor', {}, false, [/^error: tractor: gone: build it\.$/]],
+    ['a part of the project (its image field) is not named twice', fail({ image: 'tractor', subject: 'docker-build option tags', problem: 'not a list', fix: 'give one' }), 'tractor', {}, false, [/^error: tractor: docker-build option tags: not a list: give one\.$/]],
+    ['another image is named after the project', fail({ subject: 'base_image', problem: 'its tests failed', fix: 'see the report' }), 'tractor', {}, false, [/^error: tractor: base_image: its tests failed: see the report\.$/]],
+    ['a subject that merely starts like the project is named after it', fail({ subject: 'tractor-gpu', problem: 'gone', fix: 'build it' }), 'tractor', {}, false, [/^error: tractor: tractor-gpu: gone: build it\.$/]],
+    ['a variant: an error naming its image is not named twice', fail({ subject: 'pytorch-notebook', problem: 'main was built from 1234', fix: 'rebuild it' }), 'pytorch-notebook-cuda12', VARIANT, false, [/^error: pytorch-notebook: main was built from 1234: rebuild it\.$/]],
+    ['a variant: an error naming image:variant is not named twice', fail({ subject: 'pytorch-notebook:cuda12', problem: 'no tag', fix: 'push it' }), 'pytorch-notebook-cuda12', VARIANT, false, [/^error: pytorch-notebook:cuda12: no tag: push it\.$/]],
+    ['a variant: an error naming the project is not named twice', fail({ image: 'pytorch-notebook-cuda12', subject: 'tests', problem: 'none', fix: 'add some' }), 'pytorch-notebook-cuda12', VARIANT, false, [/^error: pytorch-notebook-cuda12: tests: none: add some\.$/]],
+    ['a variant: another variant of the image is named after the project', fail({ subject: 'pytorch-notebook:cuda11', problem: 'no tag', fix: 'push it' }), 'pytorch-notebook-cuda12', VARIANT, false, [/^error: pytorch-notebook-cuda12: pytorch-notebook:cuda11: no tag: push it\.$/]],
+    ['a blank image option names nothing', fail({ subject: ' ', problem: 'odd', fix: 'fix it' }), 'tractor', { image: ' ' }, false, [/^error: tractor: odd: fix it\.$/]],
     ['a bug of ours: the line, then its stack', () => Promise.reject(new TypeError('x is undefined')), 'tractor', {}, false, [/^error: tractor: x is undefined$/, /^error: TypeError: x is undefined\n\s+at /]],
+    ['a bug whose message starts like the project is still named', () => Promise.reject(new Error('tractor: half a message')), 'tractor', {}, false, [/^error: tractor: tractor: half a message$/, /^error: Error: tractor: half a message\n\s+at /]],
     ['no project in the context', fail({ subject: 'docker-build', problem: 'it runs for one project, and Nx named none', fix: 'run it as a target' }), undefined, {}, false, [/^error: docker-build: it runs for one project, and Nx named none: run it as a target\.$/]],
   ])('%s', async (_case, work, project, options, success, lines) => {
     const { log, lines: printed } = recording();
