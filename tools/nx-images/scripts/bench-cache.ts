@@ -119,7 +119,7 @@ async function build(workspace: WorkspaceCopy, registryHost: string, label: stri
   } catch (error) {
     if (error instanceof CommandError) {
       console.error(`${error.stdout}\n${error.stderr}`.trim().split('\n').slice(-40).join('\n'));
-      throw new UserError(`bench:cache: the build "${label}" failed; its last output is above.`);
+      throw new UserError({ subject: 'bench:cache', problem: `the build "${label}" failed`, fix: 'see its last output above' });
     }
     throw error;
   }

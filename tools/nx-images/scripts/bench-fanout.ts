@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     const serialStart = performance.now();
     const serial = await runCiImages(ws, { name: 'push', branch: 'main', sha: await ws.git('rev-parse', 'HEAD') }, registry.host, env);
     const serialMs = performance.now() - serialStart;
-    if (serial.exitCode !== 0) throw new UserError(`bench:fanout: the single-runner build failed:\n${serial.all.slice(-3000)}`);
+    if (serial.exitCode !== 0) throw new UserError({ subject: 'bench:fanout', problem: `the single-runner build failed:\n${serial.all.slice(-3000)}`, fix: 'fix what its output shows' });
 
     console.log('bench:fanout: one job per image, each level\'s jobs at once...');
     await ws.git('checkout', '--quiet', '-b', 'bench/fanout');
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     const planStart = performance.now();
     const planned = await fanout.plan({ name: 'push', branch: 'bench/fanout', sha });
     const planMs = performance.now() - planStart;
-    if (planned.exitCode !== 0) throw new UserError(`bench:fanout: the plan failed:\n${planned.all.slice(-3000)}`);
+    if (planned.exitCode !== 0) throw new UserError({ subject: 'bench:fanout', problem: `the plan failed:\n${planned.all.slice(-3000)}`, fix: 'fix what its output shows' });
     const jobs: Job[] = [];
     const levels = Number(planned.outputs.levels ?? '0');
     for (let level = 1; level <= levels; level++) {
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     const summary = await fanout.summary(planned.outputs, 'bench/fanout');
     const summaryMs = performance.now() - summaryStart;
     const fanoutMs = performance.now() - start;
-    if (summary.exitCode !== 0) throw new UserError(`bench:fanout: the fanned-out build did not build every image:\n${summary.all.slice(-3000)}`);
+    if (summary.exitCode !== 0) throw new UserError({ subject: 'bench:fanout', problem: `the fanned-out build did not build every image:\n${summary.all.slice(-3000)}`, fix: 'fix what its output shows' });
     printFigures({ images: images.length, levels, serialMs, fanoutMs, planMs, summaryMs, jobs });
   } finally {
     const failed = await cleanup.run();
@@ -102,7 +102,7 @@ async function timedJob(fanout: FanoutRun, outputs: Record<string, string>, entr
   const start = performance.now();
   const result = await fanout.job(outputs, entry, 'bench/fanout');
   const wallMs = performance.now() - start;
-  if (result.exitCode !== 0) throw new UserError(`bench:fanout: the job for ${entry.image} failed:\n${result.all.slice(-3000)}`);
+  if (result.exitCode !== 0) throw new UserError({ subject: 'bench:fanout', problem: `the job for ${entry.image} failed:\n${result.all.slice(-3000)}`, fix: 'fix what its output shows' });
   const record = JSON.parse(readFileSync(join(fanout.store, `record-${entry.image}`, 'docker-build', `${entry.image}.json`), 'utf8')) as { startedAt?: string; finishedAt: string };
   const buildMs = record.startedAt ? Date.parse(record.finishedAt) - Date.parse(record.startedAt) : wallMs;
   return { image: entry.image, level, wallMs, buildMs };
@@ -146,7 +146,7 @@ function printFigures(figures: Figures): void {
 function secondsFrom(value: string | undefined): number {
   const seconds = Number(value ?? 20);
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600) {
-    throw new UserError(`bench:fanout: BENCH_SLEEP=${value ?? ''} is not a number of seconds from 1 to 600: set it to e.g. 20.`);
+    throw new UserError({ subject: 'bench:fanout', problem: `BENCH_SLEEP=${value ?? ''} is not a number of seconds from 1 to 600`, fix: 'set it to e.g. 20' });
   }
   return seconds;
 }

@@ -275,9 +275,7 @@ async function timeDryRun(runNx: () => Promise<{ stdout: string; stderr: string 
   const missing = projects.filter((project) => !planned.some((line) => line.includes(`${project}: dry run`)));
   if (missing.length > 0 || planned.length !== projects.length) {
     console.error(output.trim().split('\n').slice(-30).join('\n'));
-    throw new UserError(
-      `bench:graph: nx ${args.join(' ')} dry-ran ${planned.length} task(s), expected ${projects.join(', ')}; its last output is above.`,
-    );
+    throw new UserError({ subject: 'bench:graph', problem: `nx ${args.join(' ')} dry-ran ${planned.length} task(s), expected ${projects.join(', ')}`, fix: 'see its last output above' });
   }
   return ms;
 }
@@ -288,7 +286,7 @@ async function nx(workspace: Workspace, args: string[]): Promise<{ stdout: strin
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     console.error(`${error.stdout}\n${error.stderr}`.trim().split('\n').slice(-30).join('\n'));
-    throw new UserError(`bench:graph: nx ${args.join(' ')} failed in ${workspace.copy.dir}; its last output is above.`);
+    throw new UserError({ subject: 'bench:graph', problem: `nx ${args.join(' ')} failed in ${workspace.copy.dir}`, fix: 'see its last output above' });
   }
 }
 
@@ -400,7 +398,7 @@ async function packedRun(installed: InstalledPlugin, args: string[]): Promise<{ 
   const result = await installed.nx(args, { NX_SKIP_NX_CACHE: 'true', NX_ISOLATE_PLUGINS: process.env.NX_ISOLATE_PLUGINS ?? 'false' });
   if (result.exitCode !== 0) {
     console.error(result.all.trim().split('\n').slice(-30).join('\n'));
-    throw new UserError(`bench:graph: nx ${args.join(' ')} failed in ${installed.dir} (the packed plugin); its last output is above.`);
+    throw new UserError({ subject: 'bench:graph', problem: `nx ${args.join(' ')} failed in ${installed.dir} (the packed plugin)`, fix: 'see its last output above' });
   }
   return result;
 }
@@ -458,7 +456,7 @@ async function timeReleaseCheck(workspace: Workspace, args: string[]): Promise<n
   const ms = performance.now() - start;
   const ready = `${stdout}\n${stderr}`.split('\n').filter((line) => line.includes(': ready to release from '));
   if (ready.length !== workspace.images.length) {
-    throw new UserError(`bench:graph: nx ${args.join(' ')} checked ${ready.length} image(s), expected ${workspace.images.length}.`);
+    throw new UserError({ subject: 'bench:graph', problem: `nx ${args.join(' ')} checked ${ready.length} image(s), expected ${workspace.images.length}`, fix: 'see its output above' });
   }
   return ms;
 }
@@ -543,7 +541,7 @@ async function baselineFrom(value: string | undefined): Promise<Baseline | undef
   const ref = value?.trim();
   if (!ref) return undefined;
   const resolved = await run({ command: 'git', args: ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], cwd: repoRoot }).catch(() => undefined);
-  if (!resolved) throw new UserError(`bench:graph: BENCH_BASELINE_REF=${ref} is not a commit of this repository: give one such as eef82b4, or unset it.`);
+  if (!resolved) throw new UserError({ subject: 'bench:graph', problem: `BENCH_BASELINE_REF=${ref} is not a commit of this repository`, fix: 'give one such as eef82b4, or unset it' });
   return { ref, commit: resolved.stdout.trim() };
 }
 
@@ -591,7 +589,7 @@ async function timeNoopPlan(workspace: NoopWorkspace): Promise<number> {
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     console.error(`${error.stdout}\n${error.stderr}`.trim().split('\n').slice(-30).join('\n'));
-    throw new UserError(`bench:graph: npm run ci:images -- --plan failed in ${workspace.copy.dir} (${workspace.label}); its last output is above.`);
+    throw new UserError({ subject: 'bench:graph', problem: `npm run ci:images -- --plan failed in ${workspace.copy.dir} (${workspace.label})`, fix: 'see its last output above' });
   }
   const ms = performance.now() - start;
   const lines = output.split('\n');
@@ -601,9 +599,11 @@ async function timeNoopPlan(workspace: NoopWorkspace): Promise<number> {
   );
   if (!output.includes('no image is affected; nothing to build.') || fromLabel.length !== workspace.images.length) {
     console.error(output.trim().split('\n').slice(-30).join('\n'));
-    throw new UserError(
-      `bench:graph: the no-op plan (${workspace.label}) did not find all ${workspace.images.length} images unchanged since their registry label (${fromLabel.length} were); its last output is above.`,
-    );
+    throw new UserError({
+      subject: 'bench:graph',
+      problem: `the no-op plan (${workspace.label}) did not find all ${workspace.images.length} images unchanged since their registry label (${fromLabel.length} were)`,
+      fix: 'see its last output above',
+    });
   }
   return ms;
 }
@@ -637,14 +637,14 @@ function list(values: number[]): string {
 function onlyFrom(value: string | undefined): 'package' | undefined {
   const only = value?.trim();
   if (!only) return undefined;
-  if (only !== 'package') throw new UserError(`bench:graph: BENCH_ONLY=${only} is not a section this bench can run alone: set it to package, or unset it.`);
+  if (only !== 'package') throw new UserError({ subject: 'bench:graph', problem: `BENCH_ONLY=${only} is not a section this bench can run alone`, fix: 'set it to package, or unset it' });
   return only;
 }
 
 function runsFrom(value: string | undefined): number {
   const runs = Number(value ?? DEFAULT_RUNS);
   if (!Number.isInteger(runs) || runs < 1) {
-    throw new UserError(`bench:graph: BENCH_RUNS=${value ?? ''} is not a number of runs: set it to a whole number, 1 or more (default ${DEFAULT_RUNS}).`);
+    throw new UserError({ subject: 'bench:graph', problem: `BENCH_RUNS=${value ?? ''} is not a number of runs`, fix: `set it to a whole number, 1 or more (default ${DEFAULT_RUNS})` });
   }
   return runs;
 }

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     step(3, 'copying the workspace to a throwaway git repository');
     const branch = `demo/${randomBytes(3).toString('hex')}`;
     const images = (await folders(fixtureImages)).filter((name) => existsSync(join(repoRoot, 'images', name, 'Dockerfile')));
-    if (images.length === 0) throw new UserError(`demo: no sample image in ${fixtureImages} matches a project under images/: restore the fixtures.`);
+    if (images.length === 0) throw new UserError({ subject: 'demo', problem: `no sample image in ${fixtureImages} matches a project under images/`, fix: 'restore the fixtures' });
     const workspace = await createWorkspaceCopy({
       branch,
       prefix: 'fornax-demo-',
@@ -107,7 +107,7 @@ async function nx(workspace: WorkspaceCopy, args: string[]): Promise<void> {
   try {
     await workspace.nx(args, { stream: true });
   } catch (error) {
-    if (error instanceof CommandError) throw new UserError(`demo: nx ${args.slice(0, 3).join(' ')} failed (its output is above).`);
+    if (error instanceof CommandError) throw new UserError({ subject: 'demo', problem: `nx ${args.slice(0, 3).join(' ')} failed`, fix: 'see its output above' });
     throw error;
   }
 }

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   try {
     await run(nxCommand(['run', BUILD_TARGET, '--outputStyle=stream'], repoRoot), { stream: true });
   } catch (error) {
-    if (error instanceof CommandError) throw new UserError(`plugin:pack: nx run ${BUILD_TARGET} failed (exit ${error.exitCode ?? 'none'}): fix the errors it printed above, then run npm run plugin:pack again.`);
+    if (error instanceof CommandError) throw new UserError({ subject: 'plugin:pack', problem: `nx run ${BUILD_TARGET} failed (exit ${error.exitCode ?? 'none'})`, fix: 'fix the errors it printed above, then run npm run plugin:pack again' });
     throw error;
   }
   const source = await readJson(join(pluginRoot, 'package.json'));
@@ -59,7 +59,7 @@ export function packedManifest(source: Json, root: Json, required: Map<string, s
     if (Object.hasOwn(peers, name)) continue;
     const version = rootDependencies[name];
     if (version === undefined) {
-      throw new UserError(`plugin:pack: ${where} requires ${name}, which the root package.json does not list under dependencies: npm install ${name} (not --save-dev), or stop importing it.`);
+      throw new UserError({ subject: 'plugin:pack', problem: `${where} requires ${name}, which the root package.json does not list under dependencies`, fix: `npm install ${name} (not --save-dev), or stop importing it` });
     }
     dependencies[name] = version;
   }
@@ -79,7 +79,7 @@ function toJs(path: string): string {
 }
 
 async function compiledFiles(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) throw new UserError(`plugin:pack: ${relative(repoRoot, dir)} is missing after the build: check the outputPath of ${BUILD_TARGET} in tools/nx-images/project.json.`);
+  if (!existsSync(dir)) throw new UserError({ subject: 'plugin:pack', problem: `${relative(repoRoot, dir)} is missing after the build`, fix: `check the outputPath of ${BUILD_TARGET} in tools/nx-images/project.json` });
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((entry) => entry.isFile() && entry.name.endsWith('.js')).map((entry) => join(entry.parentPath, entry.name));
 }
@@ -127,7 +127,7 @@ async function assertEntriesResolve(manifest: Json): Promise<void> {
     try {
       require.resolve(join(outputDir, path));
     } catch {
-      throw new UserError(`plugin:pack: ${path} (from the packed package.json, executors.json or generators.json) resolves to no file in ${relative(repoRoot, outputDir)}: check the build's assets and tsconfig.lib.json.`);
+      throw new UserError({ subject: 'plugin:pack', problem: `${path} (from the packed package.json, executors.json or generators.json) resolves to no file in ${relative(repoRoot, outputDir)}`, fix: 'check the build\'s assets and tsconfig.lib.json' });
     }
   }
 }
@@ -141,11 +141,11 @@ async function npmPack(what: string): Promise<string> {
   try {
     ({ stdout } = await run({ command: 'npm', args: ['pack', '--json', `--pack-destination=${packDestination}`], cwd: outputDir }));
   } catch (error) {
-    if (error instanceof CommandError) throw new UserError(`plugin:pack: npm pack of ${what} failed (${error.stderr.trim().split('\n').at(-1) ?? `exit ${error.exitCode}`}): run npm pack in ${relative(repoRoot, outputDir)} to see why.`);
+    if (error instanceof CommandError) throw new UserError({ subject: 'plugin:pack', problem: `npm pack of ${what} failed (${error.stderr.trim().split('\n').at(-1) ?? `exit ${error.exitCode}`})`, fix: `run npm pack in ${relative(repoRoot, outputDir)} to see why` });
     throw error;
   }
   const [packed] = JSON.parse(stdout) as { filename: string }[];
-  if (!packed) throw new UserError(`plugin:pack: npm pack printed no file name for ${what}: run npm pack in ${relative(repoRoot, outputDir)} to see why.`);
+  if (!packed) throw new UserError({ subject: 'plugin:pack', problem: `npm pack printed no file name for ${what}`, fix: `run npm pack in ${relative(repoRoot, outputDir)} to see why` });
   return join(packDestination, packed.filename);
 }
 

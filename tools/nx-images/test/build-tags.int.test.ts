@@ -139,7 +139,7 @@ describe('per-build tags', () => {
   it('a template that renders an invalid tag stops the build before it starts', async () => {
     const run = await runDockerBuildExecutor(ws.dir, 'base_image', { registry: registry.host, repository: 'fornax/bad', push: true, tags: ['{branch}', '{time:%H:%M}'] });
     expect(run.success).toBe(false);
-    expect(run.output).toMatch(/base_image: tags template "\{time:%H:%M\}" renders "\d\d:\d\d", which is not a valid Docker tag/);
+    expect(run.output).toMatch(/base_image: tags template "\{time:%H:%M\}": renders "\d\d:\d\d", which is not a valid Docker tag/);
     expect(await listTags(registry.url, 'fornax/bad/base_image')).toEqual([]);
   });
 });

@@ -157,8 +157,8 @@ describe('docker-build dry run', () => {
 
 describe('docker-build errors: one clear line, non-zero exit', () => {
   it.each([
-    ['a tag that is not valid', ['--tag=feature/x'], /--tag "feature\/x" is not a valid Docker tag/],
-    ['a build arg name that is not valid', ['--buildArgs.BAD-NAME=x'], /build arg "BAD-NAME" is not a valid name/],
+    ['a tag that is not valid', ['--tag=feature/x'], /--tag: "feature\/x" is not a valid Docker tag/],
+    ['a build arg name that is not valid', ['--buildArgs.BAD-NAME=x'], /build arg: "BAD-NAME" is not a valid name/],
     ['an unknown option', ['--noSuchOption=1'], /noSuchOption/],
     ['a context outside the workspace', ['--context=../../etc'], /outside the workspace/],
   ])('%s', async (_name, args, message) => {
@@ -173,7 +173,7 @@ describe('docker-build errors: one clear line, non-zero exit', () => {
     const workspace = await workspaceOn('errors');
     const result = await workspace.nx(['run', 'base_image:docker-build', '--repository=Fornax/Im ages']);
     expect(result.exitCode).not.toBe(0);
-    expect(result.all).toMatch(/base_image: repository "Fornax\/Im ages" is not a valid repository path: pass --repository=owner\/name/);
+    expect(result.all).toMatch(/base_image: repository: "Fornax\/Im ages" is not a valid repository path: pass --repository=owner\/name/);
   });
 
   it('a missing Dockerfile names the image and the fix', async () => {

@@ -64,8 +64,8 @@ async function affected(base: string, head: string): Promise<string[]> {
 describe('an image made by the image generator', () => {
   it('refuses a bad name through nx with one line, a non-zero exit and no file written', async () => {
     for (const [args, message] of [
-      [['Astro_Tools'], /image name "Astro_Tools" is not valid: use lower-case letters/],
-      [['astro_tools', '--from=nope'], /--from="nope" is not an image of this repository: use one of base_image, tractor\./],
+      [['Astro_Tools'], /image name: "Astro_Tools" is not valid: use lower-case letters/],
+      [['astro_tools', '--from=nope'], /--from: "nope" is not an image of this repository: use one of base_image, tractor\./],
     ] as const) {
       const result = await ws.nx(['g', '@fornax/nx-images:image', ...args]);
       expect(result.exitCode, result.all).not.toBe(0);

@@ -143,7 +143,7 @@ describe('tests located by a rule, run in the image or on the host', () => {
     const result = await build('base.os', '--exclude-task-dependencies');
     expect(result.exitCode).not.toBe(0);
     expect(result.all).toContain('FAILED: base stamp');
-    expect(result.all).toContain('base.os: its tests failed: base.os/test_base_os.sh; nothing was pushed, every tag stays where it was.');
+    expect(result.all).toContain('base.os: its tests failed: base.os/test_base_os.sh; nothing was pushed, every tag stays where it was: see dist/image-test/base.os/junit.xml.');
     expect((await image('base.os'))?.digest).toBe(before?.digest);
     expect(tested('base.os').failures[0]?.excerpt).toContain('FAILED: base stamp');
   });

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { describe, expect, it } from 'vitest';
 import { workspaceSettings } from '../src/lib/core/graph/plugin-options';
-import { imageSuites } from '../src/executors/image-test/suites';
+import { imageSuites } from '../src/lib/io/image-suites';
 import { CommandError, run } from '../src/lib/io/exec';
 import { pythonWithPytest } from './harness/python';
 

@@ -91,17 +91,17 @@ describe('release under each version scheme', () => {
     expect((await runReleaseExecutor('release', ws.dir, 'base_image', { ...options, tags: 'v0.10.0,stable' })).success).toBe(true);
     const refused = await runReleaseExecutor('release', ws.dir, 'base_image', { ...options, tags: '26.0630,stable' });
     expect(refused.success).toBe(false);
-    expect(refused.output).toContain('release tag "26.0630" is not a semver version (write it like v1.2.3 or 1.2.3): name the release that way, or set "versionScheme": "calver"');
+    expect(refused.output).toContain('release tag: "26.0630" is not a semver version (write it like v1.2.3 or 1.2.3): name the release that way, or set "versionScheme": "calver"');
     expect(await tagDigests(`${repo}/base_image`)).toEqual({ main: ten, 'v0.9.0': nine, 'v0.10.0': ten, stable: ten });
   });
 });
 
 describe('tags that do not fit the scheme are refused with nothing written', () => {
   test.each<[string, Record<string, string>, string]>([
-    ['a semver tag under calver', { tags: 'v1.2.3,stable', versionScheme: 'calver' }, 'release tag "v1.2.3" is not a calver version (write it like 26.0630 or 2026.06.30'],
-    ['two versions at once', { tags: '26.0630,26.0701,stable', versionScheme: 'calver' }, 'release tags "26.0630" and "26.0701" are all calver versions: release one version at a time'],
+    ['a semver tag under calver', { tags: 'v1.2.3,stable', versionScheme: 'calver' }, 'release tag: "v1.2.3" is not a calver version (write it like 26.0630 or 2026.06.30'],
+    ['two versions at once', { tags: '26.0630,26.0701,stable', versionScheme: 'calver' }, 'release tags: "26.0630" and "26.0701" are all calver versions: release one version at a time'],
     ['stable with no version', { tags: 'main,stable', versionScheme: 'calver', sourceTag: 'develop' }, 'move stable but hold no calver version'],
-    ['a pattern with no group', { tags: 'release-1,stable', versionPattern: '^release-\\d+$' }, 'release: option --versionPattern "^release-\\\\d+$" has no capture group'],
+    ['a pattern with no group', { tags: 'release-1,stable', versionPattern: '^release-\\d+$' }, 'option --versionPattern: "^release-\\\\d+$" has no capture group'],
   ])('%s', async (_case, extra, message) => {
     const repo = `fornax/refused-${Math.random().toString(36).slice(2, 8)}`;
     await build(repo, 'main');

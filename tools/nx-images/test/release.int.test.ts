@@ -170,7 +170,7 @@ describe('release executor', () => {
     expect(envDry.output).toContain('dry run, nothing written');
     const bad = await runReleaseExecutor('release', ws.dir, 'base_image', { ...options, tags: 'v1.0.0,bad/tag' });
     expect(bad.success).toBe(false);
-    expect(bad.output).toContain('release tag "bad/tag" is not a valid Docker tag');
+    expect(bad.output).toContain('release tag: "bad/tag" is not a valid Docker tag');
     expect(await listTags(registry.url, `${repo}/base_image`)).toEqual(['main']);
   });
 

@@ -21,16 +21,18 @@ const BUSYBOX_FIX = 'install a static one (apt-get install busybox-static) or se
  * missing piece said in one line with its fix. `env.FORNAX_BUSYBOX` picks the busybox.
  */
 export async function preflight(env: Readonly<Record<string, string | undefined>>, needs: { registry: boolean }): Promise<Toolbox> {
-  if (!(await which('git'))) throw new UserError('git: not on PATH: install git (apt-get install git).');
+  if (!(await which('git'))) throw new UserError({ subject: 'git', problem: 'not on PATH', fix: 'install git (apt-get install git)' });
   const cli = await findDockerCli();
   await assertEngineRunning(cli.docker);
   const busybox = await staticBusybox(env.FORNAX_BUSYBOX);
   let registry: Toolbox['registry'] = 'docker-registry';
   if (needs.registry && !(await which('docker-registry'))) {
     if (!(await hasLocalImage(cli.docker, REGISTRY_IMAGE))) {
-      throw new UserError(
-        `registry: no docker-registry binary on PATH and no ${REGISTRY_IMAGE} image in the engine, and this runs offline: install docker-registry (apt-get install docker-registry) or run "docker pull ${REGISTRY_IMAGE}" once while online.`,
-      );
+      throw new UserError({
+        subject: 'registry',
+        problem: `no docker-registry binary on PATH and no ${REGISTRY_IMAGE} image in the engine, and this runs offline`,
+        fix: `install docker-registry (apt-get install docker-registry) or run "docker pull ${REGISTRY_IMAGE}" once while online`,
+      });
     }
     registry = REGISTRY_IMAGE;
   }
@@ -49,17 +51,17 @@ async function staticBusybox(override: string | undefined): Promise<string> {
     dynamic.push(candidate);
   }
   if (override) {
-    throw new UserError(
-      dynamic.length > 0
-        ? `busybox: FORNAX_BUSYBOX=${override} is not a statically linked executable, and the sample images run it on an empty (scratch) filesystem: ${BUSYBOX_FIX}.`
-        : `busybox: FORNAX_BUSYBOX=${override} does not exist: ${BUSYBOX_FIX}.`,
-    );
+    throw new UserError({
+      subject: 'busybox',
+      problem: dynamic.length > 0 ? `FORNAX_BUSYBOX=${override} is not a statically linked executable, and the sample images run it on an empty (scratch) filesystem` : `FORNAX_BUSYBOX=${override} does not exist`,
+      fix: BUSYBOX_FIX,
+    });
   }
-  throw new UserError(
-    dynamic.length > 0
-      ? `busybox: ${dynamic.join(', ')} is dynamically linked, and the sample images run it on an empty (scratch) filesystem: ${BUSYBOX_FIX}.`
-      : `busybox: not found (on PATH, /bin, /usr/bin), and the sample images are built from it: ${BUSYBOX_FIX}.`,
-  );
+  throw new UserError({
+    subject: 'busybox',
+    problem: dynamic.length > 0 ? `${dynamic.join(', ')} is dynamically linked, and the sample images run it on an empty (scratch) filesystem` : 'not found (on PATH, /bin, /usr/bin), and the sample images are built from it',
+    fix: BUSYBOX_FIX,
+  });
 }
 
 /** The first 64 KiB of a file (ELF and program headers), undefined when it cannot be read. */

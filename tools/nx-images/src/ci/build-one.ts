@@ -15,7 +15,7 @@ import { headSha, isShallow } from '../lib/io/git';
 import { nxCommand } from '../lib/io/nx-cli';
 import { createRegistryClient } from '../lib/io/registry/oci-client';
 import { observeRevision } from '../lib/io/revision';
-import { runBuildSteps } from './run-steps';
+import { runStepsBeforeBuild } from './steps-before-build';
 import { differencesFile, keepImageDifferences, resultOfBuild } from './step-summary';
 
 /** Where an image job leaves the image a pull request built, for the next levels: `dist/ci-artifacts/image-<name>/<name>.tar.zst`. */
@@ -41,14 +41,14 @@ export async function buildOne(cwd: string, env: NodeJS.ProcessEnv, log: (line: 
   const image = env.IMAGE?.trim() ?? '';
   const entry = plan.images.find((candidate) => candidate.image === image);
   if (!isValidImageName(image) || !entry) {
-    throw new UserError(`ci:images: IMAGE ${JSON.stringify(image)} is not an image of this plan: give one of ${plan.images.map((candidate) => candidate.image).join(', ') || '(none)'}.`);
+    throw new UserError({ subject: 'ci:images', problem: `IMAGE ${JSON.stringify(image)} is not an image of this plan`, fix: `give one of ${plan.images.map((candidate) => candidate.image).join(', ') || '(none)'}` });
   }
   if (await isShallow(cwd)) {
-    throw new UserError('ci:images: this is a shallow clone, so the revision labels cannot be checked: check out with full history (actions/checkout with fetch-depth: 0).');
+    throw new UserError({ subject: 'ci:images', problem: 'this is a shallow clone, so the revision labels cannot be checked', fix: 'check out with full history (actions/checkout with fetch-depth: 0)' });
   }
   const head = await headSha(cwd);
   if (head !== plan.head) {
-    throw new UserError(`ci:images: this job checked out ${head.slice(0, 12)}, but the plan is for ${plan.head.slice(0, 12)}: check out the commit the plan job checked out.`);
+    throw new UserError({ subject: 'ci:images', problem: `this job checked out ${head.slice(0, 12)}, but the plan is for ${plan.head.slice(0, 12)}`, fix: 'check out the commit the plan job checked out' });
   }
   await rm(outcomeRecordPath(cwd, image), { force: true });
   await rm(buildRecordPath(cwd, image), { force: true });
@@ -63,7 +63,7 @@ export async function buildOne(cwd: string, env: NodeJS.ProcessEnv, log: (line: 
     return blocked.outcome === 'stale' ? 1 : 0;
   }
 
-  const stepFailed = await runBuildSteps(plan, entry, cwd, log);
+  const stepFailed = await runStepsBeforeBuild(plan, entry, cwd, log);
   if (stepFailed) {
     await writeOutcomeRecord(cwd, { image, outcome: 'failed', reason: stepFailed });
     log(`ci:images: ${image}: failed: ${stepFailed}`);
@@ -104,7 +104,7 @@ async function basesInRegistry(cwd: string, plan: FanoutPlan, bases: readonly st
   for (const base of bases) {
     const reference = `${plan.registry}/${plan.repository}/${base}:${plan.tag}`;
     const observed = await observeRevision(client, cwd, `${plan.repository}/${base}`, plan.tag, plan.head);
-    if (observed.kind === 'unreadable') throw new UserError(`ci:images: ${reference} could not be read (${observed.reason}): check the registry and the job's login, then re-run this job.`);
+    if (observed.kind === 'unreadable') throw new UserError({ subject: 'ci:images', problem: `${reference} could not be read (${observed.reason})`, fix: 'check the registry and the job\'s login, then re-run this job' });
     // A newer run's commit is no ancestor of ours, and may not even be in this clone.
     const seen = observed.kind === 'absent' ? observed : { kind: 'present' as const, revision: observed.commit ?? observed.revision, ancestorOfHead: observed.isAncestor };
     const decision = baseInRun(base, reference, plan.head, seen);

@@ -25,7 +25,7 @@ import { builtSubject, subjectsMatrixOutput } from '../lib/core/ci/provenance';
 import { buildOne } from './build-one';
 import { planImages } from './plan-images';
 import { levelCommands, runLevels } from './run-levels';
-import { stepCommands } from './run-steps';
+import { stepCommands } from './steps-before-build';
 import { differencesSection, summaryOf, writeStepSummary } from './step-summary';
 import { publishAndReport, summarizeRun } from './summarize';
 
@@ -89,7 +89,7 @@ async function readEvent(path: string): Promise<unknown> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as unknown;
   } catch (error) {
-    throw new UserError(`ci:images: GITHUB_EVENT_PATH ${path} could not be read as JSON (${errorMessage(error)}): run in GitHub Actions, point it at an event file, or unset it.`);
+    throw new UserError({ subject: 'ci:images', problem: `GITHUB_EVENT_PATH ${path} could not be read as JSON (${errorMessage(error)})`, fix: 'run in GitHub Actions, point it at an event file, or unset it' });
   }
 }
 
@@ -97,7 +97,7 @@ async function readEvent(path: string): Promise<unknown> {
 function levelJobsFrom(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const jobs = Number(value);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`ci:images: LEVEL_JOBS=${JSON.stringify(value)} is not a number of level jobs: set it to the number of levelN jobs in image-build.yml.`);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UserError({ subject: 'ci:images', problem: `LEVEL_JOBS=${JSON.stringify(value)} is not a number of level jobs`, fix: 'set it to the number of levelN jobs in image-build.yml' });
   return jobs;
 }
 

@@ -4,7 +4,7 @@ import { LABEL } from '../lib/core/naming/conventions';
 import { UserError } from '../lib/core/errors';
 import type { GithubContext } from '../lib/core/github/github-event';
 import { imageGraph, levelsOf, registryImageOf, sharedTargetNames, type ImageGraph } from '../lib/core/graph/image-graph';
-import { buildSteps, type ProjectLike } from '../lib/core/graph/image-project';
+import { stepsBeforeBuild, type ProjectLike } from '../lib/core/graph/image-project';
 import { isStepName } from '../lib/core/ci/fanout';
 import { resolveRegistry, resolveRepository } from '../lib/core/graph/image-settings';
 import { branchToTag } from '../lib/core/naming/tags';
@@ -39,17 +39,18 @@ export interface PlanRequest {
 export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   const { cwd, env, context } = request;
   if (await isShallow(cwd)) {
-    throw new UserError('ci:images: this is a shallow clone, so nothing can be compared: check out with full history (actions/checkout with fetch-depth: 0, or git fetch --unshallow).');
+    throw new UserError({ subject: 'ci:images', problem: 'this is a shallow clone, so nothing can be compared', fix: 'check out with full history (actions/checkout with fetch-depth: 0, or git fetch --unshallow)' });
   }
   const head = await headSha(cwd);
   const branch = context.branch ?? (await currentBranch(cwd));
-  if (!branch) throw new UserError('ci:images: HEAD is detached and GITHUB_REF_NAME is not set: check out a branch.');
+  if (!branch) throw new UserError({ subject: 'ci:images', problem: 'HEAD is detached and GITHUB_REF_NAME is not set', fix: 'check out a branch' });
   const registry = resolveRegistry(request.registry, env);
   const repository = resolveRepository(request.repository, env, await remoteUrl(cwd).catch(() => undefined));
   const projects = await projectConfigurations(cwd);
   const graph = imageGraph(projects);
   // The build target's name as the plugin inferred it (buildTargetName), not as this file would spell it.
-  const buildTarget = sharedTargetNames(projects).build;
+  const targetNames = sharedTargetNames(projects);
+  const buildTarget = targetNames.build;
   const steps = stepsOf(graph.images, projects, buildTarget);
   const tag = branchToTag(branch);
   const headMessage = context.headMessage ?? (await commitMessage(cwd, context.pullRequest?.headSha ?? head));
@@ -74,12 +75,13 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     ...(graph.variants ? { variants: graph.variants } : {}),
     ...(skipTests ? { skipTests } : {}),
     buildTarget,
+    diffTarget: targetNames.diff,
   };
 
   if (context.eventName === 'workflow_dispatch' || context.dispatchImages !== undefined) {
     const requested = context.dispatchImages ?? graph.images;
     const unknown = requested.filter((image) => !graph.images.includes(image));
-    if (unknown.length > 0) throw new UserError(`ci:images: no image named ${unknown.join(', ')}: choose from ${graph.images.join(', ')}.`);
+    if (unknown.length > 0) throw new UserError({ subject: 'ci:images', problem: `no image named ${unknown.join(', ')}`, fix: `choose from ${graph.images.join(', ')}` });
     const why = `requested by ${context.eventName === 'local' ? 'IMAGES' : 'workflow_dispatch'}`;
     const chosen = requested.map((image): ChosenImage => ({ image, why }));
     return { ...base, images: placeInLevels(graph, chosen, steps), levels: levelsOf(graph, requested), compareCommits: [], removed: [], unread: [], retests: [], lines: [] };
@@ -127,10 +129,14 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
 function stepsOf(images: readonly string[], projects: Readonly<Record<string, ProjectLike>>, buildTarget: string): Record<string, string[]> {
   const steps: Record<string, string[]> = {};
   for (const image of images) {
-    steps[image] = buildSteps({ name: image, ...projects[image] });
+    steps[image] = stepsBeforeBuild({ name: image, ...projects[image] });
     const odd = steps[image].find((step) => !isStepName(step));
     if (odd !== undefined) {
-      throw new UserError(`${image}: its ${buildTarget} depends on its target ${JSON.stringify(odd)}, which CI cannot run by name (nx run ${image}:<target>): name the target with letters, digits, "_", "." and "-" only.`);
+      throw new UserError({
+        subject: image,
+        problem: `its ${buildTarget} depends on its target ${JSON.stringify(odd)}, which CI cannot run by name (nx run ${image}:<target>)`,
+        fix: 'name the target with letters, digits, "_", "." and "-" only',
+      });
     }
   }
   return steps;

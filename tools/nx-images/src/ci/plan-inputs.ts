@@ -159,5 +159,5 @@ async function readCommit(
 function ownTestRule(project: ProjectLike | undefined): TestRule | undefined {
   if (!project) return undefined;
   const options = (project.targets?.[imageTargetNames(project).test] as { options?: { tests?: unknown } } | undefined)?.options;
-  return options?.tests === undefined ? undefined : normalizeTestRule(options.tests, `${project.name ?? ''}: tests`);
+  return options?.tests === undefined ? undefined : normalizeTestRule(options.tests, { image: project.name ?? '', subject: 'tests' });
 }

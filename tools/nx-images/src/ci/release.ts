@@ -11,7 +11,7 @@ import { commandLine } from '../lib/core/quote';
 import { planReleaseRun, readReleaseContext } from '../lib/core/github/release-event';
 import { readWorkspaceSettings } from '../lib/io/workspace-settings';
 import { notesWithChanges } from '../lib/core/release/release-changes';
-import { writeReleaseChanges } from '../executors/release/changes';
+import { writeReleaseChanges } from '../lib/io/release-changes';
 
 /** `npm run ci:release`: turns a published GitHub release into one `nx run-many -t release`. */
 async function main(): Promise<number> {
@@ -22,7 +22,7 @@ async function main(): Promise<number> {
     try {
       event = JSON.parse(await readFile(eventPath, 'utf8'));
     } catch (error) {
-      throw new UserError(`ci:release: GITHUB_EVENT_PATH ${eventPath} could not be read as JSON (${errorMessage(error)}): run in GitHub Actions or point it at a release event file.`);
+      throw new UserError({ subject: 'ci:release', problem: `GITHUB_EVENT_PATH ${eventPath} could not be read as JSON (${errorMessage(error)})`, fix: 'run in GitHub Actions or point it at a release event file' });
     }
   }
   // The release target as nx.json names it (releaseTargetName), the plugin registered by name or by path.

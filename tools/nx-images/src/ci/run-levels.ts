@@ -5,7 +5,7 @@ import { commandLine } from '../lib/core/quote';
 import { buildRecordPath, readBuildRecord } from '../lib/io/build-record';
 import { CommandError, run } from '../lib/io/exec';
 import { nxCommand } from '../lib/io/nx-cli';
-import { runBuildSteps } from './run-steps';
+import { runStepsBeforeBuild } from './steps-before-build';
 import { resultOfBuild, type ImageResult } from './step-summary';
 
 /** The nx arguments of each level, for --dry-run and the log. */
@@ -31,7 +31,7 @@ export async function runLevels(plan: FanoutPlan, cwd: string, log: (line: strin
     }
     // Each image's steps before its build run first; an image whose step failed is not built.
     for (const entry of level.filter((candidate) => outcomes[candidate.image] !== 'skipped' && (candidate.steps ?? []).length > 0)) {
-      const failed = await runBuildSteps(plan, entry, cwd, log);
+      const failed = await runStepsBeforeBuild(plan, entry, cwd, log);
       if (!failed) continue;
       log(`ci:images: level ${index + 1}: ${entry.image} failed: ${failed}`);
       outcomes[entry.image] = 'failed';

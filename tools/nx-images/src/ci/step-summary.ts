@@ -1,7 +1,8 @@
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FanoutPlan } from '../lib/core/ci/fanout';
-import { cell, code, renderSummary, summaryNotes, type SummaryRow } from '../lib/core/ci/summary';
+import { renderSummary, summaryNotes, type SummaryRow } from '../lib/core/ci/summary';
+import { cell, code } from '../lib/core/markdown';
 import { describeResult } from '../lib/core/evidence/image-tests';
 import type { BuildRecord } from '../lib/io/build-record';
 import { registryImageOf } from '../lib/core/graph/image-graph';
@@ -118,7 +119,7 @@ async function imageDifferences(cwd: string, plan: FanoutPlan, client: FullRegis
   const label = registryImageOf(image, plan.tag, plan.variants).tag;
   if (record.pushed && record.digest) {
     const to = await registrySide(client, repoPath, record.digest);
-    if (to) return renderImageDifferences(differencesOf(image, from, { ...to, label }), 4);
+    if (to) return renderImageDifferences(differencesOf(image, from, { ...to, label }), 4, undefined, plan.diffTarget);
   }
   const inventory = await readLocalInventory(cwd, record.project);
   const to: ImageSide = {
@@ -126,7 +127,7 @@ async function imageDifferences(cwd: string, plan: FanoutPlan, client: FullRegis
     inventory: inventory ?? { note: `its build left no inventory (dist/docker-build/${record.project}.inventory.json)` },
     size: await localSize(record, from.size),
   };
-  return renderImageDifferences(differencesOf(image, from, to, 'note' in to.size ? undefined : LOCAL_SIZE_MEASURE), 4);
+  return renderImageDifferences(differencesOf(image, from, to, 'note' in to.size ? undefined : LOCAL_SIZE_MEASURE), 4, undefined, plan.diffTarget);
 }
 
 /** The size of an image not pushed, measured in this job's engine; why not, when it is not there (a fanned-out summary job). */

@@ -1,6 +1,7 @@
 import { errorMessage } from '../lib/core/errors';
 import { readFanoutPlan, type FanoutPlan } from '../lib/core/ci/fanout';
-import { cell, renderPublishSummary } from '../lib/core/ci/summary';
+import { renderPublishSummary } from '../lib/core/ci/summary';
+import { cell } from '../lib/core/markdown';
 import type { PublishRecord } from '../lib/io/publish';
 import { publishRun } from './publish-run';
 import { readBuildRecord, readOutcomeRecord } from '../lib/io/build-record';

@@ -1,5 +1,6 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { errorMessage, UserError } from '../lib/core/errors';
+import { nonEmpty } from '../lib/core/option-values';
 
 /**
  * How every executor logs and ends: plain lines on stdout (warnings and
@@ -28,10 +29,41 @@ function keepingLog(kept: string[]): Log {
   return { info: keep, warn: keep, error: keep };
 }
 
+/** The project one task runs for, which every executor starts from. */
+export interface Task {
+  project: string;
+  /** The project's folder relative to the workspace root, as Nx configured it. */
+  projectRoot?: string;
+  workspaceRoot: string;
+  /** The running target's name; the executor's own when Nx gave none (a call outside nx run). */
+  targetName: string;
+  /** The names of the project's targets. */
+  targets: string[];
+}
+
+/** The task's project: every executor runs for one (`nx run <image>:<target>`), and says so when Nx gave none. */
+export function taskOf(context: ExecutorContext, executor: string): Task {
+  const project = context.projectName;
+  const targetName = context.targetName ?? executor;
+  if (!project) throw new UserError({ subject: targetName, problem: 'it runs for one project, and Nx named none', fix: `run it as nx run <image>:${targetName}` });
+  const configured = context.projectsConfigurations?.projects[project];
+  return {
+    project,
+    ...(configured?.root === undefined ? {} : { projectRoot: configured.root }),
+    workspaceRoot: context.root,
+    targetName,
+    targets: Object.keys(configured?.targets ?? {}),
+  };
+}
+
 /** The work of one executor task. */
 export type Work<Options> = (options: Options, context: ExecutorContext, log: Log) => Promise<void>;
 
-/** Runs one executor's work and turns its end into Nx's `{ success }`, naming the project on a failure. */
+/**
+ * Runs one executor's work and turns its end into Nx's `{ success }`,
+ * naming the project on a failure unless the error's subject already names
+ * it: the project, or the image (and `image:variant`) its options build.
+ */
 export async function outcome<Options>(work: Work<Options>, options: Options, context: ExecutorContext, sink: Log = log): Promise<{ success: boolean }> {
   const project = context.projectName;
   try {
@@ -39,10 +71,22 @@ export async function outcome<Options>(work: Work<Options>, options: Options, co
     return { success: true };
   } catch (error) {
     const message = errorMessage(error);
-    sink.error(project === undefined || message.startsWith(`${project}:`) ? message : `${project}: ${message}`);
+    const named = project === undefined || (error instanceof UserError && namesOfTask(project, options).includes(error.image ?? error.subject));
+    sink.error(named ? message : `${project}: ${message}`);
     if (!(error instanceof UserError) && error instanceof Error && error.stack) sink.error(error.stack);
     return { success: false };
   }
+}
+
+/** What a message may call the task's project: its name, and for a target that names its image (a variant's, or another name), `image` and `image:variant`. */
+function namesOfTask(project: string, options: unknown): string[] {
+  const { image, variant } = (typeof options === 'object' && options !== null ? options : {}) as { image?: unknown; variant?: unknown };
+  const ownImage = typeof image === 'string' ? nonEmpty(image) : undefined;
+  const ownVariant = typeof variant === 'string' ? nonEmpty(variant) : undefined;
+  const names = [project];
+  if (ownImage) names.push(ownImage);
+  if (ownImage && ownVariant) names.push(`${ownImage}:${ownVariant}`);
+  return names;
 }
 
 /**

@@ -41,15 +41,13 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
           const variant = variantOfDockerfile(file, options.variants);
           const name = variant?.project ?? imageOfDockerfile(file, options.dockerfiles) ?? '';
           if (variant && !names.has(variant.image)) {
-            throw new UserError(`${dirname(file)}: a variant of ${variant.image}, which is no image (no ${dirname(dirname(file))}/Dockerfile the dockerfiles option takes): add that image, or move the variant.`);
+            throw new UserError({ subject: dirname(file), problem: `a variant of ${variant.image}, which is no image (no ${dirname(dirname(file))}/Dockerfile the dockerfiles option takes)`, fix: 'add that image, or move the variant' });
           }
           if (variant && names.has(name)) {
-            throw new UserError(`${dirname(file)}: the variant's project name ${name} is also an image's: rename the variant's folder or that image.`);
+            throw new UserError({ subject: dirname(file), problem: `the variant's project name ${name} is also an image's`, fix: 'rename the variant\'s folder or that image' });
           }
           if (!isValidImageName(name) || (variant && !isValidImageName(variant.variant))) {
-            throw new UserError(
-              `${dirname(file)}: "${name}" cannot name an image: rename the folder with lower-case letters, digits and single separators (._-), e.g. env-core.`,
-            );
+            throw new UserError({ subject: dirname(file), problem: `"${name}" cannot name an image`, fix: 'rename the folder with lower-case letters, digits and single separators (._-), e.g. env-core' });
           }
           const text = readFileSync(join(context.workspaceRoot, file), 'utf8');
           const key = hash(text);
@@ -100,7 +98,7 @@ function ownTestRule(projectJson: string, name: string, testTarget: string): Tes
     // Nx itself reports a project.json that does not parse.
     return undefined;
   }
-  return tests === undefined ? undefined : normalizeTestRule(tests, `${name}: ${testTarget} option tests`);
+  return tests === undefined ? undefined : normalizeTestRule(tests, { image: name, subject: `${testTarget} option tests` });
 }
 
 function hash(text: string): string {

@@ -54,9 +54,9 @@ type Case = {
 };
 
 const branch = (value: string, expected: Case['expected']): Case => ({ via: 'branch', value, expected });
-const BAD_TAG = /^base_image: --tag ".*" is not a valid Docker tag: use 1-128 characters/;
-const BAD_IMAGE = /^base_image: image name ".*" is not valid: use lower-case letters/;
-const BAD_ARG_NAME = /^base_image: build arg ".*" is not a valid name/;
+const BAD_TAG = /^base_image: --tag: ".*" is not a valid Docker tag: use 1-128 characters/;
+const BAD_IMAGE = /^base_image: image name: ".*" is not valid: use lower-case letters/;
+const BAD_ARG_NAME = /^base_image: build arg: ".*" is not a valid name/;
 
 const CASES: (() => Case)[] = [
   () => branch(`feature/$(touch ${M}/p1)`, () => `feature-touch-${m}-p1-`),
@@ -67,10 +67,10 @@ const CASES: (() => Case)[] = [
   () => branch(`--output=${M}/out`, () => `output-${m}-out`),
   () => branch('-x', () => 'x'),
   () => branch('../../etc/passwd', () => 'etc-passwd'),
-  () => branch('..', () => /^base_image: branch "\.\." has no character/),
-  () => branch('///', () => /^base_image: branch "\/\/\/" has no character/),
-  () => branch('✓✓✓', () => /^base_image: branch "✓✓✓" has no character/),
-  () => branch('\r\n', () => /^base_image: branch "\\r\\n" has no character/),
+  () => branch('..', () => /^base_image: branch: "\.\." has no character/),
+  () => branch('///', () => /^base_image: branch: "\/\/\/" has no character/),
+  () => branch('✓✓✓', () => /^base_image: branch: "✓✓✓" has no character/),
+  () => branch('\r\n', () => /^base_image: branch: "\\r\\n" has no character/),
   () => branch('fix/ünïcode', () => 'fix-n-code'),
   () => branch('a'.repeat(300), () => ({ matches: /^a{119}-[0-9a-f]{8}$/ })),
   () => branch('Feature/X', () => 'Feature-X'),
@@ -221,8 +221,8 @@ describe('hostile names, built for real through nx (docker and git traced)', () 
   });
 
   test.each([
-    ['--tag=-x', /--tag "-x" is not a valid Docker tag/],
-    ['--image=../../etc', /image name "..\/..\/etc" is not valid/],
+    ['--tag=-x', /--tag: "-x" is not a valid Docker tag/],
+    ['--image=../../etc', /image name: "..\/..\/etc" is not valid/],
   ])('%s through the nx command line ends in a clear error before docker runs', async (option, message) => {
     trace.clear();
     const result = await nxBuild([option]);

@@ -1,4 +1,4 @@
-import { errorMessage, UserError } from '../../lib/core/errors';
+import { UserError } from '../../lib/core/errors';
 import type { Inventory } from '../../lib/core/evidence/inventory';
 import { imageName } from '../../lib/core/naming/refs';
 import { finishInventoryTags, perBuildTags } from '../../lib/core/naming/templates';
@@ -34,7 +34,11 @@ export async function writeBuildTags(build: NormalizedBuild, client: RegistryCli
     await client.retag(repoPath, manifest, tag);
     const after = await client.resolve(repoPath, tag);
     if (after?.digest !== digest) {
-      throw new UserError(`${build.project}: ${reference} reads back as ${after?.digest ?? 'nothing'}, not ${digest}: another build wrote it at the same time; check which build it names, then build again if it should be this one.`);
+      throw new UserError({
+        subject: build.project,
+        problem: `${reference} reads back as ${after?.digest ?? 'nothing'}, not ${digest}`,
+        fix: 'another build wrote it at the same time; check which build it names, then build again if it should be this one',
+      });
     }
     log.info(`${build.project}: ${reference} written (${digest}), once: it will not move`);
     records.push({ tag, digest, written: true });
@@ -48,11 +52,12 @@ export function buildTagsAfterPush(build: Pick<NormalizedBuild, 'project' | 'ima
   const values = { branch: build.tag, image: build.image, sha: build.revision, time: new Date(build.buildTime), inventory: inventory ?? null };
   let read: string[];
   try {
-    read = finishInventoryTags(build.inventoryTags, values, `${build.project}: tags template`);
+    read = finishInventoryTags(build.inventoryTags, values, { image: build.project, subject: 'tags template' });
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    // The message ends with its fix; say what the registry now holds before it.
-    throw new UserError(`${errorMessage(error).replace(/\.$/, '')} (${imageName(build)}@${digest} was pushed and stays; no per-build tag was written).`);
+    // Its fix, then what the registry now holds.
+    const { image, subject, problem, fix } = error;
+    throw new UserError({ image, subject, problem, fix: `${fix.replace(/\.$/, '')} (${imageName(build)}@${digest} was pushed and stays; no per-build tag was written)` });
   }
   return perBuildTags([...build.buildTags, ...read], [build.tag, ...build.extraTags]);
 }

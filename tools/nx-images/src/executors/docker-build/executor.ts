@@ -8,22 +8,23 @@ import { baseRecords, type ResolvedBase } from '../../lib/core/dockerfile/bases'
 import { planBuild, registryCacheFor, wantsEngineBuilder, type BuildPlan, type BuildPlanInput } from '../../lib/core/build/build-plan';
 import { pushDecision } from '../../lib/core/ci/compare-commits';
 import { LABEL } from '../../lib/core/naming/conventions';
-import { errorMessage, UserError } from '../../lib/core/errors';
+import { errorMessage } from '../../lib/core/errors';
 import type { TestResult } from '../../lib/core/evidence/image-tests';
 import { settingsFromOptions } from '../../lib/core/graph/plugin-options';
 import { commandLine } from '../../lib/core/quote';
 import { imageName } from '../../lib/core/naming/refs';
 import { previewInventoryTag } from '../../lib/core/naming/templates';
 import { writeBuildRecord, type BuildRecord, type BuildTagRecord } from '../../lib/io/build-record';
+import { resolveBuildTime } from '../../lib/io/build-time';
 import { assertEngineRunning, buildxDriver, findDockerCli, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
 import { currentBranch, headSha, remoteBranchTip, remoteUrl } from '../../lib/io/git';
 import { createRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
+import { ownSuites } from '../../lib/io/image-suites';
 import { observeRevision } from '../../lib/io/revision';
-import { log, outcome } from '../outcome';
+import { log, outcome, taskOf } from '../outcome';
 import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
-import { runBuildSteps, type BuildState } from './steps';
-import { ownSuites } from './tests';
+import { runImageBuildSteps, type BuildState } from './steps';
 import type { DockerBuildExecutorSchema } from './schema';
 
 export default function dockerBuildExecutor(options: DockerBuildExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -31,25 +32,24 @@ export default function dockerBuildExecutor(options: DockerBuildExecutorSchema, 
 }
 
 async function dockerBuild(options: DockerBuildExecutorSchema, context: ExecutorContext): Promise<void> {
-  const projectName = context.projectName;
-  if (!projectName) throw new UserError('docker-build runs for one project: run it as nx run <image>:docker-build.');
-  const projectRoot = context.projectsConfigurations?.projects[projectName]?.root ?? projectName;
-  const workspaceRoot = context.root;
+  const { project: projectName, projectRoot = projectName, workspaceRoot, targetName } = taskOf(context, 'docker-build');
   const [gitBranch, sha, originUrl] = await Promise.all([
     currentBranch(workspaceRoot).catch(() => undefined),
     headSha(workspaceRoot).catch(() => undefined),
     remoteUrl(workspaceRoot).catch(() => undefined),
   ]);
+  const now = new Date();
   const facts: BuildFacts = {
     projectName,
     projectRoot,
     workspaceRoot,
-    settings: settingsFromOptions(options, 'docker-build'),
+    settings: settingsFromOptions(options, targetName),
     env: process.env,
     gitBranch,
     headSha: sha,
     originUrl,
-    now: new Date(),
+    now,
+    buildTime: resolveBuildTime(options.buildTime, process.env, () => now),
     dockerfile: (path) => readFileSync(path, 'utf8'),
   };
   const normalized = normalizeOptions(options, facts);
@@ -91,7 +91,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     // Tests and the lock export run on the image in the engine, which is then what is pushed.
     const plan = planBuild(planInput(withCache({ ...pinned.build, file, pushAfterLoad: build.push && (testing || locking) }, cli), cli, scratch));
     printPlan(pinned.build, cli, plan, workspaceRoot, notes);
-    const built = await runBuildSteps({
+    const built = await runImageBuildSteps({
       build: pinned.build,
       cli,
       client,

@@ -2,14 +2,15 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { baseLabels, baseQuestion, pinnedReference, type BaseQuestion, type ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { buildArgsFor, ociLabels, type BuildSpec } from '../../lib/core/build/build-plan';
 import { dockerfileImages, replaceReads } from '../../lib/core/dockerfile/dockerfile';
-import { UserError } from '../../lib/core/errors';
+import { UserError, type Subject } from '../../lib/core/errors';
+import { isDryRun, nonEmpty } from '../../lib/core/option-values';
 import { assertLockCommand } from '../../lib/core/evidence/locks';
 import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
 import type { WorkspaceSettings } from '../../lib/core/graph/plugin-options';
 import { assertValidImageName, imageName, imageReference, parseReference, variantTag } from '../../lib/core/naming/refs';
 import { buildArgValues, repositoryImages, type BuildArgNames, type RepositoryImageRead } from '../../lib/core/dockerfile/repository-images';
 import { assertValidTag, branchToTag, resolveBranch, resolveTag } from '../../lib/core/naming/tags';
-import { assertBuildArgTemplates, assertTagTemplates, perBuildTags, planBuildTags, renderTemplate, resolveBuildTime } from '../../lib/core/naming/templates';
+import { assertBuildArgTemplates, assertTagTemplates, perBuildTags, planBuildTags, renderTemplate } from '../../lib/core/naming/templates';
 import type { DockerBuildExecutorSchema } from './schema';
 
 /** What the executor found out before planning: everything the pure normalization reads. */
@@ -25,6 +26,8 @@ export interface BuildFacts {
   headSha?: string;
   originUrl?: string;
   now: Date;
+  /** The time the templates render (`{time}`): --buildTime, else IMAGE_BUILD_TIME, else the clock (lib/io/build-time). */
+  buildTime: Date;
   /** Reads the Dockerfile (throws ENOENT when it is missing). */
   dockerfile: (path: string) => string;
 }
@@ -102,28 +105,32 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
   try {
     dockerfileText = facts.dockerfile(file);
   } catch {
-    throw new UserError(`${facts.projectName}: no Dockerfile at ${fileName}: add one, or point the "file" option at it.`);
+    throw new UserError({ subject: facts.projectName, problem: `no Dockerfile at ${fileName}`, fix: 'add one, or point the "file" option at it' });
   }
   const revision = facts.headSha ?? nonEmpty(facts.env.GITHUB_SHA);
   if (!revision) {
-    throw new UserError(`${facts.projectName}: no commit to label the image with: run inside the git repository, or set GITHUB_SHA.`);
+    throw new UserError({ subject: facts.projectName, problem: 'no commit to label the image with', fix: 'run inside the git repository, or set GITHUB_SHA' });
   }
   const platforms = options.platforms ?? [];
   if (platforms.length > 1 && options.test === true && !nonEmpty(options.skipTests)) {
     // The tests run in the engine, and an engine holds one platform of an image.
-    throw new UserError(
-      `${facts.projectName}: --test needs the image in the engine, which holds one platform, but ${platforms.length} platforms were asked for: test one platform (--platforms=linux/amd64), or pass --skipTests=<reason>.`,
-    );
+    throw new UserError({
+      subject: facts.projectName,
+      problem: `--test needs the image in the engine, which holds one platform, but ${platforms.length} platforms were asked for`,
+      fix: 'test one platform (--platforms=linux/amd64), or pass --skipTests=<reason>',
+    });
   }
-  const ownLockCommand = assertLockCommand(options.lockCommand, `${facts.projectName}: docker-build option`);
+  const option = (name: string): Subject => ({ image: facts.projectName, subject: `docker-build option ${name}` });
+  const ownLockCommand = assertLockCommand(options.lockCommand, option('lockCommand'));
   const names = facts.settings.buildArgs;
-  const templateValues = { branch: branchTag, image, sha: revision, time: resolveBuildTime(options.buildTime, facts.env, facts.now) };
-  const tagTemplates = (options.tags ?? []).length > 0 ? assertTagTemplates(options.tags, `${facts.projectName}: docker-build option tags`) : facts.settings.tags;
-  const planned = planBuildTags(tagTemplates, templateValues, variant, `${facts.projectName}: tags template`);
-  const buildTags = perBuildTags(planned.tags, [tag, ...extraTags]);
-  const argTemplates = { ...facts.settings.buildArgTemplates, ...assertBuildArgTemplates(options.buildArgTemplates, `${facts.projectName}: docker-build option buildArgTemplates`) };
+  const templateValues = { branch: branchTag, image, sha: revision, time: facts.buildTime };
+  // The option `tags` holds templates (as nx.json's does); the tags are what they render.
+  const tagTemplates = (options.tags ?? []).length > 0 ? assertTagTemplates(options.tags, option('tags')) : facts.settings.tagTemplates;
+  const planned = planBuildTags(tagTemplates, templateValues, variant, { image: facts.projectName, subject: 'tags template' });
+  const buildTags = perBuildTags(planned.now, [tag, ...extraTags]);
+  const argTemplates = { ...facts.settings.buildArgTemplates, ...assertBuildArgTemplates(options.buildArgTemplates, option('buildArgTemplates')) };
   const templatedArgs = Object.fromEntries(
-    Object.entries(argTemplates).map(([name, template]) => [name, renderTemplate(template, { ...templateValues, tag: buildTags[0] ?? tag }, `${facts.projectName}: build arg template ${name}`)]),
+    Object.entries(argTemplates).map(([name, template]) => [name, renderTemplate(template, { ...templateValues, tag: buildTags[0] ?? tag }, { image: facts.projectName, subject: `build arg template ${name}` })]),
   );
   // A value given in buildArgs is taken as written and wins over a template.
   const user = { ...templatedArgs, ...(options.buildArgs ?? {}) };
@@ -187,7 +194,7 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     builder: nonEmpty(options.builder),
     secrets: options.secrets ?? [],
     push,
-    dryRun: (options.dryRun ?? false) || facts.env.NX_DRY_RUN === 'true',
+    dryRun: isDryRun(options.dryRun, facts.env),
     defaultTag,
     forwardOnly: options.forwardOnly ?? false,
     registryCache: options.registryCache ?? false,
@@ -241,7 +248,7 @@ function inWorkspace(workspaceRoot: string, path: string, what: string): string 
   const absolute = isAbsolute(path) ? path : resolve(workspaceRoot, path);
   const rel = relative(workspaceRoot, absolute);
   if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new UserError(`${what} ${JSON.stringify(path)} is outside the workspace: give a path inside it.`);
+    throw new UserError({ subject: what, problem: `${JSON.stringify(path)} is outside the workspace`, fix: 'give a path inside it' });
   }
   return absolute;
 }
@@ -260,8 +267,4 @@ function createdAt(env: BuildFacts['env'], now: Date): Date {
   const epoch = env.SOURCE_DATE_EPOCH;
   if (epoch && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000);
   return now;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

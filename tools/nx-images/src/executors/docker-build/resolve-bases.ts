@@ -1,7 +1,6 @@
-import { resolveBase, type BaseQuestion, type ResolvedBase, type TagObservation } from '../../lib/core/dockerfile/bases';
-import { errorMessage } from '../../lib/core/errors';
-import { localImage } from '../../lib/io/docker';
+import type { ResolvedBase } from '../../lib/core/dockerfile/bases';
 import type { RegistryClient } from '../../lib/io/registry/oci-client';
+import { resolveImage } from '../../lib/io/resolve-image';
 import type { BaseToResolve, NormalizedBuild } from './normalize';
 
 /**
@@ -12,27 +11,4 @@ import type { BaseToResolve, NormalizedBuild } from './normalize';
  */
 export async function resolveBases(build: NormalizedBuild, client: RegistryClient, localDocker: string | undefined): Promise<ResolvedBase[]> {
   return Promise.all(build.bases.map(({ question }: BaseToResolve) => resolveImage(question, `${build.repository}/${question.image}`, client, localDocker, build.project)));
-}
-
-/**
- * One image of this repository, resolved by the base rule: each of its tags
- * looked at in the registry and, when the question allows and `localDocker`
- * is given, in the local engine; then resolveBase decides. docker-build's
- * bases and a prepare step's images go through here alike.
- */
-export async function resolveImage(question: BaseQuestion, repoPath: string, client: RegistryClient, localDocker: string | undefined, project: string): Promise<ResolvedBase> {
-  const local = question.local && localDocker !== undefined;
-  const observations = await Promise.all(question.tags.map((tag) => observeTag(client, repoPath, `${question.name}:${tag}`, tag, local ? localDocker : undefined)));
-  return resolveBase({ ...question, local }, observations, project);
-}
-
-async function observeTag(client: RegistryClient, repoPath: string, reference: string, tag: string, docker: string | undefined): Promise<TagObservation> {
-  const [registry, local] = await Promise.all([
-    client.resolve(repoPath, tag).then(
-      (found): TagObservation['registry'] => (found ? { kind: 'present', digest: found.digest } : { kind: 'absent' }),
-      (error: unknown): TagObservation['registry'] => ({ kind: 'unreadable', reason: errorMessage(error) }),
-    ),
-    docker === undefined ? Promise.resolve(undefined) : localImage(docker, reference).then((image) => image ?? null),
-  ]);
-  return { tag, registry, ...(local === undefined ? {} : { local }) };
 }

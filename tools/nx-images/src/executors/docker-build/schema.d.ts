@@ -7,6 +7,7 @@ export interface DockerBuildExecutorSchema {
   repository?: string;
   tag?: string;
   extraTags?: string[];
+  /** Templates of the per-build tags (named `tags` as in nx.json; normalize calls them tagTemplates). */
   tags?: string[];
   buildArgTemplates?: Record<string, string>;
   buildTime?: string;

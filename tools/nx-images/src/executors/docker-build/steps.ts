@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import type { BuildPlan } from '../../lib/core/build/build-plan';
 import type { ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { errorMessage, UserError } from '../../lib/core/errors';
-import { describeResult, type TestResult } from '../../lib/core/evidence/image-tests';
+import { describeResult, skippedResult, type TestResult } from '../../lib/core/evidence/image-tests';
 import { inventoryJson, type Inventory } from '../../lib/core/evidence/inventory';
 import { inventoryFromLocks } from '../../lib/core/evidence/inventory-parse';
 import { sbomJson } from '../../lib/core/evidence/sbom';
@@ -13,14 +13,13 @@ import { imageName } from '../../lib/core/naming/refs';
 import { inventoryRecordPath, testReportDir, writeInventoryRecord, writeTestRecord, type BuildTagRecord } from '../../lib/io/build-record';
 import { digestFromMetadata, pushedDigest, type DockerCli } from '../../lib/io/docker';
 import { CommandError, run, type Command } from '../../lib/io/exec';
-import { runSuites, type Suite } from '../../lib/io/image-tests';
+import { attachTestResult, runSuites, type Suite } from '../../lib/io/image-tests';
 import { attachInventory, attachSbom } from '../../lib/io/inventory';
 import { attachLocks, exportLocks, type LockSet } from '../../lib/io/locks';
 import type { FullRegistryClient } from '../../lib/io/registry/oci-client';
 import { log } from '../outcome';
 import { writeBuildTags } from './build-tags';
 import type { NormalizedBuild } from './normalize';
-import { attachTestResult, skippedResult } from './tests';
 
 /**
  * A build after its bases are resolved and pinned, as a list of named
@@ -54,12 +53,12 @@ export interface BuildState {
   buildTags?: BuildTagRecord[];
 }
 
-export interface BuildStep {
+export interface ImageBuildStep {
   name: string;
   run: (state: BuildState) => Promise<BuildState>;
 }
 
-export const BUILD_STEPS: readonly BuildStep[] = [
+export const IMAGE_BUILD_STEPS: readonly ImageBuildStep[] = [
   { name: 'build', run: buildImage },
   { name: 'test', run: testImage },
   { name: 'lock', run: exportLockSet },
@@ -69,8 +68,8 @@ export const BUILD_STEPS: readonly BuildStep[] = [
   { name: 'tag', run: writeTags },
 ];
 
-/** Runs the steps in order. */
-export async function runBuildSteps(state: BuildState, steps: readonly BuildStep[] = BUILD_STEPS): Promise<BuildState> {
+/** Runs the image build's own steps in order; the steps before the build (such as prepare) are targets of their own. */
+export async function runImageBuildSteps(state: BuildState, steps: readonly ImageBuildStep[] = IMAGE_BUILD_STEPS): Promise<BuildState> {
   let current = state;
   for (const step of steps) current = await step.run(current);
   return current;
@@ -97,14 +96,18 @@ async function testImage(state: BuildState): Promise<BuildState> {
     log.info(`${build.project}: tests skipped: ${build.skipTests}`);
     return { ...state, tests: skippedResult(build.skipTests, suites) };
   }
-  if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its tests cannot address it: nothing was pushed; build again.`);
+  if (!imageId) throw new UserError({ subject: build.project, problem: 'the build wrote no image ID, so its tests cannot address it', fix: 'nothing was pushed; build again' });
   const subject = { workspaceRoot, name: imageName(build), registry: build.registry, repository: build.repository, tag: build.tag };
   const tests = await runSuites(state.cli.docker, imageId, [...suites], testReportDir(workspaceRoot, build.project), subject);
   await writeTestRecord(workspaceRoot, build.project, tests);
   log.info(`${build.project}: tests ${describeResult(tests)}`);
   if (tests.result !== 'passed') {
     await state.recordFailedTests({ ...state, tests });
-    throw new UserError(`${build.project}: its tests ${describeResult(tests)}; nothing was pushed, every tag stays where it was. See ${relative(workspaceRoot, testReportDir(workspaceRoot, build.project))}/junit.xml.`);
+    throw new UserError({
+      subject: build.project,
+      problem: `its tests ${describeResult(tests)}; nothing was pushed, every tag stays where it was`,
+      fix: `see ${relative(workspaceRoot, testReportDir(workspaceRoot, build.project))}/junit.xml`,
+    });
   }
   return { ...state, tests };
 }
@@ -127,7 +130,7 @@ async function exportLockSet(state: BuildState): Promise<BuildState> {
     }
   }
   if (!state.locking) return { ...state, locks: { index: { image: build.project, files: [], note: 'a multi-platform build is not loaded into the engine, so no lock files were exported' }, files: [] } };
-  if (!imageId) throw new UserError(`${build.project}: the build wrote no image ID, so its lock files cannot be exported: nothing was pushed; build again.`);
+  if (!imageId) throw new UserError({ subject: build.project, problem: 'the build wrote no image ID, so its lock files cannot be exported', fix: 'nothing was pushed; build again' });
   const locks = await exportLocks(cli.docker, build.project, imageId, build.lockCommand);
   log.info(`${build.project}: lock files: ${locks.files.length > 0 ? locks.index.files.join(', ') : `none (${locks.index.note ?? ''})`}`);
   return { ...state, locks };
@@ -208,7 +211,7 @@ export async function runCommand(build: NormalizedBuild, step: string, command: 
   } catch (error) {
     if (error instanceof CommandError) {
       const why = error.notFound ? 'could not be started' : `failed (exit code ${error.exitCode ?? 'none'})`;
-      throw new UserError(`${build.project}: docker ${step} of ${build.references[0]} ${why}: ${fix}`);
+      throw new UserError({ subject: build.project, problem: `docker ${step} of ${build.references[0]} ${why}`, fix });
     }
     throw error;
   }

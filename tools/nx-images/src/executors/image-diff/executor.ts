@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { UserError } from '../../lib/core/errors';
+import { nonEmpty } from '../../lib/core/option-values';
 import { renderImageDifferences } from '../../lib/core/evidence/inventory-diff-report';
 import { resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
 import { assertValidImageName, imageName, repositoryPath } from '../../lib/core/naming/refs';
@@ -9,7 +10,7 @@ import { resolveTag } from '../../lib/core/naming/tags';
 import { currentBranch, remoteUrl } from '../../lib/io/git';
 import { differencesOf, registrySide } from '../../lib/io/image-differences';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
-import { batchOf, outcome, type Log } from '../outcome';
+import { batchOf, outcome, taskOf, type Log } from '../outcome';
 import { diffReference } from './normalize';
 import type { ImageDiffExecutorSchema } from './schema';
 
@@ -20,23 +21,24 @@ export function imageDiffPath(workspaceRoot: string, project: string): string {
 
 /** Compares two tags or digests of one image from the registry, prints the differences and writes them as Markdown. */
 async function imageDiff(options: ImageDiffExecutorSchema, context: ExecutorContext, log: Log): Promise<void> {
-  const project = context.projectName;
-  if (!project) throw new UserError('image-diff runs for one project: run it as nx run <image>:image-diff --from=<tag or digest>.');
+  const { project, targetName } = taskOf(context, 'image-diff');
   const env = process.env;
-  const variant = options.variant?.trim() || undefined;
-  if (!options.from?.trim()) throw new UserError(`${project}: image-diff needs --from=<tag or digest>, e.g. nx run ${project}:image-diff --from=main (--to defaults to the branch's tag).`);
-  const from = diffReference(options.from, variant, '--from');
-  const to = diffReference(options.to?.trim() || resolveTag({ env, gitBranch: await currentBranch(context.root) }).tag, variant, '--to');
+  const variant = nonEmpty(options.variant);
+  if (!options.from?.trim()) {
+    throw new UserError({ subject: project, problem: `${targetName} needs --from=<tag or digest>`, fix: `give it, e.g. nx run ${project}:${targetName} --from=main (--to defaults to the branch's tag)` });
+  }
+  const from = diffReference(options.from, variant, '--from', targetName);
+  const to = diffReference(nonEmpty(options.to) ?? resolveTag({ env, gitBranch: await currentBranch(context.root) }).tag, variant, '--to', targetName);
   const registry = resolveRegistry(options.registry, env);
   const repository = resolveRepository(options.repository, env, await remoteUrl(context.root).catch(() => undefined));
-  const image = assertValidImageName(options.image?.trim() || project);
+  const image = assertValidImageName(nonEmpty(options.image) ?? project);
   const repoPath = repositoryPath({ repository, image });
   const name = imageName({ registry, repository, image });
   const client = createRegistryClient({ registry, insecure: options.insecure === true, retry: { attempts: 3 } });
   const older = await registrySide(client, repoPath, from);
-  if (!older) throw new UserError(`${project}: ${name}:${from} does not exist: give a tag or digest the registry has (--from), or check --registry and --repository.`);
+  if (!older) throw new UserError({ subject: project, problem: `${name}:${from} does not exist`, fix: 'give a tag or digest the registry has (--from), or check --registry and --repository' });
   const newer = await registrySide(client, repoPath, to);
-  if (!newer) throw new UserError(`${project}: ${name}:${to} does not exist: give a tag or digest the registry has (--to), or push it first.`);
+  if (!newer) throw new UserError({ subject: project, problem: `${name}:${to} does not exist`, fix: 'give a tag or digest the registry has (--to), or push it first' });
   const markdown = renderImageDifferences(differencesOf(project, older, newer), 2, Number.MAX_SAFE_INTEGER);
   for (const line of markdown.trimEnd().split('\n')) log.info(line);
   const file = imageDiffPath(context.root, project);

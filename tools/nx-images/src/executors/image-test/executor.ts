@@ -6,27 +6,25 @@ import { locateTests } from '../../lib/core/evidence/test-rule';
 import { readBuildRecord, testRecordPath, testReportDir, writeTestRecord, type BuildRecord } from '../../lib/io/build-record';
 import { assertEngineRunning, findDockerCli } from '../../lib/io/docker';
 import { headSha } from '../../lib/io/git';
+import { imageSuites, testsOfImage } from '../../lib/io/image-suites';
 import { runSuites, type TestSubject } from '../../lib/io/image-tests';
-import { log, outcome, type Log } from '../outcome';
+import { log, outcome, taskOf, type Log } from '../outcome';
 import type { ImageTestExecutorSchema } from './schema';
-import { imageSuites, testsOfImage } from './suites';
 import { relative } from 'node:path';
 
 /** Runs one image's tests (and its ancestors'), in the image this commit's docker-build made or on the host given it. */
 async function imageTest(options: ImageTestExecutorSchema, context: ExecutorContext, out: Log): Promise<void> {
-  const project = context.projectName;
-  if (!project) throw new UserError('image-test runs for one project: run it as nx run <image>:image-test.');
+  const { project, projectRoot = project, targetName } = taskOf(context, 'image-test');
   // Its own target name is the one every image's tests go by (the plugin's testTargetName).
-  const settings = settingsFromOptions({ ...options, testTargetName: context.targetName ?? undefined }, context.targetName ?? 'image-test');
+  const settings = settingsFromOptions({ ...options, testTargetName: targetName }, targetName);
   const suites = await imageSuites({ context, settings, image: project, options, ancestors: options.ancestors ?? true });
   if (!suites.some((suite) => suite.name === project)) {
-    const root = projectRoot(context, project);
-    const where = locateTests(testsOfImage(project, root, options, settings).rule, { name: project, root }).path;
-    throw new UserError(`${project}: nothing to run in its tests (${where}): add a test_*.py file or an executable script there, or set the command option.`);
+    const where = locateTests(testsOfImage(project, projectRoot, options, settings).rule, { name: project, root: projectRoot }).path;
+    throw new UserError({ subject: project, problem: `nothing to run in its tests (${where})`, fix: 'add a test_*.py file or an executable script there, or set the command option' });
   }
   const record = await readBuildRecord(context.root, project);
   const given = options.image?.trim();
-  const image = given || builtImage(record, await headSha(context.root).catch(() => undefined), project);
+  const image = given || builtImage(record, await headSha(context.root).catch(() => undefined), project, targetName);
   const cli = await findDockerCli();
   await assertEngineRunning(cli.docker);
   out.info(`${project}: testing ${image} with ${suites.map((suite) => `${suite.name}'s tests`).join(', ')}`);
@@ -36,28 +34,28 @@ async function imageTest(options: ImageTestExecutorSchema, context: ExecutorCont
   out.info(`${project}: ${describeResult(result)}; report ${report}/junit.xml, result ${relative(context.root, testRecordPath(context.root, project))}`);
   if (result.result !== 'passed') {
     const first = result.failures[0];
-    throw new UserError(`${project}: tests failed (${result.failed} of ${result.passed + result.failed})${first ? `, first ${first.suite}/${first.name}` : ''}: see the output above and ${report}/junit.xml.`);
+    throw new UserError({
+      subject: project,
+      problem: `tests failed (${result.failed} of ${result.passed + result.failed})${first ? `, first ${first.suite}/${first.name}` : ''}`,
+      fix: `see the output above and ${report}/junit.xml`,
+    });
   }
 }
 
 /** The image this commit's docker-build made in this workspace: by ID when it is in the engine, else by the digest it was pushed with. */
-function builtImage(record: BuildRecord | undefined, head: string | undefined, project: string): string {
+function builtImage(record: BuildRecord | undefined, head: string | undefined, project: string, target: string): string {
   if (!record || (head && record.revision !== head)) {
-    throw new UserError(`${project}: no build of this commit to test: run nx run ${project}:image-test (it builds first), or pass --image=<image ID or reference@digest>.`);
+    throw new UserError({ subject: project, problem: 'no build of this commit to test', fix: `run nx run ${project}:${target} (it builds first), or pass --image=<image ID or reference@digest>` });
   }
   if (record.imageId) return record.imageId;
   if (record.digest) return `${record.reference.slice(0, record.reference.lastIndexOf(':'))}@${record.digest}`;
-  throw new UserError(`${project}: its last build recorded neither an image ID nor a digest: build it again, or pass --image.`);
+  throw new UserError({ subject: project, problem: 'its last build recorded neither an image ID nor a digest', fix: 'build it again, or pass --image' });
 }
 
 /** The image's name and tag as its last build gave them, for a command run on the host. */
 function subjectOf(workspaceRoot: string, record: BuildRecord | undefined): TestSubject {
   if (!record?.reference) return { workspaceRoot };
   return { workspaceRoot, name: record.reference.slice(0, record.reference.lastIndexOf(':')), tag: record.tag };
-}
-
-function projectRoot(context: ExecutorContext, project: string): string {
-  return context.projectsConfigurations?.projects[project]?.root ?? project;
 }
 
 export default function imageTestExecutor(options: ImageTestExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {

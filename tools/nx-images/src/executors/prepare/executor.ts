@@ -4,14 +4,14 @@ import { dirname, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { pinnedReference, type ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { UserError } from '../../lib/core/errors';
-import { buildDependencies, isImageProject, type ProjectLike } from '../../lib/core/graph/image-project';
+import { buildDependencies, imageTargetNames, isImageProject, type ProjectLike } from '../../lib/core/graph/image-project';
 import { defaultBranchOf } from '../../lib/core/graph/plugin-options';
 import { assertEngineRunning, extractFromImage, findDockerCli } from '../../lib/io/docker';
 import { CommandError } from '../../lib/io/exec';
 import { currentBranch, isIgnored, remoteUrl, trackedFiles } from '../../lib/io/git';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
-import { resolveImage } from '../docker-build/resolve-bases';
-import { outcome, type Log } from '../outcome';
+import { resolveImage } from '../../lib/io/resolve-image';
+import { outcome, taskOf, type Log } from '../outcome';
 import { normalizePrepareOptions, type ExtractStep, type NormalizedPrepare } from './normalize';
 import type { PrepareExecutorSchema } from './schema';
 
@@ -20,18 +20,17 @@ export default function prepareExecutor(options: PrepareExecutorSchema, context:
 }
 
 async function prepare(options: PrepareExecutorSchema, context: ExecutorContext, log: Log): Promise<void> {
-  const projectName = context.projectName;
-  if (!projectName) throw new UserError('prepare runs for one image: run it as nx run <image>:<target>.');
+  const { project: projectName, projectRoot = projectName, workspaceRoot } = taskOf(context, 'prepare');
   const projects = context.projectsConfigurations?.projects ?? {};
   const project = projects[projectName];
-  const workspaceRoot = context.root;
   const [gitBranch, originUrl] = await Promise.all([currentBranch(workspaceRoot).catch(() => undefined), remoteUrl(workspaceRoot).catch(() => undefined)]);
   const step = normalizePrepareOptions(options, {
     projectName,
-    projectRoot: project?.root ?? projectName,
+    projectRoot,
     workspaceRoot,
     images: Object.keys(projects).filter((name) => isImageProject(projects[name] ?? {})).sort(),
     buildDependencies: buildDependencies({ name: projectName, ...(project as ProjectLike | undefined) }),
+    buildTarget: imageTargetNames(project ?? {}).build,
     // A step is the project's own target, not one the plugin infers: nx.json's defaultBase, never the plugin's entry.
     defaultBranch: defaultBranchOf(context.nxJsonConfiguration),
     env: process.env,
@@ -49,7 +48,7 @@ async function prepare(options: PrepareExecutorSchema, context: ExecutorContext,
   }
 
   for (const copy of step.copies) {
-    if (!existsSync(copy.from)) throw new UserError(`${projectName}: prepare option copy: ${copy.shownFrom} does not exist: fix "from", or create the file.`);
+    if (!existsSync(copy.from)) throw new UserError({ image: projectName, subject: 'prepare option copy', problem: `${copy.shownFrom} does not exist`, fix: 'fix "from", or create the file' });
     await replaceWith(copy.to, () => cp(copy.from, copy.to, { recursive: true, force: true, errorOnExist: false }));
     log.info(`${projectName}: copied ${copy.shownFrom} to ${copy.shownTo}`);
   }
@@ -64,7 +63,11 @@ async function prepare(options: PrepareExecutorSchema, context: ExecutorContext,
         await replaceWith(extract.to, () => extractFromImage(docker, base.source === 'local' ? (base.id ?? source) : source, extract.path, extract.to));
       } catch (error) {
         if (!(error instanceof CommandError)) throw error;
-        throw new UserError(`${projectName}: could not copy ${extract.path} out of ${base.reference} (${error.stderr.split('\n').at(-1) ?? error.message}): fix the path, or check that ${extract.image} puts it there.`);
+        throw new UserError({
+          subject: projectName,
+          problem: `could not copy ${extract.path} out of ${base.reference} (${error.stderr.split('\n').at(-1) ?? error.message})`,
+          fix: `fix the path, or check that ${extract.image} puts it there`,
+        });
       }
       log.info(`${projectName}: extracted ${extract.path} of ${extract.image} to ${extract.shownTo}: ${base.note}`);
     }
@@ -98,9 +101,11 @@ async function refuseTrackedTargets(step: NormalizedPrepare): Promise<void> {
   for (const written of [...step.copies, ...step.extracts]) {
     const tracked = await trackedFiles(step.workspaceRoot, relative(step.workspaceRoot, written.to)).catch(() => []);
     if (tracked.length > 0) {
-      throw new UserError(
-        `${step.project}: the prepare step would replace ${tracked.slice(0, 3).join(', ')}${tracked.length > 3 ? ' and more' : ''}, which git tracks: write to a path of its own and add it to .gitignore (or git rm --cached what was committed there).`,
-      );
+      throw new UserError({
+        subject: step.project,
+        problem: `the prepare step would replace ${tracked.slice(0, 3).join(', ')}${tracked.length > 3 ? ' and more' : ''}, which git tracks`,
+        fix: 'write to a path of its own and add it to .gitignore (or git rm --cached what was committed there)',
+      });
     }
   }
 }

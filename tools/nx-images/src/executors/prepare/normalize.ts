@@ -1,7 +1,8 @@
 import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { baseQuestion, type BaseQuestion } from '../../lib/core/dockerfile/bases';
 import { envFlag } from '../../lib/core/ci/env-flag';
-import { UserError } from '../../lib/core/errors';
+import { UserError, type Subject } from '../../lib/core/errors';
+import { isDryRun, nonEmpty } from '../../lib/core/option-values';
 import { STEP_ENV } from '../../lib/core/ci/ci-plan';
 import { resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
 import { imageName } from '../../lib/core/naming/refs';
@@ -18,6 +19,8 @@ export interface PrepareFacts {
   images: readonly string[];
   /** The images this image's docker-build depends on: the only ones built before this step. */
   buildDependencies: readonly string[];
+  /** The name of the images' build target (the plugin's buildTargetName), as a fix names it. */
+  buildTarget: string;
   defaultBranch: string;
   env: Readonly<Record<string, string | undefined>>;
   gitBranch?: string;
@@ -61,17 +64,22 @@ export interface NormalizedPrepare {
 
 export function normalizePrepareOptions(options: PrepareExecutorSchema, facts: PrepareFacts): NormalizedPrepare {
   const project = facts.projectName;
+  const option = (name: string): Subject => ({ image: project, subject: `prepare option ${name}` });
   const copyEntries = listOption(options.copy, 'copy', project);
   const extractEntries = listOption(options.extract, 'extract', project);
   if (copyEntries.length === 0 && extractEntries.length === 0) {
-    throw new UserError(`${project}: the prepare step has nothing to do: give it "copy" ([{ "from": "<file>", "to": "<file>" }]) or "extract" ([{ "image": "<image>", "path": "/<path>", "to": "<folder>" }]).`);
+    throw new UserError({
+      subject: project,
+      problem: 'the prepare step has nothing to do',
+      fix: 'give it "copy" ([{ "from": "<file>", "to": "<file>" }]) or "extract" ([{ "image": "<image>", "path": "/<path>", "to": "<folder>" }])',
+    });
   }
   const folder = resolve(facts.workspaceRoot, facts.projectRoot);
   const shown = (path: string) => relative(facts.workspaceRoot, path).split(sep).join('/');
   const copies = copyEntries.map((entry, index): CopyStep => {
-    const what = `${project}: prepare option copy[${index}]`;
-    const from = insideOf(facts.workspaceRoot, stringField(entry, 'from', what), `${what}.from`, 'the workspace', true);
-    const to = insideOf(folder, stringField(entry, 'to', what), `${what}.to`, `the image's folder ${facts.projectRoot}`, false);
+    const what = option(`copy[${index}]`);
+    const from = insideOf(facts.workspaceRoot, stringField(entry, 'from', what), field(what, 'from'), 'the workspace', true);
+    const to = insideOf(folder, stringField(entry, 'to', what), field(what, 'to'), `the image's folder ${facts.projectRoot}`, false);
     return { from, to, shownFrom: shown(from), shownTo: shown(to) };
   });
 
@@ -84,22 +92,24 @@ export function normalizePrepareOptions(options: PrepareExecutorSchema, facts: P
   const push = options.push ?? envFlag(STEP_ENV.push, facts.env[STEP_ENV.push]);
 
   const extracts = extractEntries.map((entry, index): ExtractStep => {
-    const what = `${project}: prepare option extract[${index}]`;
+    const what = option(`extract[${index}]`);
     const image = stringField(entry, 'image', what);
-    if (image === project) throw new UserError(`${what}.image is ${project} itself, which is built after this step: extract from another image.`);
+    if (image === project) throw new UserError({ ...field(what, 'image'), problem: `${project} is the image itself, which is built after this step`, fix: 'extract from another image' });
     if (!facts.images.includes(image)) {
-      throw new UserError(`${what}.image ${JSON.stringify(image)} is no image of this repository: choose from ${facts.images.join(', ') || '(none)'}.`);
+      throw new UserError({ ...field(what, 'image'), problem: `${JSON.stringify(image)} is no image of this repository`, fix: `choose from ${facts.images.join(', ') || '(none)'}` });
     }
     if (!facts.buildDependencies.includes(image)) {
-      throw new UserError(
-        `${what}.image ${image} is not built before ${project}: add { "projects": ["${image}"], "target": "docker-build", "params": "forward" } to the docker-build dependsOn of ${facts.projectRoot}/project.json (after "...").`,
-      );
+      throw new UserError({
+        ...field(what, 'image'),
+        problem: `${image} is not built before ${project}`,
+        fix: `add { "projects": ["${image}"], "target": "${facts.buildTarget}", "params": "forward" } to the ${facts.buildTarget} dependsOn of ${facts.projectRoot}/project.json (after "...")`,
+      });
     }
     const path = stringField(entry, 'path', what);
     if (!path.startsWith('/') || path.split('/').includes('..') || /[\0\n]/.test(path)) {
-      throw new UserError(`${what}.path ${JSON.stringify(path)} is not an absolute path inside the image: write it from /, without "..".`);
+      throw new UserError({ ...field(what, 'path'), problem: `${JSON.stringify(path)} is not an absolute path inside the image`, fix: 'write it from /, without ".."' });
     }
-    const to = insideOf(folder, stringField(entry, 'to', what), `${what}.to`, `the image's folder ${facts.projectRoot}`, false);
+    const to = insideOf(folder, stringField(entry, 'to', what), field(what, 'to'), `the image's folder ${facts.projectRoot}`, false);
     const question = baseQuestion({ image, followsBaseTag: true }, { name: imageName({ registry, repository, image }), branchTag: tag, defaultTag, local: !push });
     return { image, path: posix.normalize(path), to, shownTo: shown(to), question };
   });
@@ -107,36 +117,37 @@ export function normalizePrepareOptions(options: PrepareExecutorSchema, facts: P
   const targets = [...copies.map((step) => step.to), ...extracts.map((step) => step.to)];
   for (const [index, a] of targets.entries()) {
     const clash = targets.find((b, other) => other !== index && (a === b || a.startsWith(`${b}${sep}`)));
-    if (clash !== undefined) throw new UserError(`${project}: the prepare step writes ${shown(a)} and ${shown(clash)}, one over the other: give each entry a "to" of its own.`);
+    if (clash !== undefined) throw new UserError({ subject: project, problem: `the prepare step writes ${shown(a)} and ${shown(clash)}, one over the other`, fix: 'give each entry a "to" of its own' });
   }
-  return { project, workspaceRoot: facts.workspaceRoot, registry, repository, tag, defaultTag, push, dryRun: (options.dryRun ?? false) || facts.env.NX_DRY_RUN === 'true', copies, extracts };
+  return { project, workspaceRoot: facts.workspaceRoot, registry, repository, tag, defaultTag, push, dryRun: isDryRun(options.dryRun, facts.env), copies, extracts };
 }
 
 function listOption(value: unknown, name: string, project: string): Record<string, unknown>[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'object' && entry !== null && !Array.isArray(entry))) {
-    throw new UserError(`${project}: prepare option ${name} is not a list of objects: write it as [{ ... }, ...].`);
+    throw new UserError({ image: project, subject: `prepare option ${name}`, problem: 'not a list of objects', fix: 'write it as [{ ... }, ...]' });
   }
   return value as Record<string, unknown>[];
 }
 
-function stringField(entry: Record<string, unknown>, field: string, what: string): string {
-  const value = entry[field];
-  if (typeof value !== 'string' || value.trim() === '') throw new UserError(`${what} has no "${field}": give it as a non-empty string.`);
+/** One field of an entry: `prepare option copy[0]` -> `prepare option copy[0].from`. */
+function field(what: Subject, name: string): Subject {
+  return { ...what, subject: `${what.subject}.${name}` };
+}
+
+function stringField(entry: Record<string, unknown>, name: string, what: Subject): string {
+  const value = entry[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new UserError({ ...what, problem: `there is no "${name}"`, fix: 'give it as a non-empty string' });
   return value.trim();
 }
 
 /** A relative path inside `root`, made absolute; the root itself only when `rootAllowed`. */
-function insideOf(root: string, path: string, what: string, where: string, rootAllowed: boolean): string {
-  if (isAbsolute(path) || /^[A-Za-z]:/.test(path) || /[\0\n]/.test(path)) throw new UserError(`${what} ${JSON.stringify(path)} is not a relative path: give it relative to ${where}.`);
+function insideOf(root: string, path: string, what: Subject, where: string, rootAllowed: boolean): string {
+  if (isAbsolute(path) || /^[A-Za-z]:/.test(path) || /[\0\n]/.test(path)) throw new UserError({ ...what, problem: `${JSON.stringify(path)} is not a relative path`, fix: `give it relative to ${where}` });
   const absolute = join(root, path);
   const rel = relative(root, absolute);
   if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) || (rel === '' && !rootAllowed)) {
-    throw new UserError(`${what} ${JSON.stringify(path)} is not inside ${where}: give a path inside it${rootAllowed ? '' : ' (not the folder itself)'}.`);
+    throw new UserError({ ...what, problem: `${JSON.stringify(path)} is not inside ${where}`, fix: `give a path inside it${rootAllowed ? '' : ' (not the folder itself)'}` });
   }
   return absolute;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

@@ -1,5 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { UserError } from '../../lib/core/errors';
+import { isDryRun, nonEmpty } from '../../lib/core/option-values';
 import { resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
 import { settingsFromOptions } from '../../lib/core/graph/plugin-options';
 import { mirrorName, parseMirror, parseNotifyUrls, resolveMirrors } from '../../lib/core/publish/publish';
@@ -8,20 +9,19 @@ import { assertValidTag, resolveTag } from '../../lib/core/naming/tags';
 import { writePublishRecord } from '../../lib/io/build-record';
 import { currentBranch, remoteUrl } from '../../lib/io/git';
 import { publishImage } from '../../lib/io/publish';
-import { batchOf, outcome, type Log } from '../outcome';
+import { batchOf, outcome, taskOf, type Log } from '../outcome';
 import type { PublishExecutorSchema } from './schema';
 
 /** Copies one image's tag to every mirror and calls the notification endpoints; fails naming each mirror or endpoint that failed. */
 async function publish(options: PublishExecutorSchema, context: ExecutorContext, log: Log): Promise<void> {
-  const project = context.projectName;
-  if (!project) throw new UserError('publish runs for one project: run it as nx run <image>:publish.');
+  const { project, targetName } = taskOf(context, 'publish');
   const env = process.env;
-  const settings = settingsFromOptions({ pluginMirrors: options.pluginMirrors }, context.targetName ?? 'publish');
+  const settings = settingsFromOptions({ pluginMirrors: options.pluginMirrors }, targetName);
   const registry = resolveRegistry(options.registry, env);
   const repository = resolveRepository(options.repository, env, options.repository || env.IMAGE_REPOSITORY || env.GITHUB_REPOSITORY ? undefined : await remoteUrl(context.root));
-  const image = assertValidImageName(options.image?.trim() || project);
-  const variant = options.variant?.trim() || undefined;
-  const tag = variantTag(variant, resolveTag({ option: options.tag?.trim() || undefined, env, gitBranch: await currentBranch(context.root) }).tag);
+  const image = assertValidImageName(nonEmpty(options.image) ?? project);
+  const variant = nonEmpty(options.variant);
+  const tag = variantTag(variant, resolveTag({ option: nonEmpty(options.tag), env, gitBranch: await currentBranch(context.root) }).tag);
   const tags = [tag, ...(options.extraTags ?? []).map((extra) => variantTag(variant, assertValidTag(extra.trim(), 'extra tag')))].filter((value, index, all) => all.indexOf(value) === index);
   const primary = { registry, repository };
   const given = options.mirrors ?? [];
@@ -32,7 +32,7 @@ async function publish(options: PublishExecutorSchema, context: ExecutorContext,
     log.info(`${image}: no mirror and no notification endpoint configured (IMAGE_MIRRORS, the plugin option mirrors, IMAGE_NOTIFY_URLS): nothing to publish.`);
     return;
   }
-  if (options.dryRun === true || env.NX_DRY_RUN === 'true') {
+  if (isDryRun(options.dryRun, env)) {
     for (const mirror of mirrors) log.info(`${image}: would copy ${registry}/${repository}/${image}:${tag} to ${mirrorName(mirror)}/${image} as ${tags.join(', ')}`);
     if (endpoints.length > 0) log.info(`${image}: would call ${endpoints.length} notification endpoint(s) ${notify === 'always' ? 'for each tag' : notify === 'if-moved' ? 'if a mirror tag moves' : 'never'}`);
     return;
@@ -40,11 +40,13 @@ async function publish(options: PublishExecutorSchema, context: ExecutorContext,
   const record = await publishImage({ image, primary, tags, mirrors, endpoints, notify, env, log: log.info });
   await writePublishRecord(context.root, record);
   if (record.errors.length > 0) {
-    throw new UserError(
-      record.errors.length === 1
-        ? record.errors[0]
-        : `${image}: ${record.errors.length} failures, first: ${record.errors[0].replace(`${image}: `, '')} (all in the output above and dist/publish/${image}.json)`,
-    );
+    // Each error is a line of the record, `<image>: <what failed>: <fix>.`; the first is the problem here.
+    const first = record.errors[0].replace(`${image}: `, '').replace(/\.$/, '');
+    throw new UserError({
+      subject: image,
+      problem: record.errors.length === 1 ? first : `${record.errors.length} failures, first: ${first}`,
+      fix: `see them all in the output above and dist/publish/${image}.json, then publish again`,
+    });
   }
 }
 

@@ -1,15 +1,15 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { formatPlan } from '../../lib/core/release/release-plan';
 import { mirrorName, parseNotifyUrls, resolveMirrors } from '../../lib/core/publish/publish';
+import { prepareRelease } from '../../lib/io/prepare-release';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
-import { batchOf, outcome, type Log } from '../outcome';
-import { normalizeReleaseOptions } from '../release/normalize';
-import { prepareRelease } from '../release/prepare';
-import type { ReleaseCheckExecutorSchema } from './schema';
+import { normalizeReleaseOptions, type ReleaseOptions } from '../../lib/io/release-options';
+import { batchOf, outcome, taskOf, type Log } from '../outcome';
 
-/** Every read-only check of a release of one image; every `release` depends on this target of every image. */
-async function releaseCheck(options: ReleaseCheckExecutorSchema, context: ExecutorContext, log: Log): Promise<void> {
-  const normalized = await normalizeReleaseOptions(options, context, process.env, false);
+/** Every read-only check of a release of one image; every `release` depends on this target of every image. Its options are the release's (one schema, executors.json). */
+async function releaseCheck(options: ReleaseOptions, context: ExecutorContext, log: Log): Promise<void> {
+  const task = taskOf(context, 'release-check');
+  const normalized = await normalizeReleaseOptions(options, { ...task, projectRoot: task.projectRoot ?? '.' }, process.env, false);
   const client = createRegistryClient({ registry: normalized.registry, insecure: normalized.insecure, log: log.info });
   const plan = await prepareRelease(normalized, client);
   for (const line of formatPlan(plan, true)) log.info(line);
@@ -21,7 +21,7 @@ async function releaseCheck(options: ReleaseCheckExecutorSchema, context: Execut
   log.info(`${normalized.image}: ready to release from ${normalized.commit.slice(0, 12)}.`);
 }
 
-export default function releaseCheckExecutor(options: ReleaseCheckExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
+export default function releaseCheckExecutor(options: ReleaseOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   return outcome(releaseCheck, options, context);
 }
 

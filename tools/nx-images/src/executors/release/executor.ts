@@ -5,18 +5,19 @@ import { readLocks, writeLockArchive } from '../../lib/io/locks';
 import { compressedSize } from '../../lib/io/registry/copy';
 import { relative } from 'node:path';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
-import { batchOf, outcome, type Log } from '../outcome';
-import { normalizeReleaseOptions, type NormalizedReleaseOptions } from './normalize';
+import { batchOf, outcome, taskOf, type Log } from '../outcome';
 import { UserError } from '../../lib/core/errors';
 import { parseNotifyUrls, resolveMirrors } from '../../lib/core/publish/publish';
+import { prepareRelease } from '../../lib/io/prepare-release';
 import { publishImage, type PublishRecord } from '../../lib/io/publish';
-import { prepareRelease } from './prepare';
-import { releaseChanges, writeReleaseChanges } from './changes';
+import { releaseChanges, writeReleaseChanges } from '../../lib/io/release-changes';
+import { normalizeReleaseOptions, type NormalizedReleaseOptions } from '../../lib/io/release-options';
 import type { ReleaseExecutorSchema } from './schema';
 
 /** Adds the release tags to one image by copying its manifest bytes; checks first, writes last. */
 async function release(options: ReleaseExecutorSchema, context: ExecutorContext, log: Log): Promise<void> {
-  const normalized = await normalizeReleaseOptions(options, context, process.env, true);
+  const task = taskOf(context, 'release');
+  const normalized = await normalizeReleaseOptions(options, { ...task, projectRoot: task.projectRoot ?? '.' }, process.env, true);
   const client = createRegistryClient({ registry: normalized.registry, insecure: normalized.insecure, log: log.info });
   const plan = await prepareRelease(normalized, client);
   for (const line of formatPlan(plan, normalized.dryRun)) log.info(line);
@@ -60,7 +61,12 @@ async function release(options: ReleaseExecutorSchema, context: ExecutorContext,
   const changesFile = await writeReleaseChanges(normalized.workspaceRoot, changes.release);
   log.info(`${normalized.image}: ${changes.previous ? `changes since ${changes.previous.tag}` : changes.note ?? 'first release'}, in ${relative(normalized.workspaceRoot, changesFile)}`);
   if (published && published.errors.length > 0) {
-    throw new UserError(`${published.errors[0]}${published.errors.length > 1 ? ` (and ${published.errors.length - 1} more above)` : ''}; the release tags are in ${normalized.registry}: run the release again to complete.`);
+    const first = published.errors[0].replace(`${normalized.image}: `, '').replace(/\.$/, '');
+    throw new UserError({
+      subject: normalized.image,
+      problem: `${first}${published.errors.length > 1 ? ` (and ${published.errors.length - 1} more above)` : ''}; the release tags are in ${normalized.registry}`,
+      fix: 'run the release again to complete',
+    });
   }
 }
 

@@ -3,7 +3,7 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { DockerfileParser } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../lib/core/errors';
+import { UserError, type Problem } from '../../lib/core/errors';
 import { DEFAULT_BUILD_ARG_NAMES, repositoryImages, type BuildArgNames } from '../../lib/core/dockerfile/repository-images';
 import imageGenerator, { dockerfileQuoted } from './generator';
 import { repositoryDefault } from './normalize';
@@ -117,7 +117,9 @@ describe('image generator', () => {
     expect(read(tree, 'images/deep/Dockerfile').split('\n').slice(0, 4)).toEqual(CONTRACT('base_image', 'acme/stack'));
     const bare = createTreeWithEmptyWorkspace();
     bare.write('images/base_image/Dockerfile', 'FROM alpine\n');
-    expect(() => imageGenerator(bare, { name: 'x' })).toThrow(/^no image of this repository sets a default for ARG REPOSITORY: pass --repository=owner\/name/);
+    expect(() => imageGenerator(bare, { name: 'x' })).toThrow(
+      expect.objectContaining({ subject: '--repository', problem: 'none given, and no image of this repository sets a default for ARG REPOSITORY', fix: expect.stringMatching(/^pass --repository=owner\/name/) as unknown }),
+    );
     expect(bare.exists('images/x')).toBe(false);
   });
 
@@ -157,28 +159,30 @@ describe('image generator', () => {
     );
   });
 
-  it.each<[string, Parameters<typeof imageGenerator>[1], RegExp]>([
-    ['upper case', { name: 'Astro' }, /image name "Astro" is not valid: use lower-case/],
-    ['empty', { name: '' }, /image name "" is not valid/],
-    ['a leading separator', { name: '-astro' }, /image name "-astro" is not valid/],
-    ['a trailing separator', { name: 'astro_' }, /image name "astro_" is not valid/],
-    ['a double dot', { name: 'a..b' }, /image name "a..b" is not valid/],
-    ['a slash', { name: 'astro/tools' }, /image name "astro\/tools" is not valid/],
-    ['a space', { name: 'astro tools' }, /image name "astro tools" is not valid/],
-    ['a #', { name: 'astro#1' }, /image name "astro#1" is not valid/],
-    ['unicode', { name: 'aströ' }, /image name "aströ" is not valid/],
-    ['a command', { name: '$(touch x)' }, /image name "\$\(touch x\)" is not valid/],
-    ['an existing image', { name: 'tractor' }, /image "tractor": images\/tractor already exists: choose another name/],
-    ['a project elsewhere', { name: 'nx-images' }, /image "nx-images": a project with that name already exists at tools\/nx-images: choose another name/],
-    ['a folder with no Dockerfile', { name: 'leftover' }, /image "leftover": images\/leftover already exists/],
-    ['from itself', { name: 'astro_tools', from: 'astro_tools' }, /--from="astro_tools" is the image being created: start from an existing image/],
-    ['from nothing', { name: 'astro_tools', from: 'nope' }, /^--from="nope" is not an image of this repository: use one of base_image, tractor\.$/],
-    ['from a project that is not an image', { name: 'astro_tools', from: 'nx-images' }, /--from="nx-images" is not an image of this repository: use one of base_image, tractor/],
-    ['from a Dockerfile outside the images glob', { name: 'astro_tools', from: 'ghost' }, /--from="ghost" is not an image of this repository/],
-    ['one of several from images unknown', { name: 'astro_tools', from: ['tractor', 'nope'] }, /--from="nope" is not an image/],
-    ['an image named twice in from', { name: 'astro_tools', from: 'tractor,base_image,tractor' }, /^--from names tractor twice: name each image once\.$/],
-    ['a two-line description', { name: 'astro_tools', description: 'one\ntwo' }, /--description must be one line/],
-  ])('refuses %s with one line and writes nothing', (_case, schema, message) => {
+  const badName = (name: string) => ({ subject: 'image name', problem: `${JSON.stringify(name)} is not valid`, fix: 'use lower-case letters, digits and single separators (._-), e.g. base_image' });
+  const notAnImage = (name: string) => ({ subject: '--from', problem: `"${name}" is not an image of this repository`, fix: 'use one of base_image, tractor' });
+  it.each<[string, Parameters<typeof imageGenerator>[1], Partial<Problem>]>([
+    ['upper case', { name: 'Astro' }, badName('Astro')],
+    ['empty', { name: '' }, badName('')],
+    ['a leading separator', { name: '-astro' }, badName('-astro')],
+    ['a trailing separator', { name: 'astro_' }, badName('astro_')],
+    ['a double dot', { name: 'a..b' }, badName('a..b')],
+    ['a slash', { name: 'astro/tools' }, badName('astro/tools')],
+    ['a space', { name: 'astro tools' }, badName('astro tools')],
+    ['a #', { name: 'astro#1' }, badName('astro#1')],
+    ['unicode', { name: 'aströ' }, badName('aströ')],
+    ['a command', { name: '$(touch x)' }, badName('$(touch x)')],
+    ['an existing image', { name: 'tractor' }, { subject: 'image "tractor"', problem: 'images/tractor already exists', fix: 'choose another name, or edit that image instead' }],
+    ['a project elsewhere', { name: 'nx-images' }, { subject: 'image "nx-images"', problem: 'a project with that name already exists at tools/nx-images', fix: 'choose another name' }],
+    ['a folder with no Dockerfile', { name: 'leftover' }, { subject: 'image "leftover"', problem: 'images/leftover already exists' }],
+    ['from itself', { name: 'astro_tools', from: 'astro_tools' }, { subject: '--from', problem: '"astro_tools" is the image being created', fix: 'start from an existing image, e.g. --from=base_image' }],
+    ['from nothing', { name: 'astro_tools', from: 'nope' }, notAnImage('nope')],
+    ['from a project that is not an image', { name: 'astro_tools', from: 'nx-images' }, notAnImage('nx-images')],
+    ['from a Dockerfile outside the images glob', { name: 'astro_tools', from: 'ghost' }, notAnImage('ghost')],
+    ['one of several from images unknown', { name: 'astro_tools', from: ['tractor', 'nope'] }, notAnImage('nope')],
+    ['an image named twice in from', { name: 'astro_tools', from: 'tractor,base_image,tractor' }, { subject: '--from', problem: 'it names tractor twice', fix: 'name each image once' }],
+    ['a two-line description', { name: 'astro_tools', description: 'one\ntwo' }, { subject: '--description', problem: 'more than one line', fix: 'put longer text in the generated README.md instead' }],
+  ])('refuses %s with one line and writes nothing', (_case, schema, fields) => {
     tree.write('images/leftover/notes.txt', 'not a project');
     const before = tree.listChanges().map((change) => change.path);
 
@@ -189,7 +193,7 @@ describe('image generator', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(UserError);
-    expect((error as Error).message).toMatch(message);
+    expect(error).toEqual(expect.objectContaining(fields));
     expect((error as Error).message).not.toContain('\n');
     expect(tree.listChanges().map((change) => change.path)).toEqual(before);
   });
@@ -197,7 +201,7 @@ describe('image generator', () => {
   it('refuses a from image whose REPOSITORY default is not a literal repository', () => {
     tree.write('images/tractor/Dockerfile', `ARG REGISTRY=ghcr.io\nARG REPOSITORY=\${OWNER}/images\nFROM scratch\n`);
     expect(() => imageGenerator(tree, { name: 'astro_tools', from: 'tractor' })).toThrow(
-      /images\/tractor\/Dockerfile: ARG REPOSITORY=\$\{OWNER\}\/images is not a literal lower-case owner\/name/,
+      expect.objectContaining({ subject: 'images/tractor/Dockerfile', problem: 'ARG REPOSITORY=${OWNER}/images is not a literal lower-case owner/name', fix: 'fix that default first' }),
     );
     expect(tree.exists('images/astro_tools')).toBe(false);
   });
@@ -205,13 +209,15 @@ describe('image generator', () => {
   it('refuses a dockerfiles glob it cannot place a new image in', () => {
     const nxJson = readNxJson(tree) ?? {};
     updateNxJson(tree, { ...nxJson, plugins: [{ plugin: '@fornax/nx-images', options: { dockerfiles: 'images/**/Dockerfile' } }] });
-    expect(() => imageGenerator(tree, { name: 'astro_tools' })).toThrow(/writes into <folder>\/<name>\/Dockerfile, but nx\.json's dockerfiles is images\/\*\*\/Dockerfile/);
+    expect(() => imageGenerator(tree, { name: 'astro_tools' })).toThrow(
+      expect.objectContaining({ subject: 'nx.json\'s dockerfiles', problem: 'the image generator writes into <folder>/<name>/Dockerfile, but the glob is images/**/Dockerfile' }),
+    );
   });
 
   it('lists no images when there are none', () => {
     const empty = createTreeWithEmptyWorkspace();
     expect(() => imageGenerator(empty, { name: 'astro_tools' })).toThrow(
-      /--from="base_image" is not an image of this repository: there is none yet/,
+      expect.objectContaining({ subject: '--from', problem: '"base_image" is not an image of this repository', fix: expect.stringMatching(/^there is none yet/) as unknown }),
     );
   });
 });
@@ -244,7 +250,7 @@ describe('image generator in an adopted repository', () => {
     imageGenerator(tree, { name: 'env-xmm', from: 'fornax-base' });
     expect(read(tree, 'env-xmm/Dockerfile').split('\n').slice(0, 3)).toEqual(['ARG REPOSITORY=ghcr.io/nasa-fornax/fornax-images', 'ARG BASE_TAG=main', 'FROM ${REPOSITORY}/fornax-base:${BASE_TAG}']);
     expect(read(tree, 'tests/test_env_xmm.py')).toContain('def test_python_runs_in_the_image');
-    expect(() => imageGenerator(tree, { name: 'env-sas', from: 'fornax-base' })).toThrow(/^image "env-sas": its tests file tests\/test_env_sas\.py already exists/);
+    expect(() => imageGenerator(tree, { name: 'env-sas', from: 'fornax-base' })).toThrow(expect.objectContaining({ subject: 'image "env-sas"', problem: 'its tests file tests/test_env_sas.py already exists' }));
   });
 });
 
@@ -268,7 +274,7 @@ describe('repositoryDefault', () => {
     ['a space', 'ARG REPOSITORY="a b/c"\nFROM scratch\n', DEFAULT_BUILD_ARG_NAMES],
     ['the real tree with no registry', 'ARG REPOSITORY=fornax-images\nFROM scratch\n', REAL_NAMES],
   ])('refuses %s', (_case, dockerfile, names) => {
-    expect(() => repositoryDefault(dockerfile, names, 'images/x/Dockerfile')).toThrow(/images\/x\/Dockerfile: ARG REPOSITORY=.* is not a literal/);
+    expect(() => repositoryDefault(dockerfile, names, 'images/x/Dockerfile')).toThrow(expect.objectContaining({ subject: 'images/x/Dockerfile', problem: expect.stringMatching(/^ARG REPOSITORY=.* is not a literal/) as unknown }));
   });
 });
 

@@ -48,35 +48,37 @@ export function normalizeOptions(tree: Tree, schema: ImageGeneratorSchema): Norm
   const images = imagesInTree(tree, settings);
 
   if (tree.exists(root)) {
-    throw new UserError(`image "${name}": ${root} already exists: choose another name, or edit that image instead.`);
+    throw new UserError({ subject: `image "${name}"`, problem: `${root} already exists`, fix: 'choose another name, or edit that image instead' });
   }
   const clash = getProjects(tree).get(name);
   if (clash) {
-    throw new UserError(`image "${name}": a project with that name already exists at ${clash.root}: choose another name.`);
+    throw new UserError({ subject: `image "${name}"`, problem: `a project with that name already exists at ${clash.root}`, fix: 'choose another name' });
   }
   const from = fromList(schema.from);
   for (const image of from) {
     if (image === name) {
-      throw new UserError(`--from="${image}" is the image being created: start from an existing image, e.g. --from=${DEFAULT_FROM}.`);
+      throw new UserError({ subject: '--from', problem: `"${image}" is the image being created`, fix: `start from an existing image, e.g. --from=${DEFAULT_FROM}` });
     }
     if (!images.has(image)) {
       const available = [...images.keys()].sort();
       const choice = available.length > 0 ? `use one of ${available.join(', ')}` : `there is none yet: add a folder with a Dockerfile matching ${settings.dockerfiles} first`;
-      throw new UserError(`--from="${image}" is not an image of this repository: ${choice}.`);
+      throw new UserError({ subject: '--from', problem: `"${image}" is not an image of this repository`, fix: choice });
     }
   }
   const description = (schema.description ?? '').trim();
   if (/[\r\n]/.test(description)) {
-    throw new UserError('--description must be one line: put longer text in the generated README.md instead.');
+    throw new UserError({ subject: '--description', problem: 'more than one line', fix: 'put longer text in the generated README.md instead' });
   }
   // The first base's Dockerfile first, then every other image's: a new image pulls its bases from where the others do.
   const first = images.get(from[0] ?? '') ?? '';
   const dockerfiles = [first, ...[...images.values()].filter((path) => path !== first).sort()].map((path) => ({ path, text: tree.read(path, 'utf-8') ?? '' }));
   const repository = (schema.repository ?? '').trim() || firstDefined(dockerfiles, (file) => repositoryDefault(file.text, settings.buildArgs, file.path));
   if (!repository) {
-    throw new UserError(
-      `no image of this repository sets a default for ARG ${settings.buildArgs.repository}: pass --repository=${settings.buildArgs.registry ? 'owner/name' : 'registry/owner/name'}, the default the new Dockerfile gets.`,
-    );
+    throw new UserError({
+      subject: '--repository',
+      problem: `none given, and no image of this repository sets a default for ARG ${settings.buildArgs.repository}`,
+      fix: `pass --repository=${settings.buildArgs.registry ? 'owner/name' : 'registry/owner/name'}, the default the new Dockerfile gets`,
+    });
   }
   const registry = settings.buildArgs.registry ? (firstDefined(dockerfiles, (file) => argDefault(file.text, settings.buildArgs.registry)) ?? DEFAULT_REGISTRY) : '';
   const body = schema.body ?? (dockerfiles.some((file) => CONDA.test(file.text)) ? 'conda' : 'plain');
@@ -84,7 +86,7 @@ export function normalizeOptions(tree: Tree, schema: ImageGeneratorSchema): Norm
   const located = locateTests(rule, { name, root }).path;
   // A rule naming a file (tests/test_{name_}.py) is the file; one naming a folder gets test_<name>.py in it.
   const testFile = posix.extname(located) !== '' ? located : posix.join(located, `test_${name}.py`);
-  if (tree.exists(testFile)) throw new UserError(`image "${name}": its tests file ${testFile} already exists: choose another name, or remove that file.`);
+  if (tree.exists(testFile)) throw new UserError({ subject: `image "${name}"`, problem: `its tests file ${testFile} already exists`, fix: 'choose another name, or remove that file' });
   return {
     name,
     from,
@@ -129,7 +131,7 @@ function fromList(value: string | readonly string[] | undefined): string[] {
   const list = entries.filter((entry) => entry !== '');
   if (list.length === 0) return [DEFAULT_FROM];
   const twice = list.find((entry, index) => list.indexOf(entry) !== index);
-  if (twice) throw new UserError(`--from names ${twice} twice: name each image once.`);
+  if (twice) throw new UserError({ subject: '--from', problem: `it names ${twice} twice`, fix: 'name each image once' });
   return list;
 }
 
@@ -137,9 +139,11 @@ function fromList(value: string | readonly string[] | undefined): string[] {
 function imageRoot(settings: WorkspaceSettings, name: string): string {
   const folder = dirname(settings.dockerfiles);
   if (basename(folder) !== '*' || /[*?[{]/.test(dirname(folder))) {
-    throw new UserError(
-      `the image generator writes into <folder>/<name>/Dockerfile, but nx.json's dockerfiles is ${settings.dockerfiles}: use a glob such as images/*/Dockerfile, or add the image by hand.`,
-    );
+    throw new UserError({
+      subject: 'nx.json\'s dockerfiles',
+      problem: `the image generator writes into <folder>/<name>/Dockerfile, but the glob is ${settings.dockerfiles}`,
+      fix: 'use a glob such as images/*/Dockerfile, or add the image by hand',
+    });
   }
   return posix.join(dirname(folder), name);
 }
@@ -171,7 +175,7 @@ export function repositoryDefault(dockerfile: string, names: BuildArgNames, path
       const value = property.getValue();
       if (!value) continue;
       if (!isLiteralRepository(value, names)) {
-        throw new UserError(`${path}: ARG ${names.repository}=${value} is not a literal lower-case ${names.registry ? 'owner/name' : 'registry/owner/name'}: fix that default first.`);
+        throw new UserError({ subject: path, problem: `ARG ${names.repository}=${value} is not a literal lower-case ${names.registry ? 'owner/name' : 'registry/owner/name'}`, fix: 'fix that default first' });
       }
       return value;
     }

@@ -64,7 +64,7 @@ export async function resolveSettings(facts: RepositoryFacts, schema: InitGenera
   for (const question of detection.undecided) {
     if (answers[question.option] !== undefined) continue;
     const answer = (await ask(question.question, question.choices))?.trim();
-    if (!answer) throw new UserError(`init: ${question.question} Pass ${FLAG[question.option]} (with --no-interactive every undecided value needs its flag).`);
+    if (!answer) throw new UserError({ subject: 'init', problem: `no answer to "${question.question}"`, fix: `pass ${FLAG[question.option]} (with --no-interactive every undecided value needs its flag)` });
     if (question.option === 'dockerfiles' || question.option === 'buildArgs') {
       // These change what everything else is read from: ask again with the answer as a flag.
       return resolveSettings(facts, { ...schema, ...(question.option === 'dockerfiles' ? { dockerfiles: answer } : { repositoryArg: answer }) }, ask);
@@ -76,7 +76,7 @@ export async function resolveSettings(facts: RepositoryFacts, schema: InitGenera
   const buildArgs = detection.buildArgs;
   if (argFlags) given.push('buildArgs');
   const testsRun = answers.testsRun ?? detection.tests?.run;
-  if (testsRun !== undefined && testsRun !== 'image' && testsRun !== 'host') throw new UserError(`init: --testsRun=${testsRun} is neither image nor host: say where the tests run.`);
+  if (testsRun !== undefined && testsRun !== 'image' && testsRun !== 'host') throw new UserError({ subject: 'init', problem: `--testsRun=${testsRun} is neither image nor host`, fix: 'say where the tests run' });
   const testsPath = flag(schema.testsPath);
   if (testsPath) given.push('tests');
   const tests: TestsRule | undefined = testsPath
@@ -103,11 +103,11 @@ function buildArgNames(detected: BuildArgNames, schema: InitGeneratorSchema): Bu
     const text = (value ?? '').trim();
     if (text === '') return fallback;
     if (text === 'none') return '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(text)) throw new UserError(`init: --${option}=${text} is not a build arg name: use letters, digits and _, or none.`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(text)) throw new UserError({ subject: 'init', problem: `--${option}=${text} is not a build arg name`, fix: 'use letters, digits and _, or none' });
     return text;
   };
   const repository = pick(schema.repositoryArg, detected.repository, 'repositoryArg');
-  if (repository === '') throw new UserError('init: --repositoryArg=none: the images need an arg for the repository, e.g. --repositoryArg=REPOSITORY.');
+  if (repository === '') throw new UserError({ subject: 'init', problem: '--repositoryArg=none, but the images need an arg for the repository', fix: 'name it, e.g. --repositoryArg=REPOSITORY' });
   return {
     registry: pick(schema.registryArg, detected.registry, 'registryArg'),
     repository,

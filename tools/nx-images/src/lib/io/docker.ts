@@ -27,7 +27,7 @@ const FIRST_CLIENT_WITHOUT_BUILTIN_BUILDKIT = 23;
 export async function findDockerCli(): Promise<DockerCli> {
   const candidates = await whichAll('docker');
   if (candidates.length === 0) {
-    throw new UserError('docker: no docker client on PATH: install Docker (https://docs.docker.com/engine/install/).');
+    throw new UserError({ subject: 'docker', problem: 'no docker client on PATH', fix: 'install Docker (https://docs.docker.com/engine/install/)' });
   }
   // Every candidate is asked at once; the first in PATH order that can build wins.
   const probes = await Promise.all(
@@ -37,9 +37,11 @@ export async function findDockerCli(): Promise<DockerCli> {
   if (buildx) return { docker: buildx.docker, mode: 'buildx', usesEngineStore: (await buildxDriver(buildx.docker)) === 'docker' };
   const classic = probes.find((probe) => probe.version !== undefined && probe.version < FIRST_CLIENT_WITHOUT_BUILTIN_BUILDKIT);
   if (classic) return { docker: classic.docker, mode: 'classic', usesEngineStore: true };
-  throw new UserError(
-    `docker: BuildKit is not available: ${candidates.join(', ')} has no buildx plugin: install docker-buildx-plugin (https://github.com/docker/buildx#installing).`,
-  );
+  throw new UserError({
+    subject: 'docker',
+    problem: `BuildKit is not available: ${candidates.join(', ')} has no buildx plugin`,
+    fix: 'install docker-buildx-plugin (https://github.com/docker/buildx#installing)',
+  });
 }
 
 /** Fails with a clear message when the engine does not answer. */
@@ -48,9 +50,7 @@ export async function assertEngineRunning(docker: string): Promise<void> {
     await run({ command: docker, args: ['version', '--format={{.Server.Version}}'] }, { timeout: 30_000 });
   } catch (error) {
     const detail = error instanceof CommandError ? lastLine(error.stderr) : String(error);
-    throw new UserError(
-      `docker: the Docker engine does not answer (${detail}): start it (e.g. "sudo systemctl start docker") or point DOCKER_HOST at a running one.`,
-    );
+    throw new UserError({ subject: 'docker', problem: `the Docker engine does not answer (${detail})`, fix: 'start it (e.g. "sudo systemctl start docker") or point DOCKER_HOST at a running one' });
   }
 }
 

@@ -84,7 +84,7 @@ export async function mergeBase(cwd: string, a: string, b: string): Promise<stri
 
 /** Files changed between two commits under `path` (relative to the repository root). */
 export async function changedFiles(cwd: string, from: string, to: string, path: string): Promise<string[]> {
-  if (!isSha(from) || !isSha(to)) throw new UserError(`git: ${from}..${to} is not a pair of commit names.`);
+  if (!isSha(from) || !isSha(to)) throw new UserError({ subject: 'git', problem: `${from}..${to} is not a pair of commit names`, fix: 'pass two commit SHAs' });
   const out = await git(cwd, ['diff', '--name-only', '--end-of-options', from, to, '--', path]);
   return out === '' ? [] : out.split('\n');
 }

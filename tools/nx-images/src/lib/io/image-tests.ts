@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { casesFromJunit, excerpt, junitXml, MOUNT, needsPython, planSuite, resultOf, type FoundTests, type SuiteCommand, type TestCase, type TestFile, type TestResult } from '../core/evidence/image-tests';
+import { casesFromJunit, excerpt, junitXml, MOUNT, needsPython, planSuite, resultOf, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION, type FoundTests, type SuiteCommand, type TestCase, type TestFile, type TestResult } from '../core/evidence/image-tests';
 import { fillPlaceholders, locateTests, mountOf, type TestRule, type TestRun } from '../core/evidence/test-rule';
+import { testReportDir } from './build-record';
 import { runCaptured } from './exec';
 import { runInImage, tagImage, untagImage } from './docker';
+import type { Attached, ReferrersApi } from './registry/referrers';
 import { findTestPython } from './test-python';
 
 /** One image's tests to run, in the image or on the host. */
@@ -160,4 +162,17 @@ function hostEnv(imageId: string, subject: Partial<TestSubject> & { pinned?: str
 function failureText(result: { exitCode: number; output: string; truncated: boolean }): string {
   const said = excerpt(result.output);
   return `exit code ${result.exitCode}${said ? `\n${said}` : ''}${result.truncated ? '\n(output cut)' : ''}`;
+}
+
+/**
+ * Attaches the test result (result.json, and the JUnit report when the tests
+ * ran) to the pushed image's digest, as an artifact whose subject is the image.
+ */
+export async function attachTestResult(client: ReferrersApi, repoPath: string, digest: string, result: TestResult, workspaceRoot: string, project: string): Promise<Attached> {
+  const files = [{ title: 'result.json', mediaType: 'application/json', bytes: Buffer.from(`${JSON.stringify(result, null, 2)}\n`) }];
+  if (result.result !== 'skipped') {
+    const junit = await readFile(join(testReportDir(workspaceRoot, project), 'junit.xml')).catch(() => undefined);
+    if (junit) files.push({ title: 'junit.xml', mediaType: 'application/xml', bytes: junit });
+  }
+  return client.attach(repoPath, digest, { artifactType: TEST_ARTIFACT_TYPE, files, annotations: { [TEST_RESULT_ANNOTATION]: result.result } });
 }

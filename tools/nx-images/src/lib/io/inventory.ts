@@ -42,7 +42,7 @@ export async function readSbom(client: ReferrersApi, repoPath: string, digest: s
   try {
     return JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
   } catch {
-    throw new UserError(`${where}: its SBOM (${SBOM_FILE}) is not JSON: push the image again to attach a new one.`);
+    throw new UserError({ subject: where, problem: `its SBOM (${SBOM_FILE}) is not JSON`, fix: 'push the image again to attach a new one' });
   }
 }
 
@@ -64,7 +64,7 @@ async function newestFile(client: ReferrersApi, repoPath: string, digest: string
   if (!newest) return undefined;
   const artifact = await client.readArtifact(repoPath, newest.digest);
   const file = artifact.files.find((candidate) => candidate.title === title);
-  if (!file) throw new UserError(`${where}: its ${artifactType} artifact ${newest.digest.slice(0, 19)} has no ${title}: push the image again to attach a new one.`);
+  if (!file) throw new UserError({ subject: where, problem: `its ${artifactType} artifact ${newest.digest.slice(0, 19)} has no ${title}`, fix: 'push the image again to attach a new one' });
   return file.bytes;
 }
 

@@ -47,7 +47,11 @@ export async function exportLocks(docker: string, image: string, imageId: string
     }
     if (result.exitCode !== 0) {
       const last = result.output.trim().split('\n').slice(-3).join(' | ').slice(0, 300);
-      throw new UserError(`${image}: the lock command ${argv.slice(0, 2).join(' ')}... exited with ${result.exitCode}${last ? ` (${last})` : ''}: fix it (lockCommand in the plugin options or the image's docker-build options); nothing was pushed.`);
+      throw new UserError({
+        subject: image,
+        problem: `the lock command ${argv.slice(0, 2).join(' ')}... exited with ${result.exitCode}${last ? ` (${last})` : ''}`,
+        fix: 'fix it (lockCommand in the plugin options or the image\'s docker-build options); nothing was pushed',
+      });
     }
     const entries = await readdir(dir);
     const described = await Promise.all(
@@ -88,10 +92,10 @@ export async function readLocks(client: ReferrersApi, repoPath: string, digest: 
   const artifact = await client.readArtifact(repoPath, newest.digest);
   const indexFile = artifact.files.find((file) => file.title === LOCKS_INDEX_FILE);
   const index = indexFile ? parseLockIndex(indexFile.bytes) : undefined;
-  if (!index) throw new UserError(`${repoPath}@${digest.slice(0, 19)}: its lock set ${newest.digest.slice(0, 19)} has no readable ${LOCKS_INDEX_FILE}: push the image again to attach a new one.`);
+  if (!index) throw new UserError({ subject: `${repoPath}@${digest.slice(0, 19)}`, problem: `its lock set ${newest.digest.slice(0, 19)} has no readable ${LOCKS_INDEX_FILE}`, fix: 'push the image again to attach a new one' });
   const files = index.files.map((name) => {
     const file = artifact.files.find((candidate) => candidate.title === name);
-    if (!file) throw new UserError(`${repoPath}@${digest.slice(0, 19)}: its lock set lists ${name} but does not hold it: push the image again to attach a new one.`);
+    if (!file) throw new UserError({ subject: `${repoPath}@${digest.slice(0, 19)}`, problem: `its lock set lists ${name} but does not hold it`, fix: 'push the image again to attach a new one' });
     return { name, bytes: file.bytes };
   });
   return { index, files };

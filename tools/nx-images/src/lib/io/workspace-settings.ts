@@ -15,13 +15,13 @@ export async function readWorkspaceSettings(cwd: string): Promise<WorkspaceSetti
   try {
     text = await readFile(join(cwd, 'nx.json'), 'utf8');
   } catch {
-    throw new UserError(`no nx.json in ${cwd}: run from the workspace root.`);
+    throw new UserError({ subject: 'nx.json', problem: `there is none in ${cwd}`, fix: 'run from the workspace root' });
   }
   let nxJson: Parameters<typeof workspaceSettings>[0];
   try {
     nxJson = JSON.parse(text) as Parameters<typeof workspaceSettings>[0];
   } catch {
-    throw new UserError('nx.json is not valid JSON: fix it.');
+    throw new UserError({ subject: 'nx.json', problem: 'not valid JSON', fix: 'fix it' });
   }
   return workspaceSettings(nxJson, (plugin) => isImagesPlugin(plugin) || packageNameAt(cwd, plugin) === PLUGIN_NAME);
 }

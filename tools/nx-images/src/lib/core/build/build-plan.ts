@@ -22,13 +22,13 @@ export function buildArgsFor(input: BuildArgsInput): Record<string, string> {
   const args: Record<string, string> = { ...input.defaults };
   for (const [name, value] of Object.entries(input.user)) {
     if (!BUILD_ARG_NAME.test(name)) {
-      throw new UserError(`build arg ${JSON.stringify(name)} is not a valid name: use letters, digits and "_", not starting with a digit.`);
+      throw new UserError({ subject: 'build arg', problem: `${JSON.stringify(name)} is not a valid name`, fix: 'use letters, digits and "_", not starting with a digit' });
     }
     if (!['string', 'number', 'boolean'].includes(typeof value)) {
-      throw new UserError(`build arg ${name} must be text: quote it in project.json, e.g. "${name}": "1".`);
+      throw new UserError({ subject: `build arg ${name}`, problem: 'not text', fix: `quote it in project.json, e.g. "${name}": "1"` });
     }
     const text = String(value);
-    if (text.includes('\0')) throw new UserError(`build arg ${name} contains a NUL character: remove it.`);
+    if (text.includes('\0')) throw new UserError({ subject: `build arg ${name}`, problem: 'it contains a NUL character', fix: 'remove it' });
     args[name] = text;
   }
   return args;
@@ -101,14 +101,14 @@ export function planBuild(input: BuildPlanInput): BuildPlan {
   const buildx = input.mode === 'buildx';
   const args: string[] = buildx ? ['buildx', 'build'] : ['build'];
   if (input.builder) {
-    if (!buildx) throw new UserError(`builder "${input.builder}" needs the docker buildx plugin: install it, or leave out --builder.`);
+    if (!buildx) throw new UserError({ subject: `builder "${input.builder}"`, problem: 'it needs the docker buildx plugin', fix: 'install it, or leave out --builder' });
     args.push(`--builder=${input.builder}`);
   }
   args.push(`--file=${input.file}`);
   if (input.target) args.push(`--target=${input.target}`);
   if (input.platforms.length > 0) {
     if (!buildx && input.platforms.length > 1) {
-      throw new UserError(`building for ${input.platforms.length} platforms needs the docker buildx plugin: install it, or pass one platform.`);
+      throw new UserError({ subject: 'platforms', problem: `building for ${input.platforms.length} platforms needs the docker buildx plugin`, fix: 'install it, or pass one platform' });
     }
     args.push(`--platform=${input.platforms.join(',')}`);
   }
@@ -154,26 +154,26 @@ function cacheImageOf(entry: string, warnings: string[]): string {
 
 function checkPlanInput(input: BuildPlanInput): void {
   for (const key of Object.keys(input.labels)) {
-    if (!LABEL_KEY.test(key)) throw new UserError(`label ${JSON.stringify(key)} is not a valid label key: use [A-Za-z0-9._/-].`);
+    if (!LABEL_KEY.test(key)) throw new UserError({ subject: 'label', problem: `${JSON.stringify(key)} is not a valid label key`, fix: 'use [A-Za-z0-9._/-]' });
   }
   for (const platform of input.platforms) {
     if (!PLATFORM.test(platform)) {
-      throw new UserError(`platform ${JSON.stringify(platform)} is not os/arch[/variant]: pass e.g. linux/amd64.`);
+      throw new UserError({ subject: 'platform', problem: `${JSON.stringify(platform)} is not os/arch[/variant]`, fix: 'pass e.g. linux/amd64' });
     }
   }
   for (const secret of input.secrets) {
     if (!SECRET.test(secret) || !/(?:^|,)id=/.test(secret)) {
-      throw new UserError(`secret ${JSON.stringify(secret)} is not "id=<id>,src=<file>" or "id=<id>,env=<VAR>": fix the secrets option.`);
+      throw new UserError({ subject: 'secret', problem: `${JSON.stringify(secret)} is not "id=<id>,src=<file>" or "id=<id>,env=<VAR>"`, fix: 'fix the secrets option' });
     }
   }
   for (const entry of [...input.cacheFrom, ...input.cacheTo]) {
-    if (entry.startsWith('-') || entry.trim() === '') throw new UserError(`cache entry ${JSON.stringify(entry)} is not valid: pass e.g. type=registry,ref=<image>:buildcache.`);
+    if (entry.startsWith('-') || entry.trim() === '') throw new UserError({ subject: 'cache entry', problem: `${JSON.stringify(entry)} is not valid`, fix: 'pass e.g. type=registry,ref=<image>:buildcache' });
   }
   if (input.builder !== undefined && input.builder !== '' && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(input.builder)) {
-    throw new UserError(`builder ${JSON.stringify(input.builder)} is not a builder name: pass the name "docker buildx ls" shows.`);
+    throw new UserError({ subject: 'builder', problem: `${JSON.stringify(input.builder)} is not a builder name`, fix: 'pass the name "docker buildx ls" shows' });
   }
   if (input.target !== undefined && input.target !== '' && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(input.target)) {
-    throw new UserError(`target ${JSON.stringify(input.target)} is not a stage name: pass the name after AS in the Dockerfile.`);
+    throw new UserError({ subject: 'target', problem: `${JSON.stringify(input.target)} is not a stage name`, fix: 'pass the name after AS in the Dockerfile' });
   }
 }
 

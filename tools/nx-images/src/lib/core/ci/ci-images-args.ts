@@ -30,17 +30,17 @@ export function parseCiImagesArgs(argv: readonly string[]): CiImagesArgs {
   try {
     values = parse(argv).values;
   } catch (error) {
-    throw new UserError(`ci:images: ${errorMessage(error).replace(/\.$/, '')}: use ${USAGE}.`);
+    throw new UserError({ subject: 'ci:images', problem: errorMessage(error).replace(/\.$/, ''), fix: `use ${USAGE}` });
   }
   const modes = MODES.filter((mode) => values[mode] === true);
-  if (modes.length > 1) throw new UserError(`ci:images: ${modes.map((mode) => `--${mode}`).join(' and ')} are different jobs: give one of them.`);
+  if (modes.length > 1) throw new UserError({ subject: 'ci:images', problem: `${modes.map((mode) => `--${mode}`).join(' and ')} are different jobs`, fix: 'give one of them' });
   const mode = modes[0];
   for (const name of ['registry', 'repository'] as const) {
     const value = values[name];
     if (value === undefined) continue;
-    if (value.trim() === '') throw new UserError(`ci:images: --${name} is empty: give a value, e.g. --${name}=${name === 'registry' ? '127.0.0.1:5000' : 'owner/name'}.`);
+    if (value.trim() === '') throw new UserError({ subject: 'ci:images', problem: `--${name} is empty`, fix: `give a value, e.g. --${name}=${name === 'registry' ? '127.0.0.1:5000' : 'owner/name'}` });
     if (mode === 'image' || mode === 'summary') {
-      throw new UserError(`ci:images: --${name} does not apply to --${mode}, which takes the plan's (IMAGES_PLAN): give it to the --plan job.`);
+      throw new UserError({ subject: 'ci:images', problem: `--${name} does not apply to --${mode}, which takes the plan's (IMAGES_PLAN)`, fix: 'give it to the --plan job' });
     }
   }
   return {

@@ -135,7 +135,7 @@ export function parallelFrom(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return 1;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new UserError(`BUILD_PARALLEL=${JSON.stringify(value)} is not a number of builds from 1 to 64: set it to e.g. 1 or 2.`);
+    throw new UserError({ subject: 'BUILD_PARALLEL', problem: `${JSON.stringify(value)} is not a number of builds from 1 to 64`, fix: 'set it to e.g. 1 or 2' });
   }
   return n;
 }
@@ -180,6 +180,8 @@ export interface ImagesPlan {
   variants?: Record<string, Variant>;
   /** The name of the images' build target, as the plugin inferred it; absent: docker-build. */
   buildTarget?: string;
+  /** The name of the images' diff target (diffTargetName), which the summary points to for a whole list; absent: image-diff. */
+  diffTarget?: string;
 }
 
 /** The plan as the lines a person reads in the log; also what --dry-run prints. */

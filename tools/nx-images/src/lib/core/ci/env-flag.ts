@@ -10,5 +10,5 @@ export function envFlag(name: string, value: string | undefined, fallback = fals
   if (text === '') return fallback;
   if (/^(true|1|yes)$/i.test(text)) return true;
   if (/^(false|0|no)$/i.test(text)) return false;
-  throw new UserError(`${name}=${JSON.stringify(value)} is neither true nor false: set it to true or false, or leave it unset (${fallback}).`);
+  throw new UserError({ subject: name, problem: `${JSON.stringify(value)} is neither true nor false`, fix: `set it to true or false, or leave it unset (${fallback})` });
 }

@@ -42,6 +42,8 @@ function plan(images: string[], push = true): FanoutPlan {
     removed: [],
     unread: [],
     retests: [],
+    buildTarget: 'image',
+    diffTarget: 'compare',
   };
 }
 
@@ -94,6 +96,7 @@ describe('readFanoutPlan', () => {
     ['a build time that is no time', JSON.stringify({ ...good, buildTime: 'yesterday' }), /not a plan this version made \(its build time is not a time\)/],
     ['a build target that could be an option', JSON.stringify({ ...good, buildTarget: '--push' }), /its build target is not a target name/],
     ['a build target with a configuration', JSON.stringify({ ...good, buildTarget: 'image:prod' }), /its build target is not a target name/],
+    ['a diff target that could be an option', JSON.stringify({ ...good, diffTarget: '--from=main' }), /its diff target is not a target name/],
     ['a head that is no commit', JSON.stringify({ ...good, head: 'main' }), /its head is not a commit/],
     ['a tag that is no tag', JSON.stringify({ ...good, tag: 'a/b' }), /its tags are not Docker tags/],
     ['no push decision', JSON.stringify({ ...good, push: 'yes' }), /it has no registry, repository or push/],

@@ -1,6 +1,7 @@
 import type { ImagesPlan, PlannedImage } from './ci-plan';
 import { isFullSha, shortSha } from '../naming/conventions';
 import { UserError } from '../errors';
+import { byImage } from '../markdown';
 import type { ImageGraph } from '../graph/image-graph';
 import { isValidImageName } from '../naming/refs';
 import { isValidTag } from '../naming/tags';
@@ -33,12 +34,12 @@ export function serializePlan(plan: FanoutPlan): string {
  */
 export function readFanoutPlan(text: string | undefined): FanoutPlan {
   const fix = 'run it from the plan job\'s outputs (IMAGES_PLAN), or make one with npm run ci:images -- --plan';
-  if (!text?.trim()) throw new UserError(`ci:images: IMAGES_PLAN is empty: ${fix}.`);
+  if (!text?.trim()) throw new UserError({ subject: 'ci:images', problem: 'IMAGES_PLAN is empty', fix });
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new UserError(`ci:images: IMAGES_PLAN is not JSON: ${fix}.`);
+    throw new UserError({ subject: 'ci:images', problem: 'IMAGES_PLAN is not JSON', fix });
   }
   const plan = parsed as Partial<FanoutPlan> & { version?: unknown };
   const problem =
@@ -58,8 +59,10 @@ export function readFanoutPlan(text: string | undefined): FanoutPlan {
                   ? 'its build time is not a time'
                   : plan.buildTarget !== undefined && !isStepName(plan.buildTarget)
                     ? 'its build target is not a target name'
-                    : undefined;
-  if (problem) throw new UserError(`ci:images: IMAGES_PLAN is not a plan this version made (${problem}): ${fix}.`);
+                    : plan.diffTarget !== undefined && !isStepName(plan.diffTarget)
+                      ? 'its diff target is not a target name'
+                      : undefined;
+  if (problem) throw new UserError({ subject: 'ci:images', problem: `IMAGES_PLAN is not a plan this version made (${problem})`, fix });
   const { version: _version, ...rest } = plan;
   return rest as FanoutPlan;
 }
@@ -109,15 +112,17 @@ export function recordArtifact(image: string): string {
  */
 export function planOutputs(plan: FanoutPlan, levelJobs: number = plan.levels.length): Record<string, string> {
   if (plan.levels.length > levelJobs) {
-    throw new UserError(
-      `ci:images: this run's image graph has ${plan.levels.length} levels, but image-build.yml has ${levelJobs} level jobs: add a job level${levelJobs + 1} (a copy of level${levelJobs} that needs it, and the summary job's needs), and raise LEVEL_JOBS there to ${plan.levels.length}.`,
-    );
+    throw new UserError({
+      subject: 'ci:images',
+      problem: `this run's image graph has ${plan.levels.length} levels, but image-build.yml has ${levelJobs} level jobs`,
+      fix: `add a job level${levelJobs + 1} (a copy of level${levelJobs} that needs it, and the summary job's needs), and raise LEVEL_JOBS there to ${plan.levels.length}`,
+    });
   }
   const outputs: Record<string, string> = { plan: serializePlan(plan), levels: String(plan.levels.length), publish: String(plan.publish) };
   for (let level = 1; level <= levelJobs; level++) {
     const entries = plan.images
       .filter((entry) => entry.level === level)
-      .sort((a, b) => (a.image < b.image ? -1 : 1))
+      .sort(byImage)
       .map((entry): MatrixEntry => ({ image: entry.image, artifacts: plan.push ? '' : artifactPattern(entry.takesFrom) }));
     outputs[`level${level}`] = JSON.stringify(entries);
   }

@@ -24,7 +24,7 @@ export function pathsToFree(value: string | undefined): string[] {
     .filter((path) => path !== '');
   for (const path of paths) {
     if (!isAbsolute(path) || path.replace(/\/+$/, '') === '' || path.includes('..')) {
-      throw new UserError(`ci:free-disk: FREE_DISK_PATHS entry ${JSON.stringify(path)} is not an absolute folder below /: give absolute paths such as /usr/share/dotnet.`);
+      throw new UserError({ subject: 'ci:free-disk', problem: `FREE_DISK_PATHS entry ${JSON.stringify(path)} is not an absolute folder below /`, fix: 'give absolute paths such as /usr/share/dotnet' });
     }
   }
   return paths;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cell, formatBytes, renderReleaseSummary, renderSummary, type SummaryNotes, type SummaryRow } from './summary';
+import { renderReleaseSummary, renderSummary, type SummaryNotes, type SummaryRow } from './summary';
 
 const HEAD = 'e9d71f5ee7c92d6dc9e92ffdad17b8bd49418f98';
 const BASE = '86f7e437faa5a7fce15d1ddcb9eaeaea377667b8';
@@ -182,33 +182,5 @@ describe('renderReleaseSummary', () => {
     const text = renderReleaseSummary([row]);
     expect(text).toContain(`| \`tractor\` | \`ecr.example.org/fornax\` | \`v1\` | \`${DIGEST_TRACTOR}\` | 10 bytes |`);
     expect(text).toContain('| `tractor` | `down.example.org/x` | `v1` | **failed**: registry down.example.org: no \\| answer |  |');
-  });
-});
-
-describe('formatBytes', () => {
-  it.each([
-    [0, '0 B'],
-    [1023, '1023 B'],
-    [1024, '1.0 KiB'],
-    [200 * 1024 ** 2, '200.0 MiB'],
-    [5 * 1024 ** 4, '5.0 TiB'],
-  ])('%i -> %s', (bytes, text) => {
-    expect(formatBytes(bytes)).toBe(text);
-  });
-});
-
-describe('cell', () => {
-  it.each([
-    ['plain', 'plain'],
-    ['a|b', 'a\\|b'],
-    ['a\nb', 'a<br>b'],
-    ['a\r\nb', 'a<br>b'],
-    ['a\rb', 'a<br>b'],
-    ['<b>', '&lt;b&gt;'],
-    ['&amp;', '&amp;amp;'],
-    ['  padded  ', 'padded'],
-    ['ünïcødé 日本', 'ünïcødé 日本'],
-  ])('%j -> %j', (text, expected) => {
-    expect(cell(text)).toBe(expected);
   });
 });

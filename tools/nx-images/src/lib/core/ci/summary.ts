@@ -1,6 +1,7 @@
 import type { BaseRecord } from '../dockerfile/bases';
 import type { ImagesPlan } from './ci-plan';
 import { describeResult, type TestResult } from '../evidence/image-tests';
+import { byImage, cell, code, formatBytes } from '../markdown';
 import { shortSha } from '../naming/conventions';
 import type { ReleaseChanges } from '../release/release-changes';
 
@@ -58,7 +59,7 @@ export function renderSummary(rows: readonly SummaryRow[], notes: SummaryNotes):
     return `${lines.join('\n')}\n`;
   }
   lines.push(...HEADER);
-  const ordered = [...rows].sort((a, b) => a.level - b.level || (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  const ordered = [...rows].sort((a, b) => a.level - b.level || byImage(a, b));
   for (const row of ordered) {
     lines.push(`| ${[String(row.level), code(row.image), [row.tag, ...(row.buildTags ?? [])].map(code).join(' '), pushedCell(row), basesCell(row), testsCell(row), cell(row.why)].join(' | ')} |`);
   }
@@ -107,7 +108,7 @@ export function renderPlanSummary(plan: Pick<ImagesPlan, 'images' | 'tag' | 'pus
   } else {
     lines.push(`${plan.images.length} image(s) to build as ${code(plan.tag)}, ${plan.push ? 'pushed' : 'not pushed'}, one job each, level after level:`, '');
     lines.push('| level | image | after | why |', '| --- | --- | --- | --- |');
-    const ordered = [...plan.images].sort((a, b) => a.level - b.level || (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+    const ordered = [...plan.images].sort((a, b) => a.level - b.level || byImage(a, b));
     for (const entry of ordered) lines.push(`| ${entry.level} | ${code(entry.image)} | ${entry.takesFrom.map(code).join(', ')} | ${cell(entry.why)} |`);
     lines.push(...pushNotes(summaryNotes(plan)));
   }
@@ -148,7 +149,7 @@ export interface ReleaseRow {
  */
 export function renderReleaseSummary(rows: readonly ReleaseRow[]): string {
   const lines = ['| image | released digest | built from | compressed size | tests | lock files | tags |', '| --- | --- | --- | --- | --- | --- | --- |'];
-  const sorted = [...rows].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  const sorted = [...rows].sort(byImage);
   for (const row of sorted) {
     const bases = row.bases.map((base) => (base.digest ? `${code(base.reference)} (${code(base.digest)})` : code(base.reference))).join('<br>');
     const size = row.compressedSize === undefined ? '' : formatBytes(row.compressedSize);
@@ -159,17 +160,6 @@ export function renderReleaseSummary(rows: readonly ReleaseRow[]): string {
   return `${lines.join('\n')}\n${mirrors ? `\n${mirrors}` : ''}`;
 }
 
-/** A byte count as people read it: 1.5 GiB, 312.0 MiB, 4.0 KiB, 12 B. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
 
 function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
@@ -186,7 +176,7 @@ export interface PublishRow {
 /** The mirrors section of a summary: each image on each mirror with its digest (or why it is not there), and the notifications. */
 export function renderPublishSummary(rows: readonly PublishRow[]): string {
   const lines: string[] = [];
-  const withMirrors = [...rows].filter((row) => row.mirrors.length > 0).sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  const withMirrors = [...rows].filter((row) => row.mirrors.length > 0).sort(byImage);
   if (withMirrors.length > 0) {
     lines.push('| image | mirror | tags | digest | sent |', '| --- | --- | --- | --- | --- |');
     for (const row of withMirrors) {
@@ -231,27 +221,4 @@ function basesCell(row: SummaryRow): string {
 function range(notes: SummaryNotes): string {
   const commits = notes.compareCommits.length === 0 ? '?' : notes.compareCommits.map(shortSha).join(', ');
   return `${commits}..${shortSha(notes.head)}`;
-}
-
-/**
- * Text safe inside one table cell: `|` would end the cell and a newline the
- * row; `<`, `>`, `&` are escaped so a branch or error message cannot inject HTML.
- */
-export function cell(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\r\n|\r|\n/g, '<br>')
-    .trim();
-}
-
-/** A code span that survives any content: backticks inside get a longer fence, as CommonMark allows. */
-export function code(text: string): string {
-  const escaped = text.replace(/\|/g, '\\|').replace(/\r\n|\r|\n/g, ' ');
-  const longest = Math.max(0, ...(escaped.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = escaped.startsWith('`') || escaped.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${escaped}${pad}${fence}`;
 }

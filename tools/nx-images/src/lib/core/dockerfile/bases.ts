@@ -1,5 +1,6 @@
 import { LABEL, LEGACY_BASES_LABELS, ownValue } from '../naming/conventions';
 import { UserError } from '../errors';
+import { byImage } from '../markdown';
 import type { RepositoryImageRead } from './repository-images';
 
 /**
@@ -96,16 +97,18 @@ export function resolveBase(question: BaseQuestion, observations: readonly TagOb
   }
   const tried = question.tags.map((tag) => `${question.name}:${tag}`).join(', then ');
   if (unreadable.length > 0) {
-    throw new UserError(
-      `${project}: its base ${question.image} could not be read from the registry: ${unreadable.join('; ')}: check that the registry is up and that you are logged in (docker login), then build again.`,
-    );
+    throw new UserError({
+      subject: project,
+      problem: `its base ${question.image} could not be read from the registry: ${unreadable.join('; ')}`,
+      fix: 'check that the registry is up and that you are logged in (docker login), then build again',
+    });
   }
   const where = question.local ? 'the registry or the local engine' : 'the registry';
   const fix =
     question.from === 'branch'
       ? `build ${question.image} first (nx run ${question.image}:docker-build${question.local ? '' : ' --push'}), or pass --baseTagFallback=<a tag ${question.image} has>`
       : `build ${question.image} first, or change the tag`;
-  throw new UserError(`${project}: its base ${tried} exists nowhere (not in ${where}): ${fix}.`);
+  throw new UserError({ subject: project, problem: `its base ${tried} exists nowhere (not in ${where})`, fix });
 }
 
 function whose(question: BaseQuestion, index: number): string {
@@ -143,7 +146,7 @@ export interface BaseRecord {
 
 export function baseRecords(bases: readonly ResolvedBase[]): BaseRecord[] {
   return [...bases]
-    .sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0))
+    .sort(byImage)
     .map((base) => ({
       image: base.image,
       reference: base.reference,

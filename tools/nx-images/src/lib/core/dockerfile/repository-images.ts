@@ -106,9 +106,7 @@ export function repositoryImages(
     const tag = colon >= 0 ? nameAndTag.slice(colon + 1) : undefined;
     if (!isValidImageName(image)) continue;
     if (tag !== undefined && tag !== SENTINEL.tag && tag.includes(SENTINEL.tag)) {
-      throw new UserError(
-        `${path}: ${read.written} makes a tag out of \${${names.baseTag}}: write the tag as \${${names.baseTag}} alone, so each build can resolve it.`,
-      );
+      throw new UserError({ subject: path, problem: `${read.written} makes a tag out of \${${names.baseTag}}`, fix: `write the tag as \${${names.baseTag}} alone, so each build can resolve it` });
     }
     const tagFrom = at >= 0 ? 'written' : tag === SENTINEL.tag ? 'base-tag-arg' : tag === undefined || tag === '' ? 'none' : tagOfUnsetArg(read.reference) ? 'unset-arg' : 'written';
     const { reference: _withStandIns, ...position } = read;

@@ -208,6 +208,11 @@ export function describeResult(result: TestResult | undefined): string {
   return `failed: ${result.failures.map((failure) => `${failure.suite}/${failure.name}`).join(', ')}`;
 }
 
+/** The result of tests that were not run, and why. */
+export function skippedResult(reason: string, suites: readonly { name: string }[]): TestResult {
+  return { result: 'skipped', suites: suites.map((suite) => suite.name), passed: 0, failed: 0, failures: [], reason };
+}
+
 /** The image, then the images it is built FROM, nearest first (its final stage's base, that one's, ...), each once. */
 export function builtFromChain(image: string, finalBaseOf: (image: string) => string | undefined): string[] {
   const chain = [image];

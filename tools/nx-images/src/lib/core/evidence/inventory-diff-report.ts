@@ -1,4 +1,5 @@
-import { cell, code, formatBytes } from '../ci/summary';
+import { cell, code, formatBytes, formatDelta } from '../markdown';
+import { TARGET } from '../naming/conventions';
 import { isUnchanged, type InventoryDiff, type PackageState } from './inventory-diff';
 import type { SizeDiff } from './size-diff';
 
@@ -31,19 +32,13 @@ export function isNotCompared(value: object): value is NotCompared {
   return 'note' in value;
 }
 
-/** A signed byte count: +4.0 KiB, -12 B, ±0 B. */
-export function formatDelta(bytes: number): string {
-  if (bytes === 0) return '±0 B';
-  return bytes > 0 ? `+${formatBytes(bytes)}` : `-${formatBytes(-bytes)}`;
-}
-
 function state(value: PackageState): string {
   const extra = [value.build, value.channel].filter((part): part is string => part !== undefined && part !== '');
   return cell(extra.length > 0 ? `${value.version} (${extra.join(', ')})` : value.version);
 }
 
-/** The package lines: counts, then one table row per package added, removed or changed. */
-export function renderPackageDiff(diff: InventoryDiff, maxRows = MAX_PACKAGE_ROWS): string[] {
+/** The package lines: counts, then one table row per package added, removed or changed; past `maxRows`, the diff target (diffTargetName) has the rest. */
+export function renderPackageDiff(diff: InventoryDiff, maxRows = MAX_PACKAGE_ROWS, diffTarget: string = TARGET.imageDiff): string[] {
   const counts = `${diff.added} added, ${diff.removed} removed, ${diff.changed} changed, ${diff.unchanged} unchanged`;
   if (isUnchanged(diff)) return [`Packages: none added, removed or changed (${diff.unchanged} unchanged).`];
   const rows: string[] = [];
@@ -54,7 +49,7 @@ export function renderPackageDiff(diff: InventoryDiff, maxRows = MAX_PACKAGE_ROW
     for (const change of env.changed) rows.push(`| ${where} | ${code(change.name)} | ${change.source} | ${change.kind} | ${state(change.from)} | ${state(change.to)} |`);
   }
   const shown = rows.slice(0, maxRows);
-  const more = rows.length > shown.length ? ['', `… and ${rows.length - shown.length} more row(s): run image-diff for the whole list.`] : [];
+  const more = rows.length > shown.length ? ['', `… and ${rows.length - shown.length} more row(s): run ${diffTarget} for the whole list.`] : [];
   return [`Packages: ${counts}.`, '', '| environment | package | source | change | from | to |', '| --- | --- | --- | --- | --- | --- |', ...shown, ...more];
 }
 
@@ -75,9 +70,9 @@ export function renderSizeDiff(diff: SizeDiff, measure = 'compressed'): string[]
 }
 
 /** One image's section, under a heading of `level` (`###` in a step summary). */
-export function renderImageDifferences(diff: ImageDifferences, level = 3, maxRows = MAX_PACKAGE_ROWS): string {
+export function renderImageDifferences(diff: ImageDifferences, level = 3, maxRows = MAX_PACKAGE_ROWS, diffTarget: string = TARGET.imageDiff): string {
   const lines = [`${'#'.repeat(level)} ${code(diff.image)}: ${code(diff.from)} → ${code(diff.to)}`, ''];
-  lines.push(...(isNotCompared(diff.packages) ? [`Packages: not compared: ${cell(diff.packages.note)}`] : renderPackageDiff(diff.packages, maxRows)));
+  lines.push(...(isNotCompared(diff.packages) ? [`Packages: not compared: ${cell(diff.packages.note)}`] : renderPackageDiff(diff.packages, maxRows, diffTarget)));
   lines.push('');
   lines.push(...(isNotCompared(diff.size) ? [`Size: not compared: ${cell(diff.size.note)}`] : renderSizeDiff(diff.size, diff.sizeMeasure)));
   return `${lines.join('\n')}\n`;

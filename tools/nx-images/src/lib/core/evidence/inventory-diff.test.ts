@@ -54,6 +54,7 @@ describe('renderPackageDiff', () => {
     const lines = renderPackageDiff(diffInventories(inv(), inv(...many)), 10);
     expect(lines.filter((line) => line.startsWith('| `base`'))).toHaveLength(10);
     expect(lines.at(-1)).toBe('… and 2 more row(s): run image-diff for the whole list.');
+    expect(renderPackageDiff(diffInventories(inv(), inv(...many)), 10, 'compare').at(-1)).toBe('… and 2 more row(s): run compare for the whole list.');
   });
 
   it('renders a side that was not compared as its note', () => {

@@ -84,17 +84,18 @@ export function inventoryJson(inventory: Inventory): string {
  * field by field; `where` names it in the one-line error a bad one gives.
  */
 export function parseInventory(text: string, where: string): Inventory {
+  const again = 'build and push the image again to write a new one';
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new UserError(`${where}: the inventory is not JSON: build and push the image again to write a new one.`);
+    throw new UserError({ subject: where, problem: 'the inventory is not JSON', fix: again });
   }
   const value = parsed as Partial<Inventory> | null;
   if (typeof value?.schemaVersion === 'number' && value.schemaVersion > INVENTORY_SCHEMA_VERSION) {
-    throw new UserError(`${where}: the inventory has schema version ${value.schemaVersion}, newer than this plugin reads (${INVENTORY_SCHEMA_VERSION}): update the nx-images plugin.`);
+    throw new UserError({ subject: where, problem: `the inventory has schema version ${value.schemaVersion}, newer than this plugin reads (${INVENTORY_SCHEMA_VERSION})`, fix: 'update the nx-images plugin' });
   }
-  const bad = (why: string) => new UserError(`${where}: the inventory ${why}: build and push the image again to write a new one.`);
+  const bad = (why: string) => new UserError({ subject: where, problem: `the inventory ${why}`, fix: again });
   if (value?.schemaVersion !== INVENTORY_SCHEMA_VERSION || typeof value.image !== 'string') throw bad('has no schemaVersion 1 or no image');
   if (!Array.isArray(value.packages) || !Array.isArray(value.problems)) throw bad('has no packages or problems list');
   const packages = value.packages.map((entry: unknown, at) => {

@@ -15,9 +15,11 @@ describe('lockCommand', () => {
   });
 
   it('refuses a configured command that is not a list of words, naming where it was set', () => {
-    expect(assertLockCommand(undefined, 'x')).toEqual([]);
-    expect(() => assertLockCommand('sh run.sh', 'tractor: docker-build option')).toThrow(/^tractor: docker-build option: lockCommand must be a list of non-empty strings/);
-    expect(() => assertLockCommand(['sh', ''], 'x')).toThrow(/lockCommand must be a list/);
+    const where = { image: 'tractor', subject: 'docker-build option lockCommand' };
+    expect(assertLockCommand(undefined, where)).toEqual([]);
+    expect(() => assertLockCommand('sh run.sh', where)).toThrow(expect.objectContaining({ ...where, problem: 'not a list of non-empty strings', fix: 'give one such as ["sh", "/opt/export-locks.sh"]' }));
+    expect(() => assertLockCommand('sh run.sh', where)).toThrow(/^tractor: docker-build option lockCommand: not a list of non-empty strings: give one such as \["sh", "\/opt\/export-locks\.sh"\]\.$/);
+    expect(() => assertLockCommand(['sh', ''], where)).toThrow(expect.objectContaining({ problem: 'not a list of non-empty strings' }));
   });
 });
 
@@ -29,18 +31,17 @@ describe('lockFilesProblem', () => {
     expect(lockFilesProblem('tractor', [])).toBeUndefined();
   });
 
-  it.each([
-    ['a folder', [{ name: 'envs', size: 0, kind: 'other' as const }], /left "envs", which is not a plain file/],
-    ['a hidden file', [file('.envs')], /wrote "\.envs", a name that is reserved or not plain/],
-    ['a reserved name', [file('locks.json')], /wrote "locks\.json", a name that is reserved/],
-    ['the empty-set name', [file('NO-LOCK-FILES.txt')], /reserved/],
-    ['a name with a space', [file('conda base.txt')], /not plain/],
-    ['a huge file', [file('conda-base.txt', MAX_LOCK_FILE_BYTES + 1)], /is \d+ bytes, over \d+/],
-    ['too many files', Array.from({ length: 201 }, (_, index) => file(`f${index}.txt`)), /wrote 201 files, over 200/],
-  ])('refuses %s, naming the image', (_name, files, message) => {
-    const problem = lockFilesProblem('tractor', files);
-    expect(problem).toMatch(/^tractor: /);
-    expect(problem).toMatch(message);
+  const PLAIN = 'the lock command must write plain files with names of letters, digits, ".", "_" and "-" straight into $LOCKS_DIR';
+  it.each<[string, { name: string; size: number; kind: 'file' | 'other' }[], string, string]>([
+    ['a folder', [{ name: 'envs', size: 0, kind: 'other' }], 'the lock command left "envs", which is not a plain file', PLAIN],
+    ['a hidden file', [file('.envs')], 'the lock command wrote ".envs", a name that is reserved or not plain', PLAIN],
+    ['a reserved name', [file('locks.json')], 'the lock command wrote "locks.json", a name that is reserved or not plain', PLAIN],
+    ['the empty-set name', [file('NO-LOCK-FILES.txt')], 'the lock command wrote "NO-LOCK-FILES.txt", a name that is reserved or not plain', PLAIN],
+    ['a name with a space', [file('conda base.txt')], 'the lock command wrote "conda base.txt", a name that is reserved or not plain', PLAIN],
+    ['a huge file', [file('conda-base.txt', MAX_LOCK_FILE_BYTES + 1)], `lock file conda-base.txt is ${MAX_LOCK_FILE_BYTES + 1} bytes, over ${MAX_LOCK_FILE_BYTES}`, 'a lock file lists packages; check the command'],
+    ['too many files', Array.from({ length: 201 }, (_, index) => file(`f${index}.txt`)), 'the lock command wrote 201 files, over 200', 'write one file per environment'],
+  ])('refuses %s, naming the image', (_name, files, problem, fix) => {
+    expect(lockFilesProblem('tractor', files)).toEqual({ subject: 'tractor', problem, fix });
   });
 });
 

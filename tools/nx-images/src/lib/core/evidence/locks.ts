@@ -1,4 +1,4 @@
-import { UserError } from '../errors';
+import { UserError, type Problem, type Subject } from '../errors';
 
 /**
  * Environment lock files: written inside an image right after its build (a
@@ -90,16 +90,16 @@ export function lockCommand(configured: readonly string[]): { argv: string[]; bu
 
 const LOCK_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-/** Checks what a lock command left: plain files with plain names, within the limits; the problem in one line. */
-export function lockFilesProblem(image: string, files: readonly { name: string; size: number; kind: 'file' | 'other' }[]): string | undefined {
+/** Checks what a lock command left: plain files with plain names, within the limits; the problem, naming the image and the fix. */
+export function lockFilesProblem(image: string, files: readonly { name: string; size: number; kind: 'file' | 'other' }[]): Problem | undefined {
   const fix = 'the lock command must write plain files with names of letters, digits, ".", "_" and "-" straight into $LOCKS_DIR';
   const other = files.find((file) => file.kind !== 'file');
-  if (other) return `${image}: the lock command left ${JSON.stringify(other.name)}, which is not a plain file: ${fix}.`;
+  if (other) return { subject: image, problem: `the lock command left ${JSON.stringify(other.name)}, which is not a plain file`, fix };
   const badName = files.find((file) => !LOCK_FILE_NAME.test(file.name) || file.name === LOCKS_INDEX_FILE || file.name === NO_LOCKS_FILE);
-  if (badName) return `${image}: the lock command wrote ${JSON.stringify(badName.name.slice(0, 80))}, a name that is reserved or not plain: ${fix}.`;
-  if (files.length > MAX_LOCK_FILES) return `${image}: the lock command wrote ${files.length} files, over ${MAX_LOCK_FILES}: write one file per environment.`;
+  if (badName) return { subject: image, problem: `the lock command wrote ${JSON.stringify(badName.name.slice(0, 80))}, a name that is reserved or not plain`, fix };
+  if (files.length > MAX_LOCK_FILES) return { subject: image, problem: `the lock command wrote ${files.length} files, over ${MAX_LOCK_FILES}`, fix: 'write one file per environment' };
   const big = files.find((file) => file.size > MAX_LOCK_FILE_BYTES);
-  if (big) return `${image}: lock file ${big.name} is ${big.size} bytes, over ${MAX_LOCK_FILE_BYTES}: a lock file lists packages; check the command.`;
+  if (big) return { subject: image, problem: `lock file ${big.name} is ${big.size} bytes, over ${MAX_LOCK_FILE_BYTES}`, fix: 'a lock file lists packages; check the command' };
   return undefined;
 }
 
@@ -138,16 +138,20 @@ export function noLocksText(image: string, digest: string, note: string | undefi
  * Whether an image may be released as far as its locks go: it needs a lock
  * set attached (an empty one counts); `allowMissingLocks` lets it go without.
  */
-export function locksProblem(input: { image: string; at: string; project: string; attached: boolean; allowMissingLocks: boolean }): string | undefined {
+export function locksProblem(input: { image: string; at: string; project: string; attached: boolean; allowMissingLocks: boolean }): Problem | undefined {
   if (input.attached || input.allowMissingLocks) return undefined;
-  return `${input.image}: ${input.at} has no environment lock set attached (it was pushed before lock sets were made, or by another tool): push it again (nx run ${input.project}:docker-build --push, as CI does), or release with --allowMissingLocks.`;
+  return {
+    subject: input.image,
+    problem: `${input.at} has no environment lock set attached (it was pushed before lock sets were made, or by another tool)`,
+    fix: `push it again (nx run ${input.project}:docker-build --push, as CI does), or release with --allowMissingLocks`,
+  };
 }
 
 /** Throws unless a configured lock command is a list of non-empty words. */
-export function assertLockCommand(command: unknown, where: string): string[] {
+export function assertLockCommand(command: unknown, where: Subject): string[] {
   if (command === undefined) return [];
   if (!Array.isArray(command) || !command.every((word) => typeof word === 'string' && word.trim() !== '')) {
-    throw new UserError(`${where}: lockCommand must be a list of non-empty strings, e.g. ["sh", "/opt/export-locks.sh"].`);
+    throw new UserError({ ...where, problem: 'not a list of non-empty strings', fix: 'give one such as ["sh", "/opt/export-locks.sh"]' });
   }
   return command as string[];
 }

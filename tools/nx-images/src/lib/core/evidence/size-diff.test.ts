@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDelta, renderSizeDiff } from './inventory-diff-report';
+import { renderSizeDiff } from './inventory-diff-report';
 import { diffIdsOf, diffSizes, imageSizeOf, platformManifestDigest, type ImageLayer } from './size-diff';
 
 const d = (char: string) => `sha256:${char.repeat(64)}`;
@@ -52,6 +52,5 @@ describe('renderSizeDiff', () => {
     expect(lines[0]).toBe('Size (compressed): 3.1 KiB → 7.1 KiB (+4.0 KiB); layers: 1 grew, 1 unchanged.');
     expect(lines).toContain(`| 2 | grew | 2.0 KiB \`${d('b').slice(0, 19)}\` | 6.0 KiB \`${d('c').slice(0, 19)}\` | +4.0 KiB |`);
     expect(renderSizeDiff(diffSizes(image(layer('a', 1)), image(layer('a', 1))))).toEqual(['Size (compressed): 101 B → 101 B (±0 B); no layer changed (1 unchanged).']);
-    expect([formatDelta(-12), formatDelta(0), formatDelta(1536)]).toEqual(['-12 B', '±0 B', '+1.5 KiB']);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../errors';
+import { UserError, type Problem } from '../errors';
 import { DEFAULT_TEST_RULE, locateTests, mountOf, normalizeTestRule, underscored, type TestRule } from './test-rule';
 
-const WHERE = 'nx.json: @fornax/nx-images option tests';
+const WHERE = { subject: 'nx.json: @fornax/nx-images option tests' };
 const rule = (given: Partial<TestRule>): TestRule => ({ ...DEFAULT_TEST_RULE, ...given });
 
 describe('normalizeTestRule', () => {
@@ -17,28 +17,37 @@ describe('normalizeTestRule', () => {
     expect(normalizeTestRule(given, WHERE)).toEqual(expected);
   });
 
-  it.each<[string, unknown, RegExp]>([
-    ['a string', 'tests', /^nx\.json: @fornax\/nx-images option tests must be an object, e\.g\. \{ "path": "tests\/test_\{name_\}\.py", "mount": "tests", "run": "image" \}\.$/],
-    ['a list', ['tests'], /option tests must be an object/],
-    ['an unknown key', { paths: 'tests' }, /option tests has no "paths": its keys are path, mount, run, command\.$/],
-    ['an unknown way to run', { run: 'container' }, /option tests\.run "container" is neither "image" nor "host": say where the tests run\.$/],
-    ['an empty path', { path: ' ' }, /option tests\.path must be a path from the workspace root/],
-    ['a path that is no text', { path: 3 }, /option tests\.path must be a path/],
-    ['an absolute path', { path: '/etc/tests' }, /option tests\.path "\/etc\/tests" is not inside the workspace: give a path from the workspace root/],
-    ['a path leaving the workspace', { path: '../other/tests/{name}' }, /option tests\.path "\.\.\/other\/tests\/x" is not inside the workspace/],
-    ['a path leaving it further down', { path: 'tests/../../{name}' }, /is not inside the workspace/],
-    ['the workspace itself', { path: '.' }, /option tests\.path "\." is not inside the workspace/],
-    ['a backslashed escape', { path: '..\\..\\tests' }, /is not inside the workspace/],
-    ['an unknown placeholder', { path: 'tests/{image}' }, /option tests\.path has an unknown placeholder \{image\}: use \{name\}, \{name_\}, \{root\}\.$/],
-    ['{python} in a command run in the image', { command: ['{python}', 'x.py'] }, /option tests\.command has an unknown placeholder \{python\}/],
-    ['a mount for tests run on the host', { path: 'tests/{name}', mount: 'tests', run: 'host' }, /option tests\.mount is only for tests run in the image: remove it, or set "run": "image"\.$/],
-    ['tests outside their mount', { path: 'tests/test_{name_}.sh', mount: 'helpers' }, /the tests tests\/test_x\.sh are not inside the mount helpers: set mount to a folder that holds them\.$/],
-    ['a mount that is only a prefix of the folder', { path: 'tests2/{name}', mount: 'tests' }, /are not inside the mount tests/],
-    ['a command that is one string', { command: 'pytest -q' }, /option tests\.command must be a list of non-empty strings/],
-    ['a command with an empty word', { command: ['pytest', ''] }, /option tests\.command must be a list of non-empty strings/],
-  ])('refuses %s', (_case, given, message) => {
+  const OPTION = WHERE.subject;
+  const at = (key: string) => `${OPTION}.${key}`;
+  const has = (text: string) => expect.stringContaining(text) as unknown as string;
+  it.each<[string, unknown, Partial<Problem>]>([
+    ['a string', 'tests', { subject: OPTION, problem: 'not an object', fix: 'give one such as { "path": "tests/test_{name_}.py", "mount": "tests", "run": "image" }' }],
+    ['a list', ['tests'], { subject: OPTION, problem: 'not an object' }],
+    ['an unknown key', { paths: 'tests' }, { subject: OPTION, problem: 'there is no "paths"', fix: 'use the keys path, mount, run, command' }],
+    ['an unknown way to run', { run: 'container' }, { subject: at('run'), problem: '"container" is neither "image" nor "host"', fix: 'say where the tests run' }],
+    ['an empty path', { path: ' ' }, { subject: at('path'), problem: 'not a path', fix: has('from the workspace root') }],
+    ['a path that is no text', { path: 3 }, { subject: at('path'), problem: 'not a path' }],
+    ['an absolute path', { path: '/etc/tests' }, { subject: at('path'), problem: '"/etc/tests" is not inside the workspace', fix: has('give a path from the workspace root') }],
+    ['a path leaving the workspace', { path: '../other/tests/{name}' }, { subject: at('path'), problem: '"../other/tests/x" is not inside the workspace' }],
+    ['a path leaving it further down', { path: 'tests/../../{name}' }, { problem: has('is not inside the workspace') }],
+    ['the workspace itself', { path: '.' }, { subject: at('path'), problem: '"." is not inside the workspace' }],
+    ['a backslashed escape', { path: '..\\..\\tests' }, { problem: has('is not inside the workspace') }],
+    ['an unknown placeholder', { path: 'tests/{image}' }, { subject: at('path'), problem: '{image} is an unknown placeholder', fix: 'use {name}, {name_}, {root}' }],
+    ['{python} in a command run in the image', { command: ['{python}', 'x.py'] }, { subject: at('command'), problem: '{python} is an unknown placeholder' }],
+    ['a mount for tests run on the host', { path: 'tests/{name}', mount: 'tests', run: 'host' }, { subject: at('mount'), problem: 'it is only for tests run in the image', fix: 'remove it, or set "run": "image"' }],
+    ['tests outside their mount', { path: 'tests/test_{name_}.sh', mount: 'helpers' }, { subject: OPTION, problem: 'the tests tests/test_x.sh are not inside the mount helpers', fix: 'set mount to a folder that holds them' }],
+    ['a mount that is only a prefix of the folder', { path: 'tests2/{name}', mount: 'tests' }, { problem: has('are not inside the mount tests') }],
+    ['a command that is one string', { command: 'pytest -q' }, { subject: at('command'), problem: 'not a list of non-empty strings' }],
+    ['a command with an empty word', { command: ['pytest', ''] }, { subject: at('command'), problem: 'not a list of non-empty strings' }],
+  ])('refuses %s', (_case, given, fields) => {
     expect(() => normalizeTestRule(given, WHERE)).toThrow(UserError);
-    expect(() => normalizeTestRule(given, WHERE)).toThrow(message);
+    expect(() => normalizeTestRule(given, WHERE)).toThrow(expect.objectContaining(fields));
+  });
+
+  it('keeps the image of an image\'s own rule, and names it first', () => {
+    const call = () => normalizeTestRule({ run: 'container' }, { image: 'tractor', subject: 'image-test option tests' });
+    expect(call).toThrow(expect.objectContaining({ image: 'tractor', subject: 'image-test option tests.run' }));
+    expect(call).toThrow(/^tractor: image-test option tests\.run: "container" is neither "image" nor "host": say where the tests run\.$/);
   });
 });
 
@@ -70,10 +79,10 @@ describe('locateTests and mountOf', () => {
     expect({ path: location.path, ...mountOf(location, isFile) }).toEqual(expected);
   });
 
-  it.each<[string, TestRule, { name: string; root: string }, RegExp]>([
-    ['an image root outside the workspace', DEFAULT_TEST_RULE, { name: 'a', root: '../elsewhere/a' }, /^a: tests\.path "\.\.\/elsewhere\/a\/tests" is not inside the workspace/],
-    ['an absolute image root', DEFAULT_TEST_RULE, { name: 'a', root: '/abs/a' }, /is not inside the workspace/],
-  ])('refuses %s', (_case, given, image, message) => {
-    expect(() => locateTests(given, image)).toThrow(message);
+  it.each<[string, TestRule, { name: string; root: string }, Partial<Problem>]>([
+    ['an image root outside the workspace', DEFAULT_TEST_RULE, { name: 'a', root: '../elsewhere/a' }, { image: 'a', subject: 'tests.path', problem: '"../elsewhere/a/tests" is not inside the workspace' }],
+    ['an absolute image root', DEFAULT_TEST_RULE, { name: 'a', root: '/abs/a' }, { image: 'a', subject: 'tests.path', problem: '"/abs/a/tests" is not inside the workspace' }],
+  ])('refuses %s', (_case, given, image, fields) => {
+    expect(() => locateTests(given, image)).toThrow(expect.objectContaining(fields));
   });
 });

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { TESTS_DIR } from '../naming/conventions';
-import { UserError } from '../errors';
+import { UserError, type Subject } from '../errors';
 
 /**
  * Where an image's tests are and how they run, as nx.json's `tests` option
@@ -30,35 +30,36 @@ const COMMAND_PLACEHOLDERS = ['name', 'name_', 'path', 'report'];
 const EXAMPLE = '{ "path": "tests/test_{name_}.py", "mount": "tests", "run": "image" }';
 
 /** Checks a `tests` option and fills in its defaults; `where` names it in a one-line error ("nx.json: ... option tests"). */
-export function normalizeTestRule(value: unknown, where: string): TestRule {
+export function normalizeTestRule(value: unknown, where: Subject): TestRule {
   if (value === undefined) return DEFAULT_TEST_RULE;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError(`${where} must be an object, e.g. ${EXAMPLE}.`);
+  const key = (name: string): Subject => ({ ...where, subject: `${where.subject}.${name}` });
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError({ ...where, problem: 'not an object', fix: `give one such as ${EXAMPLE}` });
   const given = value as Record<string, unknown>;
-  const unknown = Object.keys(given).filter((key) => !RULE_KEYS.includes(key));
-  if (unknown.length > 0) throw new UserError(`${where} has no ${unknown.map((key) => JSON.stringify(key)).join(', ')}: its keys are ${RULE_KEYS.join(', ')}.`);
+  const unknown = Object.keys(given).filter((name) => !RULE_KEYS.includes(name));
+  if (unknown.length > 0) throw new UserError({ ...where, problem: `there is no ${unknown.map((name) => JSON.stringify(name)).join(', ')}`, fix: `use the keys ${RULE_KEYS.join(', ')}` });
   const run = given.run ?? 'image';
-  if (run !== 'image' && run !== 'host') throw new UserError(`${where}.run ${JSON.stringify(run)} is neither "image" nor "host": say where the tests run.`);
+  if (run !== 'image' && run !== 'host') throw new UserError({ ...key('run'), problem: `${JSON.stringify(run)} is neither "image" nor "host"`, fix: 'say where the tests run' });
   const path = given.path ?? DEFAULT_TEST_RULE.path;
-  if (typeof path !== 'string' || path.trim() === '') throw new UserError(`${where}.path must be a path from the workspace root, e.g. "tests/test_{name_}.py".`);
+  if (typeof path !== 'string' || path.trim() === '') throw new UserError({ ...key('path'), problem: 'not a path', fix: 'give a path from the workspace root, e.g. "tests/test_{name_}.py"' });
   const mount = given.mount ?? '';
-  if (typeof mount !== 'string') throw new UserError(`${where}.mount must be a folder from the workspace root, e.g. "tests".`);
-  if (mount !== '' && run === 'host') throw new UserError(`${where}.mount is only for tests run in the image: remove it, or set "run": "image".`);
+  if (typeof mount !== 'string') throw new UserError({ ...key('mount'), problem: 'not a folder', fix: 'give a folder from the workspace root, e.g. "tests"' });
+  if (mount !== '' && run === 'host') throw new UserError({ ...key('mount'), problem: 'it is only for tests run in the image', fix: 'remove it, or set "run": "image"' });
   const command = given.command ?? [];
   if (!Array.isArray(command) || !command.every((word) => typeof word === 'string' && word.trim() !== '')) {
-    throw new UserError(`${where}.command must be a list of non-empty strings, e.g. ["sh", "{path}"].`);
+    throw new UserError({ ...key('command'), problem: 'not a list of non-empty strings', fix: 'give one such as ["sh", "{path}"]' });
   }
   const rule: TestRule = { path, mount, run, command: command as string[] };
-  checkPlaceholders(path, PATH_PLACEHOLDERS, `${where}.path`);
-  checkPlaceholders(mount, PATH_PLACEHOLDERS, `${where}.mount`);
-  for (const word of rule.command) checkPlaceholders(word, run === 'host' ? [...COMMAND_PLACEHOLDERS, 'python'] : COMMAND_PLACEHOLDERS, `${where}.command`);
+  checkPlaceholders(path, PATH_PLACEHOLDERS, key('path'));
+  checkPlaceholders(mount, PATH_PLACEHOLDERS, key('mount'));
+  for (const word of rule.command) checkPlaceholders(word, run === 'host' ? [...COMMAND_PLACEHOLDERS, 'python'] : COMMAND_PLACEHOLDERS, key('command'));
   // Fails now, for any image, a pattern that leaves the workspace or the mount.
   locateTests(rule, { name: 'x', root: 'images/x' }, where);
   return rule;
 }
 
-function checkPlaceholders(text: string, known: readonly string[], where: string): void {
+function checkPlaceholders(text: string, known: readonly string[], where: Subject): void {
   for (const [, name] of text.matchAll(/\{([^{}]*)\}/g)) {
-    if (!known.includes(name ?? '')) throw new UserError(`${where} has an unknown placeholder {${name ?? ''}}: use ${known.map((entry) => `{${entry}}`).join(', ')}.`);
+    if (!known.includes(name ?? '')) throw new UserError({ ...where, problem: `{${name ?? ''}} is an unknown placeholder`, fix: `use ${known.map((entry) => `{${entry}}`).join(', ')}` });
   }
 }
 
@@ -83,20 +84,20 @@ export interface TestLocation {
  * workspace root): a path refused when it leaves the workspace, or, with a
  * mount, when it is not inside that mount.
  */
-export function locateTests(rule: TestRule, image: { name: string; root: string }, where = `${image.name}: tests`): TestLocation {
+export function locateTests(rule: TestRule, image: { name: string; root: string }, where: Subject = { image: image.name, subject: 'tests' }): TestLocation {
   const values = { name: image.name, name_: underscored(image.name), root: image.root };
-  const path = insideWorkspace(fillPlaceholders(rule.path, values), `${where}.path`);
-  const mount = rule.mount === '' ? '' : insideWorkspace(fillPlaceholders(rule.mount, values), `${where}.mount`);
+  const path = insideWorkspace(fillPlaceholders(rule.path, values), { ...where, subject: `${where.subject}.path` });
+  const mount = rule.mount === '' ? '' : insideWorkspace(fillPlaceholders(rule.mount, values), { ...where, subject: `${where.subject}.mount` });
   if (mount !== '' && mount !== '.' && path !== mount && !path.startsWith(`${mount}/`)) {
-    throw new UserError(`${where}: the tests ${path} are not inside the mount ${mount}: set mount to a folder that holds them.`);
+    throw new UserError({ ...where, problem: `the tests ${path} are not inside the mount ${mount}`, fix: 'set mount to a folder that holds them' });
   }
   return { path, mount };
 }
 
-function insideWorkspace(path: string, where: string): string {
+function insideWorkspace(path: string, where: Subject): string {
   const normal = posix.normalize(path.replace(/\\/g, '/')).replace(/\/+$/, '');
   if (posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../') || normal === '' || normal === '.') {
-    throw new UserError(`${where} ${JSON.stringify(path)} is not inside the workspace: give a path from the workspace root, e.g. "tests/test_{name_}.py".`);
+    throw new UserError({ ...where, problem: `${JSON.stringify(path)} is not inside the workspace`, fix: 'give a path from the workspace root, e.g. "tests/test_{name_}.py"' });
   }
   return normal;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../errors';
+import { UserError, type Problem } from '../errors';
 import { type GithubContext, type GithubEnv, isBranchName, readGithubContext, splitImages } from './github-event';
 
 const FIXTURES = join(__dirname, '../../../../test/fixtures/events');
@@ -140,33 +140,37 @@ describe('readGithubContext details', () => {
 });
 
 describe('readGithubContext refuses bad input with one clear line', () => {
-  it.each<[string, () => unknown, RegExp]>([
-    ['an event the build does not handle', () => readGithubContext({ GITHUB_EVENT_NAME: 'release' }, {}), /"release" is not an event the image build handles: trigger it on push, pull_request, workflow_dispatch/],
-    ['an event without a payload', () => readGithubContext({ GITHUB_EVENT_NAME: 'push' }, undefined), /push event has no payload: set GITHUB_EVENT_PATH/],
-    ['a payload that is not an object', () => readGithubContext({ GITHUB_EVENT_NAME: 'push' }, [1, 2]), /not a JSON object/],
-    ['push after not hex', () => withEvent('push', [['after', 'HEAD~1']]), /push event "after" \(or GITHUB_SHA\) "HEAD~1" is not a commit SHA/],
-    ['push after short', () => withEvent('push', [['after', B.slice(0, 12)]]), /is not a commit SHA: expected 40 or 64/],
-    ['push after all zeros on a push that deleted nothing', () => withEvent('push', [['after', ZERO]]), /is not a commit SHA/],
-    ['push after a number', () => withEvent('push', [['after', 42]]), /"after" is not a string/],
-    ['push with no sha at all', () => withEvent('push', [['after', REMOVE]], { GITHUB_SHA: undefined }), /push event "after" \(or GITHUB_SHA\) null is not a commit SHA/],
-    ['push forced not a boolean', () => withEvent('push', [['forced', 'true']]), /"forced" is "true", not true or false/],
-    ['branch starting with "-"', () => withEvent('push', [['ref', 'refs/heads/--force']], { GITHUB_REF_NAME: '--force' }), /branch \(GITHUB_REF_NAME\) "--force" is not a valid git branch name/],
-    ['branch with ".."', () => withEvent('push', [], { GITHUB_REF_NAME: 'a/../b' }), /not a valid git branch name/],
-    ['default branch with a space', () => withEvent('push', [['repository.default_branch', 'ma in']]), /repository.default_branch "ma in" is not a valid git branch name/],
-    ['repository not owner/name', () => withEvent('push', [], { GITHUB_REPOSITORY: 'images' }), /repository "images" is not owner\/name/],
-    ['GITHUB_SHA not hex on pull_request', () => withEvent('pull_request', [], { GITHUB_SHA: 'refs/pull/7/merge' }), /GITHUB_SHA "refs\/pull\/7\/merge" is not a commit SHA/],
-    ['pull_request base sha not hex', () => withEvent('pull_request', [['pull_request.base.sha', 'main']]), /pull_request.base.sha "main" is not a commit SHA/],
-    ['pull_request without pull_request', () => withEvent('pull_request', [['pull_request', REMOVE]]), /has no "pull_request" object/],
-    ['pull_request without head branch', () => withEvent('pull_request', [['pull_request.head.ref', REMOVE]], { GITHUB_HEAD_REF: '' }), /names no head branch: set GITHUB_HEAD_REF/],
-    ['pull_request without base branch', () => withEvent('pull_request', [['pull_request.base.ref', REMOVE]], { GITHUB_BASE_REF: '' }), /names no base branch: set GITHUB_BASE_REF/],
-    ['pull_request base branch with a colon', () => withEvent('pull_request', [], { GITHUB_BASE_REF: 'a:b' }), /pull request base branch \(GITHUB_BASE_REF\) "a:b"/],
-    ['dispatch images input not a string', () => withEvent('workflow_dispatch', [['inputs.images', ['tractor']]]), /input "images" is not a string: declare it as `type: string`/],
-    ['dispatch inputs not an object', () => withEvent('workflow_dispatch', [['inputs', 'tractor']]), /"inputs" is not an object/],
-    ['dispatch image name that looks like an option', () => withEvent('workflow_dispatch', [['inputs.images', 'tractor,--all']]), /input "images" names "--all", which is not an image name/],
-    ['local IMAGES with a path', () => readGithubContext({ IMAGES: '../etc' }, undefined), /IMAGES names "..\/etc", which is not an image name/],
-  ])('%s', (_name, read, message) => {
+  const has = (text: string) => expect.stringContaining(text) as unknown as string;
+  const GITHUB_WROTE = 'point GITHUB_EVENT_PATH at the event JSON file GitHub wrote';
+  const NOT_A_SHA = { problem: has('is not a commit SHA'), fix: 'give 40 or 64 lower-case hex digits' };
+  it.each<[string, () => unknown, Partial<Problem>]>([
+    ['an event the build does not handle', () => readGithubContext({ GITHUB_EVENT_NAME: 'release' }, {}), { subject: 'GITHUB_EVENT_NAME', problem: '"release" is not an event the image build handles', fix: has('trigger it on push, pull_request, workflow_dispatch') }],
+    ['an event without a payload', () => readGithubContext({ GITHUB_EVENT_NAME: 'push' }, undefined), { subject: 'the push event', problem: 'no payload', fix: has('set GITHUB_EVENT_PATH') }],
+    ['a payload that is not an object', () => readGithubContext({ GITHUB_EVENT_NAME: 'push' }, [1, 2]), { subject: 'the push event', problem: 'its payload is not a JSON object', fix: GITHUB_WROTE }],
+    ['push after not hex', () => withEvent('push', [['after', 'HEAD~1']]), { subject: 'push event "after" (or GITHUB_SHA)', ...NOT_A_SHA, problem: '"HEAD~1" is not a commit SHA' }],
+    ['push after short', () => withEvent('push', [['after', B.slice(0, 12)]]), NOT_A_SHA],
+    ['push after all zeros on a push that deleted nothing', () => withEvent('push', [['after', ZERO]]), NOT_A_SHA],
+    ['push after a number', () => withEvent('push', [['after', 42]]), { subject: 'the push event', problem: 'its "after" is not a string', fix: GITHUB_WROTE }],
+    ['push with no sha at all', () => withEvent('push', [['after', REMOVE]], { GITHUB_SHA: undefined }), { subject: 'push event "after" (or GITHUB_SHA)', problem: 'null is not a commit SHA' }],
+    ['push forced not a boolean', () => withEvent('push', [['forced', 'true']]), { subject: 'the push event', problem: 'its "forced" is "true", not true or false' }],
+    ['branch starting with "-"', () => withEvent('push', [['ref', 'refs/heads/--force']], { GITHUB_REF_NAME: '--force' }), { subject: 'branch (GITHUB_REF_NAME)', problem: '"--force" is not a valid git branch name', fix: 'check the event that started this run' }],
+    ['branch with ".."', () => withEvent('push', [], { GITHUB_REF_NAME: 'a/../b' }), { problem: '"a/../b" is not a valid git branch name' }],
+    ['default branch with a space', () => withEvent('push', [['repository.default_branch', 'ma in']]), { subject: 'repository.default_branch', problem: '"ma in" is not a valid git branch name' }],
+    ['repository not owner/name', () => withEvent('push', [], { GITHUB_REPOSITORY: 'images' }), { subject: 'repository', problem: '"images" is not owner/name', fix: has('set GITHUB_REPOSITORY') }],
+    ['GITHUB_SHA not hex on pull_request', () => withEvent('pull_request', [], { GITHUB_SHA: 'refs/pull/7/merge' }), { subject: 'GITHUB_SHA', problem: '"refs/pull/7/merge" is not a commit SHA' }],
+    ['pull_request base sha not hex', () => withEvent('pull_request', [['pull_request.base.sha', 'main']]), { subject: 'pull_request.base.sha', problem: '"main" is not a commit SHA' }],
+    ['pull_request without pull_request', () => withEvent('pull_request', [['pull_request', REMOVE]]), { subject: 'the pull_request event', problem: 'no "pull_request" object', fix: GITHUB_WROTE }],
+    ['pull_request without head branch', () => withEvent('pull_request', [['pull_request.head.ref', REMOVE]], { GITHUB_HEAD_REF: '' }), { problem: 'no head branch', fix: has('set GITHUB_HEAD_REF') }],
+    ['pull_request without base branch', () => withEvent('pull_request', [['pull_request.base.ref', REMOVE]], { GITHUB_BASE_REF: '' }), { problem: 'no base branch', fix: has('set GITHUB_BASE_REF') }],
+    ['pull_request base branch with a colon', () => withEvent('pull_request', [], { GITHUB_BASE_REF: 'a:b' }), { subject: 'pull request base branch (GITHUB_BASE_REF)', problem: '"a:b" is not a valid git branch name' }],
+    ['dispatch images input not a string', () => withEvent('workflow_dispatch', [['inputs.images', ['tractor']]]), { subject: 'workflow_dispatch input "images"', problem: 'not a string', fix: has('declare it as `type: string`') }],
+    ['dispatch inputs not an object', () => withEvent('workflow_dispatch', [['inputs', 'tractor']]), { subject: 'the workflow_dispatch event', problem: 'its "inputs" is not an object' }],
+    ['dispatch image name that looks like an option', () => withEvent('workflow_dispatch', [['inputs.images', 'tractor,--all']]), { subject: 'workflow_dispatch input "images"', problem: '"--all" is not an image name' }],
+    ['local IMAGES with a path', () => readGithubContext({ IMAGES: '../etc' }, undefined), { subject: 'IMAGES', problem: '"../etc" is not an image name', fix: has('e.g. base_image,tractor') }],
+  ])('%s', (_name, read, fields) => {
     expect(read).toThrow(UserError);
-    expect(read).toThrow(message);
+    expect(read).toThrow(expect.objectContaining(fields));
+    expect(read).toThrow(/^[^\n]+\.$/);
   });
 });
 
@@ -224,6 +228,6 @@ describe('splitImages', () => {
   });
 
   it.each([['-x'], ['.x'], ['a/b'], ['a;b'], ['ünï'], ['a__'], ['$(id)']])('%j is refused', (text) => {
-    expect(() => splitImages(text, 'IMAGES')).toThrow(/IMAGES names .* which is not an image name/);
+    expect(() => splitImages(text, 'IMAGES')).toThrow(expect.objectContaining({ subject: 'IMAGES', problem: expect.stringMatching(/ is not an image name$/) as unknown as string }));
   });
 });

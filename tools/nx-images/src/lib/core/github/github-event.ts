@@ -1,6 +1,9 @@
 import { DEFAULT_BRANCH, isFullSha } from '../naming/conventions';
 import { UserError } from '../errors';
 
+/** The fix for an event payload that is not what GitHub writes. */
+const GITHUB_WROTE = 'point GITHUB_EVENT_PATH at the event JSON file GitHub wrote';
+
 /**
  * What one CI run is about, read from the GitHub environment and the event
  * payload. Pure: the caller reads GITHUB_EVENT_PATH and passes the parsed JSON
@@ -69,9 +72,11 @@ export function isBranchName(name: string): boolean {
 export function readGithubContext(env: GithubEnv, event: unknown): GithubContext {
   const eventName = value(env, 'GITHUB_EVENT_NAME') ?? 'local';
   if (!(SUPPORTED_EVENTS as readonly string[]).includes(eventName)) {
-    throw new UserError(
-      `GITHUB_EVENT_NAME ${JSON.stringify(eventName)} is not an event the image build handles: trigger it on ${SUPPORTED_EVENTS.filter((e) => e !== 'local').join(', ')}, or unset GITHUB_EVENT_NAME to run locally.`,
-    );
+    throw new UserError({
+      subject: 'GITHUB_EVENT_NAME',
+      problem: `${JSON.stringify(eventName)} is not an event the image build handles`,
+      fix: `trigger it on ${SUPPORTED_EVENTS.filter((e) => e !== 'local').join(', ')}, or unset GITHUB_EVENT_NAME to run locally`,
+    });
   }
   const payload = readPayload(eventName, event);
   const stepSummaryPath = value(env, 'GITHUB_STEP_SUMMARY');
@@ -100,12 +105,14 @@ type EventFields = Omit<GithubContext, 'eventName' | 'repository' | 'defaultBran
 function readPayload(eventName: string, event: unknown): Payload {
   if (event === undefined || event === null) {
     if (eventName === 'local') return {};
-    throw new UserError(
-      `the ${eventName} event has no payload: set GITHUB_EVENT_PATH to the event JSON file (GitHub Actions sets it), or unset GITHUB_EVENT_NAME to run locally.`,
-    );
+    throw new UserError({
+      subject: `the ${eventName} event`,
+      problem: 'no payload',
+      fix: 'set GITHUB_EVENT_PATH to the event JSON file (GitHub Actions sets it), or unset GITHUB_EVENT_NAME to run locally',
+    });
   }
   if (!isRecord(event)) {
-    throw new UserError(`the ${eventName} event payload is not a JSON object: point GITHUB_EVENT_PATH at the event JSON file GitHub wrote.`);
+    throw new UserError({ subject: `the ${eventName} event`, problem: 'its payload is not a JSON object', fix: GITHUB_WROTE });
   }
   return event;
 }
@@ -133,15 +140,15 @@ function readPush(env: GithubEnv, payload: Payload): EventFields {
 function readPullRequest(env: GithubEnv, payload: Payload): EventFields {
   const pr = payload['pull_request'];
   if (!isRecord(pr)) {
-    throw new UserError('the pull_request event has no "pull_request" object: point GITHUB_EVENT_PATH at the event JSON file GitHub wrote.');
+    throw new UserError({ subject: 'the pull_request event', problem: 'no "pull_request" object', fix: GITHUB_WROTE });
   }
   const headRef = value(env, 'GITHUB_HEAD_REF') ?? stringField(pr, ['head', 'ref'], 'pull_request');
   const baseRef = value(env, 'GITHUB_BASE_REF') ?? stringField(pr, ['base', 'ref'], 'pull_request');
   if (headRef === undefined) {
-    throw new UserError('the pull_request event names no head branch: set GITHUB_HEAD_REF or pull_request.head.ref.');
+    throw new UserError({ subject: 'the pull_request event', problem: 'no head branch', fix: 'set GITHUB_HEAD_REF or pull_request.head.ref' });
   }
   if (baseRef === undefined) {
-    throw new UserError('the pull_request event names no base branch: set GITHUB_BASE_REF or pull_request.base.ref.');
+    throw new UserError({ subject: 'the pull_request event', problem: 'no base branch', fix: 'set GITHUB_BASE_REF or pull_request.base.ref' });
   }
   const baseSha = stringField(pr, ['base', 'sha'], 'pull_request');
   const headSha = stringField(pr, ['head', 'sha'], 'pull_request');
@@ -164,11 +171,11 @@ function readPullRequest(env: GithubEnv, payload: Payload): EventFields {
 function readDispatch(env: GithubEnv, payload: Payload): EventFields {
   const inputs = payload['inputs'];
   if (inputs !== undefined && inputs !== null && !isRecord(inputs)) {
-    throw new UserError('the workflow_dispatch event\'s "inputs" is not an object: point GITHUB_EVENT_PATH at the event JSON file GitHub wrote.');
+    throw new UserError({ subject: 'the workflow_dispatch event', problem: 'its "inputs" is not an object', fix: GITHUB_WROTE });
   }
   const images = isRecord(inputs) ? inputs['images'] : undefined;
   if (images !== undefined && images !== null && typeof images !== 'string') {
-    throw new UserError('workflow_dispatch input "images" is not a string: declare it as `type: string` in the workflow.');
+    throw new UserError({ subject: 'workflow_dispatch input "images"', problem: 'not a string', fix: 'declare it as `type: string` in the workflow' });
   }
   const ref = stringField(payload, ['ref'], 'workflow_dispatch') ?? value(env, 'GITHUB_REF');
   return {
@@ -200,9 +207,11 @@ export function splitImages(text: string | undefined, what = 'images'): string[]
   const names = text.split(/[\s,]+/).filter((name) => name !== '');
   for (const name of names) {
     if (!IMAGE_NAME.test(name)) {
-      throw new UserError(
-        `${what} names ${JSON.stringify(name)}, which is not an image name: list image project names separated by commas, e.g. base_image,tractor, or leave it empty for all.`,
-      );
+      throw new UserError({
+        subject: what,
+        problem: `${JSON.stringify(name)} is not an image name`,
+        fix: 'list image project names separated by commas, e.g. base_image,tractor, or leave it empty for all',
+      });
     }
   }
   return names.length === 0 ? undefined : [...new Set(names)];
@@ -217,7 +226,7 @@ function branchFromRef(env: GithubEnv, ref: string | undefined): string | undefi
 
 function checkBranch(name: string, what: string): string {
   if (!isBranchName(name)) {
-    throw new UserError(`${what} ${JSON.stringify(name)} is not a valid git branch name: check the event that started this run.`);
+    throw new UserError({ subject: what, problem: `${JSON.stringify(name)} is not a valid git branch name`, fix: 'check the event that started this run' });
   }
   return name;
 }
@@ -225,7 +234,7 @@ function checkBranch(name: string, what: string): string {
 function readRepository(env: GithubEnv, payload: Payload): string | undefined {
   const repository = value(env, 'GITHUB_REPOSITORY') ?? stringField(payload, ['repository', 'full_name'], 'repository');
   if (repository !== undefined && !REPOSITORY.test(repository)) {
-    throw new UserError(`repository ${JSON.stringify(repository)} is not owner/name: set GITHUB_REPOSITORY to e.g. fornax/images.`);
+    throw new UserError({ subject: 'repository', problem: `${JSON.stringify(repository)} is not owner/name`, fix: 'set GITHUB_REPOSITORY to e.g. fornax/images' });
   }
   return repository;
 }
@@ -247,7 +256,7 @@ function headRepoIsFork(pr: Payload): boolean {
 
 function requiredSha(sha: unknown, what: string): string {
   if (typeof sha !== 'string' || !isFullSha(sha) || isZeroSha(sha)) {
-    throw new UserError(`${what} ${JSON.stringify(sha ?? null)} is not a commit SHA: expected 40 or 64 lower-case hex digits.`);
+    throw new UserError({ subject: what, problem: `${JSON.stringify(sha ?? null)} is not a commit SHA`, fix: 'give 40 or 64 lower-case hex digits' });
   }
   return sha;
 }
@@ -266,7 +275,7 @@ function flag(payload: Payload, name: string, event: string): boolean {
   const raw = payload[name];
   if (raw === undefined || raw === null) return false;
   if (typeof raw !== 'boolean') {
-    throw new UserError(`the ${event} event's "${name}" is ${JSON.stringify(raw)}, not true or false: point GITHUB_EVENT_PATH at the event JSON file GitHub wrote.`);
+    throw new UserError({ subject: `the ${event} event`, problem: `its "${name}" is ${JSON.stringify(raw)}, not true or false`, fix: GITHUB_WROTE });
   }
   return raw;
 }
@@ -275,7 +284,7 @@ function stringField(payload: Payload, keys: string[], event: string): string | 
   const raw = path(payload, keys);
   if (raw === undefined || raw === null || raw === '') return undefined;
   if (typeof raw !== 'string') {
-    throw new UserError(`the ${event} event's "${keys.join('.')}" is not a string: point GITHUB_EVENT_PATH at the event JSON file GitHub wrote.`);
+    throw new UserError({ subject: `the ${event} event`, problem: `its "${keys.join('.')}" is not a string`, fix: GITHUB_WROTE });
   }
   return raw;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { planReleaseRun, readReleaseContext, type ReleaseEnv } from './release-event';
+import type { Problem } from '../errors';
 
 const FIXTURES = join(__dirname, '../../../../test/fixtures/events');
 
@@ -53,38 +54,43 @@ describe('release fixtures', () => {
     expect(planReleaseRun(readReleaseContext({ ...env, RELEASE_SOURCE_TAG: 'develop' }, event), 'tag-release').nxArgs[1]).toBe('--targets=tag-release');
   });
 
-  test.each<[string, ReleaseEnv, RegExp]>([
-    ['release-backport-branch', {}, /targets "release\/0\.0\.x", not the default branch "main": .*RELEASE_ALLOW_ANY_BRANCH=true/],
-    ['release-backport-branch', { RELEASE_ALLOW_ANY_BRANCH: 'no' }, /not the default branch/],
-    ['release-commit-target', {}, /not the default branch/],
-    ['release-commit-target', { RELEASE_ALLOW_ANY_BRANCH: 'true' }, /targets a commit, not a branch/],
-    ['release-published', { GITHUB_SHA: '' }, /GITHUB_SHA "" is not a commit sha/],
-    ['release-published', { GITHUB_SHA: 'main' }, /GITHUB_SHA "main" is not a commit sha/],
-    ['release-published', { GITHUB_EVENT_NAME: 'push' }, /event "push" is not a release/],
-    ['release-published', { RELEASE_TAG: 'v1 .0' }, /release tag "v1 \.0" is not a valid Docker tag/],
-    ['release-published', { RELEASE_TAG: '-v1' }, /release tag "-v1" is not a valid Docker tag/],
-    ['release-published', { RELEASE_TAG: `v${'1'.repeat(300)}` }, /is not a valid Docker tag/],
-    ['release-published', { RELEASE_TAG: 'stable' }, /may not be named "stable"/],
-    ['release-published', { RELEASE_TAG: 'v1#2' }, /is not a valid Docker tag/],
-    ['release-promote', { RELEASE_SOURCE_TAG: 'feature/x' }, /^ci:release: RELEASE_SOURCE_TAG "feature\/x" is not a valid Docker tag/],
-    ['release-promote', { RELEASE_SOURCE_TAG: '26.0630' }, /RELEASE_SOURCE_TAG 26\.0630 is the release's own tag/],
-    ['release-promote', { RELEASE_PROMOTE_TAGS: 'main,stable' }, /^ci:release: RELEASE_PROMOTE_TAGS names stable, which the release adds itself .*: remove it\.$/],
-    ['release-promote', { RELEASE_PROMOTE_TAGS: 'main,develop' }, /RELEASE_PROMOTE_TAGS names develop, the source tag, which a release never rewrites/],
-    ['release-promote', { RELEASE_PROMOTE_TAGS: 'main;latest' }, /RELEASE_PROMOTE_TAGS has tag "main;latest" is not a valid Docker tag/],
-    ['release-promote', { RELEASE_PROMOTE_TAGS: `main,-${'x'.repeat(300)}` }, /RELEASE_PROMOTE_TAGS has tag .* is not a valid Docker tag/],
-  ])('%s with %j is refused', (name, extra, message) => {
+  const like = (pattern: RegExp) => expect.stringMatching(pattern) as unknown as string;
+  const CI = 'ci:release';
+  const invalidTag = (subject: string, tag: string) => ({ subject, problem: `${JSON.stringify(tag)} is not a valid Docker tag` });
+  test.each<[string, ReleaseEnv, Partial<Problem>]>([
+    ['release-backport-branch', {}, { subject: CI, problem: like(/targets "release\/0\.0\.x", not the default branch "main"$/), fix: like(/RELEASE_ALLOW_ANY_BRANCH=true/) }],
+    ['release-backport-branch', { RELEASE_ALLOW_ANY_BRANCH: 'no' }, { subject: CI, problem: like(/not the default branch/) }],
+    ['release-commit-target', {}, { subject: CI, problem: like(/not the default branch/) }],
+    ['release-commit-target', { RELEASE_ALLOW_ANY_BRANCH: 'true' }, { subject: CI, problem: like(/targets a commit, not a branch/), fix: 'cut the release from a branch, or set RELEASE_SOURCE_TAG' }],
+    ['release-published', { GITHUB_SHA: '' }, { subject: CI, problem: 'GITHUB_SHA "" is not a commit sha' }],
+    ['release-published', { GITHUB_SHA: 'main' }, { subject: CI, problem: 'GITHUB_SHA "main" is not a commit sha' }],
+    ['release-published', { GITHUB_EVENT_NAME: 'push' }, { subject: CI, problem: 'event "push" is not a release' }],
+    ['release-published', { RELEASE_TAG: 'v1 .0' }, invalidTag('release tag', 'v1 .0')],
+    ['release-published', { RELEASE_TAG: '-v1' }, invalidTag('release tag', '-v1')],
+    ['release-published', { RELEASE_TAG: `v${'1'.repeat(300)}` }, invalidTag('release tag', `v${'1'.repeat(300)}`)],
+    ['release-published', { RELEASE_TAG: 'stable' }, { subject: CI, problem: 'a release may not be named "stable"' }],
+    ['release-published', { RELEASE_TAG: 'v1#2' }, invalidTag('release tag', 'v1#2')],
+    ['release-promote', { RELEASE_SOURCE_TAG: 'feature/x' }, invalidTag('ci:release: RELEASE_SOURCE_TAG', 'feature/x')],
+    ['release-promote', { RELEASE_SOURCE_TAG: '26.0630' }, { subject: CI, problem: 'RELEASE_SOURCE_TAG 26.0630 is the release\'s own tag' }],
+    ['release-promote', { RELEASE_PROMOTE_TAGS: 'main,stable' }, { subject: CI, problem: like(/^RELEASE_PROMOTE_TAGS names stable, which the release adds itself /), fix: 'remove it' }],
+    ['release-promote', { RELEASE_PROMOTE_TAGS: 'main,develop' }, { subject: CI, problem: 'RELEASE_PROMOTE_TAGS names develop, the source tag, which a release never rewrites' }],
+    ['release-promote', { RELEASE_PROMOTE_TAGS: 'main;latest' }, invalidTag('ci:release: RELEASE_PROMOTE_TAGS has tag', 'main;latest')],
+    ['release-promote', { RELEASE_PROMOTE_TAGS: `main,-${'x'.repeat(300)}` }, invalidTag('ci:release: RELEASE_PROMOTE_TAGS has tag', `-${'x'.repeat(300)}`)],
+  ])('%s with %j is refused', (name, extra, fields) => {
     const { env, event } = fixture(name);
-    expect(() => planReleaseRun(readReleaseContext({ ...env, ...extra }, event))).toThrow(message);
+    expect(() => planReleaseRun(readReleaseContext({ ...env, ...extra }, event))).toThrow(expect.objectContaining(fields));
   });
 
   test('a non-published action is refused', () => {
     const { env, event } = fixture('release-published');
-    expect(() => readReleaseContext(env, { ...(event as object), action: 'created' })).toThrow(/is not "published"/);
+    expect(() => readReleaseContext(env, { ...(event as object), action: 'created' })).toThrow(expect.objectContaining({ subject: CI, problem: 'release action "created" is not "published"' }));
   });
 
   test('no default branch anywhere is refused', () => {
     const { env } = fixture('release-published');
-    expect(() => readReleaseContext(env, { action: 'published', release: { tag_name: 'v1.0.0', target_commitish: 'main' } })).toThrow(/names no default branch/);
+    expect(() => readReleaseContext(env, { action: 'published', release: { tag_name: 'v1.0.0', target_commitish: 'main' } })).toThrow(
+      expect.objectContaining({ subject: CI, problem: 'the event names no default branch', fix: 'set DEFAULT_BRANCH from github.event.repository.default_branch' }),
+    );
   });
 
   test('the summary of a promotion names the source and every tag', () => {

@@ -42,30 +42,32 @@ function text(value: unknown): string | undefined {
 export function readReleaseContext(env: ReleaseEnv, event: unknown): ReleaseContext {
   const eventName = env.GITHUB_EVENT_NAME ?? 'release';
   if (eventName !== 'release') {
-    throw new UserError(`ci:release: event ${JSON.stringify(eventName)} is not a release: run it from a workflow "on: release: types: [published]".`);
+    throw new UserError({ subject: 'ci:release', problem: `event ${JSON.stringify(eventName)} is not a release`, fix: 'run it from a workflow "on: release: types: [published]"' });
   }
   const payload = (event && typeof event === 'object' ? event : {}) as { release?: Record<string, unknown>; repository?: Record<string, unknown>; action?: unknown };
   const release = payload.release ?? {};
   if (payload.action !== undefined && payload.action !== 'published') {
-    throw new UserError(`ci:release: release action ${JSON.stringify(payload.action)} is not "published": trigger the workflow on "release: types: [published]".`);
+    throw new UserError({ subject: 'ci:release', problem: `release action ${JSON.stringify(payload.action)} is not "published"`, fix: 'trigger the workflow on "release: types: [published]"' });
   }
   const tag = text(env.RELEASE_TAG) ?? text(release.tag_name);
-  if (!tag) throw new UserError('ci:release: no release tag: set RELEASE_TAG from github.event.release.tag_name in the workflow env.');
+  if (!tag) throw new UserError({ subject: 'ci:release', problem: 'no release tag', fix: 'set RELEASE_TAG from github.event.release.tag_name in the workflow env' });
   assertValidTag(tag, 'release tag');
-  if (tag === STABLE_TAG) throw new UserError('ci:release: a release may not be named "stable": that tag is managed by the release; name it like v1.2.3.');
+  if (tag === STABLE_TAG) throw new UserError({ subject: 'ci:release', problem: 'a release may not be named "stable"', fix: 'that tag is managed by the release; name it like v1.2.3' });
   const target = (text(env.RELEASE_TARGET) ?? text(release.target_commitish) ?? '').replace(/^refs\/heads\//, '');
-  if (!target) throw new UserError('ci:release: no release target: set RELEASE_TARGET from github.event.release.target_commitish in the workflow env.');
+  if (!target) throw new UserError({ subject: 'ci:release', problem: 'no release target', fix: 'set RELEASE_TARGET from github.event.release.target_commitish in the workflow env' });
   const defaultBranch = text(env.DEFAULT_BRANCH) ?? text(payload.repository?.default_branch);
-  if (!defaultBranch) throw new UserError('ci:release: the event names no default branch: set DEFAULT_BRANCH from github.event.repository.default_branch.');
+  if (!defaultBranch) throw new UserError({ subject: 'ci:release', problem: 'the event names no default branch', fix: 'set DEFAULT_BRANCH from github.event.repository.default_branch' });
   const commit = text(env.GITHUB_SHA)?.toLowerCase();
   if (!commit || !isFullSha(commit)) {
-    throw new UserError(`ci:release: GITHUB_SHA ${JSON.stringify(env.GITHUB_SHA ?? '')} is not a commit sha: run in GitHub Actions, or set GITHUB_SHA to the release commit.`);
+    throw new UserError({ subject: 'ci:release', problem: `GITHUB_SHA ${JSON.stringify(env.GITHUB_SHA ?? '')} is not a commit sha`, fix: 'run in GitHub Actions, or set GITHUB_SHA to the release commit' });
   }
   const allowAnyBranch = envFlag('RELEASE_ALLOW_ANY_BRANCH', env.RELEASE_ALLOW_ANY_BRANCH);
   if (target !== defaultBranch && !allowAnyBranch) {
-    throw new UserError(
-      `ci:release: release ${tag} targets ${JSON.stringify(target)}, not the default branch ${JSON.stringify(defaultBranch)}: cut the release from ${defaultBranch}, or set RELEASE_ALLOW_ANY_BRANCH=true in the workflow to release another branch's images.`,
-    );
+    throw new UserError({
+      subject: 'ci:release',
+      problem: `release ${tag} targets ${JSON.stringify(target)}, not the default branch ${JSON.stringify(defaultBranch)}`,
+      fix: `cut the release from ${defaultBranch}, or set RELEASE_ALLOW_ANY_BRANCH=true in the workflow to release another branch's images`,
+    });
   }
   const sourceTag = text(env.RELEASE_SOURCE_TAG);
   if (sourceTag) assertValidTag(sourceTag, 'ci:release: RELEASE_SOURCE_TAG');
@@ -91,8 +93,8 @@ function promoteTags(value: string | undefined, releaseTag: string, sourceTag: s
     const tag = entry.trim();
     if (tag === '' || tag === releaseTag || tags.includes(tag)) continue;
     assertValidTag(tag, 'ci:release: RELEASE_PROMOTE_TAGS has tag');
-    if (tag === STABLE_TAG) throw new UserError('ci:release: RELEASE_PROMOTE_TAGS names stable, which the release adds itself (and leaves alone for a prerelease): remove it.');
-    if (tag === sourceTag) throw new UserError(`ci:release: RELEASE_PROMOTE_TAGS names ${tag}, the source tag, which a release never rewrites: remove it, or promote from another RELEASE_SOURCE_TAG.`);
+    if (tag === STABLE_TAG) throw new UserError({ subject: 'ci:release', problem: 'RELEASE_PROMOTE_TAGS names stable, which the release adds itself (and leaves alone for a prerelease)', fix: 'remove it' });
+    if (tag === sourceTag) throw new UserError({ subject: 'ci:release', problem: `RELEASE_PROMOTE_TAGS names ${tag}, the source tag, which a release never rewrites`, fix: 'remove it, or promote from another RELEASE_SOURCE_TAG' });
     tags.push(tag);
   }
   return tags;
@@ -112,10 +114,10 @@ export interface ReleaseInvocation {
 /** The `nx run-many -t release` call for a release; a prerelease gets its own tag only, leaving `stable` and the promoted tags alone. */
 export function planReleaseRun(context: ReleaseContext, target: string = TARGET.release): ReleaseInvocation {
   if (!context.sourceTag && isFullSha(context.target)) {
-    throw new UserError(`ci:release: release ${context.tag} targets a commit, not a branch, so no image tag names its source: cut the release from a branch, or set RELEASE_SOURCE_TAG.`);
+    throw new UserError({ subject: 'ci:release', problem: `release ${context.tag} targets a commit, not a branch, so no image tag names its source`, fix: 'cut the release from a branch, or set RELEASE_SOURCE_TAG' });
   }
   const sourceTag = context.sourceTag ?? branchToTag(context.target);
-  if (sourceTag === context.tag) throw new UserError(`ci:release: RELEASE_SOURCE_TAG ${sourceTag} is the release's own tag: release from the branch's tag, e.g. develop.`);
+  if (sourceTag === context.tag) throw new UserError({ subject: 'ci:release', problem: `RELEASE_SOURCE_TAG ${sourceTag} is the release's own tag`, fix: 'release from the branch\'s tag, e.g. develop' });
   const tags = context.prerelease ? [context.tag] : [context.tag, ...context.promoteTags, STABLE_TAG];
   const nxArgs = ['run-many', `--targets=${target}`, `--tags=${tags.join(',')}`, `--sourceTag=${sourceTag}`, `--commit=${context.commit}`, '--outputStyle=static'];
   if (context.dryRun) nxArgs.push('--dryRun');

@@ -55,7 +55,7 @@ describe('imageGraph', () => {
     [
       'a cycle, named image by image',
       (all) => addDependency(all, 'fornax-base', 'env-sas'),
-      /^the images fornax-base -> env-sas -> env-heasoft -> fornax-base take from each other in a cycle: remove one of these FROM, COPY --from or declared dependencies\.$/,
+      /^fornax-base: the images fornax-base -> env-sas -> env-heasoft -> fornax-base take from each other in a cycle: remove one of these FROM, COPY --from or declared dependencies\.$/,
     ],
     [
       'an image that takes from itself',

@@ -46,21 +46,25 @@ export function imageGraph(projects: Readonly<Record<string, ProjectLike>>): Ima
     const declared = buildDependencies(project);
     const unknown = declared.filter((name) => !images.includes(name));
     if (unknown.length > 0) {
-      throw new UserError(
-        `${image}: its ${imageTargetNames(project).build} depends on ${unknown.join(', ')}, which ${unknown.length === 1 ? 'is no image' : 'are no images'} of this repository: name images from ${images.join(', ')} in the dependsOn of ${project.root ?? image}/project.json.`,
-      );
+      throw new UserError({
+        subject: image,
+        problem: `its ${imageTargetNames(project).build} depends on ${unknown.join(', ')}, which ${unknown.length === 1 ? 'is no image' : 'are no images'} of this repository`,
+        fix: `name images from ${images.join(', ')} in the dependsOn of ${project.root ?? image}/project.json`,
+      });
     }
     const dropped = dockerfileDependencies(project).filter((name) => !declared.includes(name));
     if (dropped.length > 0) {
-      throw new UserError(
-        `${image}: its Dockerfile reads ${dropped.join(', ')}, but the ${imageTargetNames(project).build} dependsOn in ${project.root ?? image}/project.json replaces that: start the list with "..." to add to what the Dockerfile gives.`,
-      );
+      throw new UserError({
+        subject: image,
+        problem: `its Dockerfile reads ${dropped.join(', ')}, but the ${imageTargetNames(project).build} dependsOn in ${project.root ?? image}/project.json replaces that`,
+        fix: 'start the list with "..." to add to what the Dockerfile gives',
+      });
     }
     takesFrom[image] = [...declared].sort();
   }
   const cycle = findCycle(images, takesFrom);
   if (cycle) {
-    throw new UserError(`the images ${cycle.join(' -> ')} take from each other in a cycle: remove one of these FROM, COPY --from or declared dependencies.`);
+    throw new UserError({ subject: cycle[0] ?? 'the image graph', problem: `the images ${cycle.join(' -> ')} take from each other in a cycle`, fix: 'remove one of these FROM, COPY --from or declared dependencies' });
   }
   const variants: Record<string, Variant> = {};
   for (const image of images) {
@@ -134,9 +138,11 @@ export function sharedTargetNames(projects: Readonly<Record<string, ProjectLike>
   for (const other of others) {
     const key = (Object.keys(first.names) as (keyof TargetNames)[]).find((name) => first.names[name] !== other.names[name]);
     if (key !== undefined) {
-      throw new UserError(
-        `${first.image} and ${other.image} name their ${key} target differently (${first.names[key]}, ${other.names[key]}), so CI cannot run it by one name: give every registration of the plugin in nx.json the same ${key}TargetName.`,
-      );
+      throw new UserError({
+        subject: 'nx.json',
+        problem: `${first.image} and ${other.image} name their ${key} target differently (${first.names[key]}, ${other.names[key]}), so CI cannot run it by one name`,
+        fix: `give every registration of the plugin in nx.json the same ${key}TargetName`,
+      });
     }
   }
   return first.names;

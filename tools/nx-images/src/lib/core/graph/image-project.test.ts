@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildDependencies, buildSteps, dockerfileDependencies, imageTargetNames, inferImageProject, isImageProject } from './image-project';
+import { buildDependencies, stepsBeforeBuild, dockerfileDependencies, imageTargetNames, inferImageProject, isImageProject } from './image-project';
 import { sharedTargetNames } from './image-graph';
 import { workspaceSettings } from './plugin-options';
+import type { Problem } from '../errors';
 
 describe('inferImageProject', () => {
   it('makes an image project with the image targets and a task dependency per image read', () => {
@@ -30,17 +31,18 @@ describe('inferImageProject', () => {
 describe('inferImageProject with nx.json\'s options', () => {
   const settings = workspaceSettings({
     defaultBase: 'develop',
-    plugins: [{ plugin: './tools/nx-images', options: { buildTargetName: 'image', releaseTargetName: 'tag-release', releaseCheckTargetName: 'check-release', testTargetName: 'test-image', publishTargetName: 'mirror', tags: ['{branch}', 'sha-{sha:7}'], mirrors: ['m.example.org/o'] } }],
+    plugins: [{ plugin: './tools/nx-images', options: { buildTargetName: 'image', releaseTargetName: 'tag-release', releaseCheckTargetName: 'check-release', testTargetName: 'test-image', publishTargetName: 'mirror', diffTargetName: 'compare', tags: ['{branch}', 'sha-{sha:7}'], mirrors: ['m.example.org/o'] } }],
   });
   const project = inferImageProject('fornax-hea', 'images/fornax-hea/Dockerfile', ['fornax-base'], true, undefined, settings);
   const targets = project.targets as Record<string, { dependsOn?: unknown[]; options?: Record<string, unknown> }>;
 
   it('names every target, and every dependency between them, as configured', () => {
-    expect(Object.keys(targets).slice(0, 5)).toEqual(['image', 'check-release', 'test-image', 'tag-release', 'mirror']);
+    expect(Object.keys(targets)).toEqual(['image', 'check-release', 'test-image', 'tag-release', 'mirror', 'compare']);
+    expect(targets.compare).toMatchObject({ executor: '@fornax/nx-images:image-diff' });
     expect(targets.image?.dependsOn).toEqual([{ projects: ['fornax-base'], target: 'image', params: 'forward' }]);
     expect(targets['test-image']?.dependsOn).toEqual([{ target: 'image', params: 'forward' }]);
     expect(targets['tag-release']?.dependsOn).toEqual([{ projects: ['tag:type:image'], target: 'check-release', params: 'forward' }]);
-    expect(imageTargetNames(project)).toEqual({ build: 'image', test: 'test-image', release: 'tag-release', releaseCheck: 'check-release', publish: 'mirror' });
+    expect(imageTargetNames(project)).toEqual({ build: 'image', test: 'test-image', release: 'tag-release', releaseCheck: 'check-release', publish: 'mirror', diff: 'compare' });
   });
 
   it('writes the settings each target reads into its options', () => {
@@ -54,7 +56,7 @@ describe('inferImageProject with nx.json\'s options', () => {
     expect(buildDependencies(project)).toEqual(['fornax-base']);
     expect(dockerfileDependencies(project)).toEqual(['fornax-base']);
     const withStep = { ...project, targets: { ...targets, image: { ...targets.image, dependsOn: [...(targets.image?.dependsOn ?? []), 'prepare', 'fornax-hea:image'] } } };
-    expect(buildSteps(withStep)).toEqual(['prepare']);
+    expect(stepsBeforeBuild(withStep)).toEqual(['prepare']);
     expect(buildDependencies(withStep)).toEqual(['fornax-base', 'fornax-hea']);
   });
 
@@ -73,7 +75,9 @@ describe('sharedTargetNames', () => {
   });
   it('refuses images named differently in one line', () => {
     const projects = { a: inferImageProject('a', 'images/a/Dockerfile', [], false, undefined, renamed), b: inferImageProject('b', 'other/b/Dockerfile', []) };
-    expect(() => sharedTargetNames(projects)).toThrow(/^a and b name their build target differently \(image, docker-build\), so CI cannot run it by one name: give every registration of the plugin in nx\.json the same buildTargetName\.$/);
+    expect(() => sharedTargetNames(projects)).toThrow(
+      expect.objectContaining({ subject: 'nx.json', problem: 'a and b name their build target differently (image, docker-build), so CI cannot run it by one name', fix: 'give every registration of the plugin in nx.json the same buildTargetName' }),
+    );
   });
 });
 
@@ -97,7 +101,7 @@ describe('buildDependencies', () => {
   });
 });
 
-describe('buildDependencies and buildSteps: images apart from the image\'s own steps', () => {
+describe('buildDependencies and stepsBeforeBuild: images apart from the image\'s own steps', () => {
   const project = (dependsOn: unknown[]) => ({ name: 'fornax-jupyter', root: 'images/fornax-jupyter', targets: { 'docker-build': { dependsOn } } });
 
   it.each<[string, unknown[], string[], string[]]>([
@@ -113,22 +117,24 @@ describe('buildDependencies and buildSteps: images apart from the image\'s own s
     ['unicode and long names pass through', [{ projects: ['ünï'], target: 'docker-build' }, 'p'.repeat(300)], ['ünï'], ['p'.repeat(300)]],
   ])('%s', (_case, dependsOn, images, steps) => {
     expect(buildDependencies(project(dependsOn))).toEqual(images);
-    expect(buildSteps(project(dependsOn))).toEqual(steps);
+    expect(stepsBeforeBuild(project(dependsOn))).toEqual(steps);
   });
 
-  it.each<[string, unknown[], RegExp]>([
-    ['a tag pattern', [{ projects: ['tag:type:image'], target: 'docker-build' }], /^fornax-jupyter: the docker-build dependsOn of images\/fornax-jupyter\/project\.json names images by the pattern "tag:type:image": name each image/],
-    ['a glob', [{ projects: 'env-*', target: 'docker-build' }], /names images by the pattern "env-\*"/],
-    ['a negation', [{ projects: ['!env-core'], target: 'docker-build' }], /names images by the pattern "!env-core"/],
-    ['an object without a target', [{ projects: ['env-core'] }], /has an entry this plugin cannot read \(\{"projects":\["env-core"\]\}\): write "<target>"/],
-    ['an empty target', [{ target: '' }], /cannot read/],
-    ['a number', [42], /cannot read \(42\)/],
-    ['null', [null], /cannot read \(null\)/],
-    ['projects of the wrong type', [{ projects: 3, target: 'docker-build' }], /cannot read/],
-    ['a project that is no string', [{ projects: [7], target: 'docker-build' }], /names a project that is not a string \(7\)/],
-  ])('refuses %s in one line', (_case, dependsOn, message) => {
-    expect(() => buildDependencies(project(dependsOn))).toThrow(message);
-    expect(() => buildSteps(project(dependsOn))).toThrow(/^[^\n]+$/);
+  const where = { image: 'fornax-jupyter', subject: 'the docker-build dependsOn of images/fornax-jupyter/project.json' };
+  const cannotRead = (entry: string) => ({ ...where, problem: `it has an entry this plugin cannot read (${entry})`, fix: expect.stringMatching(/^write "<target>"/) as unknown as string });
+  it.each<[string, unknown[], Partial<Problem>]>([
+    ['a tag pattern', [{ projects: ['tag:type:image'], target: 'docker-build' }], { ...where, problem: 'it names images by the pattern "tag:type:image"', fix: expect.stringMatching(/^name each image/) as string }],
+    ['a glob', [{ projects: 'env-*', target: 'docker-build' }], { ...where, problem: 'it names images by the pattern "env-*"' }],
+    ['a negation', [{ projects: ['!env-core'], target: 'docker-build' }], { ...where, problem: 'it names images by the pattern "!env-core"' }],
+    ['an object without a target', [{ projects: ['env-core'] }], cannotRead('{"projects":["env-core"]}')],
+    ['an empty target', [{ target: '' }], cannotRead('{"target":""}')],
+    ['a number', [42], cannotRead('42')],
+    ['null', [null], cannotRead('null')],
+    ['projects of the wrong type', [{ projects: 3, target: 'docker-build' }], cannotRead('{"projects":3,"target":"docker-build"}')],
+    ['a project that is no string', [{ projects: [7], target: 'docker-build' }], { ...where, problem: 'it names a project that is not a string (7)', fix: 'write each image\'s name' }],
+  ])('refuses %s in one line', (_case, dependsOn, fields) => {
+    expect(() => buildDependencies(project(dependsOn))).toThrow(expect.objectContaining(fields));
+    expect(() => stepsBeforeBuild(project(dependsOn))).toThrow(/^fornax-jupyter: the docker-build dependsOn of images\/fornax-jupyter\/project\.json: [^\n]+\.$/);
   });
 });
 

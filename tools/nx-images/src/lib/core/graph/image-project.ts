@@ -1,5 +1,5 @@
 import { IMAGE_PROJECT_TAG, TARGET } from '../naming/conventions';
-import { UserError } from '../errors';
+import { UserError, type Subject } from '../errors';
 import { DEFAULT_TARGET_NAMES, PLUGIN_NAME, targetSettings, workspaceSettings, type TargetNames, type WorkspaceSettings } from './plugin-options';
 
 /** The parts of an Nx project configuration this module reads and writes. */
@@ -94,7 +94,7 @@ export function inferImageProject(
         options: { ...identity, ...options.publish },
         metadata: { description: 'Copy a tag of the image to every mirror, registry to registry, and call the notification endpoints.', technologies: ['docker'] },
       },
-      [TARGET.imageDiff]: {
+      [names.diff]: {
         executor: `${PLUGIN_NAME}:${TARGET.imageDiff}`,
         cache: false,
         options: { ...identity },
@@ -142,7 +142,7 @@ const PROJECT_PATTERN = /^tag:|[*?!{}[\]]/;
 export function readBuildDependsOn(project: ProjectLike): BuildDependency[] {
   const self = project.name;
   const build = imageTargetNames(project).build;
-  const where = `${project.name ?? project.root ?? 'an image'}: the ${build} dependsOn of ${project.root ?? project.name ?? 'its'}/project.json`;
+  const where: Subject = { image: project.name ?? project.root ?? 'an image', subject: `the ${build} dependsOn of ${project.root ?? project.name ?? 'its'}/project.json` };
   // Its own docker-build is a dependency on itself, which the image graph refuses as a cycle.
   const ownTarget = (target: string): BuildDependency =>
     target !== build ? { kind: 'step', target } : self === undefined ? { kind: 'other' } : { kind: 'image', image: self };
@@ -161,7 +161,7 @@ export function readBuildDependsOn(project: ProjectLike): BuildDependency[] {
     }
     const { projects, target, dependencies } = (typeof entry === 'object' && entry !== null ? entry : {}) as { projects?: unknown; target?: unknown; dependencies?: unknown };
     if (typeof target !== 'string' || target === '' || (projects !== undefined && typeof projects !== 'string' && !Array.isArray(projects))) {
-      throw new UserError(`${where} has an entry this plugin cannot read (${JSON.stringify(entry)}): write "<target>", "<image>:${build}" or { "projects": ["<image>"], "target": "${build}" }.`);
+      throw new UserError({ ...where, problem: `it has an entry this plugin cannot read (${JSON.stringify(entry)})`, fix: `write "<target>", "<image>:${build}" or { "projects": ["<image>"], "target": "${build}" }` });
     }
     if (dependencies === true || projects === 'dependencies') {
       read.push({ kind: 'other' });
@@ -172,11 +172,11 @@ export function readBuildDependsOn(project: ProjectLike): BuildDependency[] {
       continue;
     }
     for (const name of typeof projects === 'string' ? [projects] : projects) {
-      if (typeof name !== 'string') throw new UserError(`${where} names a project that is not a string (${JSON.stringify(name)}): write each image's name.`);
+      if (typeof name !== 'string') throw new UserError({ ...where, problem: `it names a project that is not a string (${JSON.stringify(name)})`, fix: 'write each image\'s name' });
       if (name === self) read.push(ownTarget(target));
       else if (target !== build) read.push({ kind: 'other' });
       else if (PROJECT_PATTERN.test(name)) {
-        throw new UserError(`${where} names images by the pattern ${JSON.stringify(name)}: name each image it builds after, e.g. { "projects": ["env-core"], "target": "${build}" }.`);
+        throw new UserError({ ...where, problem: `it names images by the pattern ${JSON.stringify(name)}`, fix: `name each image it builds after, e.g. { "projects": ["env-core"], "target": "${build}" }` });
       } else read.push({ kind: 'image', image: name });
     }
   }
@@ -195,7 +195,7 @@ export function buildDependencies(project: ProjectLike): string[] {
 }
 
 /** The steps before the build: targets of the image's own project its docker-build depends on, in the order written. */
-export function buildSteps(project: ProjectLike): string[] {
+export function stepsBeforeBuild(project: ProjectLike): string[] {
   const steps: string[] = [];
   for (const entry of readBuildDependsOn(project)) if (entry.kind === 'step' && !steps.includes(entry.target)) steps.push(entry.target);
   return steps;

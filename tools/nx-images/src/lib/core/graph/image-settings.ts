@@ -1,4 +1,5 @@
 import { UserError } from '../errors';
+import { nonEmpty } from '../option-values';
 import { assertValidRegistry, normalizeRepository } from '../naming/refs';
 
 /** Where images go when neither the option nor IMAGE_REGISTRY says. */
@@ -22,9 +23,7 @@ export function resolveRepository(option: string | undefined, env: NodeJS.Proces
     nonEmpty(env.GITHUB_REPOSITORY) ??
     (originUrl === undefined ? undefined : parseGitRemote(originUrl));
   if (value === undefined) {
-    throw new UserError(
-      'repository: no --repository option, IMAGE_REPOSITORY, GITHUB_REPOSITORY or git remote "origin" to take it from: pass --repository=owner/name.',
-    );
+    throw new UserError({ subject: 'repository', problem: 'no --repository option, IMAGE_REPOSITORY, GITHUB_REPOSITORY or git remote "origin" to take it from', fix: 'pass --repository=owner/name' });
   }
   return normalizeRepository(value);
 }
@@ -68,9 +67,4 @@ function decodePath(path: string): string {
   } catch {
     return path;
   }
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { minimatch } from 'minimatch';
 import { DEFAULT_BRANCH, TARGET } from '../naming/conventions';
-import { UserError } from '../errors';
+import { UserError, type Subject } from '../errors';
 import { DEFAULT_BUILD_ARG_NAMES, type BuildArgNames } from '../dockerfile/repository-images';
 import { DEFAULT_TEST_RULE, normalizeTestRule, type TestRule, type TestRun } from '../evidence/test-rule';
 import { assertBuildArgTemplates, assertTagTemplates } from '../naming/templates';
@@ -36,12 +36,13 @@ export interface ImagesPluginOptions {
   versionScheme?: string;
   /** With versionScheme "pattern": a regular expression the whole version tag matches, whose capture groups are its numbers. */
   versionPattern?: string;
-  /** The names of the inferred targets, as Nx's own plugins let them be named; defaults: docker-build, image-test, release, release-check, publish. */
+  /** The names of the inferred targets, as Nx's own plugins let them be named; defaults: docker-build, image-test, release, release-check, publish, image-diff. */
   buildTargetName?: string;
   testTargetName?: string;
   releaseTargetName?: string;
   releaseCheckTargetName?: string;
   publishTargetName?: string;
+  diffTargetName?: string;
 }
 
 /** The names the inferred targets of every image go by. */
@@ -51,9 +52,10 @@ export interface TargetNames {
   release: string;
   releaseCheck: string;
   publish: string;
+  diff: string;
 }
 
-export const DEFAULT_TARGET_NAMES: Readonly<TargetNames> = { build: TARGET.build, test: TARGET.test, release: TARGET.release, releaseCheck: TARGET.releaseCheck, publish: TARGET.publish };
+export const DEFAULT_TARGET_NAMES: Readonly<TargetNames> = { build: TARGET.build, test: TARGET.test, release: TARGET.release, releaseCheck: TARGET.releaseCheck, publish: TARGET.publish, diff: TARGET.imageDiff };
 /** Each target name's plugin option. */
 const TARGET_NAME_OPTIONS: Readonly<Record<keyof TargetNames, string>> = {
   build: 'buildTargetName',
@@ -61,6 +63,7 @@ const TARGET_NAME_OPTIONS: Readonly<Record<keyof TargetNames, string>> = {
   release: 'releaseTargetName',
   releaseCheck: 'releaseCheckTargetName',
   publish: 'publishTargetName',
+  diff: 'diffTargetName',
 };
 /** A name `nx run <image>:<target>` and `-t <target>` take as it is. */
 const TARGET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -81,8 +84,8 @@ export interface WorkspaceSettings {
   publishBranches: string[];
   /** The lock command; empty: the built-in one. */
   lockCommand: string[];
-  /** Templates of the tags every pushed build gets; default: the branch tag only. */
-  tags: string[];
+  /** Templates of the tags every pushed build gets (nx.json's and docker-build's option `tags`); default: the branch tag only. */
+  tagTemplates: string[];
   /** Build arg name -> value template. */
   buildArgTemplates: Record<string, string>;
   /** How release versions are read and ordered; default semver. */
@@ -104,19 +107,17 @@ const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings, 'defaultBranch'> {
   const given = (options ?? {}) as Record<string, unknown>;
   if (typeof given !== 'object' || Array.isArray(given)) {
-    throw new UserError(`nx.json: the options of ${PLUGIN_NAME} must be an object, e.g. { "dockerfiles": "${DEFAULT_DOCKERFILES}" }.`);
+    throw new UserError({ subject: IN_NX_JSON, problem: 'its options are not an object', fix: `give an object, e.g. { "dockerfiles": "${DEFAULT_DOCKERFILES}" }` });
   }
   const unknown = Object.keys(given).filter((key) => !OPTION_KEYS.includes(key));
   if (unknown.length > 0) {
-    throw new UserError(`nx.json: ${PLUGIN_NAME} has no option ${unknown.map((key) => JSON.stringify(key)).join(', ')}: the options are ${OPTION_KEYS.join(', ')}.`);
+    throw new UserError({ subject: IN_NX_JSON, problem: `there is no option ${unknown.map((key) => JSON.stringify(key)).join(', ')}`, fix: `use the options ${OPTION_KEYS.join(', ')}` });
   }
   const dockerfiles = given.dockerfiles ?? DEFAULT_DOCKERFILES;
   if (typeof dockerfiles !== 'string' || !/^[^/]/.test(dockerfiles) || !/(?:^|\/)Dockerfile$/.test(dockerfiles) || dockerfiles.includes('..')) {
-    throw new UserError(
-      `nx.json: ${PLUGIN_NAME} option dockerfiles ${JSON.stringify(dockerfiles)} is not a glob of Dockerfiles inside the workspace: give one like "${DEFAULT_DOCKERFILES}".`,
-    );
+    throw new UserError({ subject: `${IN_NX_JSON} option dockerfiles`, problem: `${JSON.stringify(dockerfiles)} is not a glob of Dockerfiles inside the workspace`, fix: `give one like "${DEFAULT_DOCKERFILES}"` });
   }
-  const where = (option: string) => `${IN_NX_JSON} option ${option}`;
+  const where = (option: string): Subject => ({ subject: `${IN_NX_JSON} option ${option}` });
   return {
     dockerfiles,
     variants: variantsGlob(given.variants, dockerfiles),
@@ -126,7 +127,7 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
     mirrors: words(given.mirrors, where('mirrors'), '["123456789012.dkr.ecr.us-east-1.amazonaws.com/fornax"]'),
     publishBranches: words(given.publishBranches, where('publishBranches'), '["main", "develop"]'),
     lockCommand: words(given.lockCommand, where('lockCommand'), '["sh", "/opt/export-locks.sh"]'),
-    tags: given.tags === undefined ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(given.tags, where('tags')),
+    tagTemplates: given.tags === undefined ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(given.tags, where('tags')),
     buildArgTemplates: assertBuildArgTemplates(given.buildArgTemplates, where('buildArgTemplates')),
     versionScheme: resolveVersionScheme(given.versionScheme, given.versionPattern, { where: `${IN_NX_JSON} option`, scheme: 'versionScheme', pattern: 'versionPattern' }),
     targets: targetNames(given),
@@ -141,48 +142,51 @@ function targetNames(given: Record<string, unknown>): TargetNames {
     const value = given[option];
     if (value === undefined) continue;
     if (typeof value !== 'string' || !TARGET_NAME.test(value)) {
-      throw new UserError(`${IN_NX_JSON} option ${option} ${JSON.stringify(value)} is not a target name: use letters, digits, "_", "." and "-", e.g. "${DEFAULT_TARGET_NAMES[key]}".`);
+      throw new UserError({ subject: `${IN_NX_JSON} option ${option}`, problem: `${JSON.stringify(value)} is not a target name`, fix: `use letters, digits, "_", "." and "-", e.g. "${DEFAULT_TARGET_NAMES[key]}"` });
     }
     names[key] = value;
   }
   const taken = Object.values(names);
   const twice = taken.find((name, index) => taken.indexOf(name) !== index);
-  if (twice !== undefined) throw new UserError(`${IN_NX_JSON} names two targets ${JSON.stringify(twice)}: give each of ${Object.values(TARGET_NAME_OPTIONS).join(', ')} its own name.`);
+  if (twice !== undefined) throw new UserError({ subject: IN_NX_JSON, problem: `two targets are named ${JSON.stringify(twice)}`, fix: `give each of ${Object.values(TARGET_NAME_OPTIONS).join(', ')} its own name` });
   return names;
 }
 
 /** A list option: non-empty strings, or nothing; `where` names it ("nx.json: ... option mirrors"). */
-function words(value: unknown, where: string, example: string): string[] {
+function words(value: unknown, where: Subject, example: string): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || !value.every((word) => typeof word === 'string' && word.trim() !== '')) {
-    throw new UserError(`${where} must be a list of non-empty strings, e.g. ${example}.`);
+    throw new UserError({ ...where, problem: 'not a list of non-empty strings', fix: `give one such as ${example}` });
   }
   return value as string[];
 }
 
-function buildArgNames(value: unknown, where: string): BuildArgNames {
+function buildArgNames(value: unknown, where: Subject): BuildArgNames {
   if (value === undefined) return DEFAULT_BUILD_ARG_NAMES;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UserError(`${where} must be an object such as ${JSON.stringify(DEFAULT_BUILD_ARG_NAMES)}.`);
+    throw new UserError({ ...where, problem: 'not an object', fix: `give one such as ${JSON.stringify(DEFAULT_BUILD_ARG_NAMES)}` });
   }
   const names: Record<string, unknown> = { ...DEFAULT_BUILD_ARG_NAMES, ...value };
   const keys = Object.keys(DEFAULT_BUILD_ARG_NAMES);
   for (const [key, name] of Object.entries(names)) {
     if (!keys.includes(key)) {
-      throw new UserError(`${where} has no ${JSON.stringify(key)}: its keys are ${keys.join(', ')}.`);
+      throw new UserError({ ...where, problem: `there is no ${JSON.stringify(key)}`, fix: `use the keys ${keys.join(', ')}` });
     }
     // No base tag arg (docker-stacks): every base follows the branch rule through its untagged reference.
     const optional = key === 'registry' || key === 'imageTag' || key === 'baseTag';
     if (typeof name !== 'string' || (name === '' ? !optional : !ARG_NAME.test(name))) {
-      throw new UserError(
-        `${where}.${key} ${JSON.stringify(name)} is not a build arg name: use letters, digits and "_"${optional ? ', or "" for none' : ''}.`,
-      );
+      throw new UserError({
+        ...where,
+        subject: `${where.subject}.${key}`,
+        problem: `${JSON.stringify(name)} is not a build arg name`,
+        fix: `use letters, digits and "_"${optional ? ', or "" for none' : ''}`,
+      });
     }
   }
   const result = names as unknown as BuildArgNames;
   const used = [result.registry, result.repository, result.imageTag, result.baseTag].filter((name) => name !== '');
   if (new Set(used).size !== used.length) {
-    throw new UserError(`${where} gives one name to two args (${used.join(', ')}): give each its own.`);
+    throw new UserError({ ...where, problem: `one name is given to two args (${used.join(', ')})`, fix: 'give each its own' });
   }
   return result;
 }
@@ -191,9 +195,11 @@ function buildArgNames(value: unknown, where: string): BuildArgNames {
 function variantsGlob(value: unknown, dockerfiles: string): string {
   if (value === undefined || value === '') return '';
   if (typeof value !== 'string' || !/^[^/]/.test(value) || !/(?:^|\/)[^/]+\/[^/]+\/Dockerfile$/.test(value) || value.includes('..') || value === dockerfiles) {
-    throw new UserError(
-      `nx.json: ${PLUGIN_NAME} option variants ${JSON.stringify(value)} is not a glob of Dockerfiles one folder below the images' (<image>/<variant>/Dockerfile): give one like "images/*/*/Dockerfile".`,
-    );
+    throw new UserError({
+      subject: `${IN_NX_JSON} option variants`,
+      problem: `${JSON.stringify(value)} is not a glob of Dockerfiles one folder below the images' (<image>/<variant>/Dockerfile)`,
+      fix: 'give one like "images/*/*/Dockerfile"',
+    });
   }
   return value;
 }
@@ -270,6 +276,7 @@ export function withDefaultBranch(normalized: Omit<WorkspaceSettings, 'defaultBr
  */
 export interface SettingsOptions {
   buildArgNames?: Partial<BuildArgNames>;
+  /** docker-build's per-build tag templates, under the name nx.json gives them (release's `tags` are release tags, another option of another executor). */
   tags?: string[];
   buildArgTemplates?: Record<string, string>;
   lockCommand?: string[];
@@ -292,7 +299,7 @@ export function targetSettings(settings: WorkspaceSettings): {
   return {
     build: {
       buildArgNames: settings.buildArgs,
-      tags: [...settings.tags],
+      tags: [...settings.tagTemplates],
       buildArgTemplates: { ...settings.buildArgTemplates },
       lockCommand: [...settings.lockCommand],
       defaultBranch: settings.defaultBranch,
@@ -316,14 +323,14 @@ export function targetSettings(settings: WorkspaceSettings): {
  * line naming the target's option. What a target does not carry is the default.
  */
 export function settingsFromOptions(options: SettingsOptions, target: string): WorkspaceSettings {
-  const where = (option: string) => `${target}: option ${option}`;
+  const where = (option: string): Subject => ({ subject: `${target} option ${option}` });
   const defaultBranch: unknown = options.defaultBranch === undefined ? DEFAULT_BRANCH : options.defaultBranch;
   if (typeof defaultBranch !== 'string' || defaultBranch.trim() === '') {
-    throw new UserError(`${where('defaultBranch')} ${JSON.stringify(options.defaultBranch)} is no branch: remove it (the plugin sets it from nx.json's defaultBase), or name a branch.`);
+    throw new UserError({ ...where('defaultBranch'), problem: `${JSON.stringify(options.defaultBranch)} is no branch`, fix: 'remove it (the plugin sets it from nx.json\'s defaultBase), or name a branch' });
   }
   const testTarget = options.testTargetName ?? DEFAULT_TARGET_NAMES.test;
   if (typeof testTarget !== 'string' || !TARGET_NAME.test(testTarget)) {
-    throw new UserError(`${where('testTargetName')} ${JSON.stringify(testTarget)} is not a target name: remove it (the plugin sets it from nx.json), or use letters, digits, "_", "." and "-".`);
+    throw new UserError({ ...where('testTargetName'), problem: `${JSON.stringify(testTarget)} is not a target name`, fix: 'remove it (the plugin sets it from nx.json), or use letters, digits, "_", "." and "-"' });
   }
   const mirrors = options.pluginMirrors ?? options.mirrors;
   return withDefaultBranch(
@@ -336,7 +343,7 @@ export function settingsFromOptions(options: SettingsOptions, target: string): W
       mirrors: words(mirrors, where(options.pluginMirrors === undefined ? 'mirrors' : 'pluginMirrors'), '["123456789012.dkr.ecr.us-east-1.amazonaws.com/fornax"]'),
       publishBranches: [],
       lockCommand: words(options.lockCommand, where('lockCommand'), '["sh", "/opt/export-locks.sh"]'),
-      tags: options.tags === undefined || options.tags.length === 0 ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(options.tags, where('tags')),
+      tagTemplates: options.tags === undefined || options.tags.length === 0 ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(options.tags, where('tags')),
       buildArgTemplates: assertBuildArgTemplates(options.buildArgTemplates, where('buildArgTemplates')),
       versionScheme: SEMVER,
       targets: { ...DEFAULT_TARGET_NAMES, test: testTarget },

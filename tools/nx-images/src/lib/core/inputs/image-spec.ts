@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { buildSteps, imageTargetNames, type ProjectLike } from '../graph/image-project';
+import { imageTargetNames, stepsBeforeBuild, type ProjectLike } from '../graph/image-project';
 import type { ImageBuildSpec } from './build-inputs';
 
 /** The executor of the step before the build whose `copy` sources are root files the build then reads. */
@@ -25,7 +25,7 @@ export function imageBuildSpec(project: ProjectLike): ImageBuildSpec {
   const build = targets[buildTarget]?.options ?? {};
   const context = text(build.context) ?? root;
   const dockerfile = text(build.file) ?? posix.join(context, 'Dockerfile');
-  const steps = buildSteps(project);
+  const steps = stepsBeforeBuild(project);
   const copies: string[] = [];
   const stepSettings: Record<string, unknown> = {};
   for (const step of steps) {

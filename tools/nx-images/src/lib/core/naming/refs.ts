@@ -20,9 +20,7 @@ export interface ImageRef extends ImageName {
 
 export function assertValidRegistry(registry: string): string {
   if (!REGISTRY_HOST.test(registry)) {
-    throw new UserError(
-      `registry ${JSON.stringify(registry)} is not a registry host: pass a host with an optional port, e.g. --registry=ghcr.io or --registry=127.0.0.1:5000.`,
-    );
+    throw new UserError({ subject: 'registry', problem: `${JSON.stringify(registry)} is not a registry host`, fix: 'pass a host with an optional port, e.g. --registry=ghcr.io or --registry=127.0.0.1:5000' });
   }
   return registry;
 }
@@ -32,9 +30,7 @@ export function normalizeRepository(repository: string): string {
   const lower = repository.trim().toLowerCase().replace(/^\/+|\/+$/g, '');
   const parts = lower.split('/');
   if (lower === '' || !parts.every((part) => PATH_COMPONENT.test(part))) {
-    throw new UserError(
-      `repository ${JSON.stringify(repository)} is not a valid repository path: pass --repository=owner/name using [a-z0-9._-] in each part.`,
-    );
+    throw new UserError({ subject: 'repository', problem: `${JSON.stringify(repository)} is not a valid repository path`, fix: 'pass --repository=owner/name using [a-z0-9._-] in each part' });
   }
   return lower;
 }
@@ -45,9 +41,7 @@ export function isValidImageName(image: string): boolean {
 
 export function assertValidImageName(image: string): string {
   if (!isValidImageName(image)) {
-    throw new UserError(
-      `image name ${JSON.stringify(image)} is not valid: use lower-case letters, digits and single separators (._-), e.g. base_image.`,
-    );
+    throw new UserError({ subject: 'image name', problem: `${JSON.stringify(image)} is not valid`, fix: 'use lower-case letters, digits and single separators (._-), e.g. base_image' });
   }
   return image;
 }

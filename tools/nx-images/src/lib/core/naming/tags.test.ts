@@ -34,7 +34,7 @@ describe('branchToTag', () => {
   });
 
   it.each([[''], ['/'], ['###'], ['...'], ['---'], ['日本語'], ['-.-.']])('%j sanitizes to nothing: error', (branch) => {
-    expect(() => branchToTag(branch)).toThrow(/pass --tag/);
+    expect(() => branchToTag(branch)).toThrow(expect.objectContaining({ subject: 'branch', problem: `${JSON.stringify(branch)} has no character that can stand in a Docker tag`, fix: 'pass --tag=<tag>' }));
   });
 
   it('cuts a long name to 128 characters ending in a hash of the whole name', () => {
@@ -88,10 +88,10 @@ describe('resolveTag', () => {
   });
 
   it('refuses an explicit tag that is not valid instead of changing it', () => {
-    expect(() => resolveTag({ option: 'feature/x', env: {} })).toThrow(/--tag "feature\/x" is not a valid Docker tag/);
+    expect(() => resolveTag({ option: 'feature/x', env: {} })).toThrow(expect.objectContaining({ subject: '--tag', problem: '"feature/x" is not a valid Docker tag' }));
   });
 
   it('explains a detached HEAD with nothing else to go on', () => {
-    expect(() => resolveTag({ env: {} })).toThrow(/HEAD is detached.*--tag/);
+    expect(() => resolveTag({ env: {} })).toThrow(expect.objectContaining({ subject: 'tag', problem: expect.stringContaining('HEAD is detached') as unknown, fix: 'check out a branch or pass --tag=<tag>' }));
   });
 });

@@ -13,9 +13,7 @@ export function isValidTag(tag: string): boolean {
 /** Throws unless `tag` is a valid Docker tag; `what` names where it came from. */
 export function assertValidTag(tag: string, what = 'tag'): string {
   if (!isValidTag(tag)) {
-    throw new UserError(
-      `${what} ${JSON.stringify(tag)} is not a valid Docker tag: use 1-128 characters of [A-Za-z0-9_.-], not starting with "." or "-".`,
-    );
+    throw new UserError({ subject: what, problem: `${JSON.stringify(tag)} is not a valid Docker tag`, fix: 'use 1-128 characters of [A-Za-z0-9_.-], not starting with "." or "-"' });
   }
   return tag;
 }
@@ -29,9 +27,7 @@ export function assertValidTag(tag: string, what = 'tag'): string {
 export function branchToTag(branch: string): string {
   const tag = branch.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[.-]+/, '');
   if (tag === '') {
-    throw new UserError(
-      `branch ${JSON.stringify(branch)} has no character that can stand in a Docker tag: pass --tag=<tag>.`,
-    );
+    throw new UserError({ subject: 'branch', problem: `${JSON.stringify(branch)} has no character that can stand in a Docker tag`, fix: 'pass --tag=<tag>' });
   }
   if (tag.length <= MAX_TAG_LENGTH) return tag;
   const hash = createHash('sha256').update(branch).digest('hex').slice(0, HASH_LENGTH);
@@ -68,7 +64,5 @@ export function resolveTag(source: TagSource): { tag: string; from: string } {
   if (source.option) return { tag: assertValidTag(source.option, '--tag'), from: '--tag' };
   const branch = resolveBranch(source);
   if (branch) return { tag: branchToTag(branch.branch), from: branch.from };
-  throw new UserError(
-    'no tag: HEAD is detached and neither GITHUB_HEAD_REF nor GITHUB_REF_NAME is set; check out a branch or pass --tag=<tag>.',
-  );
+  throw new UserError({ subject: 'tag', problem: 'none: HEAD is detached and neither GITHUB_HEAD_REF nor GITHUB_REF_NAME is set', fix: 'check out a branch or pass --tag=<tag>' });
 }

@@ -32,46 +32,46 @@ describe('renderTemplate', () => {
     ['日本語-{branch}', '日本語-feature-x'],
     ['{time:/:}', '/:'],
   ])('%j -> %j', (template, rendered) => {
-    expect(renderTemplate(template, WITH_TAG, 'template')).toBe(rendered);
+    expect(renderTemplate(template, WITH_TAG, { subject: 'template' })).toBe(rendered);
   });
 
-  it.each([
-    ['{nope}', /unknown placeholder \{nope\}/],
-    ['{version:python}', /\{version:python\} reads the image's inventory, which is made only after the build: use it in per-build tag templates/],
-    ['{version}', /\{version\} needs an argument, e.g. \{version:<package>\} or \{version:<environment>\/<package>\}/],
-    ['{version:}', /\{version\} needs an argument/],
-    ['{version:base/}', /\{version:base\/\} needs a package, and an environment before "\/" if any/],
-    ['{version:/numpy}', /needs a package, and an environment/],
-    ['{versions:python}', /unknown placeholder \{versions:python\}/],
-    ['{Branch}', /unknown placeholder/],
-    ['{}', /unknown placeholder \{\}/],
-    ['{ branch }', /unknown placeholder/],
-    ['{branch', /the "\{" at character 1 is not closed/],
-    ['x-{sha:12', /not closed/],
-    ['{{branch}', /a "\}" at character 9 closes nothing/],
-    ['{bra{nch}', /not closed/],
-    ['}', /closes nothing/],
-    ['{branch:x}', /\{branch\} takes no argument/],
-    ['{time}', /\{time\} needs an argument/],
-    ['{time:}', /\{time\} needs an argument/],
-    ['{time:%Q}', /"%Q", which is not one of/],
-    ['{time:%}', /a "%" at its end/],
-    ['{sha:0}', /length from 1 to 40/],
-    ['{sha:41}', /length from 1 to 40/],
-    ['{sha:-1}', /length from 1 to 40/],
-    ['{sha:abc}', /length from 1 to 40/],
-    ['{tag}', /use \{tag\} in build-arg templates only/],
-  ])('%j is an error: %s', (template, message) => {
-    const attempt = () => renderTemplate(template, VALUES, 'tags template');
+  const SYNTAX = /^use the placeholders \{branch\}, \{tag\}, \{image\}, \{sha\}, \{sha:<length>\}, \{time:<strftime>\}, \{version:<package>\}, \{version:<environment>\/<package>\} \("\{\{" and "\}\}" for literal braces\)$/;
+  it.each<[string, RegExp, RegExp]>([
+    ['{nope}', /^unknown placeholder \{nope\}$/, SYNTAX],
+    ['{version:python}', /^\{version:python\} reads the image's inventory, which is made only after the build$/, /^use it in per-build tag templates/],
+    ['{version}', /^\{version\} needs an argument, e.g. \{version:<package>\} or \{version:<environment>\/<package>\}$/, SYNTAX],
+    ['{version:}', /\{version\} needs an argument/, SYNTAX],
+    ['{version:base/}', /^\{version:base\/\} names no package$/, /^give a package, and an environment before "\/" if any/],
+    ['{version:/numpy}', /names no package/, /^give a package/],
+    ['{versions:python}', /^unknown placeholder \{versions:python\}$/, SYNTAX],
+    ['{Branch}', /unknown placeholder/, SYNTAX],
+    ['{}', /^unknown placeholder \{\}$/, SYNTAX],
+    ['{ branch }', /unknown placeholder/, SYNTAX],
+    ['{branch', /^the "\{" at character 1 is not closed$/, SYNTAX],
+    ['x-{sha:12', /not closed/, SYNTAX],
+    ['{{branch}', /^a "\}" at character 9 closes nothing$/, SYNTAX],
+    ['{bra{nch}', /not closed/, SYNTAX],
+    ['}', /closes nothing/, SYNTAX],
+    ['{branch:x}', /^\{branch\} takes no argument/, SYNTAX],
+    ['{time}', /\{time\} needs an argument/, SYNTAX],
+    ['{time:}', /\{time\} needs an argument/, SYNTAX],
+    ['{time:%Q}', /"%Q", which is not one of %Y %y %m %d %H %M %S %%$/, /^write the time with those fields$/],
+    ['{time:%}', /a "%" at its end/, /those fields/],
+    ['{sha:0}', /^\{sha:0\} is no length of a commit sha$/, /^give a length from 1 to 40, e.g. \{sha:12\}$/],
+    ['{sha:41}', /no length/, /length from 1 to 40/],
+    ['{sha:-1}', /no length/, /length from 1 to 40/],
+    ['{sha:abc}', /no length/, /length from 1 to 40/],
+    ['{tag}', /^\{tag\} is the tag being made here$/, /^use \{tag\} in build-arg templates only$/],
+  ])('%j is an error: %s', (template, problem, fix) => {
+    const attempt = () => renderTemplate(template, VALUES, { image: 'tractor', subject: 'tags template' });
     expect(attempt).toThrow(UserError);
-    expect(attempt).toThrow(message);
-    // One line, naming the template and the known placeholders.
-    expect(attempt).toThrow(`tags template ${JSON.stringify(template)}: `);
-    expect(attempt).toThrow(/the placeholders are \{branch\}, \{tag\}, \{image\}, \{sha\}, \{sha:<length>\}, \{time:<strftime>\}, \{version:<package>\}, \{version:<environment>\/<package>\}/);
+    // The template is the subject, within the image's option.
+    expect(attempt).toThrow(expect.objectContaining({ image: 'tractor', subject: `tags template ${JSON.stringify(template)}`, problem: expect.stringMatching(problem) as unknown, fix: expect.stringMatching(fix) as unknown }));
+    expect(attempt).toThrow(/^tractor: tags template [^\n]+\.$/);
   });
 
   it('renders 300 characters of text as they are', () => {
-    expect(renderTemplate('a'.repeat(300), VALUES, 'template')).toBe('a'.repeat(300));
+    expect(renderTemplate('a'.repeat(300), VALUES, { subject: 'template' })).toBe('a'.repeat(300));
   });
 });
 
@@ -83,7 +83,7 @@ describe('renderTag', () => {
     ['_{time:%S}', '_09'],
     ['a'.repeat(128), 'a'.repeat(128)],
   ])('%j -> %j', (template, tag) => {
-    expect(renderTag(template, VALUES, 'tags template')).toBe(tag);
+    expect(renderTag(template, VALUES, { subject: 'tags template' })).toBe(tag);
   });
 
   it.each([
@@ -98,9 +98,11 @@ describe('renderTag', () => {
     ['a'.repeat(300), 'a'.repeat(60) + '...'],
     ['{sha}{sha}{sha}{sha}', `${SHA}${SHA.slice(0, 20)}...`],
   ])('%j renders an invalid tag: error', (template, shown) => {
-    const attempt = () => renderTag(template, VALUES, 'tags template');
+    const attempt = () => renderTag(template, VALUES, { subject: 'tags template' });
     expect(attempt).toThrow(UserError);
-    expect(attempt).toThrow(`tags template ${JSON.stringify(template)} renders ${JSON.stringify(shown)}, which is not a valid Docker tag`);
+    expect(attempt).toThrow(
+      expect.objectContaining({ subject: `tags template ${JSON.stringify(template)}`, problem: `renders ${JSON.stringify(shown)}, which is not a valid Docker tag`, fix: expect.stringContaining('1-128 characters') as unknown }),
+    );
   });
 });
 
@@ -118,7 +120,7 @@ describe('strftimeUtc', () => {
   });
 
   it('refuses an invalid date', () => {
-    expect(() => renderTemplate('{time:%Y}', { ...VALUES, time: new Date('nope') }, 'template')).toThrow(/the build time is not a valid date/);
+    expect(() => renderTemplate('{time:%Y}', { ...VALUES, time: new Date('nope') }, { subject: 'template' })).toThrow(expect.objectContaining({ problem: 'the build time is not a valid date' }));
   });
 });
 
@@ -174,45 +176,45 @@ describe('{version:<package>} from the inventory', () => {
     ['{version:system/tzdata}', '1-2024a-0'],
     ['{image}-{version:python}-{sha:7}', 'base_image-3.12.7-0123456'],
   ])('%j -> %j', (template, rendered) => {
-    expect(renderTag(template, WITH_INVENTORY, 'tags template')).toBe(rendered);
+    expect(renderTag(template, WITH_INVENTORY, { subject: 'tags template' })).toBe(rendered);
   });
 
   it.each([
-    ['{version:scipy}', 'the inventory of base_image holds no package "scipy" (environments: base, notebook, other, py1, py2, system): name a package the image has, or remove the template.'],
-    ['{version:notebook/heasoft}', 'the inventory of base_image holds no package "heasoft" in environment "notebook" (environments: base, notebook, other, py1, py2, system)'],
-    ['{version:nope/python}', 'holds no package "python" in environment "nope"'],
+    ['{version:scipy}', 'the inventory of base_image holds no package "scipy" (environments: base, notebook, other, py1, py2, system)', 'name a package the image has, or remove the template'],
+    ['{version:notebook/heasoft}', 'the inventory of base_image holds no package "heasoft" in environment "notebook" (environments: base, notebook, other, py1, py2, system)', 'name a package the image has, or remove the template'],
+    ['{version:nope/python}', 'the inventory of base_image holds no package "python" in environment "nope" (environments: base, notebook, other, py1, py2, system)', 'name a package the image has, or remove the template'],
     // Only pypi names are PEP 503 normalized.
-    ['{version:lib-c6}', 'holds no package "lib-c6"'],
-    ['{version:torch}', 'base_image has "torch" in more than one version: py1 (2.4.0), py2 (2.5.0): name the environment, e.g. {version:py1/torch}.'],
-    ['{version:twice}', 'base_image has "twice" in more than one version: system (1.0, 1.1)'],
-    ['{version:weird}', 'the version "+++" of "weird" in base_image has no character a tag can hold'],
-  ])('%j is a one-line error naming the package and the image', (template, message) => {
-    const attempt = () => renderTemplate(template, WITH_INVENTORY, 'tractor: tags template');
+    ['{version:lib-c6}', 'the inventory of base_image holds no package "lib-c6" (environments: base, notebook, other, py1, py2, system)', 'name a package the image has, or remove the template'],
+    ['{version:torch}', 'base_image has "torch" in more than one version: py1 (2.4.0), py2 (2.5.0)', 'name the environment, e.g. {version:py1/torch}'],
+    ['{version:twice}', 'base_image has "twice" in more than one version: system (1.0, 1.1)', 'name the environment, e.g. {version:system/twice}'],
+    ['{version:weird}', 'the version "+++" of "weird" in base_image has no character a tag can hold', 'name another package, or remove the template'],
+  ])('%j is a one-line error naming the package and the image', (template, problem, fix) => {
+    const attempt = () => renderTemplate(template, WITH_INVENTORY, { image: 'tractor', subject: 'tags template' });
     expect(attempt).toThrow(UserError);
-    expect(attempt).toThrow(`tractor: tags template ${JSON.stringify(template)}: `);
-    expect(attempt).toThrow(message);
-    expect(attempt).not.toThrow(/the placeholders are/);
+    expect(attempt).toThrow(expect.objectContaining({ image: 'tractor', subject: `tags template ${JSON.stringify(template)}`, problem, fix }));
   });
 
   it('prefers the base environment when environments disagree', () => {
-    expect(renderTemplate('{version:python}', WITH_INVENTORY, 't')).toBe('3.12.7');
+    expect(renderTemplate('{version:python}', WITH_INVENTORY, { subject: 't' })).toBe('3.12.7');
     const noBase = { ...INVENTORY, packages: INVENTORY.packages.filter((entry) => entry.environment !== 'base') };
-    expect(renderTemplate('{version:python}', { ...VALUES, inventory: noBase }, 't')).toBe('3.11.9');
+    expect(renderTemplate('{version:python}', { ...VALUES, inventory: noBase }, { subject: 't' })).toBe('3.11.9');
   });
 
   it('an empty inventory holds nothing; a build without one says so', () => {
     const empty: Inventory = { schemaVersion: 1, image: 'x', packages: [], problems: [] };
-    expect(() => renderTemplate('{version:python}', { ...VALUES, inventory: empty }, 't')).toThrow('holds no package "python" (environments: none)');
-    expect(() => renderTemplate('{version:python}', { ...VALUES, inventory: null }, 't')).toThrow('t "{version:python}": no inventory was made for base_image');
+    expect(() => renderTemplate('{version:python}', { ...VALUES, inventory: empty }, { subject: 't' })).toThrow(expect.objectContaining({ problem: 'the inventory of base_image holds no package "python" (environments: none)' }));
+    expect(() => renderTemplate('{version:python}', { ...VALUES, inventory: null }, { subject: 't' })).toThrow(
+      expect.objectContaining({ subject: 't "{version:python}"', problem: expect.stringMatching(/^no inventory was made for base_image/) as unknown, fix: 'push a single-platform build, or remove the template' }),
+    );
   });
 
   it('a rendered version must still make a valid tag', () => {
-    expect(() => renderTag('{version:python}'.repeat(30), WITH_INVENTORY, 'tags template')).toThrow(/which is not a valid Docker tag/);
+    expect(() => renderTag('{version:python}'.repeat(30), WITH_INVENTORY, { subject: 'tags template' })).toThrow(expect.objectContaining({ problem: expect.stringMatching(/which is not a valid Docker tag$/) as unknown }));
   });
 });
 
 describe('planBuildTags and finishInventoryTags', () => {
-  const what = 'tractor: tags template';
+  const what = { image: 'tractor', subject: 'tags template' };
 
   it.each<[string[], string | undefined, string[], string[]]>([
     [['{branch}', 'sha-{sha:12}'], undefined, ['feature-x', 'sha-0123456789ab'], []],
@@ -220,20 +222,20 @@ describe('planBuildTags and finishInventoryTags', () => {
     // Everything but the inventory's values is rendered now, with the build's values.
     [['{image}-{version:base/numpy}-{sha:7}'], undefined, [], ['base_image-{version:base/numpy}-0123456']],
     [['{version:python}', '{branch}'], 'cuda12', ['cuda12-feature-x'], ['cuda12-{version:python}']],
-  ])('%j (variant %j) -> now %j, later %j', (templates, variant, tags, later) => {
-    expect(planBuildTags(templates, VALUES, variant, what)).toEqual({ tags, later });
+  ])('%j (variant %j) -> now %j, later %j', (templates, variant, now, later) => {
+    expect(planBuildTags(templates, VALUES, variant, what)).toEqual({ now, later });
   });
 
   it('refuses before the build a template that can never be a tag, with a stand-in version', () => {
-    expect(() => planBuildTags(['{time:%H:%M}-{version:python}'], VALUES, undefined, what)).toThrow(/renders "12:05-0", which is not a valid Docker tag/);
-    expect(() => planBuildTags(['{version:python'], VALUES, undefined, what)).toThrow(/is not closed/);
+    expect(() => planBuildTags(['{time:%H:%M}-{version:python}'], VALUES, undefined, what)).toThrow(expect.objectContaining({ ...what, subject: 'tags template "{time:%H:%M}-{version:python}"', problem: 'renders "12:05-0", which is not a valid Docker tag' }));
+    expect(() => planBuildTags(['{version:python'], VALUES, undefined, what)).toThrow(expect.objectContaining({ problem: 'the "{" at character 1 is not closed' }));
   });
 
   it('finishes the later tags with the inventory, and fails without one', () => {
     const { later } = planBuildTags(['py-{version:python}-{sha:7}', 'np{version:numpy}'], VALUES, 'cuda12', what);
     expect(finishInventoryTags(later, WITH_INVENTORY, what)).toEqual(['cuda12-py-3.12.7-0123456', 'cuda12-np2.1.0-cu121']);
     expect(() => finishInventoryTags(later, { ...VALUES, inventory: null }, what)).toThrow(UserError);
-    expect(() => finishInventoryTags(['{version:scipy}'], WITH_INVENTORY, what)).toThrow('holds no package "scipy"');
+    expect(() => finishInventoryTags(['{version:scipy}'], WITH_INVENTORY, what)).toThrow(expect.objectContaining({ ...what, subject: 'tags template "{version:scipy}"', problem: expect.stringContaining('holds no package "scipy"') as unknown }));
   });
 
   it('shows a later tag in a plan without its value', () => {
@@ -241,10 +243,10 @@ describe('planBuildTags and finishInventoryTags', () => {
   });
 
   it('the tags option accepts {version:...}; a build arg refuses it', () => {
-    expect(assertTagTemplates(['{branch}', 'py-{version:python}'], 'tags')).toEqual(['{branch}', 'py-{version:python}']);
-    expect(() => assertTagTemplates(['py-{version:}'], 'tags')).toThrow(/\{version\} needs an argument/);
-    expect(() => assertBuildArgTemplates({ PY: '{version:python}' }, 'buildArgTemplates')).toThrow(
-      'buildArgTemplates.PY "{version:python}": {version:python} reads the image\'s inventory, which is made only after the build: use it in per-build tag templates (the tags option), not in build args',
+    expect(assertTagTemplates(['{branch}', 'py-{version:python}'], { subject: 'tags' })).toEqual(['{branch}', 'py-{version:python}']);
+    expect(() => assertTagTemplates(['py-{version:}'], { subject: 'tags' })).toThrow(expect.objectContaining({ subject: 'tags "py-{version:}"', problem: expect.stringMatching(/^\{version\} needs an argument/) as unknown }));
+    expect(() => assertBuildArgTemplates({ PY: '{version:python}' }, { subject: 'buildArgTemplates' })).toThrow(
+      'buildArgTemplates.PY "{version:python}": {version:python} reads the image\'s inventory, which is made only after the build: use it in per-build tag templates (the tags option), not in build args.',
     );
   });
 });

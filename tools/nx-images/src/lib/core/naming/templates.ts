@@ -1,4 +1,4 @@
-import { UserError } from '../errors';
+import { UserError, type Subject } from '../errors';
 import type { Inventory, InventoryPackage } from '../evidence/inventory';
 import { variantTag } from './refs';
 import { branchToTag, isValidTag } from './tags';
@@ -32,11 +32,15 @@ interface Source {
   render: (values: TemplateValues, argument: string | undefined) => string;
 }
 
-/** Thrown inside a source to say why its argument is wrong; turned into a UserError naming the template. */
-class PlaceholderError extends Error {}
-
-/** Thrown inside a source whose argument is right but whose value is not there; a UserError naming the template, without the list of placeholders. */
-class ValueMissingError extends Error {}
+/** Thrown inside a source to say why a placeholder cannot be rendered, and the fix; turned into a UserError naming the template. */
+class PlaceholderError extends Error {
+  constructor(
+    readonly problem: string,
+    readonly fix: string,
+  ) {
+    super(`${problem}: ${fix}`);
+  }
+}
 
 // A new source of values is one more entry here.
 const SOURCES: Readonly<Record<string, Source>> = {
@@ -45,7 +49,7 @@ const SOURCES: Readonly<Record<string, Source>> = {
     forms: ['{tag}'],
     argument: 'none',
     render: (values) => {
-      if (values.tag === undefined) throw new PlaceholderError('{tag} is the tag being made here: use {tag} in build-arg templates only');
+      if (values.tag === undefined) throw new PlaceholderError('{tag} is the tag being made here', 'use {tag} in build-arg templates only');
       return values.tag;
     },
   },
@@ -56,7 +60,7 @@ const SOURCES: Readonly<Record<string, Source>> = {
     render: (values, argument) => {
       if (argument === undefined) return values.sha;
       if (!/^[1-9][0-9]?$/.test(argument) || Number(argument) > values.sha.length) {
-        throw new PlaceholderError(`{sha:${argument}} needs a length from 1 to ${values.sha.length}, e.g. {sha:12}`);
+        throw new PlaceholderError(`{sha:${argument}} is no length of a commit sha`, `give a length from 1 to ${values.sha.length}, e.g. {sha:12}`);
       }
       return values.sha.slice(0, Number(argument));
     },
@@ -72,8 +76,11 @@ const KNOWN = Object.values(SOURCES)
   .flatMap((source) => source.forms)
   .join(', ');
 
-/** The placeholders a template names, each `{name}` or `{name:argument}`, in order; `{{` and `}}` are literal braces. */
-export function renderTemplate(template: string, values: TemplateValues, what: string): string {
+/** The fix for a template whose syntax is wrong: the placeholders it may use. */
+const SYNTAX_FIX = `use the placeholders ${KNOWN} ("{{" and "}}" for literal braces)`;
+
+/** The placeholders a template names, each `{name}` or `{name:argument}`, in order; `{{` and `}}` are literal braces. `what` names the option the template is in. */
+export function renderTemplate(template: string, values: TemplateValues, what: Subject): string {
   return render(template, values, what).text;
 }
 
@@ -82,9 +89,9 @@ export function renderTemplate(template: string, values: TemplateValues, what: s
  * (and literal braces stay escaped), so the text is a template again, to be
  * rendered when that source has its values.
  */
-function render(template: string, values: TemplateValues, what: string, keep?: string): { text: string; kept: boolean } {
-  const fail = (why: string): never => {
-    throw new UserError(`${what} ${JSON.stringify(template)}: ${why}; the placeholders are ${KNOWN} ("{{" and "}}" for literal braces).`);
+function render(template: string, values: TemplateValues, what: Subject, keep?: string): { text: string; kept: boolean } {
+  const fail = (problem: string, fix = SYNTAX_FIX): never => {
+    throw new UserError({ ...what, subject: `${what.subject} ${JSON.stringify(template)}`, problem, fix });
   };
   let out = '';
   let kept = false;
@@ -116,8 +123,7 @@ function render(template: string, values: TemplateValues, what: string, keep?: s
           try {
             out += source.render(values, argument);
           } catch (error) {
-            if (error instanceof PlaceholderError) fail(error.message);
-            if (error instanceof ValueMissingError) throw new UserError(`${what} ${JSON.stringify(template)}: ${error.message}`);
+            if (error instanceof PlaceholderError) fail(error.problem, error.fix);
             throw error;
           }
         }
@@ -132,12 +138,15 @@ function render(template: string, values: TemplateValues, what: string, keep?: s
 }
 
 /** A template rendered into a Docker tag; one that renders an invalid tag is an error naming the template. */
-export function renderTag(template: string, values: TemplateValues, what: string): string {
+export function renderTag(template: string, values: TemplateValues, what: Subject): string {
   const tag = renderTemplate(template, values, what);
   if (!isValidTag(tag)) {
-    throw new UserError(
-      `${what} ${JSON.stringify(template)} renders ${JSON.stringify(tag.length > 60 ? `${tag.slice(0, 60)}...` : tag)}, which is not a valid Docker tag: write it so it renders 1-128 characters of [A-Za-z0-9_.-], not starting with "." or "-".`,
-    );
+    throw new UserError({
+      ...what,
+      subject: `${what.subject} ${JSON.stringify(template)}`,
+      problem: `renders ${JSON.stringify(tag.length > 60 ? `${tag.slice(0, 60)}...` : tag)}, which is not a valid Docker tag`,
+      fix: 'write it so it renders 1-128 characters of [A-Za-z0-9_.-], not starting with "." or "-"',
+    });
   }
   return tag;
 }
@@ -155,11 +164,11 @@ const TIME_FIELDS: Readonly<Record<string, (time: Date) => string>> = {
 
 /** strftime in UTC, for the fields a tag needs (%Y %y %m %d %H %M %S %%); any other field is an error. */
 export function strftimeUtc(time: Date, format: string): string {
-  if (Number.isNaN(time.getTime())) throw new PlaceholderError('the build time is not a valid date');
+  if (Number.isNaN(time.getTime())) throw new PlaceholderError('the build time is not a valid date', 'give --buildTime or IMAGE_BUILD_TIME as an ISO 8601 time with a zone');
   return format.replace(/%(.?)/g, (_match, field: string) => {
     const render = TIME_FIELDS[field];
     if (!render) {
-      throw new PlaceholderError(`{time:${format}} has ${field ? `"%${field}"` : 'a "%" at its end'}, which is not one of %Y %y %m %d %H %M %S %%`);
+      throw new PlaceholderError(`{time:${format}} has ${field ? `"%${field}"` : 'a "%" at its end'}, which is not one of %Y %y %m %d %H %M %S %%`, 'write the time with those fields');
     }
     return render(time);
   });
@@ -174,51 +183,51 @@ const SAMPLE: TemplateValues = { branch: 'main', tag: 'main', image: 'image', sh
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A list of tag templates, each with a known syntax; `what` names the option (e.g. `nx.json: ... option tags`). */
-export function assertTagTemplates(value: unknown, what: string): string[] {
+export function assertTagTemplates(value: unknown, what: Subject): string[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every((entry) => typeof entry === 'string' && entry.trim() !== '')) {
-    throw new UserError(`${what} must be a list of tag templates, e.g. ["{branch}", "sha-{sha:12}", "{time:%Y%m%d_%H%M}"].`);
+    throw new UserError({ ...what, problem: 'not a list of tag templates', fix: 'give one such as ["{branch}", "sha-{sha:12}", "{time:%Y%m%d_%H%M}"]' });
   }
-  for (const template of value as string[]) renderTemplate(template, { ...SAMPLE, tag: undefined, inventory: 'sample' }, `${what}:`);
+  for (const template of value as string[]) renderTemplate(template, { ...SAMPLE, tag: undefined, inventory: 'sample' }, what);
   return [...(value as string[])];
 }
 
 /** Build arg name -> value template, each name a build arg name and each template of a known syntax. */
-export function assertBuildArgTemplates(value: unknown, what: string): Record<string, string> {
+export function assertBuildArgTemplates(value: unknown, what: Subject): Record<string, string> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UserError(`${what} must be an object of build arg name -> template, e.g. { "BUILD_VERSION": "{image}:{tag}" }.`);
+    throw new UserError({ ...what, problem: 'not an object of build arg name -> template', fix: 'give one such as { "BUILD_VERSION": "{image}:{tag}" }' });
   }
   for (const [name, template] of Object.entries(value)) {
-    if (!ARG_NAME.test(name)) throw new UserError(`${what}: ${JSON.stringify(name)} is not a build arg name: use letters, digits and "_", not starting with a digit.`);
-    if (typeof template !== 'string') throw new UserError(`${what}.${name} must be a template string, e.g. "{image}:{tag}".`);
-    renderTemplate(template, SAMPLE, `${what}.${name}`);
+    if (!ARG_NAME.test(name)) throw new UserError({ ...what, problem: `${JSON.stringify(name)} is not a build arg name`, fix: 'use letters, digits and "_", not starting with a digit' });
+    if (typeof template !== 'string') throw new UserError({ ...what, subject: `${what.subject}.${name}`, problem: 'not a template string', fix: 'give one such as "{image}:{tag}"' });
+    renderTemplate(template, SAMPLE, { ...what, subject: `${what.subject}.${name}` });
   }
   return { ...(value as Record<string, string>) };
 }
 
 /**
- * A build's per-build tag templates, rendered: `tags` now, `later` (those
+ * A build's per-build tag templates, rendered: `now` (the tags), `later` (those
  * reading the inventory) rendered but for their `{version:...}`, finished
  * after the push by finishInventoryTags. Each is checked now with a stand-in
  * version, so a template that can never be a tag stops the build before it starts.
  */
-export function planBuildTags(templates: readonly string[], values: TemplateValues, variant: string | undefined, what: string): { tags: string[]; later: string[] } {
-  const tags: string[] = [];
+export function planBuildTags(templates: readonly string[], values: TemplateValues, variant: string | undefined, what: Subject): { now: string[]; later: string[] } {
+  const now: string[] = [];
   const later: string[] = [];
   for (const template of templates) {
     const partial = render(template, values, what, INVENTORY_SOURCE);
     if (!partial.kept) {
-      tags.push(variantTag(variant, renderTag(template, values, what)));
+      now.push(variantTag(variant, renderTag(template, values, what)));
       continue;
     }
     variantTag(variant, renderTag(template, { ...values, inventory: 'sample' }, what));
     later.push(variant ? `${variant}-${partial.text}` : partial.text);
   }
-  return { tags, later };
+  return { now, later };
 }
 
 /** The tags planBuildTags left for later, rendered with the image's inventory (null: the build made none, an error naming the template). */
-export function finishInventoryTags(later: readonly string[], values: TemplateValues, what: string): string[] {
+export function finishInventoryTags(later: readonly string[], values: TemplateValues, what: Subject): string[] {
   return later.map((template) => renderTag(template, values, what));
 }
 
@@ -240,18 +249,16 @@ function inventoryVersion(values: TemplateValues, argument: string): string {
   const slash = argument.lastIndexOf('/');
   const environment = slash < 0 ? undefined : argument.slice(0, slash);
   const name = slash < 0 ? argument : argument.slice(slash + 1);
-  if (name === '' || environment === '') throw new PlaceholderError(`{version:${argument}} needs a package, and an environment before "/" if any, e.g. {version:python} or {version:base/numpy}`);
+  if (name === '' || environment === '') throw new PlaceholderError(`{version:${argument}} names no package`, 'give a package, and an environment before "/" if any, e.g. {version:python} or {version:base/numpy}');
   const inventory = values.inventory;
-  if (inventory === undefined) throw new PlaceholderError(`{version:${argument}} reads the image's inventory, which is made only after the build: use it in per-build tag templates (the tags option), not in build args`);
+  if (inventory === undefined) throw new PlaceholderError(`{version:${argument}} reads the image's inventory, which is made only after the build`, 'use it in per-build tag templates (the tags option), not in build args');
   if (inventory === 'sample') return '0';
-  if (inventory === null) throw new ValueMissingError(`no inventory was made for ${values.image} (only a single-platform push makes one), so there is no version of ${JSON.stringify(argument)}: push a single-platform build, or remove the template.`);
+  if (inventory === null) throw new PlaceholderError(`no inventory was made for ${values.image} (only a single-platform push makes one), so there is no version of ${JSON.stringify(argument)}`, 'push a single-platform build, or remove the template');
   const found = inventory.packages.filter((pkg) => (environment === undefined || pkg.environment === environment) && matchName(pkg.name, pkg.source) === matchName(name, pkg.source));
   const environments = [...new Set(inventory.packages.map((pkg) => pkg.environment))].sort();
   if (found.length === 0) {
     const where = environment === undefined ? '' : ` in environment ${JSON.stringify(environment)}`;
-    throw new ValueMissingError(
-      `the inventory of ${values.image} holds no package ${JSON.stringify(name)}${where} (environments: ${environments.join(', ') || 'none'}): name a package the image has, or remove the template.`,
-    );
+    throw new PlaceholderError(`the inventory of ${values.image} holds no package ${JSON.stringify(name)}${where} (environments: ${environments.join(', ') || 'none'})`, 'name a package the image has, or remove the template');
   }
   const byEnvironment = new Map<string, Set<string>>();
   for (const pkg of found) byEnvironment.set(pkg.environment, (byEnvironment.get(pkg.environment) ?? new Set()).add(pkg.version));
@@ -261,7 +268,7 @@ function inventoryVersion(values: TemplateValues, argument: string): string {
   if (chosenVersions.length > 1) {
     const listed = [...byEnvironment.entries()].map(([env, set]) => `${env} (${[...set].join(', ')})`).join(', ');
     const example = [...byEnvironment.keys()][0] ?? 'base';
-    throw new ValueMissingError(`${values.image} has ${JSON.stringify(name)} in more than one version: ${listed}: name the environment, e.g. {version:${example}/${name}}.`);
+    throw new PlaceholderError(`${values.image} has ${JSON.stringify(name)} in more than one version: ${listed}`, `name the environment, e.g. {version:${example}/${name}}`);
   }
   return versionTag(chosenVersions[0] ?? '', name, values.image);
 }
@@ -277,7 +284,7 @@ function versionTag(version: string, name: string, image: string): string {
   try {
     return branchToTag(version);
   } catch {
-    throw new ValueMissingError(`the version ${JSON.stringify(version)} of ${JSON.stringify(name)} in ${image} has no character a tag can hold: name another package, or remove the template.`);
+    throw new PlaceholderError(`the version ${JSON.stringify(version)} of ${JSON.stringify(name)} in ${image} has no character a tag can hold`, 'name another package, or remove the template');
   }
 }
 
@@ -288,13 +295,11 @@ export function perBuildTags(rendered: readonly string[], moving: readonly strin
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
-/** The build's time: the option, else IMAGE_BUILD_TIME, else the clock; a time without a zone would depend on the machine, so it is refused. */
-export function resolveBuildTime(option: string | undefined, env: Readonly<Record<string, string | undefined>>, now: Date): Date {
-  const given = option?.trim() ? { value: option.trim(), from: '--buildTime' } : env.IMAGE_BUILD_TIME?.trim() ? { value: env.IMAGE_BUILD_TIME.trim(), from: 'IMAGE_BUILD_TIME' } : undefined;
-  if (!given) return now;
-  const time = new Date(given.value);
-  if (!ISO_WITH_ZONE.test(given.value) || Number.isNaN(time.getTime())) {
-    throw new UserError(`${given.from} ${JSON.stringify(given.value)} is not an ISO 8601 time with a zone: give one like 2026-06-30T12:00:00Z.`);
+/** A build time as given (`from` names where: an option, a variable); a time without a zone would depend on the machine, so it is refused. */
+export function parseBuildTime(value: string, from: string): Date {
+  const time = new Date(value);
+  if (!ISO_WITH_ZONE.test(value) || Number.isNaN(time.getTime())) {
+    throw new UserError({ subject: from, problem: `${JSON.stringify(value)} is not an ISO 8601 time with a zone`, fix: 'give one like 2026-06-30T12:00:00Z' });
   }
   return time;
 }

@@ -41,17 +41,17 @@ export function parseMirror(text: string, primaryRepository: string, source: str
   const entry = text.trim();
   const fix = `write it as host[:port][/path], e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/fornax`;
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(entry)) {
-    throw new UserError(`${source}: mirror ${JSON.stringify(entry)} has a scheme: ${fix} (https is used, http only for loopback).`);
+    throw new UserError({ subject: source, problem: `mirror ${JSON.stringify(entry)} has a scheme`, fix: `${fix} (https is used, http only for loopback)` });
   }
   const slash = entry.indexOf('/');
   const registry = slash === -1 ? entry : entry.slice(0, slash);
   const path = slash === -1 ? primaryRepository : entry.slice(slash + 1).replace(/\/+$/, '');
   const port = HOST.exec(registry)?.[1];
   if (!HOST.test(registry) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
-    throw new UserError(`${source}: mirror ${JSON.stringify(entry)} does not start with a registry host: ${fix}.`);
+    throw new UserError({ subject: source, problem: `mirror ${JSON.stringify(entry)} does not start with a registry host`, fix });
   }
   const problem = repositoryProblem(path);
-  if (problem) throw new UserError(`${source}: mirror ${JSON.stringify(entry)}: its repository path ${JSON.stringify(path)} ${problem}: ${fix}.`);
+  if (problem) throw new UserError({ subject: source, problem: `mirror ${JSON.stringify(entry)}: its repository path ${JSON.stringify(path)} ${problem}`, fix });
   return { registry: registry.toLowerCase(), repository: path };
 }
 
@@ -72,9 +72,9 @@ export function resolveMirrors(input: { option: readonly string[]; env: Readonly
     const mirror = parseMirror(entry, input.primary.repository, source);
     const name = mirrorName(mirror);
     if (name === mirrorName(input.primary)) {
-      throw new UserError(`${source}: mirror ${JSON.stringify(entry)} is the primary registry and repository: remove it (images are pushed there already).`);
+      throw new UserError({ subject: source, problem: `mirror ${JSON.stringify(entry)} is the primary registry and repository`, fix: 'remove it (images are pushed there already)' });
     }
-    if (mirrors.some((known) => mirrorName(known) === name)) throw new UserError(`${source}: mirror ${name} is listed twice: remove one.`);
+    if (mirrors.some((known) => mirrorName(known) === name)) throw new UserError({ subject: source, problem: `mirror ${name} is listed twice`, fix: 'remove one' });
     mirrors.push(mirror);
   }
   return mirrors;
@@ -95,7 +95,7 @@ export function parseNotifyUrls(text: string | undefined): URL[] {
       url = undefined;
     }
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-      throw new UserError(`IMAGE_NOTIFY_URLS: endpoint ${index + 1} of ${entries.length} is not an http(s) URL: fix that secret (comma-separated URLs).`);
+      throw new UserError({ subject: 'IMAGE_NOTIFY_URLS', problem: `endpoint ${index + 1} of ${entries.length} is not an http(s) URL`, fix: 'fix that secret (comma-separated URLs)' });
     }
     return url;
   });

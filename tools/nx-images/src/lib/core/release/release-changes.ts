@@ -1,5 +1,5 @@
-import { code, formatBytes } from '../ci/summary';
-import { formatDelta, renderImageDifferences, type ImageDifferences } from '../evidence/inventory-diff-report';
+import { renderImageDifferences, type ImageDifferences } from '../evidence/inventory-diff-report';
+import { byImage, code, formatBytes, formatDelta } from '../markdown';
 import { compareVersions, parseVersion, type Version, type VersionScheme } from './version-scheme';
 
 /**
@@ -38,7 +38,7 @@ export const CHANGES_END = '<!-- nx-images: end of changes -->';
 /** changes.md: a section per image, sorted; an image that did not change says so. */
 export function renderReleaseChanges(release: string, rows: readonly { image: string; compressedSize?: number; changes?: ReleaseChanges }[]): string {
   const lines = [`# Changes in ${release}`, ''];
-  const sorted = [...rows].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  const sorted = [...rows].sort(byImage);
   if (sorted.length === 0) lines.push('No image was released.', '');
   for (const row of sorted) {
     const changes = row.changes;

@@ -1,6 +1,6 @@
 import type { BaseRecord } from '../dockerfile/bases';
 import { LABEL } from '../naming/conventions';
-import { UserError } from '../errors';
+import { UserError, type Problem } from '../errors';
 import { PLUGIN_NAME } from '../graph/plugin-options';
 import { assertValidTag } from '../naming/tags';
 import { compareVersions, describeScheme, otherSchemeOf, parseVersion, SEMVER, type Version, type VersionScheme } from './version-scheme';
@@ -19,7 +19,7 @@ export function parseReleaseTags(option: string | readonly string[] | undefined)
     if (!tags.includes(tag)) tags.push(tag);
   }
   if (tags.length === 0) {
-    throw new UserError('release: no tag to add: pass --tags=v1.2.3,stable (an array or a comma-separated string).');
+    throw new UserError({ subject: 'release', problem: 'no tag to add', fix: 'pass --tags=v1.2.3,stable (an array or a comma-separated string)' });
   }
   return tags;
 }
@@ -41,16 +41,22 @@ export function releaseVersion(tags: readonly string[], scheme: VersionScheme = 
     }
     const other = otherSchemeOf(scheme, tag);
     if (other) {
-      throw new UserError(
-        `release tag ${JSON.stringify(tag)} is not a ${describeScheme(scheme)}: name the release that way, or set "versionScheme": "${other.name}" in the ${PLUGIN_NAME} options of nx.json (or pass --versionScheme=${other.name}).`,
-      );
+      throw new UserError({
+        subject: 'release tag',
+        problem: `${JSON.stringify(tag)} is not a ${describeScheme(scheme)}`,
+        fix: `name the release that way, or set "versionScheme": "${other.name}" in the ${PLUGIN_NAME} options of nx.json (or pass --versionScheme=${other.name})`,
+      });
     }
   }
   if (versions.length > 1) {
-    throw new UserError(`release tags ${versions.map((version) => JSON.stringify(version.tag)).join(' and ')} are all ${scheme.name} versions: release one version at a time; the other tags may be names such as stable or main.`);
+    throw new UserError({
+      subject: 'release tags',
+      problem: `${versions.map((version) => JSON.stringify(version.tag)).join(' and ')} are all ${scheme.name} versions`,
+      fix: 'release one version at a time; the other tags may be names such as stable or main',
+    });
   }
   if (versions.length === 0 && tags.includes(STABLE_TAG)) {
-    throw new UserError(`release tags ${tags.join(',')} move stable but hold no ${describeScheme(scheme)}: stable only moves forward, so add the release's version to --tags.`);
+    throw new UserError({ subject: 'release tags', problem: `${tags.join(',')} move stable but hold no ${describeScheme(scheme)}`, fix: 'stable only moves forward, so add the release\'s version to --tags' });
   }
   return versions[0];
 }
@@ -71,21 +77,29 @@ export type RevisionFacts =
   | { kind: 'not-ancestor' }
   | { kind: 'ancestor'; changedFiles: readonly string[] };
 
-/** Whether an image built at `revision` is the one of the release commit; a message naming the image when not. */
-export function revisionProblem(image: string, sourceTag: string, revision: string | undefined, commit: string, facts: RevisionFacts): string | undefined {
+/** Whether an image built at `revision` is the one of the release commit; the problem, naming the image, when not. */
+export function revisionProblem(image: string, sourceTag: string, revision: string | undefined, commit: string, facts: RevisionFacts): Problem | undefined {
   const short = (sha: string | undefined) => (sha ?? '').slice(0, 12);
   switch (facts.kind) {
     case 'same':
       return undefined;
     case 'ancestor':
       if (facts.changedFiles.length === 0) return undefined;
-      return `${image}: ${sourceTag} was built from ${short(revision)}, and ${facts.changedFiles.length} file(s) of ${image} changed before the release commit ${short(commit)} (e.g. ${facts.changedFiles[0]}): ${image} is out of date; wait for its build of the release commit, or rebuild it, then release again.`;
+      return {
+        subject: image,
+        problem: `${sourceTag} was built from ${short(revision)}, and ${facts.changedFiles.length} file(s) of ${image} changed before the release commit ${short(commit)} (e.g. ${facts.changedFiles[0]})`,
+        fix: `${image} is out of date; wait for its build of the release commit, or rebuild it, then release again`,
+      };
     case 'no-label':
-      return `${image}: ${sourceTag} has no ${LABEL.revision} label, so it cannot be tied to the release commit ${short(commit)}: rebuild it with the docker-build target, then release again.`;
+      return { subject: image, problem: `${sourceTag} has no ${LABEL.revision} label, so it cannot be tied to the release commit ${short(commit)}`, fix: 'rebuild it with the docker-build target, then release again' };
     case 'unknown-commit':
-      return `${image}: ${sourceTag} was built from ${short(revision)}, which this clone does not have: check out with fetch-depth: 0 (or fetch that commit), then release again.`;
+      return { subject: image, problem: `${sourceTag} was built from ${short(revision)}, which this clone does not have`, fix: 'check out with fetch-depth: 0 (or fetch that commit), then release again' };
     case 'not-ancestor':
-      return `${image}: ${sourceTag} was built from ${short(revision)}, which is not the release commit ${short(commit)} nor an ancestor of it (a push after the release was cut, or a build still running): ${image} is out of date; rebuild it from the release commit or release a later commit.`;
+      return {
+        subject: image,
+        problem: `${sourceTag} was built from ${short(revision)}, which is not the release commit ${short(commit)} nor an ancestor of it (a push after the release was cut, or a build still running)`,
+        fix: `${image} is out of date; rebuild it from the release commit or release a later commit`,
+      };
   }
 }
 
@@ -139,7 +153,7 @@ export function testStanding(input: {
   /** The results attached to the source digest (their result annotation). */
   attached: readonly (string | undefined)[];
   allowUntested: boolean;
-}): { standing: TestStanding; problem?: string } {
+}): { standing: TestStanding; problem?: Problem } {
   if (!input.hasTests) return { standing: { kind: 'none' } };
   if (input.attached.includes('passed')) return { standing: { kind: 'passed' } };
   const found = input.attached.includes('failed')
@@ -150,7 +164,11 @@ export function testStanding(input: {
   if (input.allowUntested) return { standing: { kind: 'untested', found } };
   return {
     standing: { kind: 'untested', found },
-    problem: `${input.image}: ${input.at} has no passing test result (${found}): push it again with its tests run (nx run ${input.project}:docker-build --test --push, as CI does), or release with --allowUntested.`,
+    problem: {
+      subject: input.image,
+      problem: `${input.at} has no passing test result (${found})`,
+      fix: `push it again with its tests run (nx run ${input.project}:docker-build --test --push, as CI does), or release with --allowUntested`,
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../errors';
+import { UserError, type Problem } from '../errors';
 import { CALVER, compareVersions, otherSchemeOf, parseVersion, resolveVersionScheme, runVersionScheme, SEMVER, type VersionScheme } from './version-scheme';
 
 const NX = { where: 'nx.json: @fornax/nx-images option', scheme: 'versionScheme', pattern: 'versionPattern' };
@@ -119,24 +119,28 @@ describe('resolveVersionScheme', () => {
     expect(resolveVersionScheme(name, pattern, NX)).toEqual(expected);
   });
 
-  it.each<[unknown, unknown, RegExp]>([
-    ['calendar', undefined, /^nx\.json: @fornax\/nx-images option versionScheme "calendar" is not a version scheme: use "semver" \(v1\.2\.3\), "calver" \(26\.0630, 2026\.06\.30\) or "pattern" \(with versionPattern\)\.$/],
-    ['SemVer', undefined, /"SemVer" is not a version scheme/],
-    [3, undefined, /versionScheme 3 is not a version scheme/],
-    [['calver'], undefined, /versionScheme \["calver"\] is not a version scheme/],
-    ['pattern', undefined, /^nx\.json: @fornax\/nx-images option versionScheme "pattern" needs versionPattern, a regular expression whose capture groups are the version's numbers, e\.g\. "\^release-/],
-    ['pattern', '', /needs versionPattern/],
-    ['pattern', 42, /needs versionPattern/],
-    ['pattern', '^release-\\d+$', /^nx\.json: @fornax\/nx-images option versionPattern "\^release-\\\\d\+\$" has no capture group, so no number to compare: put each number in parentheses/],
-    ['pattern', '^(?:\\d+)\\.(?:\\d+)$', /has no capture group/],
-    ['pattern', '^release-(\\d+$', /^nx\.json: @fornax\/nx-images option versionPattern "\^release-\(\\\\d\+\$" is not a regular expression \(.*\): fix it/],
-    ['pattern', '[', /is not a regular expression/],
-    ['pattern', '(?<n>\\d+)(?<n>\\d+)', /is not a regular expression/],
-    ['semver', '^v(\\d+)$', /^nx\.json: @fornax\/nx-images option versionPattern is only read with versionScheme "pattern": set versionScheme to "pattern", or remove versionPattern\.$/],
-    [undefined, '^v(\\d+)$', /versionPattern is only read with versionScheme "pattern"/],
-  ])('%j with %j is refused', (name, pattern, message) => {
+  const SCHEME = 'nx.json: @fornax/nx-images option versionScheme';
+  const PATTERN = 'nx.json: @fornax/nx-images option versionPattern';
+  const like = (pattern: RegExp) => expect.stringMatching(pattern) as unknown as string;
+  const NEEDS = { subject: SCHEME, problem: '"pattern" needs versionPattern', fix: like(/^give versionPattern, a regular expression whose capture groups are the version's numbers, e\.g\. "\^release-/) };
+  it.each<[unknown, unknown, Partial<Problem>]>([
+    ['calendar', undefined, { subject: SCHEME, problem: '"calendar" is not a version scheme', fix: 'use "semver" (v1.2.3), "calver" (26.0630, 2026.06.30) or "pattern" (with versionPattern)' }],
+    ['SemVer', undefined, { subject: SCHEME, problem: '"SemVer" is not a version scheme' }],
+    [3, undefined, { subject: SCHEME, problem: '3 is not a version scheme' }],
+    [['calver'], undefined, { subject: SCHEME, problem: '["calver"] is not a version scheme' }],
+    ['pattern', undefined, NEEDS],
+    ['pattern', '', NEEDS],
+    ['pattern', 42, NEEDS],
+    ['pattern', '^release-\\d+$', { subject: PATTERN, problem: '"^release-\\\\d+$" has no capture group, so no number to compare', fix: like(/^put each number in parentheses/) }],
+    ['pattern', '^(?:\\d+)\\.(?:\\d+)$', { subject: PATTERN, problem: like(/has no capture group/) }],
+    ['pattern', '^release-(\\d+$', { subject: PATTERN, problem: like(/^"\^release-\(\\\\d\+\$" is not a regular expression \(.*\)$/), fix: like(/^fix it/) }],
+    ['pattern', '[', { subject: PATTERN, problem: like(/is not a regular expression/) }],
+    ['pattern', '(?<n>\\d+)(?<n>\\d+)', { subject: PATTERN, problem: like(/is not a regular expression/) }],
+    ['semver', '^v(\\d+)$', { subject: PATTERN, problem: 'it is only read with versionScheme "pattern"', fix: 'set versionScheme to "pattern", or remove versionPattern' }],
+    [undefined, '^v(\\d+)$', { subject: PATTERN, problem: 'it is only read with versionScheme "pattern"' }],
+  ])('%j with %j is refused', (name, pattern, fields) => {
     expect(() => resolveVersionScheme(name, pattern, NX)).toThrow(UserError);
-    expect(() => resolveVersionScheme(name, pattern, NX)).toThrow(message);
+    expect(() => resolveVersionScheme(name, pattern, NX)).toThrow(expect.objectContaining(fields));
   });
 });
 
@@ -149,11 +153,13 @@ describe('runVersionScheme', () => {
     [{ versionPattern: '^release-(\\d+)-(\\d+)$' }, SEMVER, RELEASE],
     [{ versionScheme: 'pattern', versionPattern: '^release-(\\d+)-(\\d+)$' }, CALVER, RELEASE],
   ])('%j over %j -> %j', (option, workspace, expected) => {
-    expect(runVersionScheme(option, workspace, 'release: option')).toEqual(expected);
+    expect(runVersionScheme(option, workspace, 'release option')).toEqual(expected);
   });
 
   it('names the run options in its errors', () => {
-    expect(() => runVersionScheme({ versionScheme: 'pattern' }, RELEASE, 'release: option')).toThrow(/^release: option --versionScheme "pattern" needs --versionPattern/);
-    expect(() => runVersionScheme({ versionScheme: 'calver', versionPattern: '(\\d+)' }, SEMVER, 'release: option')).toThrow(/--versionPattern is only read with --versionScheme "pattern"/);
+    expect(() => runVersionScheme({ versionScheme: 'pattern' }, RELEASE, 'release option')).toThrow(expect.objectContaining({ subject: 'release option --versionScheme', problem: '"pattern" needs --versionPattern' }));
+    expect(() => runVersionScheme({ versionScheme: 'calver', versionPattern: '(\\d+)' }, SEMVER, 'release option')).toThrow(
+      expect.objectContaining({ subject: 'release option --versionPattern', problem: 'it is only read with --versionScheme "pattern"' }),
+    );
   });
 });

@@ -36,23 +36,23 @@ export function resolveVersionScheme(name: unknown, pattern: unknown, source: Sc
   const { where, scheme: schemeOption, pattern: patternOption } = source;
   const hasPattern = pattern !== undefined && pattern !== '';
   if (name !== undefined && name !== '' && (typeof name !== 'string' || !(VERSION_SCHEME_NAMES as readonly string[]).includes(name))) {
-    throw new UserError(`${where} ${schemeOption} ${JSON.stringify(name)} is not a version scheme: use "semver" (v1.2.3), "calver" (26.0630, 2026.06.30) or "pattern" (with ${patternOption}).`);
+    throw new UserError({ subject: `${where} ${schemeOption}`, problem: `${JSON.stringify(name)} is not a version scheme`, fix: `use "semver" (v1.2.3), "calver" (26.0630, 2026.06.30) or "pattern" (with ${patternOption})` });
   }
   if (name !== 'pattern') {
-    if (hasPattern) throw new UserError(`${where} ${patternOption} is only read with ${schemeOption} "pattern": set ${schemeOption} to "pattern", or remove ${patternOption}.`);
+    if (hasPattern) throw new UserError({ subject: `${where} ${patternOption}`, problem: `it is only read with ${schemeOption} "pattern"`, fix: `set ${schemeOption} to "pattern", or remove ${patternOption}` });
     return name === 'calver' ? CALVER : SEMVER;
   }
   if (typeof pattern !== 'string' || pattern === '') {
-    throw new UserError(`${where} ${schemeOption} "pattern" needs ${patternOption}, a regular expression whose capture groups are the version's numbers, e.g. ${PATTERN_EXAMPLE}.`);
+    throw new UserError({ subject: `${where} ${schemeOption}`, problem: `"pattern" needs ${patternOption}`, fix: `give ${patternOption}, a regular expression whose capture groups are the version's numbers, e.g. ${PATTERN_EXAMPLE}` });
   }
   let regex: RegExp;
   try {
     regex = new RegExp(pattern);
   } catch (error) {
-    throw new UserError(`${where} ${patternOption} ${JSON.stringify(pattern)} is not a regular expression (${(error as Error).message}): fix it, e.g. ${PATTERN_EXAMPLE}.`);
+    throw new UserError({ subject: `${where} ${patternOption}`, problem: `${JSON.stringify(pattern)} is not a regular expression (${(error as Error).message})`, fix: `fix it, e.g. ${PATTERN_EXAMPLE}` });
   }
   if (groupCount(regex) === 0) {
-    throw new UserError(`${where} ${patternOption} ${JSON.stringify(pattern)} has no capture group, so no number to compare: put each number in parentheses, e.g. ${PATTERN_EXAMPLE}.`);
+    throw new UserError({ subject: `${where} ${patternOption}`, problem: `${JSON.stringify(pattern)} has no capture group, so no number to compare`, fix: `put each number in parentheses, e.g. ${PATTERN_EXAMPLE}` });
   }
   return { name: 'pattern', pattern };
 }

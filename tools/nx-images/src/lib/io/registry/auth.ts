@@ -90,9 +90,7 @@ export async function fetchBearerToken(request: TokenRequest): Promise<string> {
         signal: AbortSignal.timeout(request.timeoutMs),
       });
     } catch (error) {
-      throw new UserError(
-        `registry ${registry}: the token service ${new URL(challenge.realm).host} did not answer (${causeOf(error)}): check the network and retry.`,
-      );
+      throw new UserError({ subject: `registry ${registry}`, problem: `the token service ${new URL(challenge.realm).host} did not answer (${causeOf(error)})`, fix: 'check the network and retry' });
     }
     lastStatus = response.status;
     if (response.ok) {
@@ -103,15 +101,17 @@ export async function fetchBearerToken(request: TokenRequest): Promise<string> {
         body = undefined;
       }
       const token = tokenFromResponse(body);
-      if (!token) throw new UserError(`registry ${registry}: the token service answered without a token: check the registry's auth setup.`);
+      if (!token) throw new UserError({ subject: `registry ${registry}`, problem: 'the token service answered without a token', fix: 'check the registry\'s auth setup' });
       return token;
     }
     await response.arrayBuffer().catch(() => undefined);
     if (response.status !== 401 && response.status !== 403) break;
   }
-  throw new UserError(
-    `registry ${registry}: the token service refused ${credentials ? `the credentials from ${credentials.source}` : 'an anonymous login'} for ${repoPath} (HTTP ${lastStatus}): ${loginFix(registry)}`,
-  );
+  throw new UserError({
+    subject: `registry ${registry}`,
+    problem: `the token service refused ${credentials ? `the credentials from ${credentials.source}` : 'an anonymous login'} for ${repoPath} (HTTP ${lastStatus})`,
+    fix: loginFix(registry),
+  });
 }
 
 /** What to check when a registry refuses the login. */

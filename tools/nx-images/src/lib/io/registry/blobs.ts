@@ -87,7 +87,7 @@ export function blobApi(transport: Transport): BlobApi {
   }
 
   async function putBlobStream(repoPath: string, digest: string, body: ReadableStream<Uint8Array>): Promise<number> {
-    if (!DIGEST.test(digest) || !digest.startsWith('sha256:')) throw new UserError(`blob ${digest.slice(0, 80)} is not a sha256 digest: only sha256 blobs are copied.`);
+    if (!DIGEST.test(digest) || !digest.startsWith('sha256:')) throw new UserError({ subject: `blob ${digest.slice(0, 80)}`, problem: 'not a sha256 digest', fix: 'only sha256 blobs are copied' });
     const location = await startUpload(repoPath);
     const hash = createHash('sha256');
     let sent = 0;
@@ -113,7 +113,7 @@ export function blobApi(transport: Transport): BlobApi {
       // Never commit bytes that are not the blob named: drop the session.
       const cancel = await transport.send('DELETE', repoPath, next.toString()).catch(() => undefined);
       await cancel?.arrayBuffer().catch(() => undefined);
-      throw new UserError(`registry ${transport.registry}: blob ${digest.slice(0, 19)} arrived as ${actual.slice(0, 19)} (${sent} bytes): the source sent other bytes; retry.`);
+      throw new UserError({ subject: `registry ${transport.registry}`, problem: `blob ${digest.slice(0, 19)} arrived as ${actual.slice(0, 19)} (${sent} bytes)`, fix: 'the source sent other bytes; retry' });
     }
     next.searchParams.set('digest', digest);
     const put = await transport.send('PUT', repoPath, next.toString());

@@ -59,13 +59,13 @@ export function referencedBy(manifest: Pick<Manifest, 'bytes' | 'mediaType'>, wh
   try {
     parsed = JSON.parse(manifest.bytes.toString('utf8')) as typeof parsed;
   } catch {
-    throw new UserError(`${what} is not valid JSON: the source registry sent a broken manifest; check the image there.`);
+    throw new UserError({ subject: what, problem: 'not valid JSON', fix: 'the source registry sent a broken manifest; check the image there' });
   }
   const descriptors = (value: unknown): Descriptor[] => {
     const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
     return list.map((entry: unknown) => {
       const digest = (entry as { digest?: unknown } | null)?.digest;
-      if (typeof digest !== 'string' || !DIGEST.test(digest)) throw new UserError(`${what} names a blob or manifest without a valid digest: check the image in the source registry.`);
+      if (typeof digest !== 'string' || !DIGEST.test(digest)) throw new UserError({ subject: what, problem: 'it names a blob or manifest without a valid digest', fix: 'check the image in the source registry' });
       return entry as Descriptor;
     });
   };
@@ -103,7 +103,7 @@ export async function copyImage(input: CopyInput): Promise<CopyResult> {
         const source = await from.openBlob(fromRepo, blob.digest);
         const sent = await to.putBlobStream(toRepo, blob.digest, source.body);
         if (blob.size !== undefined && sent !== blob.size) {
-          throw new SourceMismatch(`blob ${blob.digest.slice(0, 19)} is ${sent} bytes, but its manifest says ${blob.size}: check the image in ${from.registry}.`);
+          throw new SourceMismatch({ subject: `blob ${blob.digest.slice(0, 19)}`, problem: `${sent} bytes, but its manifest says ${blob.size}`, fix: `check the image in ${from.registry}` });
         }
         result.blobs.sent++;
         result.bytesSent += sent;
@@ -130,7 +130,7 @@ export async function copyImage(input: CopyInput): Promise<CopyResult> {
     for (const blob of blobs) await copyBlob(blob);
     const written = await to.writeManifest(toRepo, manifest.digest, manifest);
     if (written.digest !== manifest.digest) {
-      throw new UserError(`registry ${to.registry}: ${toRepo}@${manifest.digest.slice(0, 19)} was stored as ${written.digest.slice(0, 19)}: the registry changed the manifest; it cannot be a mirror.`);
+      throw new UserError({ subject: `registry ${to.registry}`, problem: `${toRepo}@${manifest.digest.slice(0, 19)} was stored as ${written.digest.slice(0, 19)}`, fix: 'the registry changed the manifest; it cannot be a mirror' });
     }
     result.manifests.written++;
   }

@@ -67,7 +67,7 @@ export function dockerConfigEntries(config: DockerConfig, registry: string): Doc
 
 function assertHelperName(name: string): string {
   if (!HELPER_NAME.test(name)) {
-    throw new UserError(`Docker config: credential helper ${JSON.stringify(name)} is not a helper name: fix credsStore/credHelpers in the Docker config.`);
+    throw new UserError({ subject: 'Docker config', problem: `credential helper ${JSON.stringify(name)} is not a helper name`, fix: 'fix credsStore/credHelpers in the Docker config' });
   }
   return name;
 }
@@ -85,12 +85,12 @@ export async function readDockerConfig(env: NodeJS.ProcessEnv): Promise<DockerCo
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') return undefined;
-    throw new UserError(`Docker config ${path} could not be read (${(error as Error).message}): fix its permissions or set DOCKER_CONFIG.`);
+    throw new UserError({ subject: `Docker config ${path}`, problem: `it could not be read (${(error as Error).message})`, fix: 'fix its permissions or set DOCKER_CONFIG' });
   }
   try {
     return JSON.parse(text) as DockerConfig;
   } catch {
-    throw new UserError(`Docker config ${path} is not valid JSON: fix it or set DOCKER_CONFIG to another directory.`);
+    throw new UserError({ subject: `Docker config ${path}`, problem: 'not valid JSON', fix: 'fix it or set DOCKER_CONFIG to another directory' });
   }
 }
 
@@ -102,7 +102,7 @@ export async function credentialsFromHelper(helper: string, serverUrl: string): 
     ({ stdout } = await run({ command, args: ['get'] }, { input: serverUrl, timeout: 30_000 }));
   } catch (error) {
     if (error instanceof CommandError && error.notFound) {
-      throw new UserError(`Docker config names the credential helper ${command}, which is not on PATH: install it or remove it from the Docker config.`);
+      throw new UserError({ subject: 'Docker config', problem: `it names the credential helper ${command}, which is not on PATH`, fix: 'install it or remove it from the Docker config' });
     }
     // Helpers print "credentials not found" on stdout and exit 1 when they hold nothing for this server.
     if (error instanceof CommandError) return undefined;
@@ -112,7 +112,7 @@ export async function credentialsFromHelper(helper: string, serverUrl: string): 
   try {
     body = JSON.parse(stdout) as typeof body;
   } catch {
-    throw new UserError(`${command} get did not print JSON for ${serverUrl}: check the helper.`);
+    throw new UserError({ subject: command, problem: `get did not print JSON for ${serverUrl}`, fix: 'check the helper' });
   }
   if (typeof body.Username !== 'string' || typeof body.Secret !== 'string' || body.Secret === '') return undefined;
   return { username: body.Username, password: body.Secret, source: command };

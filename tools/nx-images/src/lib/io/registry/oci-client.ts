@@ -115,7 +115,7 @@ export function createRegistryClient(options: RegistryClientOptions): FullRegist
 
   async function writeManifest(repoPath: string, reference: string, manifest: Pick<Manifest, 'bytes' | 'mediaType'>): Promise<{ digest: string; subject: boolean }> {
     if (!isValidTag(reference) && !DIGEST.test(reference)) {
-      throw new UserError(`tag ${JSON.stringify(reference)} is not a valid Docker tag: use 1-128 characters of [A-Za-z0-9_.-], not starting with "." or "-".`);
+      throw new UserError({ subject: 'tag', problem: `${JSON.stringify(reference)} is not a valid Docker tag`, fix: 'use 1-128 characters of [A-Za-z0-9_.-], not starting with "." or "-"' });
     }
     const at = DIGEST.test(reference) ? `${repoPath}@${reference.slice(0, 19)}` : `${repoPath}:${reference}`;
     const response = await transport.send('PUT', repoPath, manifestUrl(repoPath, reference), {
@@ -135,9 +135,11 @@ export function createRegistryClient(options: RegistryClientOptions): FullRegist
     await writeManifest(repoPath, tag, manifest);
     const after = await resolve(repoPath, tag);
     if (after?.digest !== manifest.digest) {
-      throw new UserError(
-        `registry ${transport.registry}: ${repoPath}:${tag} reads back as ${after?.digest ?? 'nothing'}, not ${manifest.digest}: something else wrote the tag at the same time; run the release again.`,
-      );
+      throw new UserError({
+        subject: `registry ${transport.registry}`,
+        problem: `${repoPath}:${tag} reads back as ${after?.digest ?? 'nothing'}, not ${manifest.digest}`,
+        fix: 'something else wrote the tag at the same time; run the release again',
+      });
     }
     return { ...(before ? { previous: before.digest } : {}), changed: true };
   }
@@ -173,9 +175,11 @@ export function createRegistryClient(options: RegistryClientOptions): FullRegist
       if (response.status === 401 || response.status === 403) {
         await response.arrayBuffer().catch(() => undefined);
         const who = (await transport.whoAsked()).replace('an anonymous request', 'an anonymous login');
-        throw new UserError(
-          `registry ${transport.registry} does not let ${who} push to ${repoPath} (HTTP ${response.status}): ${loginFix(transport.registry)} For GHCR give the workflow "permissions: packages: write", and if the package was first pushed by hand add this repository under the package's "Manage Actions access".`,
-        );
+        throw new UserError({
+          subject: `registry ${transport.registry}`,
+          problem: `does not let ${who} push to ${repoPath} (HTTP ${response.status})`,
+          fix: `${loginFix(transport.registry)} For GHCR give the workflow "permissions: packages: write", and if the package was first pushed by hand add this repository under the package's "Manage Actions access"`,
+        });
       }
       return transport.fail(response, `check push access to ${repoPath}`, repoPath);
     }
@@ -237,6 +241,6 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new UserError(`${what} is not valid JSON: the registry (or a proxy in front of it) sent a broken answer; retry, and check the registry if it persists.`);
+    throw new UserError({ subject: what, problem: 'not valid JSON', fix: 'the registry (or a proxy in front of it) sent a broken answer; retry, and check the registry if it persists' });
   }
 }

@@ -92,7 +92,7 @@ export function referrersApi(transport: Transport, manifests: ManifestWriter, bl
       const listed = await fallbackIndex(repoPath, subjectDigest);
       if (listed && referrersIn(listed).some((descriptor) => descriptor.digest === artifact.digest)) return;
     }
-    throw new UserError(`registry ${transport.registry}: ${repoPath}:${referrersTag(subjectDigest)} kept losing ${artifact.digest}: another writer changes it at the same time; run again.`);
+    throw new UserError({ subject: `registry ${transport.registry}`, problem: `${repoPath}:${referrersTag(subjectDigest)} kept losing ${artifact.digest}`, fix: 'another writer changes it at the same time; run again' });
   }
 
   async function readArtifact(repoPath: string, digest: string): Promise<{ annotations: Record<string, string>; files: ArtifactFile[] }> {

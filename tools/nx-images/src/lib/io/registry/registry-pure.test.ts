@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { parseChallenge, repositoryScope, tokenFromResponse, tokenUrl } from './auth';
 import { credentialsFromEnv, dockerConfigEntries, registryKey } from './credentials';
-import { DEFAULT_RETRY, isLoopbackRegistry, isRetryableStatus, redact, registryBaseUrl, retryDelayMs } from './transport';
+import { UserError } from '../../core/errors';
+import { DEFAULT_RETRY, isLoopbackRegistry, isRetryableStatus, redact, redactError, registryBaseUrl, retryDelayMs } from './transport';
 
 describe('parseChallenge', () => {
   test.each([
@@ -107,6 +108,13 @@ describe('transport', () => {
       expect(isRetryableStatus(status)).toBe(expected);
     },
   );
+
+  test('redactError hides every secret in a UserError\'s line and in each of its parts', () => {
+    const error = new UserError({ image: 'img-hunter2', subject: 'registry r hunter2', problem: 'refused hunter2', fix: 'check hunter2' });
+    expect(redactError(error, ['hunter2'])).toMatchObject({ image: 'img-***', subject: 'registry r ***', problem: 'refused ***', fix: 'check ***', message: 'img-***: registry r ***: refused ***: check ***.' });
+    expect((redactError(new Error('plain hunter2'), ['hunter2']) as Error).message).toBe('plain ***');
+    expect(redactError('not an error', ['hunter2'])).toBe('not an error');
+  });
 
   test('redact hides every secret', () => {
     expect(redact('token abc.def and pw hunter2 and hunter2', ['abc.def', 'hunter2', 'x'])).toBe('token *** and pw *** and ***');

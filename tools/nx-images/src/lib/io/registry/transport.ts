@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { UserError } from '../../core/errors';
+import { UserError, type Problem } from '../../core/errors';
 import { isValidTag } from '../../core/naming/tags';
 import { basicAuthorization, causeOf, fetchBearerToken, loginFix, parseChallenge, type Credentials } from './auth';
 import { resolveCredentials } from './credentials';
@@ -52,10 +52,10 @@ export interface RequestBody {
 export class RegistryError extends UserError {
   override name = 'RegistryError';
   constructor(
-    message: string,
+    parts: Problem,
     readonly status: number,
   ) {
-    super(message);
+    super(parts);
   }
 }
 
@@ -106,9 +106,24 @@ export function redact(text: string, secrets: Iterable<string>): string {
   return out;
 }
 
+/** The error with every secret replaced by `***`: its message and, for a UserError, each part the message is made of. */
+export function redactError(error: unknown, secrets: Iterable<string>): unknown {
+  if (!(error instanceof Error)) return error;
+  const known = [...secrets];
+  error.message = redact(error.message, known);
+  if (error instanceof UserError) {
+    const parts = error as { -readonly [K in keyof Problem]: Problem[K] };
+    parts.subject = redact(parts.subject, known);
+    parts.problem = redact(parts.problem, known);
+    parts.fix = redact(parts.fix, known);
+    if (parts.image !== undefined) parts.image = redact(parts.image, known);
+  }
+  return error;
+}
+
 export function assertReference(reference: string): void {
   if (!isValidTag(reference) && !DIGEST.test(reference)) {
-    throw new UserError(`reference ${JSON.stringify(reference)} is neither a Docker tag nor a sha256 digest: pass a tag such as main.`);
+    throw new UserError({ subject: 'reference', problem: `${JSON.stringify(reference)} is neither a Docker tag nor a sha256 digest`, fix: 'pass a tag such as main' });
   }
 }
 
@@ -130,7 +145,7 @@ export async function readLimited(response: Response, limit: number, what: strin
   const declared = Number(response.headers.get('content-length') ?? '');
   if (Number.isFinite(declared) && declared > limit) {
     await response.body?.cancel();
-    throw new UserError(`${what} is ${declared} bytes, over the ${limit}-byte limit: this is not an image manifest; check the reference.`);
+    throw new UserError({ subject: what, problem: `${declared} bytes, over the ${limit}-byte limit`, fix: 'this is not an image manifest; check the reference' });
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -141,7 +156,7 @@ export async function readLimited(response: Response, limit: number, what: strin
     if (size > limit) break;
     chunks.push(Buffer.from(chunk));
   }
-  if (size > limit) throw new UserError(`${what} is over the ${limit}-byte limit: this is not an image manifest; check the reference.`);
+  if (size > limit) throw new UserError({ subject: what, problem: `over the ${limit}-byte limit`, fix: 'this is not an image manifest; check the reference' });
   return Buffer.concat(chunks);
 }
 
@@ -220,7 +235,7 @@ export function createTransport(options: RegistryClientOptions): Transport {
         response = await doFetch(url, { method, headers, body: init.body, signal: AbortSignal.timeout(init.timeoutMs ?? timeoutMs), ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}) });
       } catch (error) {
         if (attempt >= attempts) {
-          throw new UserError(`registry ${registry}: ${method} ${repoPath} failed after ${attempt} tries (${causeOf(error)}): check that ${baseUrl} is up and reachable.`);
+          throw new UserError({ subject: `registry ${registry}`, problem: `${method} ${repoPath} failed after ${attempt} tries (${causeOf(error)})`, fix: `check that ${baseUrl} is up and reachable` });
         }
         const delay = retryDelayMs(attempt, undefined, policy, Date.now());
         log(`registry ${registry}: ${method} ${repoPath}: ${causeOf(error)}; retrying in ${delay} ms (${attempt}/${policy.attempts - 1})`);
@@ -255,16 +270,20 @@ export function createTransport(options: RegistryClientOptions): Transport {
     const who = await whoAsked();
     switch (response.status) {
       case 401:
-        throw new RegistryError(`registry ${registry} refused ${who} to ${what} (401 Unauthorized)${suffix}: ${loginFix(registry)}`, 401);
+        throw new RegistryError({ subject: `registry ${registry}`, problem: `refused ${who} to ${what} (401 Unauthorized)${suffix}`, fix: loginFix(registry) }, 401);
       case 403:
         throw new RegistryError(
-          `registry ${registry} denied ${who} to ${what} (403 Forbidden)${suffix}: the login may not write ${repoPath}; for GHCR give the workflow "permissions: packages: write" and add this repository to the package's "Manage Actions access" list.`,
+          {
+            subject: `registry ${registry}`,
+            problem: `denied ${who} to ${what} (403 Forbidden)${suffix}`,
+            fix: `the login may not write ${repoPath}; for GHCR give the workflow "permissions: packages: write" and add this repository to the package's "Manage Actions access" list`,
+          },
           403,
         );
       case 404:
-        throw new RegistryError(`registry ${registry} has nothing at ${repoPath} to ${what} (404 Not Found)${suffix}: check the repository and the tag name, and that the image was pushed.`, 404);
+        throw new RegistryError({ subject: `registry ${registry}`, problem: `nothing at ${repoPath} to ${what} (404 Not Found)${suffix}`, fix: 'check the repository and the tag name, and that the image was pushed' }, 404);
       default:
-        throw new RegistryError(`registry ${registry} could not ${what} (HTTP ${response.status})${suffix}: check the registry's status and retry.`, response.status);
+        throw new RegistryError({ subject: `registry ${registry}`, problem: `could not ${what} (HTTP ${response.status})${suffix}`, fix: 'check the registry\'s status and retry' }, response.status);
     }
   }
 
@@ -272,7 +291,7 @@ export function createTransport(options: RegistryClientOptions): Transport {
     const algorithm = expected && DIGEST.test(expected) ? expected.slice(0, expected.indexOf(':')) : 'sha256';
     const actual = digestOf(bytes, algorithm);
     if (expected && expected !== actual) {
-      throw new UserError(`registry ${registry}: ${what} has digest ${actual}, but the registry says ${expected}: the content changed in transit; retry.`);
+      throw new UserError({ subject: `registry ${registry}`, problem: `${what} has digest ${actual}, but the registry says ${expected}`, fix: 'the content changed in transit; retry' });
     }
     return algorithm === 'sha256' ? actual : digestOf(bytes);
   }
@@ -281,8 +300,7 @@ export function createTransport(options: RegistryClientOptions): Transport {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof Error) error.message = redact(error.message, secrets);
-      throw error;
+      throw redactError(error, secrets);
     }
   }
 

@@ -1,12 +1,12 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../../lib/core/errors';
-import { tagOfVariant, variantTag } from '../../lib/core/naming/refs';
-import { previousVersionTag, renderReleaseChanges, type ReleaseChanges } from '../../lib/core/release/release-changes';
-import { releaseRecordDir, type ReleaseRecord } from '../../lib/io/build-record';
-import { differencesOf, registrySide } from '../../lib/io/image-differences';
-import type { FullRegistryClient } from '../../lib/io/registry/oci-client';
-import type { NormalizedReleaseOptions } from './normalize';
+import { errorMessage } from '../core/errors';
+import { tagOfVariant, variantTag } from '../core/naming/refs';
+import { previousVersionTag, renderReleaseChanges, type ReleaseChanges } from '../core/release/release-changes';
+import { releaseRecordDir, type ReleaseRecord } from './build-record';
+import { differencesOf, registrySide } from './image-differences';
+import type { FullRegistryClient } from './registry/oci-client';
+import type { NormalizedReleaseOptions } from './release-options';
 
 /** `dist/release/changes.md`: what each image of the release changed since the previous one. */
 export function changesPath(workspaceRoot: string): string {

@@ -16,7 +16,7 @@ export function stepCommands(plan: Pick<FanoutPlan, 'images'>, images: readonly 
  * tags and push by variables. Returns why the image cannot be built, or
  * undefined when every step passed.
  */
-export async function runBuildSteps(plan: FanoutPlan, entry: PlannedImage, cwd: string, log: (line: string) => void): Promise<string | undefined> {
+export async function runStepsBeforeBuild(plan: FanoutPlan, entry: PlannedImage, cwd: string, log: (line: string) => void): Promise<string | undefined> {
   for (const step of entry.steps ?? []) {
     const args = stepRunArgs(entry.image, step);
     log(`ci:images: ${entry.image}: before the build: ${commandLine('nx', args)}`);

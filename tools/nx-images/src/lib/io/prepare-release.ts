@@ -1,12 +1,12 @@
-import { readBasesLabel } from '../../lib/core/dockerfile/bases';
-import type { RevisionObservation } from '../../lib/core/ci/compare-commits';
-import { UserError } from '../../lib/core/errors';
-import { tagOfVariant, variantTag } from '../../lib/core/naming/refs';
-import { changedFiles } from '../../lib/io/git';
-import { isArtifactOf, LEGACY_TEST_ARTIFACT_TYPES, LEGACY_TEST_RESULT_ANNOTATIONS, ownValue, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../../lib/core/naming/conventions';
-import { LEGACY_LOCK_FILES_ANNOTATIONS, LEGACY_LOCKS_ARTIFACT_TYPES, LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, locksProblem } from '../../lib/core/evidence/locks';
-import type { FullRegistryClient } from '../../lib/io/registry/oci-client';
-import { observeRevision } from '../../lib/io/revision';
+import { readBasesLabel } from '../core/dockerfile/bases';
+import type { RevisionObservation } from '../core/ci/compare-commits';
+import { UserError } from '../core/errors';
+import { tagOfVariant, variantTag } from '../core/naming/refs';
+import { changedFiles } from './git';
+import { isArtifactOf, LEGACY_TEST_ARTIFACT_TYPES, LEGACY_TEST_RESULT_ANNOTATIONS, ownValue, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../core/naming/conventions';
+import { LEGACY_LOCK_FILES_ANNOTATIONS, LEGACY_LOCKS_ARTIFACT_TYPES, LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, locksProblem } from '../core/evidence/locks';
+import type { FullRegistryClient } from './registry/oci-client';
+import { observeRevision } from './revision';
 import {
   STABLE_TAG,
   higherVersionTags,
@@ -16,8 +16,8 @@ import {
   type LocksStanding,
   type ReleasePlan,
   type RevisionFacts,
-} from '../../lib/core/release/release-plan';
-import type { NormalizedReleaseOptions } from './normalize';
+} from '../core/release/release-plan';
+import type { NormalizedReleaseOptions } from './release-options';
 
 /**
  * Every read-only check of one image's release, then its plan: the source
@@ -32,13 +32,17 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
   const sourceTag = inRegistry(options.sourceTag);
   const source = await client.resolve(repoPath, sourceTag);
   if (!source) {
-    throw new UserError(
-      `${image}: ${name}:${sourceTag} does not exist, so no image is released: build and push ${image} first (nx run ${options.project}:docker-build), or check --sourceTag, --registry and --repository.`,
-    );
+    throw new UserError({
+      subject: image,
+      problem: `${name}:${sourceTag} does not exist, so no image is released`,
+      fix: `build and push ${image} first (nx run ${options.project}:docker-build), or check --sourceTag, --registry and --repository`,
+    });
   }
   // Read by digest, so the labels are those of the manifest checked and copied.
   const observed = await observeRevision(client, options.workspaceRoot, repoPath, source.digest, options.commit);
-  if (observed.kind === 'unreadable') throw new UserError(observed.reason);
+  if (observed.kind === 'unreadable') {
+    throw new UserError({ subject: image, problem: `the labels of ${name}:${sourceTag} could not be read (${observed.reason.replace(/\.$/, '')})`, fix: 'run the release again once the registry answers' });
+  }
   const revision = observed.kind === 'present' ? observed.revision : undefined;
   const problem = revisionProblem(image, sourceTag, revision, options.commit, await revisionFacts(options, observed));
   if (problem) throw new UserError(problem);

@@ -1,2 +1,0 @@
-/** The check takes the release's options, forwarded by Nx (`params: forward`). */
-export type { ReleaseExecutorSchema as ReleaseCheckExecutorSchema } from '../release/schema';
