@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { describe, expect, it } from 'vitest';
-import { workspaceSettings } from '../src/lib/core/graph/plugin-options';
+import { workspaceSettings } from '../src/lib/core/graph/plugin-entry';
+import { targetSettings } from '../src/lib/core/graph/target-settings';
 import { imageSuites } from '../src/lib/io/image-suites';
 import { CommandError, run } from '../src/lib/io/exec';
 import { pythonWithPytest } from './harness/python';
@@ -73,8 +74,11 @@ describe('the real images’ tests', () => {
 
   it('the image-test target runs tractor’s tests with pytest, then base_image’s', async () => {
     const nxJson = JSON.parse(readFileSync(join(workspaceRoot, 'nx.json'), 'utf8')) as Parameters<typeof workspaceSettings>[0];
-    const context = { root: workspaceRoot, cwd: workspaceRoot, isVerbose: false } as ExecutorContext;
-    const suites = await imageSuites({ context, settings: workspaceSettings(nxJson), image: 'tractor', options: {}, ancestors: true });
+    // Each image's test target as the plugin infers it: the nx.json settings it carries, and its folder.
+    const settings = targetSettings(workspaceSettings(nxJson)).test;
+    const project = (name: string) => ({ root: `images/${name}`, targets: { [settings.testTarget]: { options: { settings } } } });
+    const context = { root: workspaceRoot, cwd: workspaceRoot, isVerbose: false, projectsConfigurations: { version: 2, projects: { tractor: project('tractor'), base_image: project('base_image') } } } as unknown as ExecutorContext;
+    const suites = await imageSuites({ context, testTarget: settings.testTarget, image: 'tractor', options: { settings }, ancestors: true });
     expect(suites.map((suite) => [suite.name, suite.command])).toEqual([
       ['tractor', { kind: 'pytest', argv: expect.arrayContaining(['python', '-m', 'pytest', '/image-tests/tractor']) as unknown }],
       ['base_image', { kind: 'pytest', argv: expect.arrayContaining(['python', '-m', 'pytest', '/image-tests/base_image']) as unknown }],

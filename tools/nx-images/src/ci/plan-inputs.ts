@@ -2,7 +2,8 @@ import { decideImage, unreadFiles, type ChangedFile, type Decision } from '../li
 import type { ImageComparison } from '../lib/core/ci/compare-commits';
 import { imageGraph } from '../lib/core/graph/image-graph';
 import { imageTargetNames, type ProjectLike } from '../lib/core/graph/image-project';
-import { imageOfDockerfile, variantOfDockerfile, type WorkspaceSettings } from '../lib/core/graph/plugin-options';
+import { imageOfDockerfile, variantOfDockerfile } from '../lib/core/graph/dockerfile-globs';
+import { type WorkspaceSettings } from '../lib/core/graph/plugin-options';
 import { buildInputs, type BuildInputs, type InputsSource } from '../lib/core/inputs/build-inputs';
 import { imageBuildSpec, testFilesOf } from '../lib/core/inputs/image-spec';
 import { locateTests, normalizeTestRule, type TestRule } from '../lib/core/evidence/test-rule';

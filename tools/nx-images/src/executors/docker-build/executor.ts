@@ -10,19 +10,23 @@ import { pushDecision } from '../../lib/core/ci/compare-commits';
 import { LABEL } from '../../lib/core/naming/conventions';
 import { errorMessage } from '../../lib/core/errors';
 import type { TestResult } from '../../lib/core/evidence/image-tests';
-import { settingsFromOptions } from '../../lib/core/graph/plugin-options';
+import type { ProjectLike } from '../../lib/core/graph/image-project';
+import { DEFAULT_TARGET_SETTINGS } from '../../lib/core/graph/target-settings';
 import { commandLine } from '../../lib/core/quote';
 import { imageName } from '../../lib/core/naming/refs';
 import { previewInventoryTag } from '../../lib/core/naming/templates';
 import { writeBuildRecord, type BuildRecord, type BuildTagRecord } from '../../lib/io/build-record';
 import { resolveBuildTime } from '../../lib/io/build-time';
 import { assertEngineRunning, buildxDriver, findDockerCli, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
-import { currentBranch, headSha, remoteBranchTip, remoteUrl } from '../../lib/io/git';
-import { createRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
+import { remoteBranchTip } from '../../lib/io/git';
+import { inputsAtHead } from '../../lib/io/image-inputs';
+import { createRegistryClient, type FullRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
 import { ownSuites } from '../../lib/io/image-suites';
+import type { Suite } from '../../lib/io/image-tests';
 import { observeRevision } from '../../lib/io/revision';
+import { gatherFacts } from '../../lib/io/workspace-facts';
 import { log, outcome, taskOf } from '../outcome';
-import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild } from './normalize';
+import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild, type PinnedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
 import { runImageBuildSteps, type BuildState } from './steps';
 import type { DockerBuildExecutorSchema } from './schema';
@@ -31,94 +35,191 @@ export default function dockerBuildExecutor(options: DockerBuildExecutorSchema, 
   return outcome(dockerBuild, options, context);
 }
 
+/**
+ * One build, top to bottom: the facts, the options normalized, the bases
+ * resolved and pinned, the plan printed, then the runner runs it. A dry run
+ * is the same pipeline with a runner that executes nothing.
+ */
 async function dockerBuild(options: DockerBuildExecutorSchema, context: ExecutorContext): Promise<void> {
-  const { project: projectName, projectRoot = projectName, workspaceRoot, targetName } = taskOf(context, 'docker-build');
-  const [gitBranch, sha, originUrl] = await Promise.all([
-    currentBranch(workspaceRoot).catch(() => undefined),
-    headSha(workspaceRoot).catch(() => undefined),
-    remoteUrl(workspaceRoot).catch(() => undefined),
-  ]);
+  const { project, projectRoot = project, workspaceRoot } = taskOf(context, 'docker-build');
+  const workspace = await gatherFacts(workspaceRoot);
+  const configured = context.projectsConfigurations?.projects[project];
   const now = new Date();
   const facts: BuildFacts = {
-    projectName,
+    projectName: project,
     projectRoot,
     workspaceRoot,
-    settings: settingsFromOptions(options, targetName),
+    settings: options.settings ?? DEFAULT_TARGET_SETTINGS.build,
     env: process.env,
-    gitBranch,
-    headSha: sha,
-    originUrl,
+    ...workspace,
     now,
     buildTime: resolveBuildTime(options.buildTime, process.env, () => now),
     dockerfile: (path) => readFileSync(path, 'utf8'),
+    ...(configured && workspace.headSha ? { inputs: (await inputsAtHead(workspaceRoot, workspace.headSha, { name: project, ...(configured as ProjectLike) }))?.digest } : {}),
   };
   const normalized = normalizeOptions(options, facts);
-  if (normalized.dryRun) {
-    await dryRun(normalized, workspaceRoot);
+  const runner = normalized.dryRun ? DRY_RUNNER : ENGINE_RUNNER;
+  const { build, cli, engine } = await runner.builder(normalized);
+  const client = runner.client(build);
+  const { resolved, notes } = await runner.resolveBases(build, client, engine ? cli.docker : undefined);
+  if (runner.executes) for (const note of notes) log.info(`${build.project}: ${note}`);
+  const skipped = runner.executes && build.push && build.forwardOnly ? await newerPushOnRegistry(build, client, workspaceRoot) : undefined;
+  if (skipped) {
+    log.warn(`${build.project}: ${skipped}`);
+    await writeBuildRecord(workspaceRoot, recordOf(pinBases(build, resolved).build, cli, resolved, { skippedPush: skipped, notes }));
     return;
   }
-
-  const found = await findDockerCli();
-  await assertEngineRunning(found.docker);
-  const { build, cli } = await withEngineBuilder(normalized, found);
-  const suites = build.test || build.skipTests ? await ownSuites(context, facts.settings, projectName) : [];
-  const testing = build.test && suites.length > 0;
-  // Whenever it pushes, the image's lock files are exported from it (so it must be in the engine first) and attached to its digest.
-  const locking = build.push && build.platforms.length <= 1;
-  const client = createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 3 } });
-  const resolved = await resolveBases(build, client, cli.usesEngineStore ? cli.docker : undefined);
-  const notes = resolved.map((base) => `base ${base.image}: ${base.note}`);
-  for (const note of notes) log.info(`${build.project}: ${note}`);
-  if (build.push && build.forwardOnly) {
-    const skipped = await newerPushOnRegistry(build, client, workspaceRoot);
-    if (skipped) {
-      log.warn(`${build.project}: ${skipped}`);
-      await writeBuildRecord(workspaceRoot, recordOf(pinBases(build, resolved).build, cli, resolved, { skippedPush: skipped, notes }));
-      return;
-    }
-  }
-  const scratch = await mkdtemp(join(tmpdir(), 'fornax-docker-build-'));
-  const localTags: Record<string, string> = {};
+  const scratch = await runner.scratch();
+  const localTags = await runner.tagLocalBases(build, resolved, cli);
   try {
+    const pinned = pinBases(build, resolved, localTags);
+    const file = await runner.pinnedDockerfile(build, pinned, scratch);
+    const suites = runner.executes && (build.test || build.skipTests) ? await ownSuites(context, facts.settings.testTarget, project) : [];
+    // Whenever it pushes, the image's lock files are exported from it (so it must be in the engine first) and attached to its digest.
+    const locking = build.push && build.platforms.length <= 1;
+    // Tests and the lock export run on the image in the engine, which is then what is pushed.
+    const pushAfterLoad = build.push && ((build.test && suites.length > 0) || locking);
+    const plan = planBuild(planInput(withCache({ ...pinned.build, file, ...(runner.executes ? { pushAfterLoad } : {}) }, cli), cli, scratch));
+    printPlan(pinned.build, cli, plan, workspaceRoot, notes);
+    await runner.execute({ build, pinned, file, cli, client, resolved, notes, plan, scratch, workspaceRoot, suites, locking, localTags });
+  } finally {
+    await runner.cleanup(build, resolved, cli, localTags, scratch);
+  }
+}
+
+/** Everything a runner is given to run: the build pinned and planned. */
+interface PlannedBuild {
+  build: NormalizedBuild;
+  pinned: PinnedBuild;
+  /** The Dockerfile the build reads: the original, or the pinned copy. */
+  file: string;
+  cli: DockerCli;
+  client: FullRegistryClient;
+  resolved: readonly ResolvedBase[];
+  notes: string[];
+  plan: BuildPlan;
+  scratch: string;
+  workspaceRoot: string;
+  suites: readonly Suite[];
+  locking: boolean;
+  localTags: Readonly<Record<string, string>>;
+}
+
+/**
+ * What differs between a build and its dry run: which engine and builder,
+ * how hard the bases are resolved, whether the pinned Dockerfile and the
+ * local base tags are made, and whether the plan is run.
+ */
+interface BuildRunner {
+  /** False for the dry run: nothing is built, tagged, pushed or written. */
+  executes: boolean;
+  builder(build: NormalizedBuild): Promise<{ build: NormalizedBuild; cli: DockerCli; engine: boolean }>;
+  client(build: NormalizedBuild): FullRegistryClient;
+  resolveBases(build: NormalizedBuild, client: FullRegistryClient, docker: string | undefined): Promise<{ resolved: ResolvedBase[]; notes: string[] }>;
+  scratch(): Promise<string>;
+  tagLocalBases(build: NormalizedBuild, resolved: readonly ResolvedBase[], cli: DockerCli): Promise<Record<string, string>>;
+  pinnedDockerfile(build: NormalizedBuild, pinned: PinnedBuild, scratch: string): Promise<string>;
+  execute(run: PlannedBuild): Promise<void>;
+  cleanup(build: NormalizedBuild, resolved: readonly ResolvedBase[], cli: DockerCli, localTags: Readonly<Record<string, string>>, scratch: string): Promise<void>;
+}
+
+/** The build itself: the engine must answer, every base must resolve, and the steps run. */
+const ENGINE_RUNNER: BuildRunner = {
+  executes: true,
+  async builder(normalized) {
+    const found = await findDockerCli();
+    await assertEngineRunning(found.docker);
+    return { ...(await withEngineBuilder(normalized, found)), engine: true };
+  },
+  client: (build) => createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 3 } }),
+  async resolveBases(build, client, docker) {
+    const resolved = await resolveBases(build, client, docker);
+    return { resolved, notes: resolved.map((base) => `base ${base.image}: ${base.note}`) };
+  },
+  scratch: () => mkdtemp(join(tmpdir(), 'fornax-docker-build-')),
+  async tagLocalBases(build, resolved, cli) {
     // A base only in the local engine gets a tag of this build's own, so a build of it that lands meanwhile cannot change what this one reads.
+    const tags: Record<string, string> = {};
     for (const base of resolved.filter((entry) => entry.source === 'local' && entry.id)) {
       const tag = `fornax-pin-${randomBytes(6).toString('hex')}`;
       await tagImage(cli.docker, base.id ?? '', `${nameOf(build, base)}:${tag}`);
-      localTags[base.image] = tag;
+      tags[base.image] = tag;
     }
-    const pinned = pinBases(build, resolved, localTags);
-    const file = pinned.dockerfile === build.dockerfileText ? build.file : await writePinnedDockerfile(scratch, build.file, pinned.dockerfile);
-    // Tests and the lock export run on the image in the engine, which is then what is pushed.
-    const plan = planBuild(planInput(withCache({ ...pinned.build, file, pushAfterLoad: build.push && (testing || locking) }, cli), cli, scratch));
-    printPlan(pinned.build, cli, plan, workspaceRoot, notes);
-    const built = await runImageBuildSteps({
-      build: pinned.build,
-      cli,
-      client,
-      resolved,
-      plan,
-      scratch,
-      workspaceRoot,
-      suites,
-      locking,
-      recordFailedTests: ({ imageId, startedAt, tests }: BuildState) => writeBuildRecord(workspaceRoot, { ...recordOf(pinned.build, cli, resolved, { imageId, startedAt, tests, notes }), pushed: false }),
-    });
-    const locks = built.locks && build.push ? { files: built.locks.index.files, ...(built.locks.index.note ? { note: built.locks.index.note } : {}) } : undefined;
-    const { digest, imageId, skippedPush, startedAt, buildTags, tests } = built;
-    const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt, buildTags, tests, locks }));
-    log.info(
-      build.push
-        ? `${build.project}: pushed ${build.references.join(', ')}${digest ? ` (${digest})` : ''}`
-        : `${build.project}: built ${build.references.join(', ')} into the local engine (not pushed)`,
-    );
-    log.info(`${build.project}: record written to ${relative(workspaceRoot, path)}`);
-  } finally {
+    return tags;
+  },
+  pinnedDockerfile: (build, pinned, scratch) => (pinned.dockerfile === build.dockerfileText ? Promise.resolve(build.file) : writePinnedDockerfile(scratch, build.file, pinned.dockerfile)),
+  execute: buildAndPush,
+  async cleanup(build, resolved, cli, localTags, scratch) {
     for (const base of resolved) {
       const tag = localTags[base.image];
       if (tag) await untagImage(cli.docker, `${nameOf(build, base)}:${tag}`).catch(() => undefined);
     }
     await rm(scratch, { recursive: true, force: true });
-  }
+  },
+};
+
+/** The dry run: each base resolved as far as the registry (and a running engine) can be read; nothing is built, tagged or written. */
+const DRY_RUNNER: BuildRunner = {
+  executes: false,
+  async builder(normalized) {
+    const found = await findDockerCli().catch((): DockerCli => ({ docker: 'docker', mode: 'buildx', usesEngineStore: false }));
+    const { build, cli } = await withEngineBuilder(normalized, found);
+    const engine = cli.usesEngineStore && (await assertEngineRunning(cli.docker).then(() => true, () => false));
+    return { build, cli, engine };
+  },
+  client: (build) => createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 1 }, timeoutMs: 10_000 }),
+  async resolveBases(build, client, docker) {
+    try {
+      const resolved = await resolveBases(build, client, docker);
+      return { resolved, notes: resolved.map((base) => `base ${base.image}: ${base.note}; the build reads it by ${base.source === 'registry' ? 'digest' : 'a tag of its own'}`) };
+    } catch (error) {
+      // Assume each base's first tag, so the plan still shows the build args and labels a build would start from.
+      const resolved = build.bases.map(({ question }): ResolvedBase => {
+        const tag = question.tags[0] ?? '';
+        return { image: question.image, reference: `${question.name}:${tag}`, tag, source: 'registry', note: 'not resolved' };
+      });
+      return { resolved, notes: [`bases not resolved now (${errorMessage(error)}); a build resolves each on its own`] };
+    }
+  },
+  scratch: () => Promise.resolve('<tmp>'),
+  tagLocalBases: (_build, resolved) => Promise.resolve(Object.fromEntries(resolved.filter((base) => base.source === 'local').map((base) => [base.image, '<tag of this build>']))),
+  pinnedDockerfile: (build, pinned, scratch) => Promise.resolve(pinned.dockerfile === build.dockerfileText ? build.file : join(scratch, basename(build.file))),
+  execute({ build, file, resolved, localTags, workspaceRoot }) {
+    if (file !== build.file) {
+      log.info(`  ${file}: ${relative(workspaceRoot, build.file)} with each base read as:`);
+      for (const { question } of build.bases) {
+        const base = resolved.find((entry) => entry.image === question.image);
+        log.info(`    ${question.image} -> ${base?.source === 'local' ? `${question.name}:${localTags[question.image] ?? ''}` : `${question.name}@${base?.digest ?? ''}`}`);
+      }
+    }
+    return Promise.resolve();
+  },
+  cleanup: () => Promise.resolve(),
+};
+
+/** The image build's steps (build, test, lock, inventory, push, attach, tag), then the record. */
+async function buildAndPush({ build, pinned, cli, client, resolved, notes, plan, scratch, workspaceRoot, suites, locking }: PlannedBuild): Promise<void> {
+  const built = await runImageBuildSteps({
+    build: pinned.build,
+    cli,
+    client,
+    resolved,
+    plan,
+    scratch,
+    workspaceRoot,
+    suites,
+    locking,
+    recordFailedTests: ({ imageId, startedAt, tests }: BuildState) => writeBuildRecord(workspaceRoot, { ...recordOf(pinned.build, cli, resolved, { imageId, startedAt, tests, notes }), pushed: false }),
+  });
+  const locks = built.locks && build.push ? { files: built.locks.index.files, ...(built.locks.index.note ? { note: built.locks.index.note } : {}) } : undefined;
+  const { digest, imageId, skippedPush, startedAt, buildTags, tests } = built;
+  const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt, buildTags, tests, locks }));
+  log.info(
+    build.push
+      ? `${build.project}: pushed ${build.references.join(', ')}${digest ? ` (${digest})` : ''}`
+      : `${build.project}: built ${build.references.join(', ')} into the local engine (not pushed)`,
+  );
+  log.info(`${build.project}: record written to ${relative(workspaceRoot, path)}`);
 }
 
 /** The engine's own builder for a build that does not push, when the current one is a buildx builder in a container (see wantsEngineBuilder). */
@@ -127,40 +228,6 @@ async function withEngineBuilder(build: NormalizedBuild, cli: DockerCli): Promis
   if ((await buildxDriver(cli.docker, 'default')) !== 'docker') return { build, cli };
   log.info(`${build.project}: not pushing, so building with buildx's default builder (the docker driver), which sees the images in the engine`);
   return { build: { ...build, builder: 'default' }, cli: { ...cli, usesEngineStore: true } };
-}
-
-/** The plan, with each base resolved as far as the registry (and a running engine) can be read; nothing is built, tagged or written. */
-async function dryRun(normalized: NormalizedBuild, workspaceRoot: string): Promise<void> {
-  const found = await findDockerCli().catch((): DockerCli => ({ docker: 'docker', mode: 'buildx', usesEngineStore: false }));
-  const { build, cli } = await withEngineBuilder(normalized, found);
-  const engine = cli.usesEngineStore && (await assertEngineRunning(cli.docker).then(() => true, () => false));
-  const client = createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 1 }, timeoutMs: 10_000 });
-  let resolved: ResolvedBase[];
-  let notes: string[];
-  try {
-    resolved = await resolveBases(build, client, engine ? cli.docker : undefined);
-    notes = resolved.map((base) => `base ${base.image}: ${base.note}; the build reads it by ${base.source === 'registry' ? 'digest' : 'a tag of its own'}`);
-  } catch (error) {
-    // Assume each base's first tag, so the plan still shows the build args and labels a build would start from.
-    resolved = build.bases.map(({ question }) => {
-      const tag = question.tags[0] ?? '';
-      return { image: question.image, reference: `${question.name}:${tag}`, tag, source: 'registry', note: 'not resolved' };
-    });
-    notes = [`bases not resolved now (${errorMessage(error)}); a build resolves each on its own`];
-  }
-  const localTags = Object.fromEntries(resolved.filter((base) => base.source === 'local').map((base) => [base.image, '<tag of this build>']));
-  const pinned = pinBases(build, resolved, localTags);
-  const file = pinned.dockerfile === build.dockerfileText ? build.file : join('<tmp>', basename(build.file));
-  const plan = planBuild(planInput(withCache({ ...pinned.build, file }, cli), cli, '<tmp>'));
-  printPlan(pinned.build, cli, plan, workspaceRoot, notes);
-  if (file !== build.file) {
-    log.info(`  ${file}: ${relative(workspaceRoot, build.file)} with each base read as:`);
-    for (const { question } of build.bases) {
-      const base = resolved.find((entry) => entry.image === question.image);
-      const tag = localTags[question.image];
-      log.info(`    ${question.image} -> ${base?.source === 'local' ? `${question.name}:${tag ?? ''}` : `${question.name}@${base?.digest ?? ''}`}`);
-    }
-  }
 }
 
 /** The pinned Dockerfile, next to a copy of the original's own ignore file (BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile). */

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { dockerfileImages } from '../../lib/core/dockerfile/dockerfile';
 import { UserError, type Problem } from '../../lib/core/errors';
-import { workspaceSettings } from '../../lib/core/graph/plugin-options';
+import { workspaceSettings } from '../../lib/core/graph/plugin-entry';
+import { targetSettings } from '../../lib/core/graph/target-settings';
+
+/** docker-build's settings as the plugin writes them for nx.json `nxJson`. */
+const buildSettings = (nxJson?: Parameters<typeof workspaceSettings>[0]) => targetSettings(workspaceSettings(nxJson)).build;
 import { normalizeOptions, pinBases, type BuildFacts } from './normalize';
 import type { DockerBuildExecutorSchema } from './schema';
 
@@ -29,7 +33,7 @@ const REAL = [
   'RUN --mount=type=bind,from=env_ciao,source=/opt/,target=/tmp/opt true',
   'COPY --from=${REPOSITORY}/env-ciao:${BASE_TAG} /x /x',
 ].join('\n');
-const REAL_SETTINGS = workspaceSettings({
+const REAL_SETTINGS = buildSettings({
   plugins: [{ plugin: '@fornax/nx-images', options: { buildArgs: { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' } } }],
 });
 
@@ -38,7 +42,7 @@ function facts(dockerfile: string | undefined, overrides: Partial<BuildFacts> = 
     projectName: 'tractor',
     projectRoot: 'images/tractor',
     workspaceRoot: '/ws',
-    settings: workspaceSettings(undefined),
+    settings: buildSettings(),
     env: {},
     gitBranch: 'feature/x',
     headSha: SHA,
@@ -98,7 +102,7 @@ describe('normalizeOptions', () => {
   });
 
   it.each<[string, DockerBuildExecutorSchema, Partial<BuildFacts>, string[]]>([
-    ['the default branch from nx.json', {}, { settings: { ...workspaceSettings(undefined), defaultBranch: 'develop' } }, ['feature-x', 'develop']],
+    ['the default branch from nx.json', {}, { settings: { ...buildSettings(), defaultBranch: 'develop' } }, ['feature-x', 'develop']],
     ['--baseTagFallback over nx.json', { baseTagFallback: 'stable' }, {}, ['feature-x', 'stable']],
     ['on the default branch itself: one tag', {}, { gitBranch: 'main' }, ['main']],
     ['a pull request: its head branch', {}, { env: { GITHUB_HEAD_REF: 'pr/7', GITHUB_REF_NAME: '7/merge' } }, ['pr-7', 'main']],
@@ -213,7 +217,7 @@ describe('pinBases', () => {
 });
 
 describe('normalizeOptions: per-build tags and build-arg templates', () => {
-  const FORNAX = workspaceSettings({
+  const FORNAX = buildSettings({
     plugins: [{ plugin: '@fornax/nx-images', options: { tags: ['{branch}', 'sha-{sha:12}', '{time:%Y%m%d_%H%M}'], buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } } }],
   });
   const NOON = new Date('2026-06-30T12:00:59Z');

@@ -5,9 +5,11 @@ import { dockerfileImages, replaceReads } from '../../lib/core/dockerfile/docker
 import { UserError, type Subject } from '../../lib/core/errors';
 import { isDryRun, nonEmpty } from '../../lib/core/option-values';
 import { assertLockCommand } from '../../lib/core/evidence/locks';
-import { parseGitRemote, resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
-import type { WorkspaceSettings } from '../../lib/core/graph/plugin-options';
-import { assertValidImageName, imageName, imageReference, parseReference, variantTag } from '../../lib/core/naming/refs';
+import { parseGitRemote } from '../../lib/core/graph/image-settings';
+import type { BuildSettings } from '../../lib/core/graph/target-settings';
+import { LABEL } from '../../lib/core/naming/conventions';
+import { resolveImageTarget, type ImageTarget } from '../../lib/core/naming/image-target';
+import { imageName, imageReference, parseReference, variantTag } from '../../lib/core/naming/refs';
 import { buildArgValues, repositoryImages, type BuildArgNames, type RepositoryImageRead } from '../../lib/core/dockerfile/repository-images';
 import { assertValidTag, branchToTag, resolveBranch, resolveTag } from '../../lib/core/naming/tags';
 import { assertBuildArgTemplates, assertTagTemplates, perBuildTags, planBuildTags, renderTemplate } from '../../lib/core/naming/templates';
@@ -19,8 +21,8 @@ export interface BuildFacts {
   /** The project's folder, relative to the workspace root. */
   projectRoot: string;
   workspaceRoot: string;
-  /** The plugin's options and the default branch, from nx.json. */
-  settings: WorkspaceSettings;
+  /** What this target carries of nx.json's options (its settings option, or the defaults). */
+  settings: BuildSettings;
   env: Readonly<Record<string, string | undefined>>;
   gitBranch?: string;
   headSha?: string;
@@ -30,6 +32,8 @@ export interface BuildFacts {
   buildTime: Date;
   /** Reads the Dockerfile (throws ENOENT when it is missing). */
   dockerfile: (path: string) => string;
+  /** The digest of what the build reads at HEAD (core/inputs), labelled so the next plan can compare; undefined outside a git repository. */
+  inputs?: string;
 }
 
 /** One image of this repository the Dockerfile reads, and how its tag is to be resolved. */
@@ -82,24 +86,100 @@ export interface NormalizedBuild extends BuildSpec {
   externalBase?: string;
 }
 
+/**
+ * Every option resolved and every default filled in, in five parts that
+ * each do one job: which image and where (identity), what it is built from
+ * (sources), the per-build tags and templated args (templates), the build
+ * args, and the bases with the labels that record them.
+ */
 export function normalizeOptions(options: DockerBuildExecutorSchema, facts: BuildFacts): NormalizedBuild {
-  const image = assertValidImageName(nonEmpty(options.image) ?? facts.projectName);
-  const registry = resolveRegistry(options.registry, facts.env);
-  const repository = resolveRepository(options.repository, facts.env, facts.originUrl);
+  const identity = identityOf(options, facts);
+  const sources = sourcesOf(options, facts);
+  const templates = templatesOf(options, facts, identity, sources.revision);
+  const args = buildArgsOf(options, facts, identity, templates.rendered);
+  const bases = basesOf(options, facts, identity, sources, args);
+  const option = (name: string): Subject => ({ image: facts.projectName, subject: `docker-build option ${name}` });
+  const ownLockCommand = assertLockCommand(options.lockCommand, option('lockCommand'));
+  return {
+    project: facts.projectName,
+    image: identity.target.image,
+    registry: identity.target.registry,
+    repository: identity.target.repository,
+    tag: identity.tag,
+    tagFrom: identity.tagFrom,
+    extraTags: identity.extraTags,
+    references: identity.references,
+    buildTags: templates.buildTags,
+    inventoryTags: templates.inventoryTags,
+    buildTime: facts.buildTime.toISOString(),
+    templatedArgs: Object.fromEntries(Object.entries(templates.rendered).filter(([name]) => options.buildArgs?.[name] === undefined)),
+    context: sources.context,
+    file: sources.file,
+    target: sources.target,
+    platforms: sources.platforms,
+    cacheFrom: options.cacheFrom ?? [],
+    cacheTo: options.cacheTo ?? [],
+    pull: options.pull ?? false,
+    noCache: options.noCache ?? false,
+    builder: nonEmpty(options.builder),
+    secrets: options.secrets ?? [],
+    push: options.push ?? false,
+    dryRun: isDryRun(options.dryRun, facts.env),
+    defaultTag: bases.defaultTag,
+    forwardOnly: options.forwardOnly ?? false,
+    registryCache: options.registryCache ?? false,
+    test: (options.test ?? false) && !nonEmpty(options.skipTests),
+    ...(nonEmpty(options.skipTests) ? { skipTests: nonEmpty(options.skipTests) } : {}),
+    lockCommand: ownLockCommand.length > 0 ? ownLockCommand : facts.settings.lockCommand,
+    branch: resolveBranch({ env: facts.env, gitBranch: facts.gitBranch })?.branch,
+    buildArgNames: args.names,
+    buildArgs: args.buildArgs,
+    labels: labelsOf(facts, identity, sources, bases.externalBase),
+    revision: sources.revision,
+    dockerfileText: sources.dockerfileText,
+    bases: bases.bases,
+    ...(bases.finalBase ? { finalBase: bases.finalBase } : {}),
+    ...(bases.externalBase ? { externalBase: bases.externalBase } : {}),
+  };
+}
+
+/** Which image, where, under which tags. */
+interface Identity {
+  target: ImageTarget;
+  /** The branch's tag, which the bases follow. */
+  branchTag: string;
+  /** The image's own tag: the branch's, with the variant's prefix. */
+  tag: string;
+  tagFrom: string;
+  extraTags: string[];
+  references: string[];
+}
+
+function identityOf(options: DockerBuildExecutorSchema, facts: BuildFacts): Identity {
+  const target = resolveImageTarget(options, { project: facts.projectName, env: facts.env, originUrl: facts.originUrl });
   const { tag: branchTag, from: tagFrom } = resolveTag({ option: nonEmpty(options.tag), env: facts.env, gitBranch: facts.gitBranch });
   // A variant's every tag carries its name (`cuda12-main`); its bases still follow the branch's own tag.
-  const variant = nonEmpty(options.variant);
-  const tag = variantTag(variant, branchTag);
-  const extraTags = (options.extraTags ?? []).map((extra) => variantTag(variant, assertValidTag(extra, 'extra tag')));
-  const references = [tag, ...extraTags.filter((extra) => extra !== tag)].map((t) =>
-    imageReference({ registry, repository, image, tag: t }),
-  );
+  const tag = variantTag(target.variant, branchTag);
+  const extraTags = (options.extraTags ?? []).map((extra) => variantTag(target.variant, assertValidTag(extra, 'extra tag')));
+  const references = [tag, ...extraTags.filter((extra) => extra !== tag)].map((t) => imageReference({ ...target, tag: t }));
+  return { target, branchTag, tag, tagFrom, extraTags, references };
+}
+
+/** What the image is built from: the context, the Dockerfile and its text, the commit, the stage and the platforms. */
+interface Sources {
+  context: string;
+  file: string;
+  /** The Dockerfile's path from the workspace root, for messages. */
+  fileName: string;
+  dockerfileText: string;
+  revision: string;
+  target?: string;
+  platforms: string[];
+}
+
+function sourcesOf(options: DockerBuildExecutorSchema, facts: BuildFacts): Sources {
   const context = inWorkspace(facts.workspaceRoot, nonEmpty(options.context) ?? facts.projectRoot, 'context');
-  const file = inWorkspace(
-    facts.workspaceRoot,
-    nonEmpty(options.file) ?? relative(facts.workspaceRoot, join(context, 'Dockerfile')),
-    'file',
-  );
+  const file = inWorkspace(facts.workspaceRoot, nonEmpty(options.file) ?? relative(facts.workspaceRoot, join(context, 'Dockerfile')), 'file');
   const fileName = relative(facts.workspaceRoot, file);
   let dockerfileText: string;
   try {
@@ -120,30 +200,67 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
       fix: 'test one platform (--platforms=linux/amd64), or pass --skipTests=<reason>',
     });
   }
-  const option = (name: string): Subject => ({ image: facts.projectName, subject: `docker-build option ${name}` });
-  const ownLockCommand = assertLockCommand(options.lockCommand, option('lockCommand'));
-  const names = facts.settings.buildArgs;
-  const templateValues = { branch: branchTag, image, sha: revision, time: facts.buildTime };
-  // The option `tags` holds templates (as nx.json's does); the tags are what they render.
-  const tagTemplates = (options.tags ?? []).length > 0 ? assertTagTemplates(options.tags, option('tags')) : facts.settings.tagTemplates;
-  const planned = planBuildTags(tagTemplates, templateValues, variant, { image: facts.projectName, subject: 'tags template' });
-  const buildTags = perBuildTags(planned.now, [tag, ...extraTags]);
-  const argTemplates = { ...facts.settings.buildArgTemplates, ...assertBuildArgTemplates(options.buildArgTemplates, option('buildArgTemplates')) };
-  const templatedArgs = Object.fromEntries(
-    Object.entries(argTemplates).map(([name, template]) => [name, renderTemplate(template, { ...templateValues, tag: buildTags[0] ?? tag }, { image: facts.projectName, subject: `build arg template ${name}` })]),
-  );
-  // A value given in buildArgs is taken as written and wins over a template.
-  const user = { ...templatedArgs, ...(options.buildArgs ?? {}) };
-  const pinnedTag = !names.baseTag || user[names.baseTag] === undefined ? undefined : assertValidTag(String(user[names.baseTag]), `build arg ${names.baseTag}`);
-  const buildArgs = buildArgsFor({
-    defaults: buildArgValues(names, { registry, repository, tag, baseTag: pinnedTag ?? branchTag }),
-    user,
-  });
   const target = nonEmpty(options.target);
-  const ours = repositoryImages(dockerfileText, names, target, fileName, Object.fromEntries(Object.entries(user).map(([name, value]) => [name, String(value)])));
-  const expanded = dockerfileImages(dockerfileText, buildArgs, target);
+  return { context, file, fileName, dockerfileText, revision, ...(target === undefined ? {} : { target }), platforms };
+}
+
+/** The per-build tags and the templated build args, rendered with this build's values. */
+interface Templates {
+  buildTags: string[];
+  inventoryTags: string[];
+  /** Build arg name -> rendered value, for every template (a buildArgs value of the same name wins later). */
+  rendered: Record<string, string>;
+}
+
+function templatesOf(options: DockerBuildExecutorSchema, facts: BuildFacts, identity: Identity, revision: string): Templates {
+  const option = (name: string): Subject => ({ image: facts.projectName, subject: `docker-build option ${name}` });
+  const values = { branch: identity.branchTag, image: identity.target.image, sha: revision, time: facts.buildTime };
+  // The option `tags` holds templates (as nx.json's does); the tags are what they render.
+  const tagTemplates = options.tags === undefined ? facts.settings.tagTemplates : assertTagTemplates(options.tags, option('tags'));
+  const planned = planBuildTags(tagTemplates, values, identity.target.variant, { image: facts.projectName, subject: 'tags template' });
+  const buildTags = perBuildTags(planned.now, [identity.tag, ...identity.extraTags]);
+  const argTemplates = { ...facts.settings.buildArgTemplates, ...assertBuildArgTemplates(options.buildArgTemplates, option('buildArgTemplates')) };
+  const rendered = Object.fromEntries(
+    Object.entries(argTemplates).map(([name, template]) => [name, renderTemplate(template, { ...values, tag: buildTags[0] ?? identity.tag }, { image: facts.projectName, subject: `build arg template ${name}` })]),
+  );
+  return { buildTags, inventoryTags: planned.later, rendered };
+}
+
+/** The build args: the convention's (registry, repository, tags), then the templates', then the user's, which win. */
+interface BuildArgs {
+  names: BuildArgNames;
+  /** The args as given (templates and buildArgs), as strings: what the Dockerfile's own references read. */
+  given: Record<string, string>;
+  /** A base tag the user pinned through the base tag arg. */
+  pinnedTag?: string;
+  buildArgs: Record<string, string>;
+}
+
+function buildArgsOf(options: DockerBuildExecutorSchema, facts: BuildFacts, identity: Identity, rendered: Record<string, string>): BuildArgs {
+  const names = facts.settings.buildArgNames;
+  // A value given in buildArgs is taken as written and wins over a template.
+  const user = { ...rendered, ...(options.buildArgs ?? {}) };
+  const pinnedTag = !names.baseTag || user[names.baseTag] === undefined ? undefined : assertValidTag(String(user[names.baseTag]), `build arg ${names.baseTag}`);
+  const { registry, repository } = identity.target;
+  const buildArgs = buildArgsFor({ defaults: buildArgValues(names, { registry, repository, tag: identity.tag, baseTag: pinnedTag ?? identity.branchTag }), user });
+  const given = Object.fromEntries(Object.entries(user).map(([name, value]) => [name, String(value)]));
+  return { names, given, ...(pinnedTag === undefined ? {} : { pinnedTag }), buildArgs };
+}
+
+/** The images of this repository the Dockerfile reads, each with how its tag is resolved, and the final stage's base. */
+interface Bases {
+  bases: BaseToResolve[];
+  finalBase?: string;
+  externalBase?: string;
+  /** The default branch's tag: where a base falls back to. */
+  defaultTag: string;
+}
+
+function basesOf(options: DockerBuildExecutorSchema, facts: BuildFacts, identity: Identity, sources: Sources, args: BuildArgs): Bases {
+  const ours = repositoryImages(sources.dockerfileText, args.names, sources.target, sources.fileName, args.given);
+  const expanded = dockerfileImages(sources.dockerfileText, args.buildArgs, sources.target);
   const defaultTag = nonEmpty(options.baseTagFallback) ?? branchToTag(facts.settings.defaultBranch);
-  const push = options.push ?? false;
+  const { registry, repository } = identity.target;
   const bases: BaseToResolve[] = [];
   for (const baseImage of ours.images) {
     const reads = ours.reads.filter((read) => read.image === baseImage);
@@ -154,62 +271,25 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     if (!first.followsBaseTag && written.digest) continue;
     const question = baseQuestion(first, {
       name: imageName({ registry, repository, image: baseImage }),
-      branchTag,
+      branchTag: identity.branchTag,
       defaultTag,
-      ...(pinnedTag === undefined ? {} : { pinnedTag }),
+      ...(args.pinnedTag === undefined ? {} : { pinnedTag: args.pinnedTag }),
       ...(written.tag === undefined ? {} : { writtenTag: written.tag }),
       // Without a push the bases this run built were loaded into the engine; a pushed image must only stand on pushed bases.
-      local: !push && !(options.pull ?? false),
+      local: !(options.push ?? false) && !(options.pull ?? false),
     });
     bases.push({ question, reads: reads.filter((read) => read.followsBaseTag === first.followsBaseTag) });
   }
   const externalBase = ours.finalBase ? undefined : expanded.finalBase?.reference;
-  const labels = ociLabels({
-    revision,
-    source: sourceUrl(facts.env, facts.originUrl),
-    created: createdAt(facts.env, facts.now),
-    version: tag,
-  });
+  return { bases, ...(ours.finalBase ? { finalBase: ours.finalBase.image } : {}), ...(externalBase ? { externalBase } : {}), defaultTag };
+}
+
+/** The OCI labels known before the bases are resolved (pinBases adds theirs), and the digest of the build's inputs. */
+function labelsOf(facts: BuildFacts, identity: Identity, sources: Sources, externalBase: string | undefined): Record<string, string> {
   return {
-    project: facts.projectName,
-    image,
-    registry,
-    repository,
-    tag,
-    tagFrom,
-    extraTags,
-    buildTags,
-    inventoryTags: planned.later,
-    buildTime: templateValues.time.toISOString(),
-    templatedArgs: Object.fromEntries(Object.entries(templatedArgs).filter(([name]) => options.buildArgs?.[name] === undefined)),
-    references,
-    context,
-    file,
-    target,
-    platforms,
-    cacheFrom: options.cacheFrom ?? [],
-    cacheTo: options.cacheTo ?? [],
-    pull: options.pull ?? false,
-    noCache: options.noCache ?? false,
-    builder: nonEmpty(options.builder),
-    secrets: options.secrets ?? [],
-    push,
-    dryRun: isDryRun(options.dryRun, facts.env),
-    defaultTag,
-    forwardOnly: options.forwardOnly ?? false,
-    registryCache: options.registryCache ?? false,
-    test: (options.test ?? false) && !nonEmpty(options.skipTests),
-    ...(nonEmpty(options.skipTests) ? { skipTests: nonEmpty(options.skipTests) } : {}),
-    lockCommand: ownLockCommand.length > 0 ? ownLockCommand : facts.settings.lockCommand,
-    branch: resolveBranch({ env: facts.env, gitBranch: facts.gitBranch })?.branch,
-    buildArgNames: names,
-    buildArgs,
-    labels: { ...labels, ...baseLabels([], undefined, externalBase) },
-    revision,
-    dockerfileText,
-    bases,
-    ...(ours.finalBase ? { finalBase: ours.finalBase.image } : {}),
-    ...(externalBase ? { externalBase } : {}),
+    ...ociLabels({ revision: sources.revision, source: sourceUrl(facts.env, facts.originUrl), created: createdAt(facts.env, facts.now), version: identity.tag }),
+    ...baseLabels([], undefined, externalBase),
+    ...(facts.inputs ? { [LABEL.inputs]: facts.inputs } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { BuildArgNames } from '../../lib/core/dockerfile/repository-images';
+import type { BuildSettings } from '../../lib/core/graph/target-settings';
 
 export interface DockerBuildExecutorSchema {
   image?: string;
@@ -7,7 +7,7 @@ export interface DockerBuildExecutorSchema {
   repository?: string;
   tag?: string;
   extraTags?: string[];
-  /** Templates of the per-build tags (named `tags` as in nx.json; normalize calls them tagTemplates). */
+  /** This image's templates of the per-build tags (named `tags` as in nx.json; normalize calls them tagTemplates); unset: the settings'. */
   tags?: string[];
   buildArgTemplates?: Record<string, string>;
   buildTime?: string;
@@ -30,8 +30,6 @@ export interface DockerBuildExecutorSchema {
   skipTests?: string;
   lockCommand?: string[];
   dryRun?: boolean;
-  /** Plumbing the plugin sets from nx.json (see SettingsOptions in core/graph/plugin-options.ts). */
-  buildArgNames?: Partial<BuildArgNames>;
-  defaultBranch?: string;
-  testTargetName?: string;
+  /** Internal: nx.json's options as the plugin resolved them for this target (see core/graph/target-settings.ts). */
+  settings?: BuildSettings;
 }

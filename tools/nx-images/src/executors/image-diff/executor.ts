@@ -4,10 +4,9 @@ import type { ExecutorContext } from '@nx/devkit';
 import { UserError } from '../../lib/core/errors';
 import { nonEmpty } from '../../lib/core/option-values';
 import { renderImageDifferences } from '../../lib/core/evidence/inventory-diff-report';
-import { resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
-import { assertValidImageName, imageName, repositoryPath } from '../../lib/core/naming/refs';
+import { resolveImageTarget } from '../../lib/core/naming/image-target';
 import { resolveTag } from '../../lib/core/naming/tags';
-import { currentBranch, remoteUrl } from '../../lib/io/git';
+import { gatherFacts } from '../../lib/io/workspace-facts';
 import { differencesOf, registrySide } from '../../lib/io/image-differences';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
 import { batchOf, outcome, taskOf, type Log } from '../outcome';
@@ -27,13 +26,10 @@ async function imageDiff(options: ImageDiffExecutorSchema, context: ExecutorCont
   if (!options.from?.trim()) {
     throw new UserError({ subject: project, problem: `${targetName} needs --from=<tag or digest>`, fix: `give it, e.g. nx run ${project}:${targetName} --from=main (--to defaults to the branch's tag)` });
   }
+  const workspace = await gatherFacts(context.root);
+  const { registry, repoPath, name } = resolveImageTarget(options, { project, env, originUrl: workspace.originUrl });
   const from = diffReference(options.from, variant, '--from', targetName);
-  const to = diffReference(nonEmpty(options.to) ?? resolveTag({ env, gitBranch: await currentBranch(context.root) }).tag, variant, '--to', targetName);
-  const registry = resolveRegistry(options.registry, env);
-  const repository = resolveRepository(options.repository, env, await remoteUrl(context.root).catch(() => undefined));
-  const image = assertValidImageName(nonEmpty(options.image) ?? project);
-  const repoPath = repositoryPath({ repository, image });
-  const name = imageName({ registry, repository, image });
+  const to = diffReference(nonEmpty(options.to) ?? resolveTag({ env, gitBranch: workspace.gitBranch }).tag, variant, '--to', targetName);
   const client = createRegistryClient({ registry, insecure: options.insecure === true, retry: { attempts: 3 } });
   const older = await registrySide(client, repoPath, from);
   if (!older) throw new UserError({ subject: project, problem: `${name}:${from} does not exist`, fix: 'give a tag or digest the registry has (--from), or check --registry and --repository' });

@@ -1,7 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { describeResult } from '../../lib/core/evidence/image-tests';
 import { UserError } from '../../lib/core/errors';
-import { settingsFromOptions } from '../../lib/core/graph/plugin-options';
 import { locateTests } from '../../lib/core/evidence/test-rule';
 import { readBuildRecord, testRecordPath, testReportDir, writeTestRecord, type BuildRecord } from '../../lib/io/build-record';
 import { assertEngineRunning, findDockerCli } from '../../lib/io/docker';
@@ -16,10 +15,9 @@ import { relative } from 'node:path';
 async function imageTest(options: ImageTestExecutorSchema, context: ExecutorContext, out: Log): Promise<void> {
   const { project, projectRoot = project, targetName } = taskOf(context, 'image-test');
   // Its own target name is the one every image's tests go by (the plugin's testTargetName).
-  const settings = settingsFromOptions({ ...options, testTargetName: targetName }, targetName);
-  const suites = await imageSuites({ context, settings, image: project, options, ancestors: options.ancestors ?? true });
+  const suites = await imageSuites({ context, testTarget: targetName, image: project, options, ancestors: options.ancestors ?? true });
   if (!suites.some((suite) => suite.name === project)) {
-    const where = locateTests(testsOfImage(project, projectRoot, options, settings).rule, { name: project, root: projectRoot }).path;
+    const where = locateTests(testsOfImage(project, projectRoot, options).rule, { name: project, root: projectRoot }).path;
     throw new UserError({ subject: project, problem: `nothing to run in its tests (${where})`, fix: 'add a test_*.py file or an executable script there, or set the command option' });
   }
   const record = await readBuildRecord(context.root, project);

@@ -1,4 +1,4 @@
-import type { BuildArgNames } from '../../lib/core/dockerfile/repository-images';
+import type { TestSettings } from '../../lib/core/graph/target-settings';
 
 export interface ImageTestExecutorSchema {
   command?: string[];
@@ -10,7 +10,6 @@ export interface ImageTestExecutorSchema {
   registry?: string;
   repository?: string;
   tag?: string;
-  /** Plumbing the plugin sets from nx.json: the command in the image when neither command nor the rule gives one. */
-  testCommand?: string[];
-  buildArgNames?: Partial<BuildArgNames>;
+  /** Internal: nx.json's options as the plugin resolved them for this target (see core/graph/target-settings.ts). */
+  settings?: TestSettings;
 }

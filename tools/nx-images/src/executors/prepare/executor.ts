@@ -5,10 +5,11 @@ import type { ExecutorContext } from '@nx/devkit';
 import { pinnedReference, type ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { UserError } from '../../lib/core/errors';
 import { buildDependencies, imageTargetNames, isImageProject, type ProjectLike } from '../../lib/core/graph/image-project';
-import { defaultBranchOf } from '../../lib/core/graph/plugin-options';
+import { defaultBranchOf } from '../../lib/core/graph/plugin-entry';
 import { assertEngineRunning, extractFromImage, findDockerCli } from '../../lib/io/docker';
 import { CommandError } from '../../lib/io/exec';
-import { currentBranch, isIgnored, remoteUrl, trackedFiles } from '../../lib/io/git';
+import { isIgnored, trackedFiles } from '../../lib/io/git';
+import { gatherFacts } from '../../lib/io/workspace-facts';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
 import { resolveImage } from '../../lib/io/resolve-image';
 import { outcome, taskOf, type Log } from '../outcome';
@@ -23,7 +24,7 @@ async function prepare(options: PrepareExecutorSchema, context: ExecutorContext,
   const { project: projectName, projectRoot = projectName, workspaceRoot } = taskOf(context, 'prepare');
   const projects = context.projectsConfigurations?.projects ?? {};
   const project = projects[projectName];
-  const [gitBranch, originUrl] = await Promise.all([currentBranch(workspaceRoot).catch(() => undefined), remoteUrl(workspaceRoot).catch(() => undefined)]);
+  const { gitBranch, originUrl } = await gatherFacts(workspaceRoot);
   const step = normalizePrepareOptions(options, {
     projectName,
     projectRoot,

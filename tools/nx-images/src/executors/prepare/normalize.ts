@@ -4,7 +4,7 @@ import { envFlag } from '../../lib/core/ci/env-flag';
 import { UserError, type Subject } from '../../lib/core/errors';
 import { isDryRun, nonEmpty } from '../../lib/core/option-values';
 import { STEP_ENV } from '../../lib/core/ci/ci-plan';
-import { resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
+import { resolveImageTarget } from '../../lib/core/naming/image-target';
 import { imageName } from '../../lib/core/naming/refs';
 import { assertValidTag, branchToTag, resolveTag } from '../../lib/core/naming/tags';
 import type { PrepareExecutorSchema } from './schema';
@@ -83,8 +83,7 @@ export function normalizePrepareOptions(options: PrepareExecutorSchema, facts: P
     return { from, to, shownFrom: shown(from), shownTo: shown(to) };
   });
 
-  const registry = resolveRegistry(options.registry, facts.env);
-  const repository = resolveRepository(options.repository, facts.env, facts.originUrl);
+  const { registry, repository } = resolveImageTarget(options, { project, env: facts.env, originUrl: facts.originUrl });
   const tagOption = nonEmpty(options.tag) ?? nonEmpty(facts.env[STEP_ENV.tag]);
   const { tag } = resolveTag({ ...(tagOption ? { option: tagOption } : {}), env: facts.env, ...(facts.gitBranch ? { gitBranch: facts.gitBranch } : {}) });
   const fallback = nonEmpty(options.baseTagFallback) ?? nonEmpty(facts.env[STEP_ENV.fallbackTag]);

@@ -1,27 +1,25 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { UserError } from '../../lib/core/errors';
 import { isDryRun, nonEmpty } from '../../lib/core/option-values';
-import { resolveRegistry, resolveRepository } from '../../lib/core/graph/image-settings';
-import { settingsFromOptions } from '../../lib/core/graph/plugin-options';
+import { DEFAULT_TARGET_SETTINGS } from '../../lib/core/graph/target-settings';
 import { mirrorName, parseMirror, parseNotifyUrls, resolveMirrors } from '../../lib/core/publish/publish';
-import { assertValidImageName, variantTag } from '../../lib/core/naming/refs';
+import { resolveImageTarget } from '../../lib/core/naming/image-target';
+import { variantTag } from '../../lib/core/naming/refs';
 import { assertValidTag, resolveTag } from '../../lib/core/naming/tags';
 import { writePublishRecord } from '../../lib/io/build-record';
-import { currentBranch, remoteUrl } from '../../lib/io/git';
+import { gatherFacts } from '../../lib/io/workspace-facts';
 import { publishImage } from '../../lib/io/publish';
 import { batchOf, outcome, taskOf, type Log } from '../outcome';
 import type { PublishExecutorSchema } from './schema';
 
 /** Copies one image's tag to every mirror and calls the notification endpoints; fails naming each mirror or endpoint that failed. */
 async function publish(options: PublishExecutorSchema, context: ExecutorContext, log: Log): Promise<void> {
-  const { project, targetName } = taskOf(context, 'publish');
+  const { project } = taskOf(context, 'publish');
   const env = process.env;
-  const settings = settingsFromOptions({ pluginMirrors: options.pluginMirrors }, targetName);
-  const registry = resolveRegistry(options.registry, env);
-  const repository = resolveRepository(options.repository, env, options.repository || env.IMAGE_REPOSITORY || env.GITHUB_REPOSITORY ? undefined : await remoteUrl(context.root));
-  const image = assertValidImageName(nonEmpty(options.image) ?? project);
-  const variant = nonEmpty(options.variant);
-  const tag = variantTag(variant, resolveTag({ option: nonEmpty(options.tag), env, gitBranch: await currentBranch(context.root) }).tag);
+  const settings = options.settings ?? DEFAULT_TARGET_SETTINGS.publish;
+  const workspace = await gatherFacts(context.root);
+  const { registry, repository, image, variant } = resolveImageTarget(options, { project, env, originUrl: workspace.originUrl });
+  const tag = variantTag(variant, resolveTag({ option: nonEmpty(options.tag), env, gitBranch: workspace.gitBranch }).tag);
   const tags = [tag, ...(options.extraTags ?? []).map((extra) => variantTag(variant, assertValidTag(extra.trim(), 'extra tag')))].filter((value, index, all) => all.indexOf(value) === index);
   const primary = { registry, repository };
   const given = options.mirrors ?? [];

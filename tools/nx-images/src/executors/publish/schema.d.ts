@@ -1,3 +1,5 @@
+import type { PublishSettings } from '../../lib/core/graph/target-settings';
+
 export interface PublishExecutorSchema {
   tag?: string;
   extraTags?: string[];
@@ -8,6 +10,6 @@ export interface PublishExecutorSchema {
   image?: string;
   variant?: string;
   dryRun?: boolean;
-  /** Plumbing the plugin sets from nx.json's mirrors: used when mirrors is empty and IMAGE_MIRRORS unset. */
-  pluginMirrors?: string[];
+  /** Internal: nx.json's options as the plugin resolved them for this target (see core/graph/target-settings.ts). */
+  settings?: PublishSettings;
 }

@@ -1,12 +1,12 @@
 import { UserError } from '../core/errors';
 import { isDryRun, nonEmpty } from '../core/option-values';
-import { headSha, remoteUrl, resolveCommit } from './git';
-import { resolveRegistry, resolveRepository } from '../core/graph/image-settings';
-import { assertValidImageName, imageName, repositoryPath } from '../core/naming/refs';
-import { settingsFromOptions } from '../core/graph/plugin-options';
+import { headSha, resolveCommit } from './git';
+import { gatherFacts } from './workspace-facts';
+import { resolveImageTarget } from '../core/naming/image-target';
+import { DEFAULT_TARGET_SETTINGS, type ReleaseSettings } from '../core/graph/target-settings';
 import { parseReleaseTags, releaseVersion } from '../core/release/release-plan';
 import { assertValidTag } from '../core/naming/tags';
-import { runVersionScheme, SEMVER, type Version, type VersionScheme } from '../core/release/version-scheme';
+import { runVersionScheme, type Version, type VersionScheme } from '../core/release/version-scheme';
 
 /**
  * Options of the `release` and `release-check` executors, one schema for both
@@ -39,9 +39,8 @@ export interface ReleaseOptions {
   versionScheme?: '' | 'semver' | 'calver' | 'pattern';
   /** With versionScheme pattern (implied when given alone): the regular expression whose capture groups are the version's numbers. */
   versionPattern?: string;
-  /** Plumbing the plugin sets from nx.json: the mirrors (IMAGE_MIRRORS overrides them), and the name of the test target. */
-  mirrors?: string[];
-  testTargetName?: string;
+  /** Internal: nx.json's options as the plugin resolved them for this target (see core/graph/target-settings.ts). */
+  settings?: ReleaseSettings;
 }
 
 /** The task a release or its check runs for, as the executor found it. */
@@ -94,14 +93,12 @@ export async function normalizeReleaseOptions(options: ReleaseOptions, task: Rel
   const sourceTag = assertValidTag(nonEmpty(options.sourceTag) ?? 'main', 'source tag');
   const tagsOption = options.tags ?? [];
   const tags = requireTags || (Array.isArray(tagsOption) ? tagsOption.length > 0 : tagsOption.trim() !== '') ? parseReleaseTags(tagsOption) : [];
-  const versionScheme = runVersionScheme(options, SEMVER, `${task.targetName} option`);
-  const settings = settingsFromOptions({ mirrors: options.mirrors, testTargetName: options.testTargetName }, task.targetName);
+  const settings = options.settings ?? DEFAULT_TARGET_SETTINGS.release;
+  const versionScheme = runVersionScheme(options, settings.versionScheme, `${task.targetName} option`);
   // Before any registry call: a tag that is no version of the scheme stops the release with nothing read or written.
   const version = releaseVersion(tags, versionScheme);
-  const registry = resolveRegistry(options.registry, env);
-  const repository = resolveRepository(options.repository, env, options.repository || env.IMAGE_REPOSITORY || env.GITHUB_REPOSITORY ? undefined : await remoteUrl(workspaceRoot));
-  const image = assertValidImageName(nonEmpty(options.image) ?? project);
-  const variant = nonEmpty(options.variant);
+  const workspace = await gatherFacts(workspaceRoot);
+  const { registry, repository, image, variant, repoPath, name } = resolveImageTarget(options, { project, env, originUrl: workspace.originUrl });
   const commit = await releaseCommit(workspaceRoot, nonEmpty(options.commit), env);
   return {
     project,
@@ -115,12 +112,12 @@ export async function normalizeReleaseOptions(options: ReleaseOptions, task: Rel
     repository,
     image,
     ...(variant ? { variant } : {}),
-    repoPath: repositoryPath({ repository, image }),
-    name: imageName({ registry, repository, image }),
+    repoPath,
+    name,
     commit,
     dryRun: isDryRun(options.dryRun, env),
     insecure: options.insecure === true,
-    hasTests: task.targets.includes(settings.targets.test),
+    hasTests: task.targets.includes(settings.testTarget),
     mirrors: settings.mirrors,
     allowUntested: options.allowUntested === true,
     allowMissingLocks: options.allowMissingLocks === true,

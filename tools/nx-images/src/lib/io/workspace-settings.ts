@@ -2,7 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from '../core/errors';
-import { isImagesPlugin, PLUGIN_NAME, workspaceSettings, type WorkspaceSettings } from '../core/graph/plugin-options';
+import { isImagesPlugin, workspaceSettings } from '../core/graph/plugin-entry';
+import { PLUGIN_NAME, type WorkspaceSettings } from '../core/graph/plugin-options';
 
 /**
  * The plugin's workspace-wide options and default branch from the

@@ -1,7 +1,7 @@
 import { UserError } from '../errors';
 import { buildDependencies, dockerfileDependencies, imageTargetNames, isImageProject, type ProjectLike } from './image-project';
 import { variantTag } from '../naming/refs';
-import { DEFAULT_TARGET_NAMES, type TargetNames } from './plugin-options';
+import { DEFAULT_TARGET_NAMES, type TargetNames } from './target-names';
 
 /**
  * The image graph: which images each image takes from (its docker-build's

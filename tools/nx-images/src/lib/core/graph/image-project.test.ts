@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildDependencies, stepsBeforeBuild, dockerfileDependencies, imageTargetNames, inferImageProject, isImageProject } from './image-project';
 import { sharedTargetNames } from './image-graph';
-import { workspaceSettings } from './plugin-options';
+import { workspaceSettings } from './plugin-entry';
+import { targetSettings } from './target-settings';
 import type { Problem } from '../errors';
 
 describe('inferImageProject', () => {
@@ -45,11 +46,13 @@ describe('inferImageProject with nx.json\'s options', () => {
     expect(imageTargetNames(project)).toEqual({ build: 'image', test: 'test-image', release: 'tag-release', releaseCheck: 'check-release', publish: 'mirror', diff: 'compare' });
   });
 
-  it('writes the settings each target reads into its options', () => {
-    expect(targets.image?.options).toMatchObject({ tags: ['{branch}', 'sha-{sha:7}'], defaultBranch: 'develop', testTargetName: 'test-image', buildArgNames: { repository: 'REPOSITORY' } });
-    expect(targets['tag-release']?.options).toMatchObject({ mirrors: ['m.example.org/o'], testTargetName: 'test-image' });
-    expect(targets['check-release']?.options).toMatchObject({ mirrors: ['m.example.org/o'] });
-    expect(targets.mirror?.options).toEqual({ pluginMirrors: ['m.example.org/o'] });
+  it('gives each target one settings option, exactly its executor\'s part of nx.json', () => {
+    const own = targetSettings(settings);
+    expect(targets.image?.options).toEqual({ settings: own.build });
+    expect(own.build).toMatchObject({ tagTemplates: ['{branch}', 'sha-{sha:7}'], defaultBranch: 'develop', testTarget: 'test-image', buildArgNames: { repository: 'REPOSITORY' } });
+    expect(targets['tag-release']?.options).toEqual({ settings: own.release });
+    expect(targets['check-release']?.options).toEqual({ settings: own.release });
+    expect(targets.mirror?.options).toEqual({ settings: { mirrors: ['m.example.org/o'] } });
   });
 
   it('reads its own dependencies by the configured build target', () => {
@@ -62,7 +65,7 @@ describe('inferImageProject with nx.json\'s options', () => {
 
   it('keeps a variant\'s identity next to the settings', () => {
     const variant = inferImageProject('fornax-hea-gpu', 'images/fornax-hea/gpu/Dockerfile', [], false, { image: 'fornax-hea', variant: 'gpu' }, settings);
-    expect((variant.targets as typeof targets).image?.options).toMatchObject({ image: 'fornax-hea', variant: 'gpu', tags: ['{branch}', 'sha-{sha:7}'] });
+    expect((variant.targets as typeof targets).image?.options).toEqual({ image: 'fornax-hea', variant: 'gpu', settings: targetSettings(settings).build });
   });
 });
 

@@ -1,6 +1,9 @@
 import { IMAGE_PROJECT_TAG, TARGET } from '../naming/conventions';
 import { UserError, type Subject } from '../errors';
-import { DEFAULT_TARGET_NAMES, PLUGIN_NAME, targetSettings, workspaceSettings, type TargetNames, type WorkspaceSettings } from './plugin-options';
+import { workspaceSettings } from './plugin-entry';
+import { PLUGIN_NAME, type WorkspaceSettings } from './plugin-options';
+import { DEFAULT_TARGET_NAMES, type TargetNames } from './target-names';
+import { targetSettings } from './target-settings';
 
 /** The parts of an Nx project configuration this module reads and writes. */
 export interface ProjectLike {
@@ -33,14 +36,14 @@ export function inferImageProject(
   hasTests = false,
   /** A variant (`images/<image>/<variant>/Dockerfile`): pushed as `<image>:<variant>-<tag>`. */
   variant?: { image: string; variant: string },
-  /** The plugin's options as createNodes resolved them: written into the targets' options, so a run never reads nx.json again. */
+  /** The plugin's options as createNodes resolved them: each target carries its executor's part as its `settings` option, so a run never reads nx.json again. */
   settings: WorkspaceSettings = workspaceSettings(undefined),
 ) {
   const from = takesFrom.length > 0 ? `; builds after ${takesFrom.join(', ')}, which its Dockerfile reads` : '';
   // Every target that names the image in the registry takes the variant's name and tag prefix.
   const identity = variant ? { image: variant.image, variant: variant.variant } : {};
   const names = settings.targets;
-  const options = targetSettings(settings);
+  const own = targetSettings(settings);
   const about = { technologies: ['docker'], imageTargets: { ...names } };
   return {
     name,
@@ -53,7 +56,7 @@ export function inferImageProject(
       [names.build]: {
         executor: `${PLUGIN_NAME}:${TARGET.build}`,
         cache: false,
-        options: { ...identity, ...options.build },
+        options: { ...identity, settings: own.build },
         dependsOn: takesFrom.map((image) => ({ projects: [image], target: names.build, params: 'forward' as const })),
         metadata: {
           description: `Build the image and push it or load it into the local engine${from}.`,
@@ -65,7 +68,7 @@ export function inferImageProject(
       [names.releaseCheck]: {
         executor: `${PLUGIN_NAME}:${TARGET.releaseCheck}`,
         cache: false,
-        options: { ...identity, ...options.release },
+        options: { ...identity, settings: own.release },
         metadata: { description: 'Check, writing nothing, that the image can be released.', technologies: ['docker'] },
       },
       ...(hasTests
@@ -73,7 +76,7 @@ export function inferImageProject(
             [names.test]: {
               executor: `${PLUGIN_NAME}:${TARGET.test}`,
               cache: false,
-              options: { ...options.test },
+              options: { settings: own.test },
               // The image is built first (and what it takes from), then tested by its ID.
               dependsOn: [{ target: names.build, params: 'forward' as const }],
               metadata: { description: 'Run the image\'s tests (and those of the images it is built FROM) inside the image.', technologies: ['docker'] },
@@ -83,7 +86,7 @@ export function inferImageProject(
       [names.release]: {
         executor: `${PLUGIN_NAME}:${TARGET.release}`,
         cache: false,
-        options: { ...identity, ...options.release },
+        options: { ...identity, settings: own.release },
         // All or nothing: no image is released until every image passed its check.
         dependsOn: [{ projects: [`tag:${IMAGE_PROJECT_TAG}`], target: names.releaseCheck, params: 'forward' as const }],
         metadata: { description: 'Give the image the release tags inside the registry.', technologies: ['docker'] },
@@ -91,7 +94,7 @@ export function inferImageProject(
       [names.publish]: {
         executor: `${PLUGIN_NAME}:${TARGET.publish}`,
         cache: false,
-        options: { ...identity, ...options.publish },
+        options: { ...identity, settings: own.publish },
         metadata: { description: 'Copy a tag of the image to every mirror, registry to registry, and call the notification endpoints.', technologies: ['docker'] },
       },
       [names.diff]: {

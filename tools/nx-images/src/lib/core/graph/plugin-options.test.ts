@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { UserError, type Problem } from '../errors';
-import { DEFAULT_DOCKERFILES, DEFAULT_TARGET_NAMES, imageOfDockerfile, isImagesPlugin, normalizePluginOptions, settingsFromOptions, targetSettings, variantOfDockerfile, workspaceSettings } from './plugin-options';
+import { DEFAULT_DOCKERFILES, imageOfDockerfile, variantOfDockerfile } from './dockerfile-globs';
+import { isImagesPlugin, workspaceSettings } from './plugin-entry';
+import { normalizePluginOptions } from './plugin-options';
+import { DEFAULT_TARGET_NAMES } from './target-names';
+import { DEFAULT_TARGET_SETTINGS, targetSettings } from './target-settings';
 import { DEFAULT_BUILD_ARG_NAMES } from '../dockerfile/repository-images';
 import { DEFAULT_TEST_RULE } from '../evidence/test-rule';
 
@@ -135,57 +139,37 @@ describe('the plugin registered by name or by path', () => {
   });
 });
 
-describe('settingsFromOptions: what a target carries, read back', () => {
+describe('targetSettings: what each target carries of nx.json, as its settings option', () => {
   const fromNxJson = workspaceSettings({
     defaultBase: 'develop',
     plugins: [{ plugin: '@fornax/nx-images', options: { buildArgs: REAL, tags: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' }, lockCommand: ['sh', '/x.sh'], mirrors: ['m.example.org/o'], testCommand: ['sh', 'run.sh'], tests: { path: 'tests/test_{name_}.py' }, testTargetName: 'check' } }],
   });
   const written = targetSettings(fromNxJson);
 
-  it('gives docker-build back every setting it reads', () => {
-    const settings = settingsFromOptions(written.build, 'docker-build');
-    expect(settings).toMatchObject({ buildArgs: REAL, tagTemplates: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' }, lockCommand: ['sh', '/x.sh'], defaultBranch: 'develop' });
-    expect(settings.targets.test).toBe('check');
+  it('gives docker-build exactly what it reads', () => {
+    expect(written.build).toEqual({ buildArgNames: REAL, tagTemplates: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' }, lockCommand: ['sh', '/x.sh'], defaultBranch: 'develop', testTarget: 'check' });
   });
 
-  it('gives the test target its rule and command, and the releases their mirrors', () => {
-    expect(settingsFromOptions(written.test, 'image-test')).toMatchObject({ tests: { path: 'tests/test_{name_}.py', run: 'image' }, testCommand: ['sh', 'run.sh'], buildArgs: REAL });
-    expect(settingsFromOptions(written.release, 'release').mirrors).toEqual(['m.example.org/o']);
-    expect(settingsFromOptions(written.publish, 'publish').mirrors).toEqual(['m.example.org/o']);
+  it('gives the test target its rule and command, the releases their mirrors and version scheme, publish its mirrors', () => {
+    expect(written.test).toEqual({ tests: { path: 'tests/test_{name_}.py', mount: '', run: 'image', command: [] }, testCommand: ['sh', 'run.sh'], buildArgNames: REAL, testTarget: 'check' });
+    expect(written.release).toEqual({ mirrors: ['m.example.org/o'], versionScheme: { name: 'semver' }, testTarget: 'check' });
+    expect(written.publish).toEqual({ mirrors: ['m.example.org/o'] });
   });
 
-  it('writes a version scheme only when nx.json chose one other than semver', () => {
-    expect(written.release).not.toHaveProperty('versionScheme');
-    const calver = targetSettings(workspaceSettings({ plugins: [{ plugin: '@fornax/nx-images', options: { versionScheme: 'calver' } }] }));
-    expect(calver.release).toMatchObject({ versionScheme: 'calver' });
-    const pattern = targetSettings(workspaceSettings({ plugins: [{ plugin: '@fornax/nx-images', options: { versionScheme: 'pattern', versionPattern: '^r(\\d+)$' } }] }));
-    expect(pattern.release).toMatchObject({ versionScheme: 'pattern', versionPattern: '^r(\\d+)$' });
+  it.each<[string, Record<string, unknown>, unknown]>([
+    ['calver', { versionScheme: 'calver' }, { name: 'calver' }],
+    ['a pattern', { versionScheme: 'pattern', versionPattern: '^r(\\d+)$' }, { name: 'pattern', pattern: '^r(\\d+)$' }],
+  ])('carries the version scheme nx.json chose: %s', (_name, options, scheme) => {
+    expect(targetSettings(workspaceSettings({ plugins: [{ plugin: '@fornax/nx-images', options }] })).release.versionScheme).toEqual(scheme);
   });
 
-  it('fills in the defaults for a target that carries nothing (a project.json that removed them)', () => {
-    expect(settingsFromOptions({}, 'docker-build')).toEqual(workspaceSettings(undefined));
+  it('is plain data, as Nx keeps a target\'s options in the project graph', () => {
+    expect(JSON.parse(JSON.stringify(written)) as unknown).toEqual(written);
   });
 
-  it('takes a project.json override of one option, keeping the others', () => {
-    const settings = settingsFromOptions({ ...written.build, tags: ['{branch}', 'nightly-{time:%Y%m%d}'] }, 'docker-build');
-    expect(settings.tagTemplates).toEqual(['{branch}', 'nightly-{time:%Y%m%d}']);
-    expect(settings.buildArgs).toEqual(REAL);
-  });
-
-  it.each<[string, Record<string, unknown>, Partial<Problem>]>([
-    ['arg names with a dash', { buildArgNames: { registry: 'MY-REG' } }, { subject: 'docker-build option buildArgNames.registry', problem: '"MY-REG" is not a build arg name' }],
-    ['arg names as a list', { buildArgNames: ['REGISTRY'] }, { subject: 'docker-build option buildArgNames', problem: 'not an object' }],
-    ['a lock command as one string', { lockCommand: 'sh x.sh' }, { subject: 'docker-build option lockCommand', problem: 'not a list of non-empty strings' }],
-    ['an unknown tag placeholder', { tags: ['{release}'] }, { subject: 'docker-build option tags "{release}"', problem: 'unknown placeholder {release}' }],
-    ['an empty default branch', { defaultBranch: ' ' }, { subject: 'docker-build option defaultBranch', problem: '" " is no branch', fix: 'remove it (the plugin sets it from nx.json\'s defaultBase), or name a branch' }],
-    ['a default branch that is no text', { defaultBranch: 7 }, { subject: 'docker-build option defaultBranch', problem: '7 is no branch' }],
-    ['a test target that could be an option', { testTargetName: '--all' }, { subject: 'docker-build option testTargetName', problem: '"--all" is not a target name' }],
-    ['mirrors as one string', { pluginMirrors: 'm.example.org' }, { subject: 'docker-build option pluginMirrors', problem: 'not a list of non-empty strings' }],
-    ['a tests rule with an unknown key', { tests: { where: 'x' } }, { subject: 'docker-build option tests', problem: 'there is no "where"' }],
-  ])('refuses %s in one line', (_case, options, fields) => {
-    const call = () => settingsFromOptions(options, 'docker-build');
-    expect(call).toThrow(UserError);
-    expect(call).toThrow(expect.objectContaining(fields));
+  it('the defaults a target written by hand runs with are the plugin\'s with no options', () => {
+    expect(DEFAULT_TARGET_SETTINGS).toEqual(targetSettings(workspaceSettings(undefined)));
+    expect(DEFAULT_TARGET_SETTINGS.build.tagTemplates).toEqual(['{branch}']);
   });
 });
 

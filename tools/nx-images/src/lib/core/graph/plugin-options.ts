@@ -1,11 +1,16 @@
-import { posix } from 'node:path';
-import { minimatch } from 'minimatch';
-import { DEFAULT_BRANCH, TARGET } from '../naming/conventions';
 import { UserError, type Subject } from '../errors';
 import { DEFAULT_BUILD_ARG_NAMES, type BuildArgNames } from '../dockerfile/repository-images';
-import { DEFAULT_TEST_RULE, normalizeTestRule, type TestRule, type TestRun } from '../evidence/test-rule';
+import { normalizeTestRule, type TestRule, type TestRun } from '../evidence/test-rule';
 import { assertBuildArgTemplates, assertTagTemplates } from '../naming/templates';
-import { resolveVersionScheme, SEMVER, type VersionScheme } from '../release/version-scheme';
+import { resolveVersionScheme, type VersionScheme } from '../release/version-scheme';
+import { DEFAULT_DOCKERFILES, dockerfilesGlob, variantsGlob } from './dockerfile-globs';
+import { TARGET_NAME_OPTIONS, targetNames, type TargetNames } from './target-names';
+
+/**
+ * The plugin's options as nx.json gives them, checked once (in createNodes)
+ * and filled in: the settings every other part reads. See target-settings.ts
+ * for what each inferred target carries of them.
+ */
 
 /** The plugin's name in nx.json's `plugins`, and the prefix of its executors. */
 export const PLUGIN_NAME = '@fornax/nx-images';
@@ -45,29 +50,6 @@ export interface ImagesPluginOptions {
   diffTargetName?: string;
 }
 
-/** The names the inferred targets of every image go by. */
-export interface TargetNames {
-  build: string;
-  test: string;
-  release: string;
-  releaseCheck: string;
-  publish: string;
-  diff: string;
-}
-
-export const DEFAULT_TARGET_NAMES: Readonly<TargetNames> = { build: TARGET.build, test: TARGET.test, release: TARGET.release, releaseCheck: TARGET.releaseCheck, publish: TARGET.publish, diff: TARGET.imageDiff };
-/** Each target name's plugin option. */
-const TARGET_NAME_OPTIONS: Readonly<Record<keyof TargetNames, string>> = {
-  build: 'buildTargetName',
-  test: 'testTargetName',
-  release: 'releaseTargetName',
-  releaseCheck: 'releaseCheckTargetName',
-  publish: 'publishTargetName',
-  diff: 'diffTargetName',
-};
-/** A name `nx run <image>:<target>` and `-t <target>` take as it is. */
-const TARGET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-
 /** Every plugin option filled in, with the workspace's default branch. */
 export interface WorkspaceSettings {
   dockerfiles: string;
@@ -96,7 +78,6 @@ export interface WorkspaceSettings {
   targets: TargetNames;
 }
 
-export const DEFAULT_DOCKERFILES = 'images/*/Dockerfile';
 const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tags', 'buildArgTemplates', 'versionScheme', 'versionPattern', ...Object.values(TARGET_NAME_OPTIONS)];
 /** Where nx.json's options are named in an error. */
 const IN_NX_JSON = `nx.json: ${PLUGIN_NAME}`;
@@ -113,10 +94,7 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
   if (unknown.length > 0) {
     throw new UserError({ subject: IN_NX_JSON, problem: `there is no option ${unknown.map((key) => JSON.stringify(key)).join(', ')}`, fix: `use the options ${OPTION_KEYS.join(', ')}` });
   }
-  const dockerfiles = given.dockerfiles ?? DEFAULT_DOCKERFILES;
-  if (typeof dockerfiles !== 'string' || !/^[^/]/.test(dockerfiles) || !/(?:^|\/)Dockerfile$/.test(dockerfiles) || dockerfiles.includes('..')) {
-    throw new UserError({ subject: `${IN_NX_JSON} option dockerfiles`, problem: `${JSON.stringify(dockerfiles)} is not a glob of Dockerfiles inside the workspace`, fix: `give one like "${DEFAULT_DOCKERFILES}"` });
-  }
+  const dockerfiles = dockerfilesGlob(given.dockerfiles);
   const where = (option: string): Subject => ({ subject: `${IN_NX_JSON} option ${option}` });
   return {
     dockerfiles,
@@ -132,24 +110,6 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
     versionScheme: resolveVersionScheme(given.versionScheme, given.versionPattern, { where: `${IN_NX_JSON} option`, scheme: 'versionScheme', pattern: 'versionPattern' }),
     targets: targetNames(given),
   };
-}
-
-/** The target name options, each a name Nx runs as it is, no two alike. */
-function targetNames(given: Record<string, unknown>): TargetNames {
-  const names = { ...DEFAULT_TARGET_NAMES };
-  for (const key of Object.keys(TARGET_NAME_OPTIONS) as (keyof TargetNames)[]) {
-    const option = TARGET_NAME_OPTIONS[key];
-    const value = given[option];
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || !TARGET_NAME.test(value)) {
-      throw new UserError({ subject: `${IN_NX_JSON} option ${option}`, problem: `${JSON.stringify(value)} is not a target name`, fix: `use letters, digits, "_", "." and "-", e.g. "${DEFAULT_TARGET_NAMES[key]}"` });
-    }
-    names[key] = value;
-  }
-  const taken = Object.values(names);
-  const twice = taken.find((name, index) => taken.indexOf(name) !== index);
-  if (twice !== undefined) throw new UserError({ subject: IN_NX_JSON, problem: `two targets are named ${JSON.stringify(twice)}`, fix: `give each of ${Object.values(TARGET_NAME_OPTIONS).join(', ')} its own name` });
-  return names;
 }
 
 /** A list option: non-empty strings, or nothing; `where` names it ("nx.json: ... option mirrors"). */
@@ -191,163 +151,3 @@ function buildArgNames(value: unknown, where: Subject): BuildArgNames {
   return result;
 }
 
-/** The variants option: a glob of Dockerfiles two folders below an image's, never the same as dockerfiles. */
-function variantsGlob(value: unknown, dockerfiles: string): string {
-  if (value === undefined || value === '') return '';
-  if (typeof value !== 'string' || !/^[^/]/.test(value) || !/(?:^|\/)[^/]+\/[^/]+\/Dockerfile$/.test(value) || value.includes('..') || value === dockerfiles) {
-    throw new UserError({
-      subject: `${IN_NX_JSON} option variants`,
-      problem: `${JSON.stringify(value)} is not a glob of Dockerfiles one folder below the images' (<image>/<variant>/Dockerfile)`,
-      fix: 'give one like "images/*/*/Dockerfile"',
-    });
-  }
-  return value;
-}
-
-/**
- * A variant's Dockerfile (`.../<image>/<variant>/Dockerfile`, matched by the
- * variants glob): the image it is a variant of, the variant, and its
- * project's name `<image>-<variant>`; undefined when the glob does not take it.
- */
-export function variantOfDockerfile(path: string, variants: string): { image: string; variant: string; project: string } | undefined {
-  if (!variants || !minimatch(path, variants)) return undefined;
-  const variant = posix.basename(posix.dirname(path));
-  const image = posix.basename(posix.dirname(posix.dirname(path)));
-  return { image, variant, project: `${image}-${variant}` };
-}
-
-/**
- * The image a Dockerfile makes, named after its folder, or undefined when
- * the dockerfiles glob does not take it: the one rule the plugin's
- * createNodes and the generator share.
- */
-export function imageOfDockerfile(path: string, dockerfiles: string): string | undefined {
-  return minimatch(path, dockerfiles) ? posix.basename(posix.dirname(path)) : undefined;
-}
-
-interface NxJsonLike {
-  defaultBase?: string;
-  plugins?: readonly (string | { plugin: string; options?: unknown })[];
-}
-
-/**
- * Whether an nx.json plugin entry is this plugin, by its package name or by
- * a path to its folder (`./tools/nx-images`, or a file in it); the I/O layer
- * also asks the package.json the path leads to.
- */
-export function isImagesPlugin(plugin: string): boolean {
-  if (plugin === PLUGIN_NAME || plugin.startsWith(`${PLUGIN_NAME}/`)) return true;
-  if (plugin.startsWith('@')) return false;
-  const folder = posix
-    .normalize(plugin.replace(/\\/g, '/'))
-    .replace(/\/+$/, '')
-    .replace(/\/(?:src\/)?(?:index|plugin)(?:\.[cm]?[jt]s)?$/, '');
-  return folder === 'tools/nx-images' || folder.endsWith('/tools/nx-images');
-}
-
-/** The nx.json default branch: defaultBase, else main. */
-export function defaultBranchOf(nxJson: Pick<NxJsonLike, 'defaultBase'> | undefined): string {
-  return nxJson?.defaultBase?.trim() || DEFAULT_BRANCH;
-}
-
-/**
- * The plugin's options and the default branch, read from nx.json: the first
- * plugin entry that is ours (by name or by path, see isImagesPlugin; `isOurs`
- * may know more), for what is workspace-wide. Executors never call this:
- * their targets carry the settings (see settingsFromOptions).
- */
-export function workspaceSettings(nxJson: NxJsonLike | undefined, isOurs: (plugin: string) => boolean = isImagesPlugin): WorkspaceSettings {
-  const entry = (nxJson?.plugins ?? []).find((plugin) => isOurs(typeof plugin === 'string' ? plugin : plugin.plugin));
-  const options = typeof entry === 'object' ? entry.options : undefined;
-  return withDefaultBranch(normalizePluginOptions(options), defaultBranchOf(nxJson));
-}
-
-/** The settings with the default branch, which is also the publish branch when none is named. */
-export function withDefaultBranch(normalized: Omit<WorkspaceSettings, 'defaultBranch'>, defaultBranch: string): WorkspaceSettings {
-  return { ...normalized, publishBranches: normalized.publishBranches.length > 0 ? normalized.publishBranches : [defaultBranch], defaultBranch };
-}
-
-/**
- * The settings the plugin writes into its targets' options (createNodes),
- * each target the ones it reads; a project.json may replace any of them.
- * Names that a target already uses for something else get their own:
- * docker-build's buildArgs are values, so the arg names are buildArgNames;
- * publish's mirrors beat IMAGE_MIRRORS, so nx.json's are pluginMirrors.
- */
-export interface SettingsOptions {
-  buildArgNames?: Partial<BuildArgNames>;
-  /** docker-build's per-build tag templates, under the name nx.json gives them (release's `tags` are release tags, another option of another executor). */
-  tags?: string[];
-  buildArgTemplates?: Record<string, string>;
-  lockCommand?: string[];
-  defaultBranch?: string;
-  tests?: unknown;
-  testCommand?: string[];
-  mirrors?: string[];
-  pluginMirrors?: string[];
-  testTargetName?: string;
-}
-
-/** What each inferred target gets of the settings, as options. */
-export function targetSettings(settings: WorkspaceSettings): {
-  build: SettingsOptions;
-  test: SettingsOptions;
-  release: SettingsOptions & { versionScheme?: string; versionPattern?: string };
-  publish: SettingsOptions;
-} {
-  const { versionScheme } = settings;
-  return {
-    build: {
-      buildArgNames: settings.buildArgs,
-      tags: [...settings.tagTemplates],
-      buildArgTemplates: { ...settings.buildArgTemplates },
-      lockCommand: [...settings.lockCommand],
-      defaultBranch: settings.defaultBranch,
-      testTargetName: settings.targets.test,
-    },
-    test: { tests: settings.tests, testCommand: [...settings.testCommand], buildArgNames: settings.buildArgs },
-    release: {
-      mirrors: [...settings.mirrors],
-      testTargetName: settings.targets.test,
-      // semver is the executors' own default; written only when nx.json chose another, so a run's --versionPattern alone still means "pattern".
-      ...(versionScheme.name === 'semver' ? {} : { versionScheme: versionScheme.name }),
-      ...(versionScheme.name === 'pattern' ? { versionPattern: versionScheme.pattern } : {}),
-    },
-    publish: { pluginMirrors: [...settings.mirrors] },
-  };
-}
-
-/**
- * An executor's settings, from its own options (which the plugin filled in
- * from nx.json, see targetSettings): checked as nx.json's are, a mistake one
- * line naming the target's option. What a target does not carry is the default.
- */
-export function settingsFromOptions(options: SettingsOptions, target: string): WorkspaceSettings {
-  const where = (option: string): Subject => ({ subject: `${target} option ${option}` });
-  const defaultBranch: unknown = options.defaultBranch === undefined ? DEFAULT_BRANCH : options.defaultBranch;
-  if (typeof defaultBranch !== 'string' || defaultBranch.trim() === '') {
-    throw new UserError({ ...where('defaultBranch'), problem: `${JSON.stringify(options.defaultBranch)} is no branch`, fix: 'remove it (the plugin sets it from nx.json\'s defaultBase), or name a branch' });
-  }
-  const testTarget = options.testTargetName ?? DEFAULT_TARGET_NAMES.test;
-  if (typeof testTarget !== 'string' || !TARGET_NAME.test(testTarget)) {
-    throw new UserError({ ...where('testTargetName'), problem: `${JSON.stringify(testTarget)} is not a target name`, fix: 'remove it (the plugin sets it from nx.json), or use letters, digits, "_", "." and "-"' });
-  }
-  const mirrors = options.pluginMirrors ?? options.mirrors;
-  return withDefaultBranch(
-    {
-      dockerfiles: DEFAULT_DOCKERFILES,
-      variants: '',
-      buildArgs: buildArgNames(options.buildArgNames, where('buildArgNames')),
-      testCommand: words(options.testCommand, where('testCommand'), '["python", "-m", "pytest", "-q"]'),
-      tests: options.tests === undefined ? DEFAULT_TEST_RULE : normalizeTestRule(options.tests, where('tests')),
-      mirrors: words(mirrors, where(options.pluginMirrors === undefined ? 'mirrors' : 'pluginMirrors'), '["123456789012.dkr.ecr.us-east-1.amazonaws.com/fornax"]'),
-      publishBranches: [],
-      lockCommand: words(options.lockCommand, where('lockCommand'), '["sh", "/opt/export-locks.sh"]'),
-      tagTemplates: options.tags === undefined || options.tags.length === 0 ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(options.tags, where('tags')),
-      buildArgTemplates: assertBuildArgTemplates(options.buildArgTemplates, where('buildArgTemplates')),
-      versionScheme: SEMVER,
-      targets: { ...DEFAULT_TARGET_NAMES, test: testTarget },
-    },
-    defaultBranch.trim(),
-  );
-}
