@@ -48,6 +48,8 @@ interface AtCommit {
   projects: Readonly<Record<string, ProjectLike>>;
   /** The images at that commit, by name, with their Dockerfile. */
   images: Map<string, string>;
+  /** Their folders. */
+  roots: string[];
 }
 
 /**
@@ -60,7 +62,8 @@ interface AtCommit {
 export async function decideByInputs(request: InputsRequest): Promise<InputsPlan> {
   const { cwd, head, projects } = request;
   const headTree = await treeAtCommit(cwd, head);
-  const specs = Object.fromEntries(request.images.map((image) => [image, imageBuildSpec({ name: image, ...projects[image] })]));
+  const roots = request.images.map((image) => projects[image]?.root ?? '').filter((root) => root !== '');
+  const specs = Object.fromEntries(request.images.map((image) => [image, imageBuildSpec({ name: image, ...projects[image] }, roots)]));
   const headInputs: Record<string, BuildInputs> = {};
   for (const image of request.images) {
     const inputs = buildInputs(specs[image], headTree);
@@ -91,7 +94,7 @@ export async function decideByInputs(request: InputsRequest): Promise<InputsPlan
     }
     const then = await at(comparison.commit);
     const before = then.images.has(image)
-      ? { inputs: buildInputs(imageBuildSpec({ name: image, ...(then.projects[image] ?? projects[image]) }), then.tree), tests: tests(image, then.tree) }
+      ? { inputs: buildInputs(imageBuildSpec({ name: image, ...(then.projects[image] ?? projects[image]) }, then.roots), then.tree), tests: tests(image, then.tree) }
       : { tests: [], ...renamedFrom(image, specs[image].dockerfile, then) };
     decisions.push(
       decideImage({ image, head: headOf, tests: tests(image, headTree), comparison, before, changed: then.changed, ...(tagged ? { tagged } : {}) }),
@@ -153,7 +156,8 @@ async function readCommit(
       if (name !== undefined) images.set(name, file.path);
     }
   }
-  return { tree, changed, projects: then, images };
+  const roots = [...images.values()].map((dockerfile) => dockerfile.slice(0, Math.max(0, dockerfile.lastIndexOf('/'))));
+  return { tree, changed, projects: then, images, roots };
 }
 
 /** The tests rule an image's own test target carries, when it has one. */

@@ -66,7 +66,7 @@ describe('registry faults during a release', () => {
     await pushImage(fx.registry.url, `${repo}/base_image`, 'stable', { labels: { [REVISION]: fx.head } });
     fx.proxy.inject({ status: 200, body: '{"tags": [' }, 100, (method, path) => method === 'GET' && path.includes('/tags/list'));
     const result = await release(repo, 'v1.0.0,stable');
-    expectOneClearLine(result, /the tag list of fornax\/malformed-list\/base_image .* is not valid JSON/);
+    expectOneClearLine(result, /the tag list of fornax\/malformed-list\/base_image .*: not valid JSON/);
     expect(await digestOf(fx.registry.url, `${repo}/base_image`, 'v1.0.0')).toBeUndefined();
     expect(await digestOf(fx.registry.url, `${repo}/base_image`, 'main')).toBe(source);
   });

@@ -47,6 +47,12 @@ export interface MainSpec {
   workspace: WorkspaceOptions;
   /** IMAGE_REPOSITORY of the build (and of every test that reads main's tags). */
   repository: string;
+  /**
+   * What to do before main is built: seed the registry (an outside base),
+   * write and commit files that depend on it. `key` names what it does, for
+   * the cache key: change it when the function changes.
+   */
+  prepare?: { key: string; run(ws: Workspace, registry: StartedRegistry): Promise<void> };
 }
 
 export interface BuiltMain {
@@ -99,7 +105,7 @@ export async function fromBuiltMain(spec: MainSpec): Promise<BuiltMain> {
 }
 
 /** Runs ci:images in the copy on one simulated GitHub event, with IMAGE_REPOSITORY set to the spec's. */
-export type RunEvent = (spec: EventSpec, env?: Record<string, string>) => Promise<SimulatedRun>;
+export type RunEvent = (spec: EventSpec, env?: Record<string, string>, args?: string[]) => Promise<SimulatedRun>;
 
 /** A built main with the two things a CI test does with it: run ci:images on an event, read an image back. */
 export interface MainRepository extends BuiltMain {
@@ -114,7 +120,7 @@ export async function mainRepository(spec: MainSpec): Promise<MainRepository> {
   return {
     ...main,
     repo: spec.repository,
-    run: (event, env = {}) => runCiImages(main.ws, event, main.registry.host, { IMAGE_REPOSITORY: spec.repository, ...env }),
+    run: (event, env = {}, args = []) => runCiImages(main.ws, event, main.registry.host, { IMAGE_REPOSITORY: spec.repository, ...env }, args),
     image: (name, tag) => readImage(main.registry.url, `${spec.repository}/${name}`, tag),
   };
 }
@@ -160,6 +166,7 @@ async function build(spec: MainSpec, entry: string): Promise<void> {
   const registry = await startRegistry();
   const ws = await createWorkspace(spec.workspace);
   try {
+    await spec.prepare?.run(ws, registry);
     const c0 = await ws.git('rev-parse', 'HEAD');
     const first = await runCiImages(ws, { name: 'push', branch: spec.workspace.branch ?? 'main', sha: c0 }, registry.host, { IMAGE_REPOSITORY: spec.repository });
     if (first.exitCode !== 0) throw new Error(`building main of ${JSON.stringify(spec)} failed:\n${first.all}`);
@@ -183,7 +190,7 @@ async function build(spec: MainSpec, entry: string): Promise<void> {
 /** sha256 over the compiled plugin's hash, the spec, the workspace's root files and every file of the fixture tree. */
 async function cacheKey(spec: MainSpec): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(`${CACHE_VERSION}\0${spec.workspace.plugin ?? 'compiled'}\0${await unpackedPlugin()}\0${JSON.stringify(spec)}\0`);
+  hash.update(`${CACHE_VERSION}\0${spec.workspace.plugin ?? 'compiled'}\0${await unpackedPlugin()}\0${JSON.stringify(spec)}\0${spec.prepare?.key ?? ''}\0`);
   const fixtures = resolve(__dirname, '..', 'fixtures', spec.workspace.tree ?? 'images');
   const files = [
     ...['nx.json', 'package.json', 'tsconfig.base.json'].map((file) => join(repoRoot, file)),

@@ -191,10 +191,12 @@ export async function digestOf(registryUrl: string, repoPath: string, reference:
 
 /** The OCI referrers fallback tag `sha256-<hex>`: an index of what is attached to an image (tests, locks), not an image. */
 export const FALLBACK_TAG = /^sha256-[a-f0-9]{64}$/;
+/** A reuse record's tag `reuse-<hex>` (core/inputs/reuse.ts): a record of a build, not an image. */
+export const REUSE_TAG = /^reuse-[a-f0-9]{64}$/;
 
 /**
  * The image tags of a repository, read back from the registry; the
- * referrers fallback tags are left out unless `all`.
+ * referrers fallback tags and the reuse records are left out unless `all`.
  */
 export async function listTags(registryUrl: string, repoPath: string, headers: Record<string, string> = {}, all = false): Promise<string[]> {
   const response = await fetch(`${registryUrl}/v2/${repoPath}/tags/list`, { headers });
@@ -203,7 +205,7 @@ export async function listTags(registryUrl: string, repoPath: string, headers: R
     return [];
   }
   const body = (await check(response, `tags of ${repoPath}`).then((r) => r.json())) as { tags?: string[] | null };
-  return (body.tags ?? []).filter((tag) => all || !FALLBACK_TAG.test(tag)).sort();
+  return (body.tags ?? []).filter((tag) => all || (!FALLBACK_TAG.test(tag) && !REUSE_TAG.test(tag))).sort();
 }
 
 /** A tar archive holding one file: a layer Docker can unpack (random content stays incompressible). */

@@ -10,7 +10,7 @@ import { pushDecision } from '../../lib/core/ci/compare-commits';
 import { LABEL } from '../../lib/core/naming/conventions';
 import { errorMessage } from '../../lib/core/errors';
 import type { TestResult } from '../../lib/core/evidence/image-tests';
-import type { ProjectLike } from '../../lib/core/graph/image-project';
+import { isImageProject, type ProjectLike } from '../../lib/core/graph/image-project';
 import { DEFAULT_TARGET_SETTINGS } from '../../lib/core/graph/target-settings';
 import { commandLine } from '../../lib/core/quote';
 import { imageName } from '../../lib/core/naming/refs';
@@ -28,6 +28,7 @@ import { gatherFacts } from '../../lib/io/workspace-facts';
 import { log, outcome, taskOf } from '../outcome';
 import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild, type PinnedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
+import { recordForReuse, reuseFromRegistry, reuseKeyOf } from './reuse';
 import { runImageBuildSteps, type BuildState } from './steps';
 import type { DockerBuildExecutorSchema } from './schema';
 
@@ -55,7 +56,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     now,
     buildTime: resolveBuildTime(options.buildTime, process.env, () => now),
     dockerfile: (path) => readFileSync(path, 'utf8'),
-    ...(configured && workspace.headSha ? { inputs: (await inputsAtHead(workspaceRoot, workspace.headSha, { name: project, ...(configured as ProjectLike) }))?.digest } : {}),
+    ...(configured && workspace.headSha ? { inputs: (await inputsAtHead(workspaceRoot, workspace.headSha, { name: project, ...(configured as ProjectLike) }, imageRoots(context)))?.digest } : {}),
   };
   const normalized = normalizeOptions(options, facts);
   const runner = normalized.dryRun ? DRY_RUNNER : ENGINE_RUNNER;
@@ -85,6 +86,12 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
   } finally {
     await runner.cleanup(build, resolved, cli, localTags, scratch);
   }
+}
+
+/** The folders of the workspace's image projects, as the plan reads them (the inputs label must be the plan's digest). */
+function imageRoots(context: ExecutorContext): string[] {
+  const projects = context.projectsConfigurations?.projects ?? {};
+  return Object.values(projects).flatMap((project) => (isImageProject(project) && project.root ? [project.root] : []));
 }
 
 /** Everything a runner is given to run: the build pinned and planned. */
@@ -197,8 +204,22 @@ const DRY_RUNNER: BuildRunner = {
   cleanup: () => Promise.resolve(),
 };
 
-/** The image build's steps (build, test, lock, inventory, push, attach, tag), then the record. */
+/**
+ * The image an earlier push built from the same inputs on the same bases,
+ * when the registry has one (reused: no build, no push of layers); else the
+ * image build's steps (build, test, lock, inventory, push, attach, tag), the
+ * record for a later reuse, then the build record.
+ */
 async function buildAndPush({ build, pinned, cli, client, resolved, notes, plan, scratch, workspaceRoot, suites, locking }: PlannedBuild): Promise<void> {
+  const key = build.push ? await reuseKeyOf(pinned.build, resolved, workspaceRoot, suites) : undefined;
+  const reused = key && build.reuse ? await reuseFromRegistry(pinned.build, client, key) : undefined;
+  if (key && reused) {
+    const record = recordOf(pinned.build, cli, resolved, { digest: reused.subject, notes, buildTags: reused.buildTags, reuseKey: key, reused: { from: reused.reference, revision: reused.revision, builtAt: reused.builtAt, seconds: reused.seconds } });
+    const path = await writeBuildRecord(workspaceRoot, record);
+    log.info(`${build.project}: record written to ${relative(workspaceRoot, path)}`);
+    return;
+  }
+  if (key && !build.reuse) log.info(`${build.project}: reuse skipped (--reuse=false): building`);
   const built = await runImageBuildSteps({
     build: pinned.build,
     cli,
@@ -213,7 +234,8 @@ async function buildAndPush({ build, pinned, cli, client, resolved, notes, plan,
   });
   const locks = built.locks && build.push ? { files: built.locks.index.files, ...(built.locks.index.note ? { note: built.locks.index.note } : {}) } : undefined;
   const { digest, imageId, skippedPush, startedAt, buildTags, tests } = built;
-  const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt, buildTags, tests, locks }));
+  if (key && digest && !skippedPush) await recordForReuse(pinned.build, client, key, { digest, ...(startedAt ? { startedAt } : {}), ...(tests ? { tests } : {}), hasTests: suites.length > 0 });
+  const path = await writeBuildRecord(workspaceRoot, recordOf(pinned.build, cli, resolved, { digest, imageId, skippedPush, notes, startedAt, buildTags, tests, locks, ...(key ? { reuseKey: key } : {}) }));
   log.info(
     build.push
       ? `${build.project}: pushed ${build.references.join(', ')}${digest ? ` (${digest})` : ''}`
@@ -246,7 +268,7 @@ function recordOf(
   build: NormalizedBuild,
   cli: DockerCli,
   resolved: readonly ResolvedBase[],
-  extra: { digest?: string; imageId?: string; skippedPush?: string; notes: string[]; startedAt?: string; tests?: TestResult; locks?: BuildRecord['locks']; buildTags?: BuildTagRecord[] },
+  extra: { digest?: string; imageId?: string; skippedPush?: string; notes: string[]; startedAt?: string; tests?: TestResult; locks?: BuildRecord['locks']; buildTags?: BuildTagRecord[]; reuseKey?: string; reused?: BuildRecord['reused'] },
 ): BuildRecord {
   const baseImage = build.labels[LABEL.baseName];
   const baseDigest = build.labels[LABEL.baseDigest];
@@ -269,6 +291,8 @@ function recordOf(
     ...(extra.tests ? { tests: extra.tests } : {}),
     ...(extra.locks ? { locks: extra.locks } : {}),
     builder: `${cli.docker} (${cli.mode})`,
+    ...(extra.reuseKey ? { reuseKey: extra.reuseKey } : {}),
+    ...(extra.reused ? { reused: extra.reused } : {}),
     ...(extra.startedAt ? { startedAt: extra.startedAt } : {}),
     finishedAt: new Date().toISOString(),
   };

@@ -64,6 +64,8 @@ export interface NormalizedBuild extends BuildSpec {
   /** The default branch's tag: where a base falls back to, and the shared layer cache. */
   defaultTag: string;
   forwardOnly: boolean;
+  /** Look up an image built from the same inputs on the same bases before building (a push only). */
+  reuse: boolean;
   registryCache: boolean;
   /** Run the image's tests between the build and the push. */
   test: boolean;
@@ -127,6 +129,7 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     dryRun: isDryRun(options.dryRun, facts.env),
     defaultTag: bases.defaultTag,
     forwardOnly: options.forwardOnly ?? false,
+    reuse: (options.push ?? false) && options.reuse !== false,
     registryCache: options.registryCache ?? false,
     test: (options.test ?? false) && !nonEmpty(options.skipTests),
     ...(nonEmpty(options.skipTests) ? { skipTests: nonEmpty(options.skipTests) } : {}),

@@ -1,12 +1,13 @@
 import { dirname, relative } from 'node:path';
 import type { ResolvedBase } from '../../lib/core/dockerfile/bases';
-import { buildInputs } from '../../lib/core/inputs/build-inputs';
+import { buildInputs, digestOf } from '../../lib/core/inputs/build-inputs';
 import { perBuildArgNames, reuseDigest, type ReuseRecord } from '../../lib/core/inputs/reuse';
 import { imageName } from '../../lib/core/naming/refs';
 import { shortSha } from '../../lib/core/naming/conventions';
 import type { TestResult } from '../../lib/core/evidence/image-tests';
 import type { BuildTagRecord } from '../../lib/io/build-record';
 import { treeOnDisk } from '../../lib/io/input-trees';
+import type { Suite } from '../../lib/io/image-tests';
 import { readInventory } from '../../lib/io/inventory';
 import type { FullRegistryClient } from '../../lib/io/registry/oci-client';
 import { findReusable, recordReusable } from '../../lib/io/reuse';
@@ -27,7 +28,7 @@ export interface Reused extends ReuseRecord {
  * reads from the disk, as the engine would get it (files a step before the
  * build made included), with its bases as pinned.
  */
-export async function reuseKeyOf(build: NormalizedBuild, resolved: readonly ResolvedBase[], workspaceRoot: string): Promise<string> {
+export async function reuseKeyOf(build: NormalizedBuild, resolved: readonly ResolvedBase[], workspaceRoot: string, suites: readonly Suite[]): Promise<string> {
   const context = relative(workspaceRoot, build.context);
   const dockerfile = relative(workspaceRoot, build.file);
   const folders = [context, ...(dockerfile.startsWith(`${context}/`) || context === '' ? [] : [dirname(dockerfile)])];
@@ -42,7 +43,15 @@ export async function reuseKeyOf(build: NormalizedBuild, resolved: readonly Reso
     buildArgs,
     ...(build.target ? { target: build.target } : {}),
     lockCommand: build.lockCommand,
+    ...(suites.length > 0 ? { tests: await testsDigest(workspaceRoot, suites) } : {}),
   });
+}
+
+/** The tests an image runs before its push, as files on the disk and the commands that run them. */
+async function testsDigest(workspaceRoot: string, suites: readonly Suite[]): Promise<string> {
+  const folders = [...new Set(suites.flatMap((suite) => [suite.mount, suite.path]).map((path) => relative(workspaceRoot, path)))];
+  const tree = await treeOnDisk(workspaceRoot, folders);
+  return digestOf({ files: tree.files.map((file) => [file.path, file.mode, file.id]), suites: suites.map((suite) => [suite.name, suite.run, suite.command]) });
 }
 
 /**

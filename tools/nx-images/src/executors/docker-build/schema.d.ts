@@ -25,6 +25,7 @@ export interface DockerBuildExecutorSchema {
   push?: boolean;
   baseTagFallback?: string;
   forwardOnly?: boolean;
+  reuse?: boolean;
   registryCache?: boolean;
   test?: boolean;
   skipTests?: string;

@@ -36,6 +36,10 @@ export interface BuildRecord {
   /** The lock files exported from it before the push (and attached to its digest), and why there are none. */
   locks?: { files: string[]; note?: string };
   builder: string;
+  /** The reuse digest of the build (core/inputs/reuse.ts), when it pushed. */
+  reuseKey?: string;
+  /** The earlier push whose image this one took instead of building: its first reference, commit, when and how long it built. */
+  reused?: { from: string; revision: string; builtAt: string; seconds: number };
   /** When the build command started, when the record was written (ISO 8601): the build's own time, without Nx's start. */
   startedAt?: string;
   finishedAt: string;

@@ -9,9 +9,9 @@ import { treeAtCommit } from './input-trees';
  * image with its digest, which the next plan compares; undefined when the
  * commit has no such Dockerfile or git cannot be read.
  */
-export async function inputsAtHead(workspaceRoot: string, commit: string, project: ProjectLike): Promise<BuildInputs | undefined> {
+export async function inputsAtHead(workspaceRoot: string, commit: string, project: ProjectLike, otherRoots: readonly string[]): Promise<BuildInputs | undefined> {
   try {
-    return buildInputs(imageBuildSpec(project), await treeAtCommit(workspaceRoot, commit));
+    return buildInputs(imageBuildSpec(project, otherRoots), await treeAtCommit(workspaceRoot, commit));
   } catch {
     return undefined;
   }

@@ -33,6 +33,8 @@ export interface ImageBuildSpec {
   dockerfile: string;
   /** Files or folders a step before the build copies into the context. */
   copies?: readonly string[];
+  /** Folders inside the context that are other images' (a variant's folder inside its image's): their files are theirs. */
+  exclude?: readonly string[];
   /** The build's resolved settings (its target's options and its steps' options), as plain data. */
   settings: unknown;
 }
@@ -55,7 +57,9 @@ export function buildInputs(spec: ImageBuildSpec, source: InputsSource): BuildIn
   const inContext = (path: string) => context === '' || path.startsWith(`${context}/`);
   const relative = (path: string) => (context === '' ? path : path.slice(context.length + 1));
   const ignored = contextFilter(ignoreText(dockerfilePath, context, source));
-  const contextFiles = source.files.filter((file) => inContext(file.path) && !ignored(relative(file.path)));
+  const excluded = (spec.exclude ?? []).map(clean).filter((folder) => folder !== '' && folder !== context);
+  const theirs = (path: string) => excluded.some((folder) => path.startsWith(`${folder}/`));
+  const contextFiles = source.files.filter((file) => inContext(file.path) && !theirs(file.path) && !ignored(relative(file.path)));
   const copies = (spec.copies ?? []).map(clean);
   const copied = source.files.filter((file) => copies.some((from) => file.path === from || file.path.startsWith(`${from}/`)));
   const settings = digestOf(spec.settings ?? null);

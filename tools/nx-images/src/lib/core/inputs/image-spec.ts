@@ -13,12 +13,13 @@ interface TargetLike {
 /**
  * Where an image project's build reads from, from its configuration as Nx
  * resolved it: the build target's context and Dockerfile (as docker-build
- * defaults them), the root files its prepare steps copy, and as settings the
+ * defaults them), less the folders of other images inside it (`otherRoots`:
+ * every image project's root), the root files its prepare steps copy, and as settings the
  * build target's options and each step's. The plan and docker-build both
  * call this, so the digest the image is labelled with is the one the next
  * plan compares.
  */
-export function imageBuildSpec(project: ProjectLike): ImageBuildSpec {
+export function imageBuildSpec(project: ProjectLike, otherRoots: readonly string[] = []): ImageBuildSpec {
   const root = project.root ?? '';
   const buildTarget = imageTargetNames(project).build;
   const targets = (project.targets ?? {}) as Record<string, TargetLike | undefined>;
@@ -37,7 +38,9 @@ export function imageBuildSpec(project: ProjectLike): ImageBuildSpec {
       if (from) copies.push(from);
     }
   }
-  return { context, dockerfile, copies, settings: { build, steps: stepSettings } };
+  // Another image's folder inside this one's context (a variant's) holds that image's files, as Nx assigns them.
+  const exclude = otherRoots.filter((other) => other !== root && (context === '' || other.startsWith(`${context}/`)));
+  return { context, dockerfile, copies, ...(exclude.length > 0 ? { exclude } : {}), settings: { build, steps: stepSettings } };
 }
 
 function text(value: unknown): string | undefined {

@@ -37,6 +37,8 @@ export interface ReuseKey {
   target?: string;
   /** The command whose files are attached as the image's locks: evidence that must match the settings. */
   lockCommand: readonly string[];
+  /** The digest of the tests the image passes before its push (their files and commands): a reused image passed these. */
+  tests?: string;
 }
 
 /** The reuse digest of one build. */
@@ -49,6 +51,7 @@ export function reuseDigest(key: ReuseKey): string {
     buildArgs: key.buildArgs,
     target: key.target ?? null,
     lockCommand: key.lockCommand,
+    tests: key.tests ?? null,
   });
 }
 
