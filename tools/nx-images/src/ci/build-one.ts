@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { buildRunArgs } from '../lib/core/ci/ci-plan';
 import { baseInRun, imageArtifact, readFanoutPlan, type FanoutPlan } from '../lib/core/ci/fanout';
 import { UserError } from '../lib/core/errors';
+import { LABEL } from '../lib/core/naming/conventions';
 import { commandLine } from '../lib/core/quote';
 import { isValidImageName } from '../lib/core/naming/refs';
 import { builtSubject, builtSubjectOutputs } from '../lib/core/ci/provenance';
@@ -106,8 +107,9 @@ async function basesInRegistry(cwd: string, plan: FanoutPlan, bases: readonly st
     const observed = await observeRevision(client, cwd, `${plan.repository}/${base}`, plan.tag, plan.head);
     if (observed.kind === 'unreadable') throw new UserError({ subject: 'ci:images', problem: `${reference} could not be read (${observed.reason})`, fix: 'check the registry and the job\'s login, then re-run this job' });
     // A newer run's commit is no ancestor of ours, and may not even be in this clone.
-    const seen = observed.kind === 'absent' ? observed : { kind: 'present' as const, revision: observed.commit ?? observed.revision, ancestorOfHead: observed.isAncestor };
-    const decision = baseInRun(base, reference, plan.head, seen);
+    const inputs = observed.kind === 'present' ? observed.labels[LABEL.inputs] : undefined;
+    const seen = observed.kind === 'absent' ? observed : { kind: 'present' as const, revision: observed.commit ?? observed.revision, ancestorOfHead: observed.isAncestor, ...(inputs ? { inputs } : {}) };
+    const decision = baseInRun(base, reference, plan.head, seen, plan.inputs?.[base]);
     if (decision.kind !== 'ready') return { outcome: decision.kind === 'stale' ? 'stale' : 'skipped', reason: decision.reason };
   }
   return undefined;

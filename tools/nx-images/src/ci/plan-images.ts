@@ -121,6 +121,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     removed: decided.removed,
     unread: decided.unread,
     retests,
+    inputs: Object.fromEntries(names.map((image) => [image, decided.inputs[image] ?? ''])),
     lines,
   };
 }

@@ -38,6 +38,8 @@ export interface InputsPlan {
   removed: { image: string; renamedTo?: string }[];
   /** Files the push changed that no image's build reads and no image's tests are made of. */
   unread: string[];
+  /** The digest of what each image reads at HEAD. */
+  inputs: Record<string, string>;
 }
 
 /** One compare commit, read once: its tree, what changed since, and its projects. */
@@ -113,7 +115,8 @@ export async function decideByInputs(request: InputsRequest): Promise<InputsPlan
   }
   const readers = request.images.flatMap((image) => [headInputs[image], { files: tests(image, headTree) }]);
   const unread = push ? unreadFiles(push.changed, [...readers, ...removedReaders(push, removed)]) : [];
-  return { decisions, removed: removed.sort((a, b) => a.image.localeCompare(b.image)), unread };
+  const inputs = Object.fromEntries(Object.entries(headInputs).map(([image, read]) => [image, read.digest]));
+  return { decisions, removed: removed.sort((a, b) => a.image.localeCompare(b.image)), unread, inputs };
 }
 
 /** A removed image's files at the compare commit: a change to them is explained by its removal. */

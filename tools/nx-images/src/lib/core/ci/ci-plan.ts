@@ -166,6 +166,8 @@ export interface ImagesPlan {
   unread: string[];
   /** Images whose tests changed while what their build reads did not: tested again as they are under the tag. */
   retests: { image: string; files: string[] }[];
+  /** The digest of what each image of the run reads at HEAD: a base reused for this run is recognized by it. */
+  inputs?: Record<string, string>;
   /** One line per image: what it was compared with, and whether and why it is affected. */
   lines: string[];
   /** Why the images' tests are skipped; undefined: every image with tests is tested before it is pushed. */

@@ -139,8 +139,11 @@ describe('baseInRun', () => {
     ['from an older commit: this run\'s build did not land', { kind: 'present', revision: OLDER, ancestorOfHead: true }, 'missing', /is still from bbbbbbb\)/],
     ['no revision label', { kind: 'present', ancestorOfHead: false }, 'missing', /is still from no commit/],
     ['from a commit that is not ours nor older: a newer run moved it', { kind: 'present', revision: NEWER, ancestorOfHead: false }, 'stale', /built from ccccccc, not this run's aaaaaaa: a newer run moved it, so this run is stale; it stops rather than build on that/],
+    ['reused for this run: built from an older commit, with the inputs the plan expects', { kind: 'present', revision: OLDER, ancestorOfHead: true, inputs: 'sha256:in' }, 'ready', undefined],
+    ['reused from a commit that is no ancestor (a squash merge\'s branch), same inputs', { kind: 'present', revision: NEWER, ancestorOfHead: false, inputs: 'sha256:in' }, 'ready', undefined],
+    ['other inputs than the plan expects: still missing', { kind: 'present', revision: OLDER, ancestorOfHead: true, inputs: 'sha256:other' }, 'missing', /is still from bbbbbbb\)/],
   ])('%s', (_case, observed, kind, reason) => {
-    const decision = baseInRun('env-heasoft', reference, HEAD, observed);
+    const decision = baseInRun('env-heasoft', reference, HEAD, observed, 'sha256:in');
     expect(decision.kind).toBe(kind);
     if (reason && decision.kind !== 'ready') expect(decision.reason).toMatch(reason);
   });

@@ -147,7 +147,8 @@ export type BaseInRun = { kind: 'ready' } | { kind: 'missing'; reason: string } 
 
 /**
  * A base built earlier in this run is used only if the registry's tag was
- * built from this run's commit. Built from a commit this one descends from
+ * built from this run's commit, or reused for it (its inputs label is the
+ * plan's digest of its inputs). Built from a commit this one descends from
  * (or absent): this run's build of it did not land, so the image is skipped.
  * Built from any other commit: a newer run (or a force push) moved the tag,
  * so this run is stale and must not build on it.
@@ -156,11 +157,15 @@ export function baseInRun(
   base: string,
   reference: string,
   head: string,
-  observed: { kind: 'absent' } | { kind: 'present'; revision?: string; ancestorOfHead: boolean },
+  observed: { kind: 'absent' } | { kind: 'present'; revision?: string; ancestorOfHead: boolean; inputs?: string },
+  /** The digest of the base's inputs at this run's commit, as the plan computed it. */
+  expectedInputs?: string,
 ): BaseInRun {
   if (observed.kind === 'absent') return { kind: 'missing', reason: `takes from ${base}, which this run did not build (${reference} does not exist)` };
   const revision = observed.revision;
   if (revision === head) return { kind: 'ready' };
+  // Reused for this run (an earlier push built it from the same inputs): built from another commit, and this run's all the same.
+  if (expectedInputs !== undefined && observed.inputs === expectedInputs) return { kind: 'ready' };
   if (revision === undefined || observed.ancestorOfHead) {
     return { kind: 'missing', reason: `takes from ${base}, which this run did not build (${reference} is still from ${revision ? shortSha(revision) : 'no commit'})` };
   }
