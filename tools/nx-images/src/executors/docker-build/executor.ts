@@ -14,6 +14,7 @@ import { isImageProject, type ProjectLike } from '../../lib/core/graph/image-pro
 import { DEFAULT_TARGET_SETTINGS } from '../../lib/core/graph/target-settings';
 import { commandLine } from '../../lib/core/quote';
 import { imageName } from '../../lib/core/naming/refs';
+import { machinePlatform } from '../../lib/core/naming/platforms';
 import { previewInventoryTag } from '../../lib/core/naming/templates';
 import { writeBuildRecord, type BuildRecord, type BuildTagRecord } from '../../lib/io/build-record';
 import { resolveBuildTime } from '../../lib/io/build-time';
@@ -24,6 +25,7 @@ import { createRegistryClient, type FullRegistryClient, type RegistryClient } fr
 import { ownSuites } from '../../lib/io/image-suites';
 import type { Suite } from '../../lib/io/image-tests';
 import { observeRevision } from '../../lib/io/revision';
+import { resolveOutside, type OutsideBase } from '../../lib/io/outside-bases';
 import { gatherFacts } from '../../lib/io/workspace-facts';
 import { log, outcome, taskOf } from '../outcome';
 import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild, type PinnedBuild } from './normalize';
@@ -62,18 +64,21 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
   const runner = normalized.dryRun ? DRY_RUNNER : ENGINE_RUNNER;
   const { build, cli, engine } = await runner.builder(normalized);
   const client = runner.client(build);
-  const { resolved, notes } = await runner.resolveBases(build, client, engine ? cli.docker : undefined);
+  const { resolved, notes: baseNotes } = await runner.resolveBases(build, client, engine ? cli.docker : undefined);
+  // A pushed build pins and records its outside images (what a refresh compares); one that stays local, or a dry run, reads them by tag.
+  const outside = runner.executes && build.push ? await resolveOutside(build.outside.map((read) => read.reference), build.platforms[0] ?? machinePlatform(process.arch), process.env) : [];
+  const notes = [...baseNotes, ...outside.map(outsideNote)];
   if (runner.executes) for (const note of notes) log.info(`${build.project}: ${note}`);
   const skipped = runner.executes && build.push && build.forwardOnly ? await newerPushOnRegistry(build, client, workspaceRoot) : undefined;
   if (skipped) {
     log.warn(`${build.project}: ${skipped}`);
-    await writeBuildRecord(workspaceRoot, recordOf(pinBases(build, resolved).build, cli, resolved, { skippedPush: skipped, notes }));
+    await writeBuildRecord(workspaceRoot, recordOf(pinBases(build, resolved, {}, outside).build, cli, resolved, { skippedPush: skipped, notes }));
     return;
   }
   const scratch = await runner.scratch();
   const localTags = await runner.tagLocalBases(build, resolved, cli);
   try {
-    const pinned = pinBases(build, resolved, localTags);
+    const pinned = pinBases(build, resolved, localTags, outside);
     const file = await runner.pinnedDockerfile(build, pinned, scratch);
     const suites = runner.executes && (build.test || build.skipTests) ? await ownSuites(context, facts.settings.testTarget, project) : [];
     // Whenever it pushes, the image's lock files are exported from it (so it must be in the engine first) and attached to its digest.
@@ -82,10 +87,17 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     const pushAfterLoad = build.push && ((build.test && suites.length > 0) || locking);
     const plan = planBuild(planInput(withCache({ ...pinned.build, file, ...(runner.executes ? { pushAfterLoad } : {}) }, cli), cli, scratch));
     printPlan(pinned.build, cli, plan, workspaceRoot, notes);
-    await runner.execute({ build, pinned, file, cli, client, resolved, notes, plan, scratch, workspaceRoot, suites, locking, localTags });
+    await runner.execute({ build, pinned, file, cli, client, resolved, outside, notes, plan, scratch, workspaceRoot, suites, locking, localTags });
   } finally {
     await runner.cleanup(build, resolved, cli, localTags, scratch);
   }
+}
+
+/** How an outside image is read, one line: by the digest its tag names now, as written, or by its tag when it could not be read. */
+function outsideNote(base: OutsideBase): string {
+  if (base.pinned) return `outside ${base.reference}: pinned by digest in the Dockerfile`;
+  if (base.error) return `outside ${base.reference}: not resolved (${base.error}); the build reads it by its tag`;
+  return `outside ${base.reference}: ${base.digest ?? ''}${base.platformDigest ? ` (${base.platform ?? ''}: ${base.platformDigest})` : ''}; the build reads it by digest`;
 }
 
 /** The folders of the workspace's image projects, as the plan reads them (the inputs label must be the plan's digest). */
@@ -103,6 +115,7 @@ interface PlannedBuild {
   cli: DockerCli;
   client: FullRegistryClient;
   resolved: readonly ResolvedBase[];
+  outside: readonly OutsideBase[];
   notes: string[];
   plan: BuildPlan;
   scratch: string;
@@ -210,8 +223,8 @@ const DRY_RUNNER: BuildRunner = {
  * image build's steps (build, test, lock, inventory, push, attach, tag), the
  * record for a later reuse, then the build record.
  */
-async function buildAndPush({ build, pinned, cli, client, resolved, notes, plan, scratch, workspaceRoot, suites, locking }: PlannedBuild): Promise<void> {
-  const key = build.push ? await reuseKeyOf(pinned.build, resolved, workspaceRoot, suites) : undefined;
+async function buildAndPush({ build, pinned, cli, client, resolved, outside, notes, plan, scratch, workspaceRoot, suites, locking }: PlannedBuild): Promise<void> {
+  const key = build.push ? await reuseKeyOf(pinned.build, resolved, outside, workspaceRoot, suites) : undefined;
   const reused = key && build.reuse ? await reuseFromRegistry(pinned.build, client, key) : undefined;
   if (key && reused) {
     const record = recordOf(pinned.build, cli, resolved, { digest: reused.subject, notes, buildTags: reused.buildTags, reuseKey: key, reused: { from: reused.reference, revision: reused.revision, builtAt: reused.builtAt, seconds: reused.seconds } });

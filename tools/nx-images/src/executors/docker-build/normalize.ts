@@ -13,6 +13,7 @@ import { imageName, imageReference, parseReference, variantTag } from '../../lib
 import { buildArgValues, repositoryImages, type BuildArgNames, type RepositoryImageRead } from '../../lib/core/dockerfile/repository-images';
 import { assertValidTag, branchToTag, resolveBranch, resolveTag } from '../../lib/core/naming/tags';
 import { assertBuildArgTemplates, assertTagTemplates, perBuildTags, planBuildTags, renderTemplate } from '../../lib/core/naming/templates';
+import type { OutsideBase } from '../../lib/io/outside-bases';
 import type { DockerBuildExecutorSchema } from './schema';
 
 /** What the executor found out before planning: everything the pure normalization reads. */
@@ -86,6 +87,15 @@ export interface NormalizedBuild extends BuildSpec {
   finalBase?: string;
   /** The reference the built stage starts from when it is not one of ours (e.g. an upstream image); undefined for scratch. */
   externalBase?: string;
+  /** Every read of an image from outside this repository (any stage, COPY --from, RUN --mount), its args substituted: resolved and pinned for the build, and recorded. */
+  outside: OutsideRead[];
+}
+
+/** One read of an outside image. */
+export interface OutsideRead {
+  reference: string;
+  start: number;
+  end: number;
 }
 
 /**
@@ -143,6 +153,7 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     bases: bases.bases,
     ...(bases.finalBase ? { finalBase: bases.finalBase } : {}),
     ...(bases.externalBase ? { externalBase: bases.externalBase } : {}),
+    outside: bases.outside,
   };
 }
 
@@ -257,6 +268,7 @@ interface Bases {
   externalBase?: string;
   /** The default branch's tag: where a base falls back to. */
   defaultTag: string;
+  outside: OutsideRead[];
 }
 
 function basesOf(options: DockerBuildExecutorSchema, facts: BuildFacts, identity: Identity, sources: Sources, args: BuildArgs): Bases {
@@ -284,7 +296,9 @@ function basesOf(options: DockerBuildExecutorSchema, facts: BuildFacts, identity
     bases.push({ question, reads: reads.filter((read) => read.followsBaseTag === first.followsBaseTag) });
   }
   const externalBase = ours.finalBase ? undefined : expanded.finalBase?.reference;
-  return { bases, ...(ours.finalBase ? { finalBase: ours.finalBase.image } : {}), ...(externalBase ? { externalBase } : {}), defaultTag };
+  const oursAt = new Set(ours.reads.map((read) => read.start));
+  const outside = expanded.reads.filter((read) => !oursAt.has(read.start)).map(({ reference, start, end }) => ({ reference, start, end }));
+  return { bases, ...(ours.finalBase ? { finalBase: ours.finalBase.image } : {}), ...(externalBase ? { externalBase } : {}), defaultTag, outside };
 }
 
 /** The OCI labels known before the bases are resolved (pinBases adds theirs), and the digest of the build's inputs. */
@@ -309,21 +323,33 @@ export interface PinnedBuild {
  * labels record every base. `localTags` names the tag each local base got for
  * this build.
  */
-export function pinBases(build: NormalizedBuild, resolved: readonly ResolvedBase[], localTags: Readonly<Record<string, string>> = {}): PinnedBuild {
-  const replacements = build.bases.flatMap(({ question, reads }) => {
+export function pinBases(build: NormalizedBuild, resolved: readonly ResolvedBase[], localTags: Readonly<Record<string, string>> = {}, outside: readonly OutsideBase[] = []): PinnedBuild {
+  const ours = build.bases.flatMap(({ question, reads }) => {
     const base = resolved.find((entry) => entry.image === question.image);
     if (!base) throw new Error(`pinBases: ${question.image} was not resolved`);
     const text = pinnedReference(base, question.name, localTags[question.image]);
     return text === undefined ? [] : reads.map((read) => ({ read, text }));
   });
+  // An outside image is read by the digest its tag named when the build began, so the label records what was built on.
+  const theirs = build.outside.flatMap((read) => {
+    const base = outside.find((entry) => entry.reference === read.reference);
+    return base?.digest && !base.pinned ? [{ read, text: `${read.reference}@${base.digest}` }] : [];
+  });
+  const replacements = [...ours, ...theirs];
   const final = resolved.find((base) => base.image === build.finalBase);
   const baseTag = build.buildArgNames.baseTag;
   const userPinned = build.bases.some(({ question }) => question.from === 'pinned');
   const buildArgs = final && !userPinned && baseTag ? { ...build.buildArgs, [baseTag]: final.tag } : build.buildArgs;
   return {
-    build: { ...build, buildArgs, labels: { ...build.labels, ...baseLabels(resolved, build.finalBase, build.externalBase) } },
+    build: { ...build, buildArgs, labels: { ...build.labels, ...baseLabels(resolved, build.finalBase, build.externalBase), ...outsideLabel(outside) } },
     dockerfile: replaceReads(build.dockerfileText, replacements),
   };
+}
+
+/** The outside images the build read, with their digests, as one label; none when it read none. */
+function outsideLabel(outside: readonly OutsideBase[]): Record<string, string> {
+  const recorded = outside.map(({ error: _error, ...base }) => base);
+  return recorded.length > 0 ? { [LABEL.outside]: JSON.stringify(recorded) } : {};
 }
 
 /** A path inside the workspace, absolute; a path that leaves it is refused. */

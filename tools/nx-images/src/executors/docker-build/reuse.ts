@@ -9,6 +9,7 @@ import type { BuildTagRecord } from '../../lib/io/build-record';
 import { treeOnDisk } from '../../lib/io/input-trees';
 import type { Suite } from '../../lib/io/image-tests';
 import { readInventory } from '../../lib/io/inventory';
+import type { OutsideBase } from '../../lib/io/outside-bases';
 import type { FullRegistryClient } from '../../lib/io/registry/oci-client';
 import { findReusable, recordReusable } from '../../lib/io/reuse';
 import { log } from '../outcome';
@@ -28,7 +29,7 @@ export interface Reused extends ReuseRecord {
  * reads from the disk, as the engine would get it (files a step before the
  * build made included), with its bases as pinned.
  */
-export async function reuseKeyOf(build: NormalizedBuild, resolved: readonly ResolvedBase[], workspaceRoot: string, suites: readonly Suite[]): Promise<string> {
+export async function reuseKeyOf(build: NormalizedBuild, resolved: readonly ResolvedBase[], outside: readonly OutsideBase[], workspaceRoot: string, suites: readonly Suite[]): Promise<string> {
   const context = relative(workspaceRoot, build.context);
   const dockerfile = relative(workspaceRoot, build.file);
   const folders = [context, ...(dockerfile.startsWith(`${context}/`) || context === '' ? [] : [dirname(dockerfile)])];
@@ -38,7 +39,8 @@ export async function reuseKeyOf(build: NormalizedBuild, resolved: readonly Reso
   return reuseDigest({
     inputs: inputs ?? { files: [], digest: 'none', settings: 'none' },
     bases: resolved.map((base) => ({ image: base.image, ...(base.digest ? { digest: base.digest } : {}), ...(base.id ? { id: base.id } : {}) })),
-    ...(build.externalBase ? { externalBase: build.externalBase } : {}),
+    // An outside image not resolved is read by its tag, whatever that names then: no key matches it.
+    outside: outside.map((base) => [base.reference, base.platformDigest ?? base.digest ?? `unresolved ${Date.now()}`]),
     platforms: build.platforms,
     buildArgs,
     ...(build.target ? { target: build.target } : {}),

@@ -29,8 +29,8 @@ export interface ReuseKey {
   inputs: BuildInputs;
   /** Every base of this repository with the digest (or, in the local engine, the image ID) the build reads it by. */
   bases: readonly { image: string; digest?: string; id?: string }[];
-  /** The final stage's outside base, as pinned when known. */
-  externalBase?: string;
+  /** Every outside image the build reads, with the digest it reads it by. */
+  outside: readonly (readonly [string, string])[];
   platforms: readonly string[];
   /** The build args, without those rendered per build. */
   buildArgs: Readonly<Record<string, string>>;
@@ -46,7 +46,7 @@ export function reuseDigest(key: ReuseKey): string {
   return digestOf({
     inputs: key.inputs.digest,
     bases: [...key.bases].map((base) => [base.image, base.digest ?? base.id ?? '']).sort(),
-    externalBase: key.externalBase ?? null,
+    outside: [...key.outside].map(([reference, digest]) => `${reference}@${digest}`).sort(),
     platforms: [...key.platforms].sort(),
     buildArgs: key.buildArgs,
     target: key.target ?? null,

@@ -18,6 +18,8 @@ export const LABEL = {
   bases: 'dev.nx-images.bases',
   /** The digest of what the build read (core/inputs/build-inputs.ts): what the next plan compares HEAD's with. */
   inputs: 'dev.nx-images.inputs',
+  /** Every outside image the build read, as JSON with the digest it was read by (io/outside-bases.ts): what a refresh compares. */
+  outside: 'dev.nx-images.outside',
 } as const;
 
 /** The bases label as images built before the neutral names carry it: read, never written. */
