@@ -10,7 +10,10 @@
  *   --image     build the one image IMAGE of the plan IMAGES_PLAN
  *   --summary   gather every image job's records into one summary; fail if any image was not built
  * Also: --push (a laptop run pushes), --dry-run (plan and print the commands),
- * --registry= and --repository= (in place of IMAGE_REGISTRY and IMAGE_REPOSITORY).
+ * --refresh (rebuild what moved outside images make stale; the schedule event
+ * and REFRESH=true do the same), --rebuild (build anew, reuse nothing; REBUILD=true
+ * and [rebuild] in the head commit do the same), --registry= and --repository=
+ * (in place of IMAGE_REGISTRY and IMAGE_REPOSITORY).
  */
 import { readFile } from 'node:fs/promises';
 import { parseCiImagesArgs } from '../lib/core/ci/ci-images-args';
@@ -44,7 +47,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     if (args.mode === 'plan' && env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, noBuildOutputs(levelJobsFrom(env.LEVEL_JOBS)));
     return 0;
   }
-  const plan = await planImages({ cwd, env, context, push: args.push, registry: args.registry, repository: args.repository, now: new Date(), parallel: parallelFrom(env.BUILD_PARALLEL) });
+  const plan = await planImages({ cwd, env, context, push: args.push, refresh: args.refresh, rebuild: args.rebuild, registry: args.registry, repository: args.repository, now: new Date(), parallel: parallelFrom(env.BUILD_PARALLEL) });
   for (const line of formatPlan(plan)) log(line);
   const fanout = toFanoutPlan(plan);
 

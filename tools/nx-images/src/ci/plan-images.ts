@@ -1,5 +1,5 @@
 import { chooseCompareCommits, eventFallbackCommit, type RevisionObservation } from '../lib/core/ci/compare-commits';
-import { placeInLevels, skipTestsReason, type ChosenImage, type ImagesPlan } from '../lib/core/ci/ci-plan';
+import { placeInLevels, rebuildReason, skipTestsReason, type ChosenImage, type ImagesPlan } from '../lib/core/ci/ci-plan';
 import { LABEL } from '../lib/core/naming/conventions';
 import { UserError } from '../lib/core/errors';
 import type { GithubContext } from '../lib/core/github/github-event';
@@ -12,7 +12,8 @@ import { publishesBranch } from '../lib/core/publish/publish';
 import { readWorkspaceSettings } from '../lib/io/workspace-settings';
 import { commitMessage, currentBranch, hasCommit, headSha, isAncestor, isShallow, mergeBase, remoteUrl, resolveCommit } from '../lib/io/git';
 import { projectConfigurations } from '../lib/io/nx-cli';
-import { decideByInputs, type Tagged } from './plan-inputs';
+import { decideByInputs, inputsAtHead, type Tagged } from './plan-inputs';
+import { refreshImages } from './plan-refresh';
 import { createRegistryClient } from '../lib/io/registry/oci-client';
 import { observeRevision } from '../lib/io/revision';
 
@@ -22,6 +23,10 @@ export interface PlanRequest {
   context: GithubContext;
   /** --push on a laptop. */
   push: boolean;
+  /** --refresh: rebuild what moved outside images make stale, instead of what the push changed. */
+  refresh?: boolean;
+  /** --rebuild: build every image of the plan, taking none an earlier push built from the same inputs. */
+  rebuild?: boolean;
   /** --registry and --repository, which win over the environment. */
   registry?: string | undefined;
   repository?: string | undefined;
@@ -55,6 +60,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   const tag = branchToTag(branch);
   const headMessage = context.headMessage ?? (await commitMessage(cwd, context.pullRequest?.headSha ?? head));
   const skipTests = skipTestsReason(context, headMessage);
+  const rebuild = rebuildReason(context, headMessage, request.rebuild === true);
   const push = context.push || request.push;
   const settings = await readWorkspaceSettings(cwd);
   const base = {
@@ -74,9 +80,17 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     publish: push && context.eventName !== 'pull_request' && publishesBranch(tag, settings.publishBranches),
     ...(graph.variants ? { variants: graph.variants } : {}),
     ...(skipTests ? { skipTests } : {}),
+    ...(rebuild ? { rebuild } : {}),
     buildTarget,
     diffTarget: targetNames.diff,
   };
+
+  if (request.refresh === true || context.refreshAsked) {
+    const refresh = await refreshImages({ graph, registry, repository, tag, env, dependents: settings.refreshDependents });
+    const names = refresh.chosen.map((entry) => entry.image);
+    const inputs = await inputsAtHead(cwd, head, projects, names);
+    return { ...base, images: placeInLevels(graph, refresh.chosen, steps), levels: levelsOf(graph, names), compareCommits: [], removed: [], unread: [], retests: [], moved: refresh.moved, inputs, lines: refresh.lines };
+  }
 
   if (context.eventName === 'workflow_dispatch' || context.dispatchImages !== undefined) {
     const requested = context.dispatchImages ?? graph.images;
@@ -84,7 +98,8 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     if (unknown.length > 0) throw new UserError({ subject: 'ci:images', problem: `no image named ${unknown.join(', ')}`, fix: `choose from ${graph.images.join(', ')}` });
     const why = `requested by ${context.eventName === 'local' ? 'IMAGES' : 'workflow_dispatch'}`;
     const chosen = requested.map((image): ChosenImage => ({ image, why }));
-    return { ...base, images: placeInLevels(graph, chosen, steps), levels: levelsOf(graph, requested), compareCommits: [], removed: [], unread: [], retests: [], lines: [] };
+    const inputs = await inputsAtHead(cwd, head, projects, requested);
+    return { ...base, images: placeInLevels(graph, chosen, steps), levels: levelsOf(graph, requested), compareCommits: [], removed: [], unread: [], retests: [], inputs, lines: [] };
   }
 
   const compared = await compareCommitsFor(cwd, context, { head, branch, tag, registry, repository, images: graph.images, variants: graph.variants });

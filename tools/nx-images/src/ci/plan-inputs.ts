@@ -4,7 +4,7 @@ import { imageGraph } from '../lib/core/graph/image-graph';
 import { imageTargetNames, type ProjectLike } from '../lib/core/graph/image-project';
 import { imageOfDockerfile, variantOfDockerfile } from '../lib/core/graph/dockerfile-globs';
 import { type WorkspaceSettings } from '../lib/core/graph/plugin-options';
-import { buildInputs, type BuildInputs, type InputsSource } from '../lib/core/inputs/build-inputs';
+import { buildInputs, type BuildInputs, type ImageBuildSpec, type InputsSource } from '../lib/core/inputs/build-inputs';
 import { imageBuildSpec, testFilesOf } from '../lib/core/inputs/image-spec';
 import { locateTests, normalizeTestRule, type TestRule } from '../lib/core/evidence/test-rule';
 import { changesBetween } from '../lib/io/git';
@@ -64,14 +64,7 @@ interface AtCommit {
 export async function decideByInputs(request: InputsRequest): Promise<InputsPlan> {
   const { cwd, head, projects } = request;
   const headTree = await treeAtCommit(cwd, head);
-  const roots = request.images.map((image) => projects[image]?.root ?? '').filter((root) => root !== '');
-  const specs = Object.fromEntries(request.images.map((image) => [image, imageBuildSpec({ name: image, ...projects[image] }, roots)]));
-  const headInputs: Record<string, BuildInputs> = {};
-  for (const image of request.images) {
-    const inputs = buildInputs(specs[image], headTree);
-    if (!inputs) throw new Error(`decideByInputs: ${image}'s Dockerfile ${specs[image]?.dockerfile ?? ''} is not in HEAD's tree`);
-    headInputs[image] = inputs;
-  }
+  const { specs, inputs: headInputs } = inputsOf(request.images, projects, headTree);
   const testRule = (image: string) => ownTestRule(projects[image]) ?? request.settings.tests;
   const tests = (image: string, tree: InputsSource) => testFilesOf(locateTests(testRule(image), { name: image, root: projects[image]?.root ?? '' }), tree.files);
 
@@ -117,6 +110,26 @@ export async function decideByInputs(request: InputsRequest): Promise<InputsPlan
   const unread = push ? unreadFiles(push.changed, [...readers, ...removedReaders(push, removed)]) : [];
   const inputs = Object.fromEntries(Object.entries(headInputs).map(([image, read]) => [image, read.digest]));
   return { decisions, removed: removed.sort((a, b) => a.image.localeCompare(b.image)), unread, inputs };
+}
+
+/** Every image's build spec and what it reads in one tree. */
+function inputsOf(images: readonly string[], projects: Readonly<Record<string, ProjectLike>>, tree: InputsSource): { specs: Record<string, ImageBuildSpec>; inputs: Record<string, BuildInputs> } {
+  const roots = images.map((image) => projects[image]?.root ?? '').filter((root) => root !== '');
+  const specs: Record<string, ImageBuildSpec> = {};
+  const inputs: Record<string, BuildInputs> = {};
+  for (const image of images) {
+    specs[image] = imageBuildSpec({ name: image, ...projects[image] }, roots);
+    const read = buildInputs(specs[image], tree);
+    if (!read) throw new Error(`decideByInputs: ${image}'s Dockerfile ${specs[image].dockerfile} is not in the tree`);
+    inputs[image] = read;
+  }
+  return { specs, inputs };
+}
+
+/** The digest of what each image reads at HEAD: what a run that builds by request (a dispatch, a refresh) hands its jobs. */
+export async function inputsAtHead(cwd: string, head: string, projects: Readonly<Record<string, ProjectLike>>, images: readonly string[]): Promise<Record<string, string>> {
+  const { inputs } = inputsOf(images, projects, await treeAtCommit(cwd, head));
+  return Object.fromEntries(Object.entries(inputs).map(([image, read]) => [image, read.digest]));
 }
 
 /** A removed image's files at the compare commit: a change to them is explained by its removal. */

@@ -42,6 +42,7 @@ export function summaryOf(plan: FanoutPlan, results: readonly ImageResult[]): st
       ...(record?.skippedPush ? { skippedReason: record.skippedPush } : {}),
       bases: record?.bases ?? [],
       ...(record?.tests ? { tests: record.tests } : {}),
+      ...(record?.reused ? { reused: record.reused } : {}),
       ...(external ? { externalBase: external } : {}),
       why: entry.why,
       ...(result?.outcome === 'failed' ? { failed: result.reason } : {}),

@@ -4,20 +4,22 @@ import { UserError } from '../errors';
 
 describe('parseCiImagesArgs', () => {
   it.each<[string[], ReturnType<typeof parseCiImagesArgs>]>([
-    [[], { push: false, dryRun: false }],
-    [['--plan'], { mode: 'plan', push: false, dryRun: false }],
-    [['--image'], { mode: 'image', push: false, dryRun: false }],
-    [['--summary'], { mode: 'summary', push: false, dryRun: false }],
-    [['--push', '--dry-run'], { push: true, dryRun: true }],
-    [['--plan', '--registry=127.0.0.1:5000', '--repository=me/images'], { mode: 'plan', push: false, dryRun: false, registry: '127.0.0.1:5000', repository: 'me/images' }],
-    [['--registry', 'localhost:5000'], { push: false, dryRun: false, registry: 'localhost:5000' }],
-    [['--repository= me/images '], { push: false, dryRun: false, repository: 'me/images' }],
+    [[], { push: false, dryRun: false, refresh: false, rebuild: false }],
+    [['--plan'], { mode: 'plan', push: false, dryRun: false, refresh: false, rebuild: false }],
+    [['--image'], { mode: 'image', push: false, dryRun: false, refresh: false, rebuild: false }],
+    [['--summary'], { mode: 'summary', push: false, dryRun: false, refresh: false, rebuild: false }],
+    [['--push', '--dry-run'], { push: true, dryRun: true, refresh: false, rebuild: false }],
+    [['--plan', '--registry=127.0.0.1:5000', '--repository=me/images'], { mode: 'plan', push: false, dryRun: false, refresh: false, rebuild: false, registry: '127.0.0.1:5000', repository: 'me/images' }],
+    [['--registry', 'localhost:5000'], { push: false, dryRun: false, refresh: false, rebuild: false, registry: 'localhost:5000' }],
+    [['--repository= me/images '], { push: false, dryRun: false, refresh: false, rebuild: false, repository: 'me/images' }],
+    [['--plan', '--refresh'], { mode: 'plan', push: false, dryRun: false, refresh: true, rebuild: false }],
+    [['--rebuild', '--push'], { push: true, dryRun: false, refresh: false, rebuild: true }],
   ])('%j', (argv, expected) => {
     expect(parseCiImagesArgs(argv)).toEqual(expected);
   });
 
   it.each<[string[], RegExp]>([
-    [['--bogus'], /^ci:images: Unknown option '--bogus'.*: use --plan, --image, --summary, --push, --dry-run, --registry=<host\[:port\]>, --repository=<owner\/name>\.$/],
+    [['--bogus'], /^ci:images: Unknown option '--bogus'.*: use --plan, --image, --summary, --push, --dry-run, --refresh, --rebuild, --registry=<host\[:port\]>, --repository=<owner\/name>\.$/],
     [['plan'], /^ci:images: Unexpected argument 'plan'.*: use --plan/],
     [['--plan=yes'], /^ci:images: Option '--plan' does not take an argument: use /],
     [['--registry'], /^ci:images: Option '--registry <value>' argument missing: use /],

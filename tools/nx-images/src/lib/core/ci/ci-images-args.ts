@@ -10,6 +10,10 @@ export interface CiImagesArgs {
   /** Where to read and push, in place of IMAGE_REGISTRY / IMAGE_REPOSITORY (a laptop's loopback registry). */
   registry?: string;
   repository?: string;
+  /** Rebuild the images whose outside images moved (and those built on them), instead of the push's changes. */
+  refresh: boolean;
+  /** Build every image of the plan, never taking one an earlier push built from the same inputs. */
+  rebuild: boolean;
 }
 
 const OPTIONS = {
@@ -20,9 +24,11 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   registry: { type: 'string' },
   repository: { type: 'string' },
+  refresh: { type: 'boolean' },
+  rebuild: { type: 'boolean' },
 } as const;
 const MODES = ['plan', 'image', 'summary'] as const;
-const USAGE = '--plan, --image, --summary, --push, --dry-run, --registry=<host[:port]>, --repository=<owner/name>';
+const USAGE = '--plan, --image, --summary, --push, --dry-run, --refresh, --rebuild, --registry=<host[:port]>, --repository=<owner/name>';
 
 /** An unknown, repeated-mode or empty argument is one line naming the arguments there are. */
 export function parseCiImagesArgs(argv: readonly string[]): CiImagesArgs {
@@ -47,6 +53,8 @@ export function parseCiImagesArgs(argv: readonly string[]): CiImagesArgs {
     ...(mode ? { mode } : {}),
     push: values.push === true,
     dryRun: values['dry-run'] === true,
+    refresh: values.refresh === true,
+    rebuild: values.rebuild === true,
     ...(values.registry !== undefined ? { registry: values.registry.trim() } : {}),
     ...(values.repository !== undefined ? { repository: values.repository.trim() } : {}),
   };

@@ -1,6 +1,7 @@
 import { shortSha, TARGET } from '../naming/conventions';
 import { UserError } from '../errors';
 import { levelsOf, type ImageGraph, type Variant } from '../graph/image-graph';
+import type { MovedBase } from './refresh';
 
 /** One image this run builds, and why. */
 export interface ChosenImage {
@@ -69,12 +70,22 @@ export interface RunInput {
   buildTime?: string;
   /** The name of the images' build target (the plugin's buildTargetName); absent: docker-build. */
   buildTarget?: string;
+  /** Why every image is built anew, none reused; undefined: an image built before from the same inputs is taken. */
+  rebuild?: string;
 }
 
 /** Why this run skips the images' tests, if it does: SKIP_TESTS (the workflow_dispatch input), or [skip-tests] in the head commit's message. */
 export function skipTestsReason(context: { eventName: string; skipTestsAsked: boolean }, headMessage: string | undefined): string | undefined {
   if (context.skipTestsAsked) return context.eventName === 'workflow_dispatch' ? 'the workflow_dispatch input skip-tests' : 'SKIP_TESTS=true';
   if (headMessage?.includes('[skip-tests]')) return '[skip-tests] in the head commit message';
+  return undefined;
+}
+
+/** Why this run builds every image of its plan anew, taking none an earlier push built from the same inputs: --rebuild, REBUILD (the workflow_dispatch input rebuild), or [rebuild] in the head commit's message. */
+export function rebuildReason(context: { eventName: string; rebuildAsked: boolean }, headMessage: string | undefined, flag: boolean): string | undefined {
+  if (flag) return '--rebuild';
+  if (context.rebuildAsked) return context.eventName === 'workflow_dispatch' ? 'the workflow_dispatch input rebuild' : 'REBUILD=true';
+  if (headMessage?.includes('[rebuild]')) return '[rebuild] in the head commit message';
   return undefined;
 }
 
@@ -99,6 +110,7 @@ export function buildRunArgs(input: RunInput): string[] {
     '--registryCache',
     '--forwardOnly',
     ...(input.skipTests ? [`--skipTests=${input.skipTests}`] : ['--test']),
+    ...(input.rebuild ? ['--reuse=false'] : []),
     ...(input.buildTime ? [`--buildTime=${input.buildTime}`] : []),
     ...(input.push ? ['--push'] : []),
   ];
@@ -168,6 +180,10 @@ export interface ImagesPlan {
   retests: { image: string; files: string[] }[];
   /** The digest of what each image of the run reads at HEAD: a base reused for this run is recognized by it. */
   inputs?: Record<string, string>;
+  /** A refresh's outside images that moved, each under the image that read it. */
+  moved?: MovedBase[];
+  /** Why every image is built anew, none reused. */
+  rebuild?: string;
   /** One line per image: what it was compared with, and whether and why it is affected. */
   lines: string[];
   /** Why the images' tests are skipped; undefined: every image with tests is tested before it is pushed. */
@@ -193,6 +209,7 @@ export function formatPlan(plan: ImagesPlan): string[] {
     ...plan.lines.map((line) => `  ${line}`),
   ];
   if (plan.skipTests) lines.push(`ci:images: tests skipped: ${plan.skipTests}`);
+  if (plan.rebuild) lines.push(`ci:images: every image built anew, none reused: ${plan.rebuild}`);
   if (plan.images.length === 0) {
     lines.push('ci:images: no image is affected; nothing to build.');
     return lines;

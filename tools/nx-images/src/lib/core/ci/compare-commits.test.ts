@@ -116,6 +116,8 @@ describe('chooseCompareCommits over several images', () => {
 const ctx = (overrides: Partial<GithubContext>): GithubContext => ({
   eventName: 'push',
   skipTestsAsked: false,
+  rebuildAsked: false,
+  refreshAsked: false,
   defaultBranch: 'main',
   branch: 'feature/x',
   sha: HEAD,

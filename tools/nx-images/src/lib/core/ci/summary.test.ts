@@ -103,6 +103,23 @@ describe('renderSummary', () => {
     ],
     ['empty lists add no note', [], { ...notes, removed: [], unread: [], retests: [] }, ['No image was affected by this push (86f7e43..e9d71f5).']],
     [
+      'a reused image: its digest, where it was first built, and how long that took; a refresh\'s moved bases; a forced rebuild',
+      [row({ image: 'a', tag: 'main', digest: DIGEST_BASE, pushed: true, why: 'changed: images/a/x', reused: { from: 'r/o/a:feature-x', revision: 'a'.repeat(40), seconds: 42 } })],
+      { ...notes, rebuild: '[rebuild] in the head commit message', moved: [{ image: 'a', reference: 'r/upstream/os:1', from: 'sha256:1', to: 'sha256:2' }] },
+      [
+        ...HEADER,
+        `| 1 | \`a\` | \`main\` | \`${DIGEST_BASE}\`<br>reused from \`r/o/a:feature-x\` (\`aaaaaaa\`), which built it in 42 s |  | no tests | changed: images/a/x |`,
+        '',
+        '**Rebuilt:** every image of this run was built anew, none taken from an earlier push ([rebuild] in the head commit message).',
+        '',
+        '**Outside images that moved:**',
+        '',
+        '| image | outside image | was | is now |',
+        '| --- | --- | --- | --- |',
+        '| `a` | `r/upstream/os:1` | `sha256:1` | `sha256:2` |',
+      ],
+    ],
+    [
       'pipes and newlines in any cell cannot break the table',
       [row({ image: 'a|b', tag: 't', pushed: false, skippedReason: 'x | y', externalBase: 'b|c\nd', why: 'line one\nline | two\r\nthree' })],
       notes,

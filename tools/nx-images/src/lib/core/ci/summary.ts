@@ -30,6 +30,8 @@ export interface SummaryRow {
   failed?: string;
   /** Not built, because an image it takes from failed or was skipped: why. */
   skipped?: string;
+  /** Not built: taken from an earlier push that built it from the same inputs on the same bases. */
+  reused?: { from: string; revision: string; seconds: number };
 }
 
 export interface SummaryNotes {
@@ -43,6 +45,10 @@ export interface SummaryNotes {
   unread?: readonly string[];
   /** Images whose tests alone changed, tested again as they are under the tag. */
   retests?: readonly { image: string; files: readonly string[] }[];
+  /** A refresh's outside images that moved. */
+  moved?: readonly { image: string; reference: string; from: string; to: string }[];
+  /** Why every image was built anew, none reused. */
+  rebuild?: string;
   /** GITHUB_EVENT_NAME, to say "push" or "run". */
   eventName?: string;
 }
@@ -87,6 +93,11 @@ const LISTED = 10;
 /** What else the push did: images retested, removed or renamed, and the changed files no image reads. */
 function pushNotes(notes: SummaryNotes): string[] {
   const lines: string[] = [];
+  if (notes.rebuild) lines.push('', `**Rebuilt:** every image of this run was built anew, none taken from an earlier push (${cell(notes.rebuild)}).`);
+  if ((notes.moved ?? []).length > 0) {
+    lines.push('', '**Outside images that moved:**', '', '| image | outside image | was | is now |', '| --- | --- | --- | --- |');
+    for (const entry of notes.moved ?? []) lines.push(`| ${code(entry.image)} | ${code(entry.reference)} | ${code(entry.from)} | ${code(entry.to)} |`);
+  }
   for (const { image, files } of notes.retests ?? []) lines.push('', `**Retested:** ${code(image)}, whose tests alone changed (${listed(files)}), as it is under the tag.`);
   for (const { image, renamedTo } of notes.removed ?? []) {
     lines.push('', renamedTo ? `**Renamed:** ${code(image)} is now ${code(renamedTo)}; the tags of ${code(image)} are left alone.` : `**Removed:** ${code(image)}; nothing is built for it, and its tags are left alone.`);
@@ -101,7 +112,7 @@ function listed(files: readonly string[]): string {
 }
 
 /** The plan job's step summary: what this run builds, level by level and why, then the image graph as a picture. */
-export function renderPlanSummary(plan: Pick<ImagesPlan, 'images' | 'tag' | 'push' | 'head' | 'compareCommits' | 'removed' | 'unread' | 'retests' | 'eventName'>, graph: string): string {
+export function renderPlanSummary(plan: Pick<ImagesPlan, 'images' | 'tag' | 'push' | 'head' | 'compareCommits' | 'removed' | 'unread' | 'retests' | 'moved' | 'rebuild' | 'eventName'>, graph: string): string {
   const lines: string[] = [];
   if (plan.images.length === 0) {
     lines.push(renderSummary([], summaryNotes(plan)).trimEnd());
@@ -117,8 +128,17 @@ export function renderPlanSummary(plan: Pick<ImagesPlan, 'images' | 'tag' | 'pus
 }
 
 /** The notes of a summary, as a plan has them. */
-export function summaryNotes(plan: Pick<ImagesPlan, 'head' | 'compareCommits' | 'removed' | 'unread' | 'retests' | 'eventName'>): SummaryNotes {
-  return { head: plan.head, compareCommits: plan.compareCommits, removed: plan.removed, unread: plan.unread, retests: plan.retests, eventName: plan.eventName };
+export function summaryNotes(plan: Pick<ImagesPlan, 'head' | 'compareCommits' | 'removed' | 'unread' | 'retests' | 'moved' | 'rebuild' | 'eventName'>): SummaryNotes {
+  return {
+    head: plan.head,
+    compareCommits: plan.compareCommits,
+    removed: plan.removed,
+    unread: plan.unread,
+    retests: plan.retests,
+    ...(plan.moved ? { moved: plan.moved } : {}),
+    ...(plan.rebuild ? { rebuild: plan.rebuild } : {}),
+    eventName: plan.eventName,
+  };
 }
 
 /** One image of a release, as its step summary shows it (and dist/release/<image>.json keeps it). */
@@ -204,6 +224,9 @@ function testsCell(row: SummaryRow): string {
 function pushedCell(row: SummaryRow): string {
   if (row.failed !== undefined) return '**failed**';
   if (row.skipped !== undefined) return '**skipped**';
+  if (row.pushed && row.digest !== undefined && row.reused) {
+    return `${code(row.digest)}<br>reused from ${code(row.reused.from)} (${code(shortSha(row.reused.revision))}), which built it in ${row.reused.seconds} s`;
+  }
   if (row.pushed && row.digest !== undefined) return code(row.digest);
   if (row.pushed) return 'pushed';
   return row.skippedReason === undefined ? 'not pushed' : `not pushed: ${cell(row.skippedReason)}`;

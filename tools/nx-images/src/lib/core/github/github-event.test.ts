@@ -24,7 +24,7 @@ function fixture(name: string): { env: GithubEnv; event: Record<string, unknown>
   };
 }
 
-const common = { repository: 'fornax/images', defaultBranch: 'main', stepSummaryPath: SUMMARY, skipTestsAsked: false };
+const common = { repository: 'fornax/images', defaultBranch: 'main', stepSummaryPath: SUMMARY, skipTestsAsked: false, rebuildAsked: false, refreshAsked: false };
 const quiet = { created: false, forced: false, deleted: false };
 
 describe('readGithubContext over real-shaped event fixtures', () => {
@@ -62,6 +62,7 @@ describe('readGithubContext over real-shaped event fixtures', () => {
       { ...common, ...quiet, eventName: 'workflow_dispatch', branch: 'main', sha: B, dispatchImages: ['tractor', 'base_image'], push: true },
     ],
     ['workflow_dispatch-all', { ...common, ...quiet, eventName: 'workflow_dispatch', branch: 'feature/x', sha: D, push: true }],
+    ['schedule', { ...common, ...quiet, eventName: 'schedule', branch: 'main', sha: D, push: true, refreshAsked: true }],
   ])('%s', (name, expected) => {
     const { env, event } = fixture(name);
     expect(readGithubContext(env, event)).toStrictEqual(expected);
@@ -70,17 +71,19 @@ describe('readGithubContext over real-shaped event fixtures', () => {
 
 describe('readGithubContext on a laptop', () => {
   it.each<[string, GithubEnv, GithubContext]>([
-    ['no variables at all', {}, { eventName: 'local', defaultBranch: 'main', skipTestsAsked: false, ...quiet, push: false }],
-    ['empty variables count as unset', { GITHUB_EVENT_NAME: '', GITHUB_SHA: '', IMAGES: '' }, { eventName: 'local', defaultBranch: 'main', skipTestsAsked: false, ...quiet, push: false }],
+    ['no variables at all', {}, { eventName: 'local', defaultBranch: 'main', skipTestsAsked: false, rebuildAsked: false, refreshAsked: false, ...quiet, push: false }],
+    ['empty variables count as unset', { GITHUB_EVENT_NAME: '', GITHUB_SHA: '', IMAGES: '' }, { eventName: 'local', defaultBranch: 'main', skipTestsAsked: false, rebuildAsked: false, refreshAsked: false, ...quiet, push: false }],
     [
       'IMAGES picks images',
       { IMAGES: 'tractor' },
-      { eventName: 'local', defaultBranch: 'main', skipTestsAsked: false, ...quiet, dispatchImages: ['tractor'], push: false },
+      { eventName: 'local', defaultBranch: 'main', skipTestsAsked: false, rebuildAsked: false, refreshAsked: false, ...quiet, dispatchImages: ['tractor'], push: false },
     ],
+    ['REBUILD and REFRESH ask for them', { REBUILD: 'true', REFRESH: 'true' }, { eventName: 'local', defaultBranch: 'main', skipTestsAsked: false, rebuildAsked: true, refreshAsked: true, ...quiet, push: false }],
+    ['anything but true asks for nothing', { REBUILD: 'yes', REFRESH: '1' }, { eventName: 'local', defaultBranch: 'main', skipTestsAsked: false, rebuildAsked: false, refreshAsked: false, ...quiet, push: false }],
     [
       'a GITHUB_REF on a branch names it',
       { GITHUB_REF: 'refs/heads/feature/y', GITHUB_REPOSITORY: 'Fornax/Images' },
-      { eventName: 'local', repository: 'Fornax/Images', defaultBranch: 'main', skipTestsAsked: false, branch: 'feature/y', ...quiet, push: false },
+      { eventName: 'local', repository: 'Fornax/Images', defaultBranch: 'main', skipTestsAsked: false, rebuildAsked: false, refreshAsked: false, branch: 'feature/y', ...quiet, push: false },
     ],
   ])('%s', (_name, env, expected) => {
     expect(readGithubContext(env, undefined)).toStrictEqual(expected);

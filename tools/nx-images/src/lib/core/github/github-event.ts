@@ -35,6 +35,10 @@ export interface GithubContext {
   headMessage?: string;
   /** The tests are to be skipped: SKIP_TESTS=true (the workflow_dispatch input skip-tests, or a laptop). */
   skipTestsAsked: boolean;
+  /** Every image is to be built, none reused: REBUILD=true (the workflow_dispatch input rebuild, or a laptop). */
+  rebuildAsked: boolean;
+  /** The run rebuilds what moved outside bases make stale: the schedule event, or REFRESH=true (the workflow_dispatch input refresh). */
+  refreshAsked: boolean;
   /** Whether this run pushes images: push and workflow_dispatch do, pull_request and local do not. */
   push: boolean;
   /** GITHUB_STEP_SUMMARY. */
@@ -43,7 +47,7 @@ export interface GithubContext {
 
 export type GithubEnv = Readonly<Record<string, string | undefined>>;
 
-export const SUPPORTED_EVENTS = ['push', 'pull_request', 'workflow_dispatch', 'local'] as const;
+export const SUPPORTED_EVENTS = ['push', 'pull_request', 'workflow_dispatch', 'schedule', 'local'] as const;
 
 const ZERO_SHA = /^0+$/;
 /** GitHub's owner/name grammar. */
@@ -86,6 +90,8 @@ export function readGithubContext(env: GithubEnv, event: unknown): GithubContext
     defaultBranch: readDefaultBranch(payload),
     ...optional('stepSummaryPath', stepSummaryPath),
     skipTestsAsked: value(env, 'SKIP_TESTS') === 'true',
+    rebuildAsked: value(env, 'REBUILD') === 'true',
+    refreshAsked: eventName === 'schedule' || value(env, 'REFRESH') === 'true',
   };
   switch (eventName) {
     case 'push':
@@ -94,13 +100,15 @@ export function readGithubContext(env: GithubEnv, event: unknown): GithubContext
       return { ...base, ...readPullRequest(env, payload) };
     case 'workflow_dispatch':
       return { ...base, ...readDispatch(env, payload) };
+    case 'schedule':
+      return { ...base, ...readSchedule(env) };
     default:
       return { ...base, ...readLocal(env) };
   }
 }
 
 type Payload = Record<string, unknown>;
-type EventFields = Omit<GithubContext, 'eventName' | 'repository' | 'defaultBranch' | 'stepSummaryPath' | 'skipTestsAsked'>;
+type EventFields = Omit<GithubContext, 'eventName' | 'repository' | 'defaultBranch' | 'stepSummaryPath' | 'skipTestsAsked' | 'rebuildAsked' | 'refreshAsked'>;
 
 function readPayload(eventName: string, event: unknown): Payload {
   if (event === undefined || event === null) {
@@ -182,6 +190,18 @@ function readDispatch(env: GithubEnv, payload: Payload): EventFields {
     ...optional('branch', branchFromRef(env, ref)),
     ...optional('sha', optionalSha(env, 'GITHUB_SHA', undefined)),
     ...optional('dispatchImages', splitImages(typeof images === 'string' ? images : value(env, 'IMAGES'), 'workflow_dispatch input "images"')),
+    created: false,
+    forced: false,
+    deleted: false,
+    push: true,
+  };
+}
+
+/** A scheduled run: on the default branch (GITHUB_REF), at its tip (GITHUB_SHA); it pushes what it rebuilds. */
+function readSchedule(env: GithubEnv): EventFields {
+  return {
+    ...optional('branch', branchFromRef(env, value(env, 'GITHUB_REF'))),
+    ...optional('sha', optionalSha(env, 'GITHUB_SHA', undefined)),
     created: false,
     forced: false,
     deleted: false,

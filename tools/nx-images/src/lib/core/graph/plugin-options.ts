@@ -41,6 +41,8 @@ export interface ImagesPluginOptions {
   versionScheme?: string;
   /** With versionScheme "pattern": a regular expression the whole version tag matches, whose capture groups are its numbers. */
   versionPattern?: string;
+  /** A refresh rebuilds the images built on an image whose outside base moved, too (default); false: only that image. */
+  refreshDependents?: boolean;
   /** The names of the inferred targets, as Nx's own plugins let them be named; defaults: docker-build, image-test, release, release-check, publish, image-diff. */
   buildTargetName?: string;
   testTargetName?: string;
@@ -74,11 +76,13 @@ export interface WorkspaceSettings {
   versionScheme: VersionScheme;
   /** nx.json's defaultBase, else main: the branch whose tags every other branch falls back to. */
   defaultBranch: string;
+  /** Whether a refresh also rebuilds what is built on a refreshed image. */
+  refreshDependents: boolean;
   /** The names of the inferred targets. */
   targets: TargetNames;
 }
 
-const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tags', 'buildArgTemplates', 'versionScheme', 'versionPattern', ...Object.values(TARGET_NAME_OPTIONS)];
+const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tags', 'buildArgTemplates', 'versionScheme', 'versionPattern', 'refreshDependents', ...Object.values(TARGET_NAME_OPTIONS)];
 /** Where nx.json's options are named in an error. */
 const IN_NX_JSON = `nx.json: ${PLUGIN_NAME}`;
 export const DEFAULT_TAG_TEMPLATES: readonly string[] = ['{branch}'];
@@ -108,8 +112,16 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
     tagTemplates: given.tags === undefined ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(given.tags, where('tags')),
     buildArgTemplates: assertBuildArgTemplates(given.buildArgTemplates, where('buildArgTemplates')),
     versionScheme: resolveVersionScheme(given.versionScheme, given.versionPattern, { where: `${IN_NX_JSON} option`, scheme: 'versionScheme', pattern: 'versionPattern' }),
+    refreshDependents: flag(given.refreshDependents, where('refreshDependents'), true),
     targets: targetNames(given),
   };
+}
+
+/** A yes/no option; `fallback` when not given. */
+function flag(value: unknown, where: Subject, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new UserError({ ...where, problem: `${JSON.stringify(value)} is not true or false`, fix: 'write true or false, without quotes' });
+  return value;
 }
 
 /** A list option: non-empty strings, or nothing; `where` names it ("nx.json: ... option mirrors"). */
