@@ -16,6 +16,7 @@ import { headSha, isShallow } from '../lib/io/git';
 import { nxCommand } from '../lib/io/nx-cli';
 import { createRegistryClient } from '../lib/io/registry/oci-client';
 import { observeRevision } from '../lib/io/revision';
+import { retestImage } from './retest';
 import { runStepsBeforeBuild } from './steps-before-build';
 import { differencesFile, keepImageDifferences, resultOfBuild } from './step-summary';
 
@@ -41,6 +42,10 @@ export async function buildOne(cwd: string, env: NodeJS.ProcessEnv, log: (line: 
   const plan = readFanoutPlan(env.IMAGES_PLAN);
   const image = env.IMAGE?.trim() ?? '';
   const entry = plan.images.find((candidate) => candidate.image === image);
+  if (isValidImageName(image) && !entry && (plan.retests ?? []).some((retest) => retest.image === image)) {
+    await rm(outcomeRecordPath(cwd, image), { force: true });
+    return (await retestImage(cwd, plan, image, log)).result === 'failed' ? 1 : 0;
+  }
   if (!isValidImageName(image) || !entry) {
     throw new UserError({ subject: 'ci:images', problem: `IMAGE ${JSON.stringify(image)} is not an image of this plan`, fix: `give one of ${plan.images.map((candidate) => candidate.image).join(', ') || '(none)'}` });
   }

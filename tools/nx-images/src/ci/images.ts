@@ -19,13 +19,14 @@ import { readFile } from 'node:fs/promises';
 import { parseCiImagesArgs } from '../lib/core/ci/ci-images-args';
 import { formatPlan, parallelFrom } from '../lib/core/ci/ci-plan';
 import { errorMessage, UserError } from '../lib/core/errors';
-import { mermaidGraph, noBuildOutputs, planOutputs, toFanoutPlan } from '../lib/core/ci/fanout';
+import { mermaidGraph, noBuildOutputs, planOutputs, toFanoutPlan, type FanoutPlan } from '../lib/core/ci/fanout';
 import { readGithubContext } from '../lib/core/github/github-event';
 import { commandLine } from '../lib/core/quote';
-import { renderPlanSummary } from '../lib/core/ci/summary';
+import { renderPlanSummary, renderRetests } from '../lib/core/ci/summary';
 import { writeStepOutputs } from '../lib/io/github-output';
 import { builtSubject, subjectsMatrixOutput } from '../lib/core/ci/provenance';
 import { buildOne } from './build-one';
+import { retestImage, type RetestResult } from './retest';
 import { planImages } from './plan-images';
 import { levelCommands, runLevels } from './run-levels';
 import { stepCommands } from './steps-before-build';
@@ -59,10 +60,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   if (plan.images.length === 0) {
-    // Nothing to build, but an earlier run's unfinished mirror copies are still completed.
+    // Nothing to build, but an earlier run's unfinished mirror copies are still completed, and changed tests run.
+    const retests = args.dryRun ? [] : await runRetests(cwd, fanout, log);
     const published = args.dryRun ? { markdown: '', failed: false } : await publishAndReport(cwd, env, fanout, [], log);
-    await writeStepSummary(context.stepSummaryPath, 'Images', `${summaryOf(fanout, [])}${published.markdown}`);
-    return published.failed ? 1 : 0;
+    await writeStepSummary(context.stepSummaryPath, 'Images', `${summaryOf(fanout, [])}${renderRetests(retests)}${published.markdown}`);
+    return published.failed || retestsFailed(retests) ? 1 : 0;
   }
   if (args.dryRun) {
     for (const [index, args] of levelCommands(fanout).entries()) {
@@ -72,12 +74,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   const results = await runLevels(fanout, cwd, log);
+  const retests = await runRetests(cwd, fanout, log);
   // The digests pushed, for the single job's attest matrix (skipped when `[]`).
   const pushed = results.flatMap((result) => (result.record ? [builtSubject(result.record)] : [])).filter((subject) => subject !== undefined);
   if (env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, subjectsMatrixOutput(pushed));
   const published = await publishAndReport(cwd, env, fanout, results, log);
-  await writeStepSummary(context.stepSummaryPath, 'Images', `${summaryOf(fanout, results)}${await differencesSection(cwd, fanout, results, log)}${published.markdown}`);
-  const failed = results.filter((result) => result.outcome === 'failed').map((result) => result.image);
+  await writeStepSummary(context.stepSummaryPath, 'Images', `${summaryOf(fanout, results)}${renderRetests(retests)}${await differencesSection(cwd, fanout, results, log)}${published.markdown}`);
+  const failed = [...results.filter((result) => result.outcome === 'failed').map((result) => result.image), ...retests.filter((retest) => retest.result === 'failed').map((retest) => `${retest.image} (its tests)`)];
   const skipped = results.filter((result) => result.outcome === 'skipped').map((result) => result.image);
   if (failed.length > 0) {
     const others = skipped.length > 0 ? `; skipped, as they take from it: ${skipped.join(', ')}` : '';
@@ -85,6 +88,19 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 1;
   }
   return published.failed ? 1 : 0;
+}
+
+/** Each image whose tests alone changed, tested as it is under the tag, one after another. */
+async function runRetests(cwd: string, plan: FanoutPlan, log: (line: string) => void): Promise<RetestResult[]> {
+  const results: RetestResult[] = [];
+  for (const { image } of plan.retests) results.push(await retestImage(cwd, plan, image, log));
+  return results;
+}
+
+function retestsFailed(retests: readonly RetestResult[]): boolean {
+  const failed = retests.filter((retest) => retest.result === 'failed').map((retest) => retest.image);
+  if (failed.length > 0) console.error(`ci:images: the tests of ${failed.join(', ')} failed against the image under the tag; no tag moved.`);
+  return failed.length > 0;
 }
 
 /** The event JSON GitHub wrote; unset or empty GITHUB_EVENT_PATH (a laptop) means no event. */

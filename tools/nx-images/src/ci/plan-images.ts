@@ -83,6 +83,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     ...(rebuild ? { rebuild } : {}),
     buildTarget,
     diffTarget: targetNames.diff,
+    testTarget: targetNames.test,
   };
 
   if (request.refresh === true || context.refreshAsked) {

@@ -23,6 +23,12 @@ export async function summarizeRun(cwd: string, env: NodeJS.ProcessEnv, log: (li
     else if (outcome && outcome.outcome !== 'built') results.push({ image, outcome: outcome.outcome, reason: outcome.reason ?? outcome.outcome, ...(record ? { record } : {}) });
     else results.push({ image, outcome: 'failed', reason: 'its job left no record: it failed before the build ended, or did not run; see its log' });
   }
+  // A retest's job leaves an outcome only: passed (or nothing to test) reads as built, failed as failed.
+  for (const { image } of plan.retests ?? []) {
+    const outcome = await readOutcomeRecord(cwd, image);
+    if (outcome?.outcome === 'built') log(`ci:images: ${image}: retested: ${outcome.reason ?? 'passed'}`);
+    else results.push({ image, outcome: 'failed', reason: outcome?.reason ?? 'its retest job left no record: see its log' });
+  }
   const published = await publishAndReport(cwd, env, plan, results, log);
   await writeStepSummary(env.GITHUB_STEP_SUMMARY, 'Images', `${summaryOf(plan, results)}${await differencesSection(cwd, plan, results, log)}${published.markdown}`);
   const notBuilt = results.filter((result) => result.outcome !== 'built');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { casesFromJunit, excerpt, junitXml, MOUNT, needsPython, planSuite, resultOf, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION, type FoundTests, type SuiteCommand, type TestCase, type TestFile, type TestResult } from '../core/evidence/image-tests';
+import { casesFromJunit, excerpt, junitXml, MOUNT, needsPython, planSuite, resultOf, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION, TEST_TIME_ANNOTATION, type FoundTests, type SuiteCommand, type TestCase, type TestFile, type TestResult } from '../core/evidence/image-tests';
 import { fillPlaceholders, locateTests, mountOf, type TestRule, type TestRun } from '../core/evidence/test-rule';
 import { testReportDir } from './build-record';
 import { runCaptured } from './exec';
@@ -174,5 +174,5 @@ export async function attachTestResult(client: ReferrersApi, repoPath: string, d
     const junit = await readFile(join(testReportDir(workspaceRoot, project), 'junit.xml')).catch(() => undefined);
     if (junit) files.push({ title: 'junit.xml', mediaType: 'application/xml', bytes: junit });
   }
-  return client.attach(repoPath, digest, { artifactType: TEST_ARTIFACT_TYPE, files, annotations: { [TEST_RESULT_ANNOTATION]: result.result } });
+  return client.attach(repoPath, digest, { artifactType: TEST_ARTIFACT_TYPE, files, annotations: { [TEST_RESULT_ANNOTATION]: result.result, [TEST_TIME_ANNOTATION]: new Date().toISOString() } });
 }

@@ -3,7 +3,7 @@ import type { RevisionObservation } from '../core/ci/compare-commits';
 import { UserError } from '../core/errors';
 import { tagOfVariant, variantTag } from '../core/naming/refs';
 import { changedFiles } from './git';
-import { isArtifactOf, LEGACY_TEST_ARTIFACT_TYPES, LEGACY_TEST_RESULT_ANNOTATIONS, ownValue, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../core/naming/conventions';
+import { isArtifactOf, LEGACY_TEST_ARTIFACT_TYPES, LEGACY_TEST_RESULT_ANNOTATIONS, ownValue, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION, TEST_TIME_ANNOTATION } from '../core/naming/conventions';
 import { LEGACY_LOCK_FILES_ANNOTATIONS, LEGACY_LOCKS_ARTIFACT_TYPES, LOCK_FILES_ANNOTATION, LOCKS_ARTIFACT_TYPE, locksProblem } from '../core/evidence/locks';
 import type { FullRegistryClient } from './registry/oci-client';
 import { observeRevision } from './revision';
@@ -55,7 +55,7 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
     project: options.project,
     at: `${name}:${sourceTag} (${source.digest.slice(0, 19)})`,
     hasTests: options.hasTests,
-    attached: attached.map((entry) => ownValue(entry.annotations, TEST_RESULT_ANNOTATION, LEGACY_TEST_RESULT_ANNOTATIONS)),
+    attached: attached.map((entry) => ({ result: ownValue(entry.annotations, TEST_RESULT_ANNOTATION, LEGACY_TEST_RESULT_ANNOTATIONS), at: entry.annotations?.[TEST_TIME_ANNOTATION] })),
     allowUntested: options.allowUntested,
   });
   if (untested) throw new UserError(untested);

@@ -184,6 +184,8 @@ export interface ImagesPlan {
   moved?: MovedBase[];
   /** Why every image is built anew, none reused. */
   rebuild?: string;
+  /** The name of the images' test target, which a retest runs; absent: image-test. */
+  testTarget?: string;
   /** One line per image: what it was compared with, and whether and why it is affected. */
   lines: string[];
   /** Why the images' tests are skipped; undefined: every image with tests is tested before it is pushed. */

@@ -118,13 +118,15 @@ export function planOutputs(plan: FanoutPlan, levelJobs: number = plan.levels.le
       fix: `add a job level${levelJobs + 1} (a copy of level${levelJobs} that needs it, and the summary job's needs), and raise LEVEL_JOBS there to ${plan.levels.length}`,
     });
   }
-  const outputs: Record<string, string> = { plan: serializePlan(plan), levels: String(plan.levels.length), publish: String(plan.publish) };
-  for (let level = 1; level <= levelJobs; level++) {
+  // A retest builds nothing and waits for nothing: its job runs in the first level.
+  const retests = (plan.retests ?? []).map((entry): MatrixEntry => ({ image: entry.image, artifacts: '' }));
+  const levels = Math.max(plan.levels.length, retests.length > 0 ? 1 : 0);
+  const outputs: Record<string, string> = { plan: serializePlan(plan), levels: String(levels), publish: String(plan.publish) };
+  for (let level = 1; level <= Math.max(levelJobs, levels); level++) {
     const entries = plan.images
       .filter((entry) => entry.level === level)
-      .sort(byImage)
       .map((entry): MatrixEntry => ({ image: entry.image, artifacts: plan.push ? '' : artifactPattern(entry.takesFrom) }));
-    outputs[`level${level}`] = JSON.stringify(entries);
+    outputs[`level${level}`] = JSON.stringify([...entries, ...(level === 1 ? retests : [])].sort(byImage));
   }
   return outputs;
 }

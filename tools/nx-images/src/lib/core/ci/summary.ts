@@ -127,6 +127,26 @@ export function renderPlanSummary(plan: Pick<ImagesPlan, 'images' | 'tag' | 'pus
   return `${lines.join('\n')}\n`;
 }
 
+/** How one image's tests went when they alone changed (ci/retest.ts). */
+export interface RetestRow {
+  image: string;
+  tested?: string;
+  result: 'passed' | 'failed' | 'absent';
+  attached: boolean;
+  reason?: string;
+}
+
+/** The retests of a run: each image, what was tested, and how it went; nothing when none ran. */
+export function renderRetests(rows: readonly RetestRow[]): string {
+  if (rows.length === 0) return '';
+  const lines = ['', '### Retests: images whose tests alone changed', '', '| image | tested | result |', '| --- | --- | --- |'];
+  for (const row of [...rows].sort(byImage)) {
+    const result = row.result === 'absent' ? cell(row.reason ?? 'nothing to test') : `**${row.result}**${row.reason ? `: ${cell(row.reason)}` : ''}${row.attached ? ', attached to the digest' : ''}`;
+    lines.push(`| ${code(row.image)} | ${row.tested ? code(row.tested) : ''} | ${result} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** The notes of a summary, as a plan has them. */
 export function summaryNotes(plan: Pick<ImagesPlan, 'head' | 'compareCommits' | 'removed' | 'unread' | 'retests' | 'moved' | 'rebuild' | 'eventName'>): SummaryNotes {
   return {

@@ -10,7 +10,7 @@ import { fillPlaceholders, underscored, type TestRun } from './test-rule';
  * report reads, and what the result says, as plain data.
  */
 
-export { LEGACY_TEST_ARTIFACT_TYPES, LEGACY_TEST_RESULT_ANNOTATIONS, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../naming/conventions';
+export { LEGACY_TEST_ARTIFACT_TYPES, LEGACY_TEST_RESULT_ANNOTATIONS, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION, TEST_TIME_ANNOTATION } from '../naming/conventions';
 /** Where a suite's folder is mounted in the container, and where a report may be written. */
 export const MOUNT = { tests: '/image-tests', report: '/image-tests-report' } as const;
 

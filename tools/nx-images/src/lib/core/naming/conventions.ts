@@ -44,6 +44,8 @@ export const TEST_ARTIFACT_TYPE = 'application/vnd.nx-images.image-test.v1+json'
 export const LEGACY_TEST_ARTIFACT_TYPES: readonly string[] = ['application/vnd.fornax.image-test.v1+json'];
 /** The annotation on that artifact saying passed, failed or skipped, so a reader need not fetch its files. */
 export const TEST_RESULT_ANNOTATION = 'dev.nx-images.test-result';
+/** When the result was attached (ISO 8601): the newest result of an image decides its release (a retest's failure stops it). */
+export const TEST_TIME_ANNOTATION = 'dev.nx-images.test-time';
 /** Its key on results attached before the neutral names: read, never written. */
 export const LEGACY_TEST_RESULT_ANNOTATIONS: readonly string[] = ['io.github.nasa-fornax.images.test-result'];
 

@@ -131,7 +131,7 @@ describe('locksProblem', () => {
 });
 
 describe('testStanding', () => {
-  const input = { image: 'tractor', project: 'tractor', at: 'r/tractor:main (sha256:aaaa)', hasTests: true, attached: [] as (string | undefined)[], allowUntested: false };
+  const input = { image: 'tractor', project: 'tractor', at: 'r/tractor:main (sha256:aaaa)', hasTests: true, attached: [] as { result?: string; at?: string }[], allowUntested: false };
   const untested = (found: string): Problem => ({
     subject: 'tractor',
     problem: `r/tractor:main (sha256:aaaa) has no passing test result (${found})`,
@@ -140,13 +140,21 @@ describe('testStanding', () => {
   const NONE_ATTACHED = 'no test result is attached (built before its tests ran, or pushed without them)';
   test.each<[string, Partial<typeof input>, TestStanding, Problem | undefined]>([
     ['an image without tests goes as today', { hasTests: false }, { kind: 'none' }, undefined],
-    ['a passing result attached', { attached: ['passed'] }, { kind: 'passed' }, undefined],
-    ['a pass among older results', { attached: ['failed', 'passed'] }, { kind: 'passed' }, undefined],
-    ['failed tests', { attached: ['failed'] }, { kind: 'untested', found: 'its tests failed' }, untested('its tests failed')],
-    ['skipped tests', { attached: ['skipped'] }, { kind: 'untested', found: 'its tests were skipped' }, untested('its tests were skipped')],
+    ['a passing result attached', { attached: [{ result: 'passed' }] }, { kind: 'passed' }, undefined],
+    ['a pass among older results', { attached: [{ result: 'failed' }, { result: 'passed' }] }, { kind: 'passed' }, undefined],
+    ['failed tests', { attached: [{ result: 'failed' }] }, { kind: 'untested', found: 'its tests failed' }, untested('its tests failed')],
+    ['skipped tests', { attached: [{ result: 'skipped' }] }, { kind: 'untested', found: 'its tests were skipped' }, untested('its tests were skipped')],
     ['nothing attached', {}, { kind: 'untested', found: NONE_ATTACHED }, untested(NONE_ATTACHED)],
-    ['a result without its annotation counts as none', { attached: [undefined] }, { kind: 'untested', found: NONE_ATTACHED }, untested(NONE_ATTACHED)],
-    ['allowed untested', { attached: ['skipped'], allowUntested: true }, { kind: 'untested', found: 'its tests were skipped' }, undefined],
+    ['a result without its annotation counts as none', { attached: [{}] }, { kind: 'untested', found: NONE_ATTACHED }, untested(NONE_ATTACHED)],
+    ['allowed untested', { attached: [{ result: 'skipped' }], allowUntested: true }, { kind: 'untested', found: 'its tests were skipped' }, undefined],
+    [
+      'a retest failed after the build passed: the newest decides, whatever order the registry lists them in',
+      { attached: [{ result: 'failed', at: '2026-12-03T10:00:00Z' }, { result: 'passed', at: '2026-12-02T09:00:00Z' }] },
+      { kind: 'untested', found: 'its newest tests, run 2026-12-03T10:00:00Z, failed' },
+      untested('its newest tests, run 2026-12-03T10:00:00Z, failed'),
+    ],
+    ['fixed: a retest passed after one failed', { attached: [{ result: 'passed', at: '2026-12-02T09:00:00Z' }, { result: 'failed', at: '2026-12-03T10:00:00Z' }, { result: 'passed', at: '2026-12-03T11:00:00Z' }] }, { kind: 'passed' }, undefined],
+    ['a failure with no time (attached before times were) does not outweigh a timed pass', { attached: [{ result: 'passed', at: '2026-12-02T09:00:00Z' }, { result: 'failed' }] }, { kind: 'passed' }, undefined],
   ])('%s', (_case, overrides, standing, problem) => {
     const decided = testStanding({ ...input, ...overrides });
     expect(decided.standing).toEqual(standing);

@@ -150,17 +150,25 @@ export function testStanding(input: {
   project: string;
   at: string;
   hasTests: boolean;
-  /** The results attached to the source digest (their result annotation). */
-  attached: readonly (string | undefined)[];
+  /** The results attached to the source digest: their result annotation, and when they were attached (results attached before that was recorded have none). */
+  attached: readonly { result?: string | undefined; at?: string | undefined }[];
   allowUntested: boolean;
 }): { standing: TestStanding; problem?: Problem } {
   if (!input.hasTests) return { standing: { kind: 'none' } };
-  if (input.attached.includes('passed')) return { standing: { kind: 'passed' } };
-  const found = input.attached.includes('failed')
+  // The newest result decides, so tests that failed against the image since it passed (a retest) stop it until they pass again.
+  const newest = [...input.attached].filter((entry) => entry.at !== undefined).sort((a, b) => (a.at ?? '').localeCompare(b.at ?? '')).at(-1);
+  const results = input.attached.map((entry) => entry.result);
+  if (newest?.result === 'failed') return untested(input, `its newest tests, run ${newest.at ?? ''}, failed`);
+  if (results.includes('passed')) return { standing: { kind: 'passed' } };
+  const found = results.includes('failed')
     ? 'its tests failed'
-    : input.attached.includes('skipped')
+    : results.includes('skipped')
       ? 'its tests were skipped'
       : 'no test result is attached (built before its tests ran, or pushed without them)';
+  return untested(input, found);
+}
+
+function untested(input: { image: string; project: string; at: string; allowUntested: boolean }, found: string): { standing: TestStanding; problem?: Problem } {
   if (input.allowUntested) return { standing: { kind: 'untested', found } };
   return {
     standing: { kind: 'untested', found },
