@@ -139,6 +139,11 @@ describe('buildDependencies and stepsBeforeBuild: images apart from the image\'s
     expect(() => buildDependencies(project(dependsOn))).toThrow(expect.objectContaining(fields));
     expect(() => stepsBeforeBuild(project(dependsOn))).toThrow(/^fornax-jupyter: the docker-build dependsOn of images\/fornax-jupyter\/project\.json: [^\n]+\.$/);
   });
+
+  it('names the project.json to fix when Nx left its placeholder for a base it could not name (a project.json without "name")', () => {
+    const call = () => buildDependencies(project([{ projects: [{ value: 'images/tool' }], target: 'docker-build' }]));
+    expect(call).toThrow(expect.objectContaining({ subject: 'images/tool/project.json', problem: 'it gives the project no "name", so Nx cannot name it where fornax-jupyter builds on it', fix: 'add "name": "tool" to it' }));
+  });
 });
 
 describe('isImageProject', () => {

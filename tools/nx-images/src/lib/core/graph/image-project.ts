@@ -175,7 +175,18 @@ export function readBuildDependsOn(project: ProjectLike): BuildDependency[] {
       continue;
     }
     for (const name of typeof projects === 'string' ? [projects] : projects) {
-      if (typeof name !== 'string') throw new UserError({ ...where, problem: `it names a project that is not a string (${JSON.stringify(name)})`, fix: 'write each image\'s name' });
+      if (typeof name !== 'string') {
+        // Nx leaves its placeholder for a project it could not name: one whose project.json gives no name.
+        const root = (name as { value?: unknown } | null)?.value;
+        if (typeof root === 'string') {
+          throw new UserError({
+            subject: `${root}/project.json`,
+            problem: `it gives the project no "name", so Nx cannot name it where ${project.name ?? 'an image'} builds on it`,
+            fix: `add "name": "${root.slice(root.lastIndexOf('/') + 1)}" to it`,
+          });
+        }
+        throw new UserError({ ...where, problem: `it names a project that is not a string (${JSON.stringify(name)})`, fix: 'write each image\'s name' });
+      }
       if (name === self) read.push(ownTarget(target));
       else if (target !== build) read.push({ kind: 'other' });
       else if (PROJECT_PATTERN.test(name)) {
