@@ -81,13 +81,22 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     const pinned = pinBases(build, resolved, localTags, outside);
     const file = await runner.pinnedDockerfile(build, pinned, scratch);
     const suites = runner.executes && (build.test || build.skipTests) ? await ownSuites(context, facts.settings.testTarget, project) : [];
+    // An image an earlier push built and tested from the same inputs, on the same bases, is taken instead of built.
+    const key = runner.executes && build.push ? await reuseKeyOf(pinned.build, resolved, outside, workspaceRoot, suites) : undefined;
+    const reused = key && build.reuse ? await reuseFromRegistry(pinned.build, client, key) : undefined;
+    if (key && reused) {
+      const record = recordOf(pinned.build, cli, resolved, { digest: reused.subject, notes, buildTags: reused.buildTags, reuseKey: key, reused: { from: reused.reference, revision: reused.revision, builtAt: reused.builtAt, seconds: reused.seconds } });
+      log.info(`${build.project}: record written to ${relative(workspaceRoot, await writeBuildRecord(workspaceRoot, record))}`);
+      return;
+    }
+    if (key && !build.reuse) log.info(`${build.project}: reuse skipped (--reuse=false): building`);
     // Whenever it pushes, the image's lock files are exported from it (so it must be in the engine first) and attached to its digest.
     const locking = build.push && build.platforms.length <= 1;
     // Tests and the lock export run on the image in the engine, which is then what is pushed.
     const pushAfterLoad = build.push && ((build.test && suites.length > 0) || locking);
     const plan = planBuild(planInput(withCache({ ...pinned.build, file, ...(runner.executes ? { pushAfterLoad } : {}) }, cli), cli, scratch));
     printPlan(pinned.build, cli, plan, workspaceRoot, notes);
-    await runner.execute({ build, pinned, file, cli, client, resolved, outside, notes, plan, scratch, workspaceRoot, suites, locking, localTags });
+    await runner.execute({ build, pinned, file, cli, client, resolved, outside, notes, plan, scratch, workspaceRoot, suites, locking, localTags, ...(key ? { key } : {}) });
   } finally {
     await runner.cleanup(build, resolved, cli, localTags, scratch);
   }
@@ -123,6 +132,8 @@ interface PlannedBuild {
   suites: readonly Suite[];
   locking: boolean;
   localTags: Readonly<Record<string, string>>;
+  /** The build's reuse digest, when it pushes: recorded once it is pushed and tested. */
+  key?: string;
 }
 
 /**
@@ -217,22 +228,8 @@ const DRY_RUNNER: BuildRunner = {
   cleanup: () => Promise.resolve(),
 };
 
-/**
- * The image an earlier push built from the same inputs on the same bases,
- * when the registry has one (reused: no build, no push of layers); else the
- * image build's steps (build, test, lock, inventory, push, attach, tag), the
- * record for a later reuse, then the build record.
- */
-async function buildAndPush({ build, pinned, cli, client, resolved, outside, notes, plan, scratch, workspaceRoot, suites, locking }: PlannedBuild): Promise<void> {
-  const key = build.push ? await reuseKeyOf(pinned.build, resolved, outside, workspaceRoot, suites) : undefined;
-  const reused = key && build.reuse ? await reuseFromRegistry(pinned.build, client, key) : undefined;
-  if (key && reused) {
-    const record = recordOf(pinned.build, cli, resolved, { digest: reused.subject, notes, buildTags: reused.buildTags, reuseKey: key, reused: { from: reused.reference, revision: reused.revision, builtAt: reused.builtAt, seconds: reused.seconds } });
-    const path = await writeBuildRecord(workspaceRoot, record);
-    log.info(`${build.project}: record written to ${relative(workspaceRoot, path)}`);
-    return;
-  }
-  if (key && !build.reuse) log.info(`${build.project}: reuse skipped (--reuse=false): building`);
+/** The image build's steps (build, test, lock, inventory, push, attach, tag), the record for a later reuse, then the build record. */
+async function buildAndPush({ build, pinned, cli, client, resolved, notes, plan, scratch, workspaceRoot, suites, locking, key }: PlannedBuild): Promise<void> {
   const built = await runImageBuildSteps({
     build: pinned.build,
     cli,

@@ -1,7 +1,7 @@
 import { dirname, relative } from 'node:path';
 import type { ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { buildInputs, digestOf } from '../../lib/core/inputs/build-inputs';
-import { perBuildArgNames, reuseDigest, type ReuseRecord } from '../../lib/core/inputs/reuse';
+import { perBuildArgNames, reuseDigest, type ReuseKey, type ReuseRecord } from '../../lib/core/inputs/reuse';
 import { imageName } from '../../lib/core/naming/refs';
 import { shortSha } from '../../lib/core/naming/conventions';
 import type { TestResult } from '../../lib/core/evidence/image-tests';
@@ -36,17 +36,18 @@ export async function reuseKeyOf(build: NormalizedBuild, resolved: readonly Reso
   const inputs = buildInputs({ context, dockerfile, settings: null }, await treeOnDisk(workspaceRoot, folders));
   const perBuild = new Set(perBuildArgNames(build.buildArgNames, Object.keys(build.templatedArgs)));
   const buildArgs = Object.fromEntries(Object.entries(build.buildArgs).filter(([name]) => !perBuild.has(name)));
-  return reuseDigest({
+  const parts: ReuseKey = {
     inputs: inputs ?? { files: [], digest: 'none', settings: 'none' },
     bases: resolved.map((base) => ({ image: base.image, ...(base.digest ? { digest: base.digest } : {}), ...(base.id ? { id: base.id } : {}) })),
     // An outside image not resolved is read by its tag, whatever that names then: no key matches it.
-    outside: outside.map((base) => [base.reference, base.platformDigest ?? base.digest ?? `unresolved ${Date.now()}`]),
+    outside: outside.map((base) => [base.reference, base.platformDigest ?? base.digest ?? `unresolved ${Date.now()}`] as const),
     platforms: build.platforms,
     buildArgs,
     ...(build.target ? { target: build.target } : {}),
     lockCommand: build.lockCommand,
     ...(suites.length > 0 ? { tests: await testsDigest(workspaceRoot, suites) } : {}),
-  });
+  };
+  return reuseDigest(parts);
 }
 
 /** The tests an image runs before its push, as files on the disk and the commands that run them. */

@@ -60,9 +60,14 @@ export function reuseTag(digest: string): string {
   return `reuse-${digest.replace(/^sha256:/, '')}`;
 }
 
-/** The build args that are rendered per build and so left out of the key: the branch's tag args and the templated ones. */
-export function perBuildArgNames(names: { imageTag: string; baseTag: string }, templated: readonly string[]): string[] {
-  return [names.imageTag, names.baseTag, ...templated].filter((name) => name !== '');
+/**
+ * The build args left out of the key: those rendered per build (the
+ * branch's tag args, the templated ones), and the registry arg, whose value
+ * is the address of the registry the record lives in (so the same within
+ * it, however it is reached).
+ */
+export function perBuildArgNames(names: { registry: string; imageTag: string; baseTag: string }, templated: readonly string[]): string[] {
+  return [names.registry, names.imageTag, names.baseTag, ...templated].filter((name) => name !== '');
 }
 
 /** What a reuse record says of the build it stands for. */
