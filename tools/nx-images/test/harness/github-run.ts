@@ -11,7 +11,7 @@ export interface SimulatedRun extends RunOutput {
 }
 
 export interface EventSpec {
-  name: 'push' | 'pull_request' | 'workflow_dispatch';
+  name: 'push' | 'pull_request' | 'workflow_dispatch' | 'schedule';
   /** The branch pushed to (push, workflow_dispatch) or the pull request's head branch. */
   branch: string;
   sha: string;
@@ -33,7 +33,7 @@ interface FixtureEvent extends Record<string, unknown> {
 
 /** A GitHub event payload of the fixture's shape, with this run's commits. */
 export function eventPayload(spec: EventSpec): Record<string, unknown> {
-  const fixture = { push: 'push.json', pull_request: 'pull_request.json', workflow_dispatch: 'workflow_dispatch.json' }[spec.name];
+  const fixture = { push: 'push.json', pull_request: 'pull_request.json', workflow_dispatch: 'workflow_dispatch.json', schedule: 'schedule.json' }[spec.name];
   const event = JSON.parse(readFileSync(join(fixtures, fixture), 'utf8')) as FixtureEvent;
   if (spec.name === 'push') {
     Object.assign(event, {
@@ -52,7 +52,7 @@ export function eventPayload(spec: EventSpec): Record<string, unknown> {
     pr.head.sha = spec.sha;
     pr.base.ref = spec.baseRef ?? 'main';
     pr.base.sha = spec.baseSha ?? pr.base.sha;
-  } else {
+  } else if (spec.name === 'workflow_dispatch') {
     event.ref = `refs/heads/${spec.branch}`;
     event.inputs = { images: spec.images ?? '' };
   }
