@@ -47,8 +47,9 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-/** The files of a tree an image's tests are made of: those under its tests path and under the folder mounted with them. */
-export function testFilesOf(location: { path: string; mount: string }, files: readonly { path: string }[]): string[] {
-  const roots = [location.path, ...(location.mount !== '' && location.mount !== '.' ? [location.mount] : [])];
+/** The files of a tree an image's tests are made of: those under any of its tests paths and under the folder mounted with them. */
+export function testFilesOf(locations: { path: string; mount: string } | readonly { path: string; mount: string }[], files: readonly { path: string }[]): string[] {
+  const list: readonly { path: string; mount: string }[] = Array.isArray(locations) ? locations : [locations];
+  const roots = list.flatMap((location) => [location.path, ...(location.mount !== '' && location.mount !== '.' ? [location.mount] : [])]);
   return files.map((file) => file.path).filter((path) => roots.some((root) => path === root || path.startsWith(`${root}/`)));
 }
