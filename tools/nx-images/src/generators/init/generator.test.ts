@@ -111,6 +111,33 @@ describe('init generator', () => {
     expect(report).toContain('init: unchanged .github/workflows/image-build.yml');
   });
 
+  it('writes the prepare step a root file needs, reports a source found nowhere, and changes nothing when run again', async () => {
+    const tree = fornaxTree();
+    tree.write('fornax-jupyter/Dockerfile', `${FORNAX('fornax-base')}COPY kernels/ /opt/kernels/\nCOPY introduction.md /opt/introduction.md\n`);
+    tree.write('introduction.md', '# Welcome\n');
+    const report = await initWith(tree, {}, FORNAX_GIT);
+    expect(readJson<unknown>(tree, 'fornax-jupyter/project.json')).toEqual({
+      $schema: '../node_modules/nx/schemas/project-schema.json',
+      targets: {
+        prepare: { executor: '@fornax/nx-images:prepare', cache: false, options: { copy: [{ from: 'introduction.md', to: 'introduction.md' }] } },
+        'docker-build': { dependsOn: ['...', 'prepare'] },
+      },
+    });
+    expect(tree.read('fornax-jupyter/.gitignore', 'utf-8')).toContain('\n/introduction.md\n');
+    expect(report).toEqual(
+      expect.arrayContaining([
+        'init: wrote fornax-jupyter/project.json: a prepare step before docker-build copying introduction.md from the repository root, which its Dockerfile copies',
+        'init: wrote fornax-jupyter/.gitignore: git ignores what the prepare step copies',
+        'init: missing: fornax-jupyter: fornax-jupyter/Dockerfile:4 COPY kernels/ /opt/kernels/: kernels/ is not in the build context fornax-jupyter: add it to the context, declare it as the "to" of a prepare step\'s copy or extract (or a step\'s outputs), or remove it from the instruction.',
+      ]),
+    );
+    expect(report.filter((line) => line.includes('introduction.md is not'))).toEqual([]);
+    const first = snapshot(tree);
+    const again = await initWith(tree, {}, FORNAX_GIT);
+    expect(snapshot(tree)).toEqual(first);
+    expect(again.filter((line) => /^init: (wrote|updated|kept) /.test(line))).toEqual([]);
+  });
+
   it('leaves a hand-formatted nx.json as it is when its content needs no change', async () => {
     const tree = fornaxTree();
     await initWith(tree, {}, FORNAX_GIT);

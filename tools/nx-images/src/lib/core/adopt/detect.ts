@@ -3,6 +3,7 @@ import type { BuildArgNames } from '../dockerfile/repository-images';
 import { underscored } from '../evidence/test-rule';
 import { normalizeRepository } from '../naming/refs';
 import { argConvention } from './arg-convention';
+import { contextPlan, type ContextPlan } from './context-steps';
 import { dockerfileLayout } from './layout';
 import { parseRemote, registryOfHost } from './remote';
 
@@ -14,10 +15,25 @@ export interface RepositoryFacts {
   defaultBranch?: string;
   /** The URL of the remote `origin`, when there is one. */
   originUrl?: string;
-  /** Every file and folder path from the root that could hold tests (the generator lists the tree). */
+  /** Every file and folder path from the root that git does not ignore (the generator lists the tree). */
   paths: string[];
+  /**
+   * The text of the files detection reads beyond the Dockerfiles, by path:
+   * the images' project.json and ignore files, the tests' Python files, the
+   * images' environment and requirements files (see readsText).
+   */
+  texts?: Record<string, string>;
   /** The user's globs, when given: they replace the detected ones. */
   given?: { dockerfiles?: string; variants?: string; buildArgs?: BuildArgNames };
+}
+
+/** Whether detection reads a file's text (see RepositoryFacts.texts): what the generator gathers beside the Dockerfiles. */
+export function readsText(path: string): boolean {
+  const name = posix.basename(path);
+  if (name === 'project.json' || name === '.dockerignore' || name.endsWith('.Dockerfile.dockerignore') || /^Dockerfile.*\.dockerignore$/.test(name)) return true;
+  if (/^environment.*\.ya?ml$/.test(name) || /^requirements.*\.txt$/.test(name)) return true;
+  // The tests' Python files: what they import says where they run.
+  return name.endsWith('.py') && (name === 'conftest.py' || /^test_|_test\.py$/.test(name) || path.split('/').some((part) => part === 'tests' || part === 'test'));
 }
 
 /** A value init could not decide, and how the user decides it. */
@@ -65,6 +81,8 @@ export interface Detection {
   levels: string[][];
   /** What the user should know: references the plugin will take for external images, cycles. */
   warnings: string[];
+  /** The images' build contexts checked against the files: the prepare steps to write, the sources init cannot provide. */
+  context: ContextPlan;
   undecided: Undecided[];
 }
 
@@ -122,6 +140,8 @@ export function detectRepository(facts: RepositoryFacts): Detection {
     undecided.push({ option: 'defaultBranch', question: 'Which branch is the default, whose tags every other branch falls back to (git has none checked out)?', choices: [] });
   }
   const tests = testsRule(images.filter((image) => !image.variantOf), new Set(facts.paths), undecided);
+  const textOf = (path: string) => facts.texts?.[path] ?? text.get(path);
+  const context = contextPlan(images.map((image) => ({ name: image.name, root: image.root, ...projectJsonOf(textOf(posix.join(image.root, 'project.json'))) })), facts.paths, textOf);
   return {
     images,
     dockerfiles: layout.dockerfiles,
@@ -134,8 +154,20 @@ export function detectRepository(facts: RepositoryFacts): Detection {
     ...tests,
     levels,
     warnings,
+    context,
     undecided,
   };
+}
+
+/** A project.json's text, parsed; nothing when there is none or it does not parse (Nx itself reports that). */
+function projectJsonOf(text: string | undefined): { projectJson?: { targets?: Record<string, { dependsOn?: readonly unknown[]; [key: string]: unknown } | undefined> } } {
+  if (text === undefined) return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? { projectJson: parsed } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** `registry REGISTRY, repository OWNER, no base tag arg`: how a convention reads in a question. */
