@@ -239,6 +239,36 @@ describe('init generator', () => {
     expect(readJson<{ plugins: { options: { tests: unknown } }[] }>(tree, 'nx.json').plugins[0]?.options.tests).toEqual({ path: 'tests/by_image/{name}', run: 'image' });
   });
 
+  it('decides alone where tests run that drive containers, and says why', async () => {
+    const tree = stacksTree();
+    tree.write('tests/by_image/base-notebook/test_x.py', 'import docker\n\ndef test_up():\n    docker.from_env()\n');
+    const report = await initWith(tree, {}, STACKS_GIT);
+    expect(readJson<{ plugins: { options: { tests: unknown } }[] }>(tree, 'nx.json').plugins[0]?.options.tests).toEqual({ path: 'tests/by_image/{name}', run: 'host' });
+    expect(report).toContain('init: tests: {"path":"tests/by_image/{name}","run":"host"} (1 of 3 images have tests at tests/by_image/{name}; they run on the host: 1 test file drives containers (tests/by_image/base-notebook/test_x.py imports docker))');
+  });
+
+  it('takes a Docker Hub registry and owner from literal references to its own images, and a common test file', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('base-image/Dockerfile', 'FROM ubuntu:24.04\n');
+    tree.write('astro-tools/Dockerfile', 'ARG BASE_TAG=master\nFROM owner/base-image:${BASE_TAG}\n');
+    tree.write('tests/test_all.py', 'def test_all(): pass\n');
+    tree.write('tests/test_astro-tools.py', 'def test_own(): pass\n');
+    const report = await initWith(tree, {}, { git: { defaultBranch: 'master' }, ask: () => Promise.resolve(undefined) });
+    expect(readJson<{ plugins: { options: { tests: unknown } }[] }>(tree, 'nx.json').plugins[0]?.options.tests).toEqual({ path: ['tests/test_all.py', 'tests/test_{name}.py'], mount: 'tests', run: 'image' });
+    expect(report).toContain('init: images go to docker.io/owner/<image> (from the literal references to this repository\'s images (astro-tools/Dockerfile: owner/base-image:${BASE_TAG}; no registry written, so Docker Hub: docker.io))');
+    expect(tree.read('.github/workflows/image-build.yml', 'utf-8')).toContain('  IMAGE_REGISTRY: docker.io\n  IMAGE_REPOSITORY: owner\n');
+  });
+
+  it.each<[string, InitGeneratorSchema, unknown]>([
+    ['several paths by flag, comma-separated', { testsPath: 'tests/test_all.py, tests/test_{name}.py', testsRun: 'image' }, { path: ['tests/test_all.py', 'tests/test_{name}.py'], run: 'image' }],
+    ['one path by flag', { testsPath: 'checks/{name}', testsRun: 'host' }, { path: 'checks/{name}', run: 'host' }],
+    ['host by flag over a layout with a mount: no mount', { testsRun: 'host' }, { path: 'tests/test_{name_}.py', run: 'host' }],
+  ])('the tests rule: %s', async (_case, schema, expected) => {
+    const tree = fornaxTree();
+    await initWith(tree, schema, FORNAX_GIT);
+    expect(readJson<{ plugins: { options: { tests: unknown } }[] }>(tree, 'nx.json').plugins[0]?.options.tests).toEqual(expected);
+  });
+
   it('reads the bases again under arg names given by flag', async () => {
     const tree = createTreeWithEmptyWorkspace();
     tree.write('images/a/Dockerfile', 'FROM alpine\n');
