@@ -79,9 +79,9 @@ describe('the real images’ tests', () => {
     const project = (name: string) => ({ root: `images/${name}`, targets: { [settings.testTarget]: { options: { settings } } } });
     const context = { root: workspaceRoot, cwd: workspaceRoot, isVerbose: false, projectsConfigurations: { version: 2, projects: { tractor: project('tractor'), base_image: project('base_image') } } } as unknown as ExecutorContext;
     const suites = await imageSuites({ context, testTarget: settings.testTarget, image: 'tractor', options: { settings }, ancestors: true });
-    expect(suites.map((suite) => [suite.name, suite.command])).toEqual([
-      ['tractor', { kind: 'pytest', argv: expect.arrayContaining(['python', '-m', 'pytest', '/image-tests/tractor']) as unknown }],
-      ['base_image', { kind: 'pytest', argv: expect.arrayContaining(['python', '-m', 'pytest', '/image-tests/base_image']) as unknown }],
+    expect(suites.map((suite) => [suite.name, suite.commands])).toEqual([
+      ['tractor', [{ kind: 'pytest', argv: expect.arrayContaining(['python', '-m', 'pytest', '/image-tests/tractor']) as unknown }]],
+      ['base_image', [{ kind: 'pytest', argv: expect.arrayContaining(['python', '-m', 'pytest', '/image-tests/base_image']) as unknown }]],
     ]);
   });
 });

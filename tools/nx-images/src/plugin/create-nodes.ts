@@ -77,18 +77,21 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
 
 /**
  * The image's tests exist where its rule (its project.json's image-test
- * `tests`, else the plugin's) puts them: a file, or a folder with something
- * in it (what runs there is the image-test executor's business). Read on
- * every graph computation, outside the parse cache, so a new test counts.
+ * `tests`, else the plugin's) puts them: any of its paths a file, or a
+ * folder with something in it (what runs there is the image-test
+ * executor's business). Read on every graph computation, outside the parse
+ * cache, so a new test counts.
  */
 function hasTests(workspaceRoot: string, name: string, root: string, pluginRule: TestRule, targets: TargetNames): boolean {
-  const location = locateTests(ownTestRule(join(workspaceRoot, root, 'project.json'), name, targets.test) ?? pluginRule, { name, root });
-  try {
-    const path = join(workspaceRoot, location.path);
-    return statSync(path).isFile() || readdirSync(path).length > 0;
-  } catch {
-    return false;
-  }
+  const locations = locateTests(ownTestRule(join(workspaceRoot, root, 'project.json'), name, targets.test) ?? pluginRule, { name, root });
+  return locations.some((location) => {
+    try {
+      const path = join(workspaceRoot, location.path);
+      return statSync(path).isFile() || readdirSync(path).length > 0;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The image-test `tests` option of the image's project.json, when it has one. */

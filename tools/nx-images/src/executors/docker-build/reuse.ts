@@ -50,11 +50,11 @@ export async function reuseKeyOf(build: NormalizedBuild, resolved: readonly Reso
   return reuseDigest(parts);
 }
 
-/** The tests an image runs before its push, as files on the disk and the commands that run them. */
+/** The tests an image runs before its push, as files on the disk and the commands that run them (one command as before lists were: the same key). */
 async function testsDigest(workspaceRoot: string, suites: readonly Suite[]): Promise<string> {
-  const folders = [...new Set(suites.flatMap((suite) => [suite.mount, suite.path]).map((path) => relative(workspaceRoot, path)))];
+  const folders = [...new Set(suites.flatMap((suite) => [suite.mount, ...suite.paths]).map((path) => relative(workspaceRoot, path)))];
   const tree = await treeOnDisk(workspaceRoot, folders);
-  return digestOf({ files: tree.files.map((file) => [file.path, file.mode, file.id]), suites: suites.map((suite) => [suite.name, suite.run, suite.command]) });
+  return digestOf({ files: tree.files.map((file) => [file.path, file.mode, file.id]), suites: suites.map((suite) => [suite.name, suite.run, suite.commands.length === 1 ? suite.commands[0] : suite.commands]) });
 }
 
 /**

@@ -17,7 +17,7 @@ async function imageTest(options: ImageTestExecutorSchema, context: ExecutorCont
   // Its own target name is the one every image's tests go by (the plugin's testTargetName).
   const suites = await imageSuites({ context, testTarget: targetName, image: project, options, ancestors: options.ancestors ?? true });
   if (!suites.some((suite) => suite.name === project)) {
-    const where = locateTests(testsOfImage(project, projectRoot, options).rule, { name: project, root: projectRoot }).path;
+    const where = locateTests(testsOfImage(project, projectRoot, options).rule, { name: project, root: projectRoot }).map((location) => location.path).join(', ');
     throw new UserError({ subject: project, problem: `nothing to run in its tests (${where})`, fix: 'add a test_*.py file or an executable script there, or set the command option' });
   }
   const record = await readBuildRecord(context.root, project);

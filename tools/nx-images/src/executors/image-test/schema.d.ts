@@ -4,7 +4,7 @@ export interface ImageTestExecutorSchema {
   command?: string[];
   ancestors?: boolean;
   /** Where this image's tests are and how they run, in place of the plugin's tests option. */
-  tests?: { path?: string; mount?: string; run?: 'image' | 'host'; command?: string[] };
+  tests?: { path?: string | string[]; mount?: string; run?: 'image' | 'host'; command?: string[] };
   image?: string;
   /** Forwarded to docker-build, which runs first; unused here. */
   registry?: string;

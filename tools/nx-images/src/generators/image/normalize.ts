@@ -6,7 +6,7 @@ import { imageOfDockerfile } from '../../lib/core/graph/dockerfile-globs';
 import { workspaceSettings } from '../../lib/core/graph/plugin-entry';
 import { type WorkspaceSettings } from '../../lib/core/graph/plugin-options';
 import { DEFAULT_REGISTRY } from '../../lib/core/graph/image-settings';
-import { locateTests } from '../../lib/core/evidence/test-rule';
+import { locateTests, rulePaths } from '../../lib/core/evidence/test-rule';
 import { assertValidImageName, normalizeRepository } from '../../lib/core/naming/refs';
 import type { BuildArgNames } from '../../lib/core/dockerfile/repository-images';
 import type { ImageGeneratorSchema } from './schema';
@@ -85,7 +85,9 @@ export function normalizeOptions(tree: Tree, schema: ImageGeneratorSchema): Norm
   const registry = settings.buildArgs.registry ? (firstDefined(dockerfiles, (file) => argDefault(file.text, settings.buildArgs.registry)) ?? DEFAULT_REGISTRY) : '';
   const body = schema.body ?? (dockerfiles.some((file) => CONDA.test(file.text)) ? 'conda' : 'plain');
   const rule = settings.tests;
-  const located = locateTests(rule, { name, root }).path;
+  // The image's own path: the first that names it ({name}, {name_}, {root}), not a file every image shares.
+  const own = rulePaths(rule).find((path) => /\{(?:name|name_|root)\}/.test(path)) ?? rulePaths(rule)[0] ?? '';
+  const located = locateTests({ ...rule, path: own }, { name, root })[0]?.path ?? '';
   // A rule naming a file (tests/test_{name_}.py) is the file; one naming a folder gets test_<name>.py in it.
   const testFile = posix.extname(located) !== '' ? located : posix.join(located, `test_${name}.py`);
   if (tree.exists(testFile)) throw new UserError({ subject: `image "${name}"`, problem: `its tests file ${testFile} already exists`, fix: 'choose another name, or remove that file' });

@@ -111,6 +111,33 @@ describe('init generator', () => {
     expect(report).toContain('init: unchanged .github/workflows/image-build.yml');
   });
 
+  it('writes the prepare step a root file needs, reports a source found nowhere, and changes nothing when run again', async () => {
+    const tree = fornaxTree();
+    tree.write('fornax-jupyter/Dockerfile', `${FORNAX('fornax-base')}COPY kernels/ /opt/kernels/\nCOPY introduction.md /opt/introduction.md\n`);
+    tree.write('introduction.md', '# Welcome\n');
+    const report = await initWith(tree, {}, FORNAX_GIT);
+    expect(readJson<unknown>(tree, 'fornax-jupyter/project.json')).toEqual({
+      $schema: '../node_modules/nx/schemas/project-schema.json',
+      targets: {
+        prepare: { executor: '@fornax/nx-images:prepare', cache: false, options: { copy: [{ from: 'introduction.md', to: 'introduction.md' }] } },
+        'docker-build': { dependsOn: ['...', 'prepare'] },
+      },
+    });
+    expect(tree.read('fornax-jupyter/.gitignore', 'utf-8')).toContain('\n/introduction.md\n');
+    expect(report).toEqual(
+      expect.arrayContaining([
+        'init: wrote fornax-jupyter/project.json: a prepare step before docker-build copying introduction.md from the repository root, which its Dockerfile copies',
+        'init: wrote fornax-jupyter/.gitignore: git ignores what the prepare step copies',
+        'init: missing: fornax-jupyter: fornax-jupyter/Dockerfile:4 COPY kernels/ /opt/kernels/: kernels/ is not in the build context fornax-jupyter: add it to the context, declare it as the "to" of a prepare step\'s copy or extract (or a step\'s outputs), or remove it from the instruction.',
+      ]),
+    );
+    expect(report.filter((line) => line.includes('introduction.md is not'))).toEqual([]);
+    const first = snapshot(tree);
+    const again = await initWith(tree, {}, FORNAX_GIT);
+    expect(snapshot(tree)).toEqual(first);
+    expect(again.filter((line) => /^init: (wrote|updated|kept) /.test(line))).toEqual([]);
+  });
+
   it('leaves a hand-formatted nx.json as it is when its content needs no change', async () => {
     const tree = fornaxTree();
     await initWith(tree, {}, FORNAX_GIT);
@@ -210,6 +237,36 @@ describe('init generator', () => {
     await initWith(tree, {}, { git: STACKS_GIT.git, ask: (question, choices) => (asked.push(`${question} ${choices.join('|')}`), Promise.resolve('image')) });
     expect(asked).toEqual([expect.stringMatching(/^Do the tests in tests\/by_image\/base-notebook run .* image\|host$/)]);
     expect(readJson<{ plugins: { options: { tests: unknown } }[] }>(tree, 'nx.json').plugins[0]?.options.tests).toEqual({ path: 'tests/by_image/{name}', run: 'image' });
+  });
+
+  it('decides alone where tests run that drive containers, and says why', async () => {
+    const tree = stacksTree();
+    tree.write('tests/by_image/base-notebook/test_x.py', 'import docker\n\ndef test_up():\n    docker.from_env()\n');
+    const report = await initWith(tree, {}, STACKS_GIT);
+    expect(readJson<{ plugins: { options: { tests: unknown } }[] }>(tree, 'nx.json').plugins[0]?.options.tests).toEqual({ path: 'tests/by_image/{name}', run: 'host' });
+    expect(report).toContain('init: tests: {"path":"tests/by_image/{name}","run":"host"} (1 of 3 images have tests at tests/by_image/{name}; they run on the host: 1 test file drives containers (tests/by_image/base-notebook/test_x.py imports docker))');
+  });
+
+  it('takes a Docker Hub registry and owner from literal references to its own images, and a common test file', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('base-image/Dockerfile', 'FROM ubuntu:24.04\n');
+    tree.write('astro-tools/Dockerfile', 'ARG BASE_TAG=master\nFROM owner/base-image:${BASE_TAG}\n');
+    tree.write('tests/test_all.py', 'def test_all(): pass\n');
+    tree.write('tests/test_astro-tools.py', 'def test_own(): pass\n');
+    const report = await initWith(tree, {}, { git: { defaultBranch: 'master' }, ask: () => Promise.resolve(undefined) });
+    expect(readJson<{ plugins: { options: { tests: unknown } }[] }>(tree, 'nx.json').plugins[0]?.options.tests).toEqual({ path: ['tests/test_all.py', 'tests/test_{name}.py'], mount: 'tests', run: 'image' });
+    expect(report).toContain('init: images go to docker.io/owner/<image> (from the literal references to this repository\'s images (astro-tools/Dockerfile: owner/base-image:${BASE_TAG}; no registry written, so Docker Hub: docker.io))');
+    expect(tree.read('.github/workflows/image-build.yml', 'utf-8')).toContain('  IMAGE_REGISTRY: docker.io\n  IMAGE_REPOSITORY: owner\n');
+  });
+
+  it.each<[string, InitGeneratorSchema, unknown]>([
+    ['several paths by flag, comma-separated', { testsPath: 'tests/test_all.py, tests/test_{name}.py', testsRun: 'image' }, { path: ['tests/test_all.py', 'tests/test_{name}.py'], run: 'image' }],
+    ['one path by flag', { testsPath: 'checks/{name}', testsRun: 'host' }, { path: 'checks/{name}', run: 'host' }],
+    ['host by flag over a layout with a mount: no mount', { testsRun: 'host' }, { path: 'tests/test_{name_}.py', run: 'host' }],
+  ])('the tests rule: %s', async (_case, schema, expected) => {
+    const tree = fornaxTree();
+    await initWith(tree, schema, FORNAX_GIT);
+    expect(readJson<{ plugins: { options: { tests: unknown } }[] }>(tree, 'nx.json').plugins[0]?.options.tests).toEqual(expected);
   });
 
   it('reads the bases again under arg names given by flag', async () => {

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { generateFiles, logger, type Tree } from '@nx/devkit';
 import { PLUGIN_NAME } from '../../lib/core/graph/plugin-options';
+import { gitignoreWith, withPrepareStep } from '../../lib/core/adopt/context-steps';
 import { describeArgs } from '../../lib/core/adopt/detect';
+import { missingSourceError } from '../../lib/core/dockerfile/context-sources';
 import { parseRemote } from '../../lib/core/adopt/remote';
 import { gitFacts, treeFacts, type GitFacts } from './facts';
 import { resolveSettings, type Ask, type InitSettings } from './settings';
@@ -51,6 +53,7 @@ export async function initWith(tree: Tree, schema: InitGeneratorSchema, doors: I
     ...writeNxJson(tree, settings, wrote, force),
     ...writePackageJson(tree, wrote, force),
     ...writeWorkflows(tree, settings, doors.git, wrote, force),
+    ...writeContextSteps(tree, settings),
   ];
   const next: InitRecord = { version: 1, wrote: Object.fromEntries(Object.entries(wrote).sort(([a], [b]) => a.localeCompare(b))) };
   const nextText = `${JSON.stringify(next, null, 2)}\n`;
@@ -163,6 +166,31 @@ function writeWorkflows(tree: Tree, settings: InitSettings, git: GitFacts, wrote
   });
 }
 
+/**
+ * For each image whose Dockerfile copies a file its context lacks but the
+ * repository root has: the prepare step copying it in, in the image's
+ * project.json (docker-build depending on it), and the copy in its .gitignore.
+ * Added to what is there; run again, nothing is missing and nothing is written.
+ */
+function writeContextSteps(tree: Tree, settings: InitSettings): Outcome[] {
+  const outcomes: Outcome[] = [];
+  for (const step of settings.detection.context.prepare) {
+    const path = posix.join(step.root, 'project.json');
+    const text = tree.read(path, 'utf-8');
+    const json = withPrepareStep(text === null ? undefined : (JSON.parse(text) as Record<string, unknown>), step);
+    tree.write(path, `${JSON.stringify(json, null, 2)}\n`);
+    const what = step.copies.map((copy) => (copy.from === copy.to ? copy.from : `${copy.from} as ${copy.to}`)).join(', ');
+    outcomes.push({ path, action: text === null ? 'wrote' : 'updated', why: `a ${step.target} step before docker-build copying ${what} from the repository root, which its Dockerfile copies` });
+    const ignorePath = posix.join(step.root, '.gitignore');
+    const ignore = gitignoreWith(tree.read(ignorePath, 'utf-8') ?? undefined, step.copies.map((copy) => copy.to));
+    if (ignore !== undefined) {
+      outcomes.push({ path: ignorePath, action: tree.exists(ignorePath) ? 'updated' : 'wrote', why: `git ignores what the ${step.target} step copies` });
+      tree.write(ignorePath, ignore);
+    }
+  }
+  return outcomes;
+}
+
 function readRecord(tree: Tree): InitRecord {
   const text = tree.read(RECORD_PATH, 'utf-8');
   if (text === null) return { version: 1, wrote: {} };
@@ -195,6 +223,7 @@ function reportLines(settings: InitSettings, outcomes: readonly Outcome[], git: 
   detection.levels.forEach((names, index) => lines.push(`init: level ${index + 1}: ${names.join(', ')}`));
   for (const entry of detection.leftOut) lines.push(`init: left out ${entry.path}: ${entry.reason}`);
   for (const warning of detection.warnings) lines.push(`init: note: ${warning}`);
+  for (const missing of detection.context.unresolved) lines.push(`init: ${missing.fails ? 'missing' : 'note'}: ${missingSourceError(missing).message}`);
   const source = (option: string, detected: string) => (settings.given.includes(option) ? 'given' : detected);
   lines.push(`init: build args: ${describeArgs(settings.buildArgs)}${settings.buildArgs.imageTag ? `, image tag ${settings.buildArgs.imageTag}` : ''} (${source('buildArgs', detection.buildArgsFrom)})`);
   lines.push(`init: images go to ${settings.registry}/${settings.repository}/<image> (${settings.given.includes('registry') || settings.given.includes('repository') ? 'given' : `from ${detection.registryFrom}`})`);

@@ -77,13 +77,12 @@ export async function resolveSettings(facts: RepositoryFacts, schema: InitGenera
   if (argFlags) given.push('buildArgs');
   const testsRun = answers.testsRun ?? detection.tests?.run;
   if (testsRun !== undefined && testsRun !== 'image' && testsRun !== 'host') throw new UserError({ subject: 'init', problem: `--testsRun=${testsRun} is neither image nor host`, fix: 'say where the tests run' });
-  const testsPath = flag(schema.testsPath);
-  if (testsPath) given.push('tests');
-  const tests: TestsRule | undefined = testsPath
-    ? { path: testsPath, ...(testsRun ? { run: testsRun } : {}) }
-    : detection.tests
-      ? { ...detection.tests, ...(testsRun ? { run: testsRun } : {}) }
-      : undefined;
+  // Several paths, comma-separated: tests/test_all.py,tests/test_{name}.py.
+  const testsPaths = flag(schema.testsPath).split(',').map((path) => path.trim()).filter((path) => path !== '');
+  if (testsPaths.length > 0) given.push('tests');
+  const detected = testsPaths.length > 0 ? { path: testsPaths.length === 1 ? (testsPaths[0] ?? '') : testsPaths } : detection.tests;
+  // Tests run on the host have no folder mounted in the image.
+  const tests: TestsRule | undefined = detected && (testsRun === 'host' ? { path: detected.path, run: testsRun } : { ...detected, ...(testsRun ? { run: testsRun } : {}) });
   return {
     detection,
     registry: assertValidRegistry(answers.registry ?? detection.registry ?? ''),

@@ -12,7 +12,7 @@ export interface ImageTestOptions {
   /** Run the tests of the images it is built FROM too (default true). */
   ancestors?: boolean;
   /** Where this image's tests are and how they run, in place of the plugin's tests option. */
-  tests?: { path?: string; mount?: string; run?: 'image' | 'host'; command?: string[] };
+  tests?: { path?: string | string[]; mount?: string; run?: 'image' | 'host'; command?: string[] };
   /** Internal: nx.json's tests rule, test command and arg names, as the plugin resolved them for the test target. */
   settings?: TestSettings;
 }

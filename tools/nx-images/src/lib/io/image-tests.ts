@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { casesFromJunit, excerpt, junitXml, MOUNT, needsPython, planSuite, resultOf, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION, TEST_TIME_ANNOTATION, type FoundTests, type SuiteCommand, type TestCase, type TestFile, type TestResult } from '../core/evidence/image-tests';
+import { casesFromJunit, excerpt, junitXml, MOUNT, needsPython, planSuite, resultOf, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION, TEST_TIME_ANNOTATION, type FoundPath, type SuiteCommand, type TestCase, type TestFile, type TestResult } from '../core/evidence/image-tests';
 import { fillPlaceholders, locateTests, mountOf, type TestRule, type TestRun } from '../core/evidence/test-rule';
 import { testReportDir } from './build-record';
 import { runCaptured } from './exec';
@@ -15,11 +16,12 @@ export interface Suite {
   /** The image the tests belong to. */
   name: string;
   run: TestRun;
-  /** The tests, a file or a folder, absolute. */
-  path: string;
+  /** The tests found, each a file or a folder, absolute, in the rule's order. */
+  paths: string[];
   /** The folder mounted read-only in the image, absolute. */
   mount: string;
-  command: SuiteCommand;
+  /** What runs, in order: at most one command that writes the report, then the executable files. */
+  commands: SuiteCommand[];
 }
 
 /** One image of a chain whose tests are wanted: its project root (from the workspace root), its rule and its configured command. */
@@ -44,31 +46,30 @@ async function testFiles(dir: string): Promise<TestFile[]> {
 
 /**
  * The suites of a chain of images, in its order: each image's tests where
- * its rule locates them, when they exist and have something to run. The
- * host's Python is resolved at most once, and only when a suite needs it.
+ * its rule locates them (any of its paths that exists), when they have
+ * something to run. The host's Python is resolved at most once, and only
+ * when a suite needs it.
  */
 export async function suitesOf(workspaceRoot: string, images: readonly TestsOfImage[], env: NodeJS.ProcessEnv = process.env): Promise<Suite[]> {
   let python: Promise<string> | undefined;
   const suites: Suite[] = [];
   for (const image of images) {
-    const location = locateTests(image.rule, image);
-    const path = join(workspaceRoot, location.path);
-    const info = await stat(path).catch(() => undefined);
-    if (!info || !(info.isFile() || info.isDirectory())) continue;
-    const { mount, within } = mountOf(location, info.isFile());
-    const found: FoundTests['found'] = info.isFile() ? { kind: 'file', executable: (info.mode & 0o111) !== 0 } : { kind: 'folder', files: await testFiles(path) };
+    const locations = locateTests(image.rule, image);
+    const found: { path: string; info: Stats }[] = [];
+    for (const location of locations) {
+      const info = await stat(join(workspaceRoot, location.path)).catch(() => undefined);
+      if (info && (info.isFile() || info.isDirectory())) found.push({ path: location.path, info });
+    }
+    if (found.length === 0) continue;
+    const { mount, within } = mountOf(found.map((entry) => ({ path: entry.path, isFile: entry.info.isFile() })), locations[0]?.mount ?? '');
+    const paths: FoundPath[] = [];
+    for (const [index, entry] of found.entries()) {
+      const what: FoundPath['found'] = entry.info.isFile() ? { kind: 'file', executable: (entry.info.mode & 0o111) !== 0 } : { kind: 'folder', files: await testFiles(join(workspaceRoot, entry.path)) };
+      paths.push({ path: entry.path, within: within[index] ?? '', found: what });
+    }
     if (needsPython(image.rule.run, image.command)) python ??= findTestPython(env);
-    const command = planSuite({
-      name: image.name,
-      run: image.rule.run,
-      path: location.path,
-      mount,
-      within,
-      found,
-      command: image.command,
-      ...(python ? { python: await python } : {}),
-    });
-    if (command) suites.push({ name: image.name, run: image.rule.run, path, mount: join(workspaceRoot, mount), command });
+    const commands = planSuite({ name: image.name, run: image.rule.run, mount, paths, command: image.command, ...(python ? { python: await python } : {}) });
+    if (commands.length > 0) suites.push({ name: image.name, run: image.rule.run, paths: found.map((entry) => join(workspaceRoot, entry.path)), mount: join(workspaceRoot, mount), commands });
   }
   return suites;
 }
@@ -116,21 +117,27 @@ function pinnedReference(subject: TestSubject | undefined, image: string): strin
 }
 
 async function runSuite(docker: string, imageId: string, suite: Suite, reportDir: string, subject: Partial<TestSubject> & { pinned?: string }): Promise<TestCase[]> {
+  const cases: TestCase[] = [];
+  for (const command of suite.commands) cases.push(...(await runCommand(docker, imageId, suite, command, reportDir, subject)));
+  return cases;
+}
+
+async function runCommand(docker: string, imageId: string, suite: Suite, command: SuiteCommand, reportDir: string, subject: Partial<TestSubject> & { pinned?: string }): Promise<TestCase[]> {
   const report = join(reportDir, `${suite.name}.xml`);
   const mount = `${MOUNT.tests}/${suite.name}`;
   const inImage = (argv: string[]) =>
     runInImage(docker, { image: imageId, argv, volumes: [`${suite.mount}:${mount}:ro`, `${reportDir}:${MOUNT.report}`], workdir: mount, keepBytes: 64 * 1024 });
-  if (suite.command.kind === 'scripts') {
+  if (command.kind === 'scripts') {
     const cases: TestCase[] = [];
-    for (const script of suite.command.scripts) {
+    for (const script of command.scripts) {
       const result = await inImage([`${mount}/${script}`]);
       cases.push({ suite: suite.name, name: script, passed: result.exitCode === 0, ...(result.exitCode === 0 ? {} : { excerpt: failureText(result) }) });
     }
     return cases;
   }
-  let argv = suite.command.argv;
+  let argv = command.argv;
   let result;
-  if (suite.command.kind === 'host') {
+  if (command.kind === 'host') {
     argv = argv.map((word) => fillPlaceholders(word, { report }));
     const env = hostEnv(imageId, subject, report);
     result = await runCaptured({ command: argv[0] ?? '', args: argv.slice(1), cwd: subject.workspaceRoot, env }, { keepBytes: 64 * 1024 });

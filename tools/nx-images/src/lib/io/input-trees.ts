@@ -11,10 +11,11 @@ const isIgnoreFile = (path: string) => posix.basename(path) === '.dockerignore' 
 
 /**
  * A commit's whole tree as git holds it (`git ls-tree -r`), with the text
- * of every ignore file read in one `git cat-file --batch`: what the plan
- * computes each image's inputs from, at HEAD and at the commit it compares with.
+ * of every ignore file (and of the files `alsoText` names, Dockerfiles say)
+ * read in one `git cat-file --batch`: what the plan computes each image's
+ * inputs from, at HEAD and at the commit it compares with.
  */
-export async function treeAtCommit(cwd: string, commit: string): Promise<InputsSource> {
+export async function treeAtCommit(cwd: string, commit: string, alsoText: readonly string[] = []): Promise<InputsSource> {
   if (!isSha(commit)) throw new Error(`treeAtCommit: ${JSON.stringify(commit)} is not a commit name`);
   const listing = await run({ command: 'git', args: ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', commit], cwd });
   const files: TreeFile[] = [];
@@ -24,7 +25,7 @@ export async function treeAtCommit(cwd: string, commit: string): Promise<InputsS
     const [mode = '', , id = ''] = entry.slice(0, tab).split(' ');
     files.push({ path: entry.slice(tab + 1), mode, id });
   }
-  const texts = await blobTexts(cwd, files.filter((file) => isIgnoreFile(file.path)));
+  const texts = await blobTexts(cwd, files.filter((file) => isIgnoreFile(file.path) || alsoText.includes(file.path)));
   return { files, text: (path) => texts.get(path) };
 }
 

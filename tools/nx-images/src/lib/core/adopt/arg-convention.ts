@@ -76,7 +76,8 @@ export function argConvention(files: readonly ImageDockerfile[], images: readonl
     bases[file.name] = [...new Set(reads.map((read) => read.image))];
     const ownStarts = new Set(reads.map((read) => read.start));
     for (const read of dockerfileImages(file.text, {}).reads) {
-      if (ownStarts.has(read.start) || read.written.includes('$')) continue;
+      // A tag or digest from an arg still names the image literally: `owner/base:${BASE_TAG}`.
+      if (ownStarts.has(read.start) || repositoryPart(read.written).includes('$')) continue;
       const image = imageNameOf(read.reference);
       if (image && own.has(image) && image !== file.name) literal.push({ project: file.name, path: file.path, written: read.written, image });
     }
@@ -120,6 +121,14 @@ function declaresArg(text: string, name: string): boolean {
   return DockerfileParser.parse(text)
     .getARGs()
     .some((arg) => arg.getProperties().some((property) => property.getName() === name));
+}
+
+/** A reference without its tag or digest: `owner/x:${TAG}` -> owner/x, `ghcr.io:443/o/x@sha256:..` -> ghcr.io:443/o/x. */
+export function repositoryPart(reference: string): string {
+  const withoutDigest = reference.split('@')[0] ?? '';
+  const slash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.indexOf(':', slash + 1);
+  return colon < 0 ? withoutDigest : withoutDigest.slice(0, colon);
 }
 
 /** The last path component of a reference, without tag or digest: `ghcr.io/o/r/x:1` -> x. */

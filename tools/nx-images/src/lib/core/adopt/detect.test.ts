@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectRepository, type RepositoryFacts } from './detect';
+import { detectRepository, literalPlace, type RepositoryFacts } from './detect';
 import { dockerfileLayout } from './layout';
 import { parseRemote } from './remote';
 
@@ -92,6 +92,51 @@ const SHAPES: [string, RepositoryFacts, Record<string, unknown>][] = [
     },
   ],
   [
+    'Docker Hub names written literally: ARG BASE_TAG=master, FROM owner/base-image:${BASE_TAG}, tests/test_all.py beside tests/test_<name>.py, no remote',
+    facts(
+      {
+        'base-image/Dockerfile': 'FROM ubuntu:24.04\n',
+        'astro-tools/Dockerfile': 'ARG BASE_TAG=master\nFROM owner/base-image:${BASE_TAG}\n',
+        'jupyter-lab/Dockerfile': 'ARG BASE_TAG=master\nFROM owner/astro-tools:${BASE_TAG}\nCOPY --from=owner/base-image:${BASE_TAG} /a /a\n',
+      },
+      {
+        originUrl: undefined,
+        defaultBranch: 'master',
+        paths: ['tests', 'tests/test_all.py', 'tests/test_astro-tools.py'],
+        texts: { 'tests/test_all.py': 'import subprocess\n', 'tests/test_astro-tools.py': 'import astropy\n', 'astro-tools/environment.yml': 'dependencies:\n  - astropy\n' },
+      },
+    ),
+    {
+      dockerfiles: '*/Dockerfile',
+      registry: 'docker.io',
+      repository: 'owner',
+      registryFrom: 'the literal references to this repository\'s images (astro-tools/Dockerfile: owner/base-image:${BASE_TAG}, and 2 more; no registry written, so Docker Hub: docker.io)',
+      defaultBranch: 'master',
+      tests: { path: ['tests/test_all.py', 'tests/test_{name}.py'], mount: 'tests', run: 'image' },
+      testsFrom: expect.stringMatching(/^1 of 3 images have tests at tests\/test_\{name\}\.py, and every image runs tests\/test_all\.py; they run in the image: 1 imports the images' own packages \(tests\/test_astro-tools\.py imports astropy/),
+      warnings: [expect.stringMatching(/^astro-tools\/Dockerfile reads owner\/base-image:\$\{BASE_TAG\} literally/), expect.stringMatching(/^jupyter-lab\/Dockerfile reads owner\/astro-tools/), expect.stringMatching(/^jupyter-lab\/Dockerfile reads owner\/base-image/)],
+      undecided: [],
+    },
+  ],
+  [
+    'host tests through the Docker SDK: decided on the host, alone',
+    facts(
+      { 'images/a/Dockerfile': 'FROM alpine\n', 'images/b/Dockerfile': 'FROM alpine\n' },
+      { paths: ['tests/by_image/a', 'tests/by_image/a/test_a.py', 'tests/by_image/b', 'tests/by_image/b/test_b.py'], texts: { 'tests/by_image/a/test_a.py': 'import docker\n', 'tests/by_image/b/test_b.py': 'import docker\n' } },
+    ),
+    { tests: { path: 'tests/by_image/{name}', run: 'host' }, testsFrom: expect.stringContaining('they run on the host: 2 test files drive containers (tests/by_image/a/test_a.py imports docker; tests/by_image/b/test_b.py imports docker)'), undecided: [] },
+  ],
+  [
+    'a root file a Dockerfile copies: a prepare step; a source found nowhere: reported',
+    facts({ 'fornax-jupyter/Dockerfile': 'FROM alpine\nCOPY kernels/ /k/\nCOPY introduction.md /i\n' }, { paths: ['fornax-jupyter', 'fornax-jupyter/Dockerfile', 'introduction.md'] }),
+    {
+      context: {
+        prepare: [{ image: 'fornax-jupyter', root: 'fornax-jupyter', target: 'prepare', copies: [{ from: 'introduction.md', to: 'introduction.md' }] }],
+        unresolved: [expect.objectContaining({ image: 'fornax-jupyter', line: 2, written: 'kernels/', why: 'missing', fails: true })],
+      },
+    },
+  ],
+  [
     'multi-stage files taking from several images in FROM, COPY --from and RUN --mount',
     facts({
       'images/a/Dockerfile': 'FROM alpine\n',
@@ -130,7 +175,7 @@ describe('detectRepository', () => {
   });
 
   it('gives each image its bases', () => {
-    const detection = detectRepository((SHAPES[4] ?? SHAPES[0])[1]);
+    const detection = detectRepository((SHAPES.find(([name]) => name.startsWith('multi-stage')) ?? SHAPES[0])[1]);
     expect(Object.fromEntries(detection.images.map((image) => [image.name, image.bases]))).toEqual({ a: [], b: [], c: ['a'], d: ['b', 'c', 'a'] });
   });
 
@@ -151,6 +196,20 @@ describe('detectRepository', () => {
     // Both ARGs could carry the registry; neither tells.
     const detection = detectRepository(facts({ 'images/a/Dockerfile': 'FROM alpine\n', 'images/b/Dockerfile': 'ARG R1=ghcr.io\nARG R2=quay.io\nARG O=x\nFROM ${R1}/${O}/a AS one\nFROM ${R2}/${O}/a\n' }));
     expect(detection.undecided.find((entry) => entry.option === 'buildArgs')?.choices).toEqual(['registry R1, repository O, no base tag arg', 'registry R2, repository O, no base tag arg']);
+  });
+});
+
+describe('literalPlace', () => {
+  it.each<[string, { registry: string; repository: string; implied: boolean }]>([
+    ['owner/base-image:${BASE_TAG}', { registry: 'docker.io', repository: 'owner', implied: true }],
+    ['owner/base-image', { registry: 'docker.io', repository: 'owner', implied: true }],
+    ['docker.io/owner/x:1', { registry: 'docker.io', repository: 'owner', implied: false }],
+    ['index.docker.io/owner/x@sha256:abc', { registry: 'docker.io', repository: 'owner', implied: false }],
+    ['ghcr.io/owner/repo/x:1', { registry: 'ghcr.io', repository: 'owner/repo', implied: false }],
+    ['localhost:5000/team/x:${TAG:-latest}', { registry: 'localhost:5000', repository: 'team', implied: false }],
+    ['quay.io/x', { registry: 'quay.io', repository: '', implied: false }],
+  ])('%s', (written, expected) => {
+    expect(literalPlace(written)).toEqual(expected);
   });
 });
 

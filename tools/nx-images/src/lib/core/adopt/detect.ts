@@ -1,8 +1,9 @@
 import { posix } from 'node:path';
 import type { BuildArgNames } from '../dockerfile/repository-images';
-import { underscored } from '../evidence/test-rule';
 import { normalizeRepository } from '../naming/refs';
-import { argConvention } from './arg-convention';
+import { argConvention, repositoryPart } from './arg-convention';
+import { contextPlan, type ContextPlan } from './context-steps';
+import { installedPackages, testsLayout, type TestsRule } from './tests-layout';
 import { dockerfileLayout } from './layout';
 import { parseRemote, registryOfHost } from './remote';
 
@@ -14,10 +15,25 @@ export interface RepositoryFacts {
   defaultBranch?: string;
   /** The URL of the remote `origin`, when there is one. */
   originUrl?: string;
-  /** Every file and folder path from the root that could hold tests (the generator lists the tree). */
+  /** Every file and folder path from the root that git does not ignore (the generator lists the tree). */
   paths: string[];
+  /**
+   * The text of the files detection reads beyond the Dockerfiles, by path:
+   * the images' project.json and ignore files, the tests' Python files, the
+   * images' environment and requirements files (see readsText).
+   */
+  texts?: Record<string, string>;
   /** The user's globs, when given: they replace the detected ones. */
   given?: { dockerfiles?: string; variants?: string; buildArgs?: BuildArgNames };
+}
+
+/** Whether detection reads a file's text (see RepositoryFacts.texts): what the generator gathers beside the Dockerfiles. */
+export function readsText(path: string): boolean {
+  const name = posix.basename(path);
+  if (name === 'project.json' || name === '.dockerignore' || name.endsWith('.Dockerfile.dockerignore') || /^Dockerfile.*\.dockerignore$/.test(name)) return true;
+  if (/^environment.*\.ya?ml$/.test(name) || /^requirements.*\.txt$/.test(name)) return true;
+  // The tests' Python files: what they import says where they run.
+  return name.endsWith('.py') && (name === 'conftest.py' || /^test_|_test\.py$/.test(name) || path.split('/').some((part) => part === 'tests' || part === 'test'));
 }
 
 /** A value init could not decide, and how the user decides it. */
@@ -39,11 +55,7 @@ export interface DetectedImage {
   variantOf?: string;
 }
 
-export interface TestsRule {
-  path: string;
-  mount?: string;
-  run?: 'image' | 'host';
-}
+export type { TestsRule } from './tests-layout';
 
 export interface Detection {
   images: DetectedImage[];
@@ -65,6 +77,8 @@ export interface Detection {
   levels: string[][];
   /** What the user should know: references the plugin will take for external images, cycles. */
   warnings: string[];
+  /** The images' build contexts checked against the files: the prepare steps to write, the sources init cannot provide. */
+  context: ContextPlan;
   undecided: Undecided[];
 }
 
@@ -121,7 +135,11 @@ export function detectRepository(facts: RepositoryFacts): Detection {
   if (!facts.defaultBranch) {
     undecided.push({ option: 'defaultBranch', question: 'Which branch is the default, whose tags every other branch falls back to (git has none checked out)?', choices: [] });
   }
-  const tests = testsRule(images.filter((image) => !image.variantOf), new Set(facts.paths), undecided);
+  const textOf = (path: string) => facts.texts?.[path] ?? text.get(path);
+  const installed = installedPackages([...facts.dockerfiles, ...Object.entries(facts.texts ?? {}).map(([path, content]) => ({ path, text: content }))]);
+  const { question, ...tests } = testsLayout(images.filter((image) => !image.variantOf), new Set(facts.paths), facts.texts ?? {}, installed);
+  if (question) undecided.push({ option: 'testsRun', ...question });
+  const context = contextPlan(images.map((image) => ({ name: image.name, root: image.root, ...projectJsonOf(textOf(posix.join(image.root, 'project.json'))) })), facts.paths, textOf);
   return {
     images,
     dockerfiles: layout.dockerfiles,
@@ -134,8 +152,20 @@ export function detectRepository(facts: RepositoryFacts): Detection {
     ...tests,
     levels,
     warnings,
+    context,
     undecided,
   };
+}
+
+/** A project.json's text, parsed; nothing when there is none or it does not parse (Nx itself reports that). */
+function projectJsonOf(text: string | undefined): { projectJson?: { targets?: Record<string, { dependsOn?: readonly unknown[]; [key: string]: unknown } | undefined> } } {
+  if (text === undefined) return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? { projectJson: parsed } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** `registry REGISTRY, repository OWNER, no base tag arg`: how a convention reads in a question. */
@@ -184,9 +214,15 @@ function registryAndRepository(
     for (const value of convention.repositoryDefaults) addSplit(value, registries, repositories);
     if (registries.size + repositories.size > 0) from = `the default of ARG ${convention.buildArgs.repository} in the Dockerfiles`;
   }
-  if (registries.size + repositories.size === 0) {
-    for (const read of convention.literal) addSplit(read.written.replace(/[:@][^/]*$/, '').replace(/\/[^/]+$/, ''), registries, repositories);
-    if (registries.size + repositories.size > 0) from = 'the literal references to this repository\'s images';
+  if (registries.size + repositories.size === 0 && convention.literal.length > 0) {
+    const places = convention.literal.map((read) => literalPlace(read.written));
+    for (const place of places) {
+      registries.add(place.registry);
+      repositories.add(place.repository);
+    }
+    const first = convention.literal[0];
+    const implied = places.some((place) => place.implied);
+    from = `the literal references to this repository's images (${first?.path ?? ''}: ${first?.written ?? ''}${convention.literal.length > 1 ? `, and ${convention.literal.length - 1} more` : ''}${implied ? '; no registry written, so Docker Hub: docker.io' : ''})`;
   }
   const remote = originUrl ? parseRemote(originUrl) : undefined;
   if (registries.size === 0 && remote && registryOfHost(remote.host)) {
@@ -215,6 +251,22 @@ function registryAndRepository(
   return { ...(registry ? { registry } : {}), ...(repository ? { repository } : {}), registryFrom: from || 'nothing: no Dockerfile default and no remote' };
 }
 
+/**
+ * Where a literal reference to an image of this repository says the images
+ * are: `ghcr.io/owner/repo/x:1` -> ghcr.io, owner/repo; `owner/x:${TAG}`,
+ * with no registry written, Docker Hub's (docker.io, as `index.docker.io` is too).
+ */
+export function literalPlace(written: string): { registry: string; repository: string; implied: boolean } {
+  const name = repositoryPart(written);
+  const path = name.slice(0, Math.max(0, name.lastIndexOf('/')));
+  const slash = path.indexOf('/');
+  const first = slash < 0 ? path : path.slice(0, slash);
+  const isHost = first.includes('.') || first.includes(':') || first === 'localhost';
+  if (!isHost) return { registry: 'docker.io', repository: path, implied: true };
+  const registry = ['index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'].includes(first) ? 'docker.io' : first;
+  return { registry, repository: slash < 0 ? '' : path.slice(slash + 1), implied: false };
+}
+
 function addSplit(value: string, registries: Set<string>, repositories: Set<string>): void {
   const slash = value.indexOf('/');
   const host = slash > 0 ? value.slice(0, slash) : '';
@@ -232,30 +284,4 @@ function isRepository(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The rule that finds the most images' tests among the shapes in use; a rule whose `run` the files cannot tell is a question. */
-function testsRule(images: readonly DetectedImage[], paths: ReadonlySet<string>, undecided: Undecided[]): Pick<Detection, 'tests' | 'testsFrom'> {
-  const candidates: { rule: TestsRule; found: number; runKnown: boolean }[] = [
-    { rule: { path: '{root}/tests' }, runKnown: true },
-    { rule: { path: 'tests/test_{name_}.py', mount: 'tests', run: 'image' as const }, runKnown: true },
-    { rule: { path: 'tests/by_image/{name}' }, runKnown: false },
-    { rule: { path: 'tests/{name}' }, runKnown: false },
-  ].map((candidate) => ({
-    ...candidate,
-    found: images.filter((image) => paths.has(candidate.rule.path.replace('{root}', image.root).replace('{name_}', underscored(image.name)).replace('{name}', image.name))).length,
-  }));
-  const best = candidates.reduce((a, b) => (b.found > a.found ? b : a));
-  if (best.found === 0) return { testsFrom: 'no image has tests yet: an image gets an image-test target once <its folder>/tests holds them' };
-  const testsFrom = `${best.found} of ${images.length} images have tests at ${best.rule.path}`;
-  if (best.rule.path === '{root}/tests') return { testsFrom };
-  if (!best.runKnown) {
-    const example = images.find((image) => paths.has(best.rule.path.replace('{name}', image.name)));
-    undecided.push({
-      option: 'testsRun',
-      question: `Do the tests in ${posix.join(best.rule.path.replace('{name}', example?.name ?? '<image>'))} run inside the image (image) or on the host, given the image (host)?`,
-      choices: ['image', 'host'],
-    });
-  }
-  return { tests: best.rule, testsFrom };
 }

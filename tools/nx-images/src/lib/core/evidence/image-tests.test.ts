@@ -21,35 +21,77 @@ describe('suiteCommand', () => {
 });
 
 describe('planSuite', () => {
-  const base: FoundTests = { name: 'env-core', run: 'image', path: 'tests/test_env_core.sh', mount: 'tests', within: 'test_env_core.sh', found: { kind: 'file', executable: true }, command: [] };
+  type Found = FoundTests['paths'][number];
+  const script = (path: string, within: string, executable = true): Found => ({ path, within, found: { kind: 'file', executable } });
+  const folder = (path: string, within: string, files: [string, boolean][]): Found => ({ path, within, found: { kind: 'folder', files: files.map(([name, executable]) => ({ name, executable })) } });
+  const base: FoundTests = { name: 'env-core', run: 'image', mount: 'tests', paths: [script('tests/test_env_core.sh', 'test_env_core.sh')], command: [] };
   const pytestArgs = ['python', '-m', 'pytest', '-v', '-p', 'no:cacheprovider'];
   it.each<[string, Partial<FoundTests>, ReturnType<typeof planSuite>]>([
-    ['an executable file runs as the one script, from the mount', {}, { kind: 'scripts', scripts: ['test_env_core.sh'] }],
-    ['a file that is not executable and no test_*.py: nothing to run', { found: { kind: 'file', executable: false } }, undefined],
+    ['an executable file runs as the one script, from the mount', {}, [{ kind: 'scripts', scripts: ['test_env_core.sh'] }]],
+    ['a file that is not executable and no test_*.py: nothing to run', { paths: [script('tests/test_env_core.sh', 'test_env_core.sh', false)] }, []],
+    ['no path found: nothing to run', { paths: [] }, []],
     [
       'a test_*.py file: pytest on that file alone, in its mounted folder',
-      { name: 'fornax-hea', path: 'tests/test_fornax_hea.py', within: 'test_fornax_hea.py', found: { kind: 'file', executable: false } },
-      { kind: 'pytest', argv: [...pytestArgs, '--junitxml=/image-tests-report/fornax-hea.xml', '/image-tests/fornax-hea/test_fornax_hea.py'] },
+      { name: 'fornax-hea', paths: [script('tests/test_fornax_hea.py', 'test_fornax_hea.py', false)] },
+      [{ kind: 'pytest', argv: [...pytestArgs, '--junitxml=/image-tests-report/fornax-hea.xml', '/image-tests/fornax-hea/test_fornax_hea.py'] }],
+    ],
+    [
+      'a common file and the image\'s own: one pytest run on both, in the rule\'s order',
+      { name: 'fornax-hea', paths: [script('tests/test_all.py', 'test_all.py', false), script('tests/test_fornax-hea.py', 'test_fornax-hea.py', false)] },
+      [{ kind: 'pytest', argv: [...pytestArgs, '--junitxml=/image-tests-report/fornax-hea.xml', '/image-tests/fornax-hea/test_all.py', '/image-tests/fornax-hea/test_fornax-hea.py'] }],
+    ],
+    [
+      'only the common file: it alone',
+      { paths: [script('tests/test_all.py', 'test_all.py', false)] },
+      [{ kind: 'pytest', argv: [...pytestArgs, '--junitxml=/image-tests-report/env-core.xml', '/image-tests/env-core/test_all.py'] }],
+    ],
+    [
+      'a common script and the image\'s own: both, in the rule\'s order',
+      { paths: [script('tests/common_test.sh', 'common_test.sh'), script('tests/test_env_core.sh', 'test_env_core.sh')] },
+      [{ kind: 'scripts', scripts: ['common_test.sh', 'test_env_core.sh'] }],
+    ],
+    [
+      'a pytest file and a folder of scripts: pytest first, then the scripts',
+      { paths: [script('tests/test_all.py', 'test_all.py', false), folder('tests/by_image/env-core', 'by_image/env-core', [['run.sh', true], ['notes.md', false]])] },
+      [
+        { kind: 'pytest', argv: [...pytestArgs, '--junitxml=/image-tests-report/env-core.xml', '/image-tests/env-core/test_all.py'] },
+        { kind: 'scripts', scripts: ['by_image/env-core/run.sh'] },
+      ],
+    ],
+    [
+      'a folder with test_*.py among several: pytest on the folder, its scripts left to pytest',
+      { paths: [folder('tests/common', 'common', [['test_a.py', false], ['helper.sh', true]]), script('tests/test_env_core.py', 'test_env_core.py', false)] },
+      [{ kind: 'pytest', argv: [...pytestArgs, '--junitxml=/image-tests-report/env-core.xml', '/image-tests/env-core/common', '/image-tests/env-core/test_env_core.py'] }],
     ],
     [
       'a folder inside a wider mount: its scripts named from the mount',
-      { path: 'tests/by_image/env-core', within: 'by_image/env-core', found: { kind: 'folder', files: [{ name: 'b.sh', executable: true }, { name: 'a.sh', executable: true }, { name: 'notes.md', executable: false }] } },
-      { kind: 'scripts', scripts: ['by_image/env-core/a.sh', 'by_image/env-core/b.sh'] },
+      { paths: [folder('tests/by_image/env-core', 'by_image/env-core', [['b.sh', true], ['a.sh', true], ['notes.md', false]])] },
+      [{ kind: 'scripts', scripts: ['by_image/env-core/a.sh', 'by_image/env-core/b.sh'] }],
     ],
     [
       'a configured command in the image: placeholders as the container sees them',
       { command: ['sh', '{path}', '--name={name_}', '--report={report}'] },
-      { kind: 'command', argv: ['sh', '/image-tests/env-core/test_env_core.sh', '--name=env_core', '--report=/image-tests-report/env-core.xml'] },
+      [{ kind: 'command', argv: ['sh', '/image-tests/env-core/test_env_core.sh', '--name=env_core', '--report=/image-tests-report/env-core.xml'] }],
+    ],
+    [
+      'a configured command and two paths: {path} alone is a word per path, inside a word they are joined by spaces',
+      { command: ['run', '{path}', '--all={path}'], paths: [script('tests/test_all.sh', 'test_all.sh'), script('tests/test_env_core.sh', 'test_env_core.sh')] },
+      [{ kind: 'command', argv: ['run', '/image-tests/env-core/test_all.sh', '/image-tests/env-core/test_env_core.sh', '--all=/image-tests/env-core/test_all.sh /image-tests/env-core/test_env_core.sh'] }],
     ],
     [
       'on the host, by default: pytest with the resolved python on the path from the workspace root; the report filled in later',
-      { run: 'host', path: 'tests/by_image/env-core', mount: 'tests/by_image/env-core', within: '', found: { kind: 'folder', files: [] }, python: '/usr/bin/python3.12' },
-      { kind: 'host', argv: ['/usr/bin/python3.12', '-m', 'pytest', '-v', '-p', 'no:cacheprovider', '--junitxml={report}', 'tests/by_image/env-core'] },
+      { run: 'host', mount: 'tests/by_image/env-core', paths: [folder('tests/by_image/env-core', '', [])], python: '/usr/bin/python3.12' },
+      [{ kind: 'host', argv: ['/usr/bin/python3.12', '-m', 'pytest', '-v', '-p', 'no:cacheprovider', '--junitxml={report}', 'tests/by_image/env-core'] }],
+    ],
+    [
+      'on the host, a common file and the image\'s folder: pytest on both',
+      { run: 'host', mount: 'tests', paths: [script('tests/test_all.py', 'test_all.py', false), folder('tests/by_image/env-core', 'by_image/env-core', [])], python: '/p/python' },
+      [{ kind: 'host', argv: ['/p/python', '-m', 'pytest', '-v', '-p', 'no:cacheprovider', '--junitxml={report}', 'tests/test_all.py', 'tests/by_image/env-core'] }],
     ],
     [
       'on the host, a configured command, even with nothing pytest would collect',
-      { run: 'host', path: 'tests/by_image/env.core', found: { kind: 'folder', files: [] }, name: 'env.core', command: ['sh', '{path}/run.sh', '{name_}'] },
-      { kind: 'host', argv: ['sh', 'tests/by_image/env.core/run.sh', 'env_core'] },
+      { run: 'host', paths: [folder('tests/by_image/env.core', '', [])], name: 'env.core', command: ['sh', '{path}/run.sh', '{name_}'] },
+      [{ kind: 'host', argv: ['sh', 'tests/by_image/env.core/run.sh', 'env_core'] }],
     ],
   ])('%s', (_case, change, expected) => {
     expect(planSuite({ ...base, ...change })).toEqual(expected);

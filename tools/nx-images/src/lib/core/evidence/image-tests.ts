@@ -35,7 +35,7 @@ export type SuiteCommand =
  */
 export function suiteCommand(files: readonly TestFile[], suite: string, configured?: readonly string[], within = ''): SuiteCommand | undefined {
   if (configured && configured.length > 0) return { kind: 'command', argv: [...configured] };
-  if (files.some((file) => /^test_.*\.py$/.test(file.name))) {
+  if (files.some((file) => isPytestFile(file.name))) {
     return { kind: 'pytest', argv: [...PYTEST_IN_IMAGE, `--junitxml=${MOUNT.report}/${suite}.xml`, inImage(suite, within)] };
   }
   const scripts = files.filter((file) => file.executable).map((file) => (within ? `${within}/${file.name}` : file.name)).sort();
@@ -49,16 +49,22 @@ function inImage(suite: string, within: string): string {
   return within ? `${MOUNT.tests}/${suite}/${within}` : `${MOUNT.tests}/${suite}`;
 }
 
-/** One image's tests as found on disk: where (from the workspace root) and what is there. */
+/** One path of an image's tests as found on disk: where (from the workspace root), its place in the mount, and what is there. */
+export interface FoundPath {
+  path: string;
+  /** Its place inside the mounted folder ('' when it is that folder). */
+  within: string;
+  found: { kind: 'file'; executable: boolean } | { kind: 'folder'; files: TestFile[] };
+}
+
+/** One image's tests as found on disk: the paths of its rule that exist, in the rule's order, and the one folder mounted with them. */
 export interface FoundTests {
   /** The image they belong to: the suite's name. */
   name: string;
   run: TestRun;
-  path: string;
-  /** The folder mounted in the image, and the tests' place inside it. */
+  /** The folder mounted in the image, from the workspace root. */
   mount: string;
-  within: string;
-  found: { kind: 'file'; executable: boolean } | { kind: 'folder'; files: TestFile[] };
+  paths: FoundPath[];
   /** The configured command (the image's, the rule's, the plugin's testCommand for the image); empty: chosen from what was found. */
   command: readonly string[];
   /** The absolute path of the host's Python with pytest, for a host run's default command or `{python}`. */
@@ -66,23 +72,50 @@ export interface FoundTests {
 }
 
 /**
- * How one image's tests run, or undefined when there is nothing to run: in
- * the image, a configured command, else pytest for test_*.py, else the
- * executable file or files; on the host, a configured command, else pytest
- * on the path with the host's Python.
+ * How one image's tests run, nothing when there is nothing to run: on the
+ * host, a configured command, else pytest on the paths with the host's
+ * Python; in the image, a configured command, else pytest on the test_*.py
+ * files and the folders holding some, then every executable file of the
+ * rest (a file, or a folder's, in name order). `{path}` as a whole word is
+ * every path; inside a word, the paths joined by spaces.
  */
-export function planSuite(tests: FoundTests): SuiteCommand | undefined {
-  const { name, found } = tests;
-  const values = { name, name_: underscored(name), path: tests.path, python: tests.python ?? '{python}' };
+export function planSuite(tests: FoundTests): SuiteCommand[] {
+  const { name } = tests;
+  const values = { name, name_: underscored(name), python: tests.python ?? '{python}' };
+  if (tests.paths.length === 0) return [];
   if (tests.run === 'host') {
     const argv = tests.command.length > 0 ? [...tests.command] : [values.python, '-m', 'pytest', '-v', '-p', 'no:cacheprovider', '--junitxml={report}', '{path}'];
-    return { kind: 'host', argv: argv.map((word) => fillPlaceholders(word, values)) };
+    return [{ kind: 'host', argv: withPaths(argv, values, tests.paths.map((entry) => entry.path)) }];
   }
-  const inside = { ...values, path: inImage(name, tests.within), report: `${MOUNT.report}/${name}.xml` };
-  if (tests.command.length > 0) return { kind: 'command', argv: tests.command.map((word) => fillPlaceholders(word, inside)) };
-  if (found.kind === 'folder') return suiteCommand(found.files, name, undefined, tests.within);
-  if (/^test_.*\.py$/.test(posix.basename(tests.path))) return { kind: 'pytest', argv: [...PYTEST_IN_IMAGE, `--junitxml=${inside.report}`, inside.path] };
-  return found.executable ? { kind: 'scripts', scripts: [tests.within] } : undefined;
+  const inside = { ...values, report: `${MOUNT.report}/${name}.xml` };
+  if (tests.command.length > 0) return [{ kind: 'command', argv: withPaths(tests.command, inside, tests.paths.map((entry) => inImage(name, entry.within))) }];
+  const pytest: string[] = [];
+  const scripts: string[] = [];
+  for (const entry of tests.paths) {
+    const { found, within } = entry;
+    if (found.kind === 'folder') {
+      const command = suiteCommand(found.files, name, undefined, within);
+      if (command?.kind === 'pytest') pytest.push(inImage(name, within));
+      else if (command?.kind === 'scripts') scripts.push(...command.scripts);
+    } else if (isPytestFile(entry.path)) {
+      pytest.push(inImage(name, within));
+    } else if (found.executable) {
+      scripts.push(within);
+    }
+  }
+  return [
+    ...(pytest.length > 0 ? [{ kind: 'pytest' as const, argv: [...PYTEST_IN_IMAGE, `--junitxml=${inside.report}`, ...pytest] }] : []),
+    ...(scripts.length > 0 ? [{ kind: 'scripts' as const, scripts }] : []),
+  ];
+}
+
+function isPytestFile(path: string): boolean {
+  return /^test_.*\.py$/.test(posix.basename(path));
+}
+
+/** A command's words with the placeholders filled in: `{path}` alone is every path, each a word of its own. */
+function withPaths(argv: readonly string[], values: Record<string, string>, paths: readonly string[]): string[] {
+  return argv.flatMap((word) => (word === '{path}' ? [...paths] : [fillPlaceholders(word, { ...values, path: paths.join(' ') })]));
 }
 
 /** Whether a host suite's command needs the host's Python resolved. */

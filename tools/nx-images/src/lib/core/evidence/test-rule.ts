@@ -12,8 +12,12 @@ import { UserError, type Subject } from '../errors';
 export type TestRun = 'image' | 'host';
 
 export interface TestRule {
-  /** From the workspace root, a file or a folder; `{name}`, `{name_}` and `{root}` stand for the image. */
-  path: string;
+  /**
+   * From the workspace root, a file or a folder, or a list of them (every
+   * image's common file and its own, say); `{name}`, `{name_}` and `{root}`
+   * stand for the image. An image has tests when any of them exists.
+   */
+  path: string | string[];
   /** The folder mounted read-only in the image (run image), so helpers beside the tests import; '': the path's folder (the path, when it is one). */
   mount: string;
   run: TestRun;
@@ -39,8 +43,7 @@ export function normalizeTestRule(value: unknown, where: Subject): TestRule {
   if (unknown.length > 0) throw new UserError({ ...where, problem: `there is no ${unknown.map((name) => JSON.stringify(name)).join(', ')}`, fix: `use the keys ${RULE_KEYS.join(', ')}` });
   const run = given.run ?? 'image';
   if (run !== 'image' && run !== 'host') throw new UserError({ ...key('run'), problem: `${JSON.stringify(run)} is neither "image" nor "host"`, fix: 'say where the tests run' });
-  const path = given.path ?? DEFAULT_TEST_RULE.path;
-  if (typeof path !== 'string' || path.trim() === '') throw new UserError({ ...key('path'), problem: 'not a path', fix: 'give a path from the workspace root, e.g. "tests/test_{name_}.py"' });
+  const path = pathOption(given.path ?? DEFAULT_TEST_RULE.path, key('path'));
   const mount = given.mount ?? '';
   if (typeof mount !== 'string') throw new UserError({ ...key('mount'), problem: 'not a folder', fix: 'give a folder from the workspace root, e.g. "tests"' });
   if (mount !== '' && run === 'host') throw new UserError({ ...key('mount'), problem: 'it is only for tests run in the image', fix: 'remove it, or set "run": "image"' });
@@ -49,12 +52,32 @@ export function normalizeTestRule(value: unknown, where: Subject): TestRule {
     throw new UserError({ ...key('command'), problem: 'not a list of non-empty strings', fix: 'give one such as ["sh", "{path}"]' });
   }
   const rule: TestRule = { path, mount, run, command: command as string[] };
-  checkPlaceholders(path, PATH_PLACEHOLDERS, key('path'));
+  for (const each of rulePaths(rule)) checkPlaceholders(each, PATH_PLACEHOLDERS, key('path'));
   checkPlaceholders(mount, PATH_PLACEHOLDERS, key('mount'));
   for (const word of rule.command) checkPlaceholders(word, run === 'host' ? [...COMMAND_PLACEHOLDERS, 'python'] : COMMAND_PLACEHOLDERS, key('command'));
   // Fails now, for any image, a pattern that leaves the workspace or the mount.
   locateTests(rule, { name: 'x', root: 'images/x' }, where);
   return rule;
+}
+
+/** A path, or a non-empty list of distinct paths, as given: one string stays one string. */
+function pathOption(value: unknown, where: Subject): string | string[] {
+  const fix = 'give a path from the workspace root, e.g. "tests/test_{name_}.py", or a list of them, e.g. ["tests/test_all.py", "tests/test_{name}.py"]';
+  const isPath = (entry: unknown): entry is string => typeof entry === 'string' && entry.trim() !== '';
+  if (isPath(value)) return value;
+  if (!Array.isArray(value)) throw new UserError({ ...where, problem: 'not a path', fix });
+  if (value.length === 0) throw new UserError({ ...where, problem: 'an empty list', fix });
+  const bad = value.findIndex((entry) => !isPath(entry));
+  if (bad >= 0) throw new UserError({ ...where, problem: `entry ${bad} (${JSON.stringify(value[bad]) ?? 'undefined'}) is not a path`, fix });
+  const paths = value as string[];
+  const twice = paths.find((entry, index) => paths.indexOf(entry) !== index);
+  if (twice !== undefined) throw new UserError({ ...where, problem: `it lists ${JSON.stringify(twice)} twice`, fix: 'give each path once' });
+  return [...paths];
+}
+
+/** The rule's paths, as a list: one path is a list of one. */
+export function rulePaths(rule: Pick<TestRule, 'path'>): string[] {
+  return typeof rule.path === 'string' ? [rule.path] : [...rule.path];
 }
 
 function checkPlaceholders(text: string, known: readonly string[], where: Subject): void {
@@ -73,7 +96,7 @@ export function fillPlaceholders(text: string, values: Record<string, string>): 
   return text.replace(/\{([^{}]*)\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
-/** Where one image's tests are: the path and the mount ('' when the rule leaves it to the path), both from the workspace root. */
+/** Where one of an image's tests paths is: the path and the mount ('' when the rule leaves it to the paths), both from the workspace root. */
 export interface TestLocation {
   path: string;
   mount: string;
@@ -81,17 +104,22 @@ export interface TestLocation {
 
 /**
  * The rule applied to one image (its name and its project root, from the
- * workspace root): a path refused when it leaves the workspace, or, with a
- * mount, when it is not inside that mount.
+ * workspace root): one location per path of the rule, in its order, each
+ * refused when it leaves the workspace, or, with a mount, when it is not
+ * inside that mount. Two paths that come to the same place are one.
  */
-export function locateTests(rule: TestRule, image: { name: string; root: string }, where: Subject = { image: image.name, subject: 'tests' }): TestLocation {
+export function locateTests(rule: TestRule, image: { name: string; root: string }, where: Subject = { image: image.name, subject: 'tests' }): TestLocation[] {
   const values = { name: image.name, name_: underscored(image.name), root: image.root };
-  const path = insideWorkspace(fillPlaceholders(rule.path, values), { ...where, subject: `${where.subject}.path` });
   const mount = rule.mount === '' ? '' : insideWorkspace(fillPlaceholders(rule.mount, values), { ...where, subject: `${where.subject}.mount` });
-  if (mount !== '' && mount !== '.' && path !== mount && !path.startsWith(`${mount}/`)) {
-    throw new UserError({ ...where, problem: `the tests ${path} are not inside the mount ${mount}`, fix: 'set mount to a folder that holds them' });
+  const paths: string[] = [];
+  for (const each of rulePaths(rule)) {
+    const path = insideWorkspace(fillPlaceholders(each, values), { ...where, subject: `${where.subject}.path` });
+    if (mount !== '' && mount !== '.' && path !== mount && !path.startsWith(`${mount}/`)) {
+      throw new UserError({ ...where, problem: `the tests ${path} are not inside the mount ${mount}`, fix: 'set mount to a folder that holds them' });
+    }
+    if (!paths.includes(path)) paths.push(path);
   }
-  return { path, mount };
+  return paths.map((path) => ({ path, mount }));
 }
 
 function insideWorkspace(path: string, where: Subject): string {
@@ -102,8 +130,26 @@ function insideWorkspace(path: string, where: Subject): string {
   return normal;
 }
 
-/** The folder mounted in the image and the tests' place inside it ('' when they are the folder itself). */
-export function mountOf(location: TestLocation, isFile: boolean): { mount: string; within: string } {
-  const mount = location.mount !== '' ? location.mount : isFile ? posix.dirname(location.path) : location.path;
-  return { mount, within: mount === '.' ? location.path : posix.relative(mount, location.path) };
+/**
+ * The one folder mounted in the image for the tests found (each a file or a
+ * folder) and each one's place inside it ('' when it is the folder itself):
+ * the rule's mount, else the deepest folder holding them all (a file's
+ * folder, a folder itself).
+ */
+export function mountOf(found: readonly { path: string; isFile: boolean }[], ruleMount: string): { mount: string; within: string[] } {
+  const own = found.map((entry) => (entry.isFile ? posix.dirname(entry.path) : entry.path));
+  const mount = ruleMount !== '' ? ruleMount : commonFolder(own);
+  return { mount, within: found.map((entry) => (mount === '.' ? entry.path : posix.relative(mount, entry.path))) };
+}
+
+/** The deepest folder every one of the folders is in ('.' for the workspace). */
+function commonFolder(folders: readonly string[]): string {
+  const [first, ...rest] = folders.map((folder) => (folder === '.' ? [] : folder.split('/')));
+  let shared = first ?? [];
+  for (const parts of rest) {
+    let n = 0;
+    while (n < shared.length && n < parts.length && shared[n] === parts[n]) n++;
+    shared = shared.slice(0, n);
+  }
+  return shared.length === 0 ? '.' : shared.join('/');
 }

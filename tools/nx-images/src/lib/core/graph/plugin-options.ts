@@ -26,7 +26,7 @@ export interface ImagesPluginOptions {
   /** The command every image's tests run with, in its tests folder; empty: pytest for test_*.py files, else every executable file. */
   testCommand?: string[];
   /** Where every image's tests are and how they run (see TestRule); an image's image-test `tests` option replaces it. */
-  tests?: { path?: string; mount?: string; run?: TestRun; command?: string[] };
+  tests?: { path?: string | string[]; mount?: string; run?: TestRun; command?: string[] };
   /** Registries every pushed tag of the publish branches, and every release tag, is copied to: `host[:port][/path]` (IMAGE_MIRRORS overrides). */
   mirrors?: string[];
   /** The branches whose pushed tags go to the mirrors and the notification endpoints; empty: the default branch. */

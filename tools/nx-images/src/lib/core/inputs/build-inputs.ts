@@ -56,7 +56,7 @@ export function buildInputs(spec: ImageBuildSpec, source: InputsSource): BuildIn
   const context = clean(spec.context);
   const inContext = (path: string) => context === '' || path.startsWith(`${context}/`);
   const relative = (path: string) => (context === '' ? path : path.slice(context.length + 1));
-  const ignored = contextFilter(ignoreText(dockerfilePath, context, source));
+  const ignored = contextFilter(ignoreFileOf(dockerfilePath, context, source));
   const excluded = (spec.exclude ?? []).map(clean).filter((folder) => folder !== '' && folder !== context);
   const theirs = (path: string) => excluded.some((folder) => path.startsWith(`${folder}/`));
   const contextFiles = source.files.filter((file) => inContext(file.path) && !theirs(file.path) && !ignored(relative(file.path)));
@@ -77,8 +77,9 @@ export function buildInputs(spec: ImageBuildSpec, source: InputsSource): BuildIn
  * The ignore file the engine applies: BuildKit's `<Dockerfile>.dockerignore`
  * beside the Dockerfile when there is one, else the context's .dockerignore.
  */
-function ignoreText(dockerfile: string, context: string, source: InputsSource): string {
-  return source.text(`${dockerfile}.dockerignore`) ?? source.text(context === '' ? '.dockerignore' : `${context}/.dockerignore`) ?? '';
+export function ignoreFileOf(dockerfile: string, context: string, source: Pick<InputsSource, 'text'>): string {
+  const folder = clean(context);
+  return source.text(`${clean(dockerfile)}.dockerignore`) ?? source.text(folder === '' ? '.dockerignore' : `${folder}/.dockerignore`) ?? '';
 }
 
 /** A test of context-relative paths against .dockerignore's rules, as Docker reads them (comments, `!` exceptions, `**`). */
