@@ -158,7 +158,48 @@ async function buildLocked(key: string, spec: MainSpec): Promise<string> {
   }
 }
 
-/** Builds main as a test would (a push to main, `npm run ci:images`) and keeps the workspace and the registry's storage. */
+/**
+ * main built here, in a workspace and a registry of the caller's own, not
+ * cached: for a test that needs the registry's own address in what main's
+ * labels record (an outside base's reference), which a copy on another port
+ * would not have.
+ */
+export async function freshMain(spec: MainSpec): Promise<MainRepository> {
+  const registry = await startRegistry();
+  const ws = await createWorkspace(spec.workspace);
+  try {
+    const { c0, first } = await buildMain(spec, ws, registry);
+    return {
+      ws,
+      registry,
+      c0,
+      first,
+      builtOn: registry.host,
+      repo: spec.repository,
+      run: (event, env = {}, args = []) => runCiImages(ws, event, registry.host, { IMAGE_REPOSITORY: spec.repository, ...env }, args),
+      image: (name, tag) => readImage(registry.url, `${spec.repository}/${name}`, tag),
+      async cleanup() {
+        await registry.stop();
+        ws.cleanup();
+      },
+    };
+  } catch (error) {
+    await registry.stop();
+    ws.cleanup();
+    throw error;
+  }
+}
+
+/** The spec's preparation, then main pushed as a test would push it (`npm run ci:images`). */
+async function buildMain(spec: MainSpec, ws: Workspace, registry: StartedRegistry): Promise<{ c0: string; first: SimulatedRun }> {
+  await spec.prepare?.run(ws, registry);
+  const c0 = await ws.git('rev-parse', 'HEAD');
+  const first = await runCiImages(ws, { name: 'push', branch: spec.workspace.branch ?? 'main', sha: c0 }, registry.host, { IMAGE_REPOSITORY: spec.repository });
+  if (first.exitCode !== 0) throw new Error(`building main of ${JSON.stringify(spec)} failed:\n${first.all}`);
+  return { c0, first };
+}
+
+/** Builds main (buildMain) and keeps the workspace and the registry's storage. */
 async function build(spec: MainSpec, entry: string): Promise<void> {
   const partial = `${entry}.${process.pid}.partial`;
   await rm(partial, { recursive: true, force: true });
@@ -166,10 +207,7 @@ async function build(spec: MainSpec, entry: string): Promise<void> {
   const registry = await startRegistry();
   const ws = await createWorkspace(spec.workspace);
   try {
-    await spec.prepare?.run(ws, registry);
-    const c0 = await ws.git('rev-parse', 'HEAD');
-    const first = await runCiImages(ws, { name: 'push', branch: spec.workspace.branch ?? 'main', sha: c0 }, registry.host, { IMAGE_REPOSITORY: spec.repository });
-    if (first.exitCode !== 0) throw new Error(`building main of ${JSON.stringify(spec)} failed:\n${first.all}`);
+    const { c0, first } = await buildMain(spec, ws, registry);
     await registry.stop({ keepStorage: true });
     cpSync(ws.dir, join(partial, 'workspace'), {
       recursive: true,

@@ -86,7 +86,10 @@ describe('normalizeOptions', () => {
       'org.opencontainers.image.created': '1970-01-01T00:00:00.000Z',
       'org.opencontainers.image.version': 'feature-x',
       'org.opencontainers.image.source': 'https://github.com/Nasa-Fornax/Fornax-Images',
+      // Outside git there is no digest of the inputs: written empty, never inherited from the base.
+      'dev.nx-images.inputs': '',
     });
+    expect(normalizeOptions(options(), facts(OURS, { inputs: 'sha256:in' })).labels['dev.nx-images.inputs']).toBe('sha256:in');
   });
 
   it('reads the real tree\'s convention: REPOSITORY with the registry, one BASE_TAG, every base once', () => {

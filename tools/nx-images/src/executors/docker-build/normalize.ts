@@ -306,7 +306,8 @@ function labelsOf(facts: BuildFacts, identity: Identity, sources: Sources, exter
   return {
     ...ociLabels({ revision: sources.revision, source: sourceUrl(facts.env, facts.originUrl), created: createdAt(facts.env, facts.now), version: identity.tag }),
     ...baseLabels([], undefined, externalBase),
-    ...(facts.inputs ? { [LABEL.inputs]: facts.inputs } : {}),
+    // Written even when unknown (outside git): a base's would otherwise be inherited and compared as this image's.
+    [LABEL.inputs]: facts.inputs ?? '',
   };
 }
 
@@ -346,10 +347,13 @@ export function pinBases(build: NormalizedBuild, resolved: readonly ResolvedBase
   };
 }
 
-/** The outside images the build read, with their digests, as one label; none when it read none. */
+/**
+ * The outside images the build read, with their digests, as one label,
+ * written even when empty: an image inherits its base's labels, and must
+ * never pass its base's outside images off as its own.
+ */
 function outsideLabel(outside: readonly OutsideBase[]): Record<string, string> {
-  const recorded = outside.map(({ error: _error, ...base }) => base);
-  return recorded.length > 0 ? { [LABEL.outside]: JSON.stringify(recorded) } : {};
+  return { [LABEL.outside]: JSON.stringify(outside.map(({ error: _error, ...base }) => base)) };
 }
 
 /** A path inside the workspace, absolute; a path that leaves it is refused. */
