@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
+import { listTags as listRepositoryTags } from './seed';
 
 const ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -47,12 +48,9 @@ export async function readImage(registryUrl: string, path: string, reference: st
   return { digest, mediaType, layers: (manifest.layers ?? []).map((layer) => layer.digest), labels: config.config?.Labels ?? {} };
 }
 
-/** The image tags of a repository; the referrers fallback tags (`sha256-<hex>`, indexes of attached artifacts) are left out unless `all`. */
+/** The image tags of a repository; referrers fallback tags and reuse records are left out unless `all` (one copy: harness/seed.ts). */
 export async function listTags(registryUrl: string, path: string, all = false): Promise<string[]> {
-  const response = await fetch(`${registryUrl}/v2/${path}/tags/list`);
-  if (response.status === 404) return [];
-  const body = (await response.json()) as { tags?: string[] | null };
-  return (body.tags ?? []).filter((tag) => all || !/^sha256-[a-f0-9]{64}$/.test(tag));
+  return listRepositoryTags(registryUrl, path, {}, all);
 }
 
 /**

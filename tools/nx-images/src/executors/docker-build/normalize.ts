@@ -61,6 +61,8 @@ export interface NormalizedBuild extends BuildSpec {
   buildTime: string;
   /** The build args whose values came from a template, as rendered. */
   templatedArgs: Record<string, string>;
+  /** Build arg name -> its template, for every templated arg a buildArgs value does not replace: what the build's settings say, not what one build rendered. */
+  argTemplates: Record<string, string>;
   dryRun: boolean;
   /** The default branch's tag: where a base falls back to, and the shared layer cache. */
   defaultTag: string;
@@ -125,6 +127,7 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     inventoryTags: templates.inventoryTags,
     buildTime: facts.buildTime.toISOString(),
     templatedArgs: Object.fromEntries(Object.entries(templates.rendered).filter(([name]) => options.buildArgs?.[name] === undefined)),
+    argTemplates: Object.fromEntries(Object.entries(templates.argTemplates).filter(([name]) => options.buildArgs?.[name] === undefined)),
     context: sources.context,
     file: sources.file,
     target: sources.target,
@@ -224,6 +227,8 @@ interface Templates {
   inventoryTags: string[];
   /** Build arg name -> rendered value, for every template (a buildArgs value of the same name wins later). */
   rendered: Record<string, string>;
+  /** Build arg name -> its template. */
+  argTemplates: Record<string, string>;
 }
 
 function templatesOf(options: DockerBuildExecutorSchema, facts: BuildFacts, identity: Identity, revision: string): Templates {
@@ -237,7 +242,7 @@ function templatesOf(options: DockerBuildExecutorSchema, facts: BuildFacts, iden
   const rendered = Object.fromEntries(
     Object.entries(argTemplates).map(([name, template]) => [name, renderTemplate(template, { ...values, tag: buildTags[0] ?? identity.tag }, { image: facts.projectName, subject: `build arg template ${name}` })]),
   );
-  return { buildTags, inventoryTags: planned.later, rendered };
+  return { buildTags, inventoryTags: planned.later, rendered, argTemplates };
 }
 
 /** The build args: the convention's (registry, repository, tags), then the templates', then the user's, which win. */

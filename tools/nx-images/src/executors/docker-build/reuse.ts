@@ -43,6 +43,7 @@ export async function reuseKeyOf(build: NormalizedBuild, resolved: readonly Reso
     outside: outside.map((base) => [base.reference, base.platformDigest ?? base.digest ?? `unresolved ${Date.now()}`] as const),
     platforms: build.platforms,
     buildArgs,
+    argTemplates: build.argTemplates,
     ...(build.target ? { target: build.target } : {}),
     lockCommand: build.lockCommand,
     ...(suites.length > 0 ? { tests: await testsDigest(workspaceRoot, suites) } : {}),

@@ -34,6 +34,8 @@ export interface ReuseKey {
   platforms: readonly string[];
   /** The build args, without those rendered per build. */
   buildArgs: Readonly<Record<string, string>>;
+  /** The templates of the args rendered per build: a changed template is another build, though each rendering differs anyway. */
+  argTemplates?: Readonly<Record<string, string>>;
   target?: string;
   /** The command whose files are attached as the image's locks: evidence that must match the settings. */
   lockCommand: readonly string[];
@@ -49,6 +51,7 @@ export function reuseDigest(key: ReuseKey): string {
     outside: [...key.outside].map(([reference, digest]) => `${reference}@${digest}`).sort(),
     platforms: [...key.platforms].sort(),
     buildArgs: key.buildArgs,
+    argTemplates: key.argTemplates ?? {},
     target: key.target ?? null,
     lockCommand: key.lockCommand,
     tests: key.tests ?? null,
