@@ -17,8 +17,15 @@ export function nxCommand(args: string[], cwd: string, env: Record<string, strin
   return { command: process.execPath, args: [nxBin, ...args], cwd, env: { NX_DAEMON: 'false', NX_TUI: 'false', NX_ISOLATE_PLUGINS: isolate, ...env } };
 }
 
-/** Every project of the workspace with its configuration, as `nx graph --file` writes it (inferred targets included). */
+/**
+ * Every project of the workspace with its configuration (inferred targets
+ * included). For the workspace this process runs in, the graph is computed
+ * here, through Nx's own API, saving an nx process start (about 1 s of CPU)
+ * per plan; for any other folder (a worktree of another commit) by
+ * `nx graph --file` in that folder.
+ */
 export async function projectConfigurations(cwd: string): Promise<Record<string, ProjectLike>> {
+  if (await isNxWorkspaceOfThisProcess(cwd)) return projectConfigurationsHere();
   const dir = await mkdtemp(join(tmpdir(), 'fornax-graph-'));
   try {
     const file = join(dir, 'graph.json');
@@ -30,6 +37,20 @@ export async function projectConfigurations(cwd: string): Promise<Record<string,
   }
 }
 
+/** Nx takes its workspace root from the process's folder when first loaded: the graph can be computed here only for that folder. */
+async function isNxWorkspaceOfThisProcess(cwd: string): Promise<boolean> {
+  const here = await realpath(process.cwd()).catch(() => process.cwd());
+  return here === (await realpath(cwd).catch(() => cwd)) && existsSync(join(cwd, 'nx.json'));
+}
+
+async function projectConfigurationsHere(): Promise<Record<string, ProjectLike>> {
+  // As nxCommand runs it: no daemon, plugins in this process, unless the environment says otherwise.
+  process.env.NX_DAEMON ??= 'false';
+  process.env.NX_ISOLATE_PLUGINS ??= 'false';
+  const { createProjectGraphAsync } = await import('@nx/devkit');
+  const graph = await createProjectGraphAsync({ exitOnError: false });
+  return Object.fromEntries(Object.entries(graph.nodes).map(([name, node]) => [name, node.data as ProjectLike]));
+}
 
 /**
  * Every project of the workspace as it was at `commit`: `nx graph` in a
