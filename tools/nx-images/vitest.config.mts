@@ -6,9 +6,12 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 // Unit tests (`*.test.ts` under src/, and the test harness's own pure
 // helpers under test/harness/) are pure and fast; integration tests
 // (`*.int.test.ts` under test/) drive a real Docker engine, registry and git;
-// the hardening suite (test/hardening/) breaks engines, registries and
-// networks on purpose. The groups run one after another, in this order, so
-// a fault injected by one never lands in another's build.
+// the hardening suite (test/hardening/) puts hostile names, secrets and
+// concurrent runs through them, and breaks engines, registries and networks
+// on purpose. The files that inject faults run last, one at a time, so a
+// fault never lands in another file's build while it waits on a timing; the
+// rest of the hardening suite runs beside the integration tests.
+const FAULTS = ['test/hardening/engine-faults.int.test.ts', 'test/hardening/registry-faults.int.test.ts'];
 export default defineConfig({
   test: {
     root,
@@ -27,7 +30,7 @@ export default defineConfig({
           name: 'integration',
           root,
           include: ['test/**/*.int.test.ts'],
-          exclude: ['test/hardening/**'],
+          exclude: FAULTS,
           testTimeout: 180_000,
           hookTimeout: 180_000,
           maxWorkers: 2,
@@ -38,7 +41,7 @@ export default defineConfig({
         test: {
           name: 'hardening',
           root,
-          include: ['test/hardening/**/*.int.test.ts'],
+          include: FAULTS,
           testTimeout: 300_000,
           hookTimeout: 300_000,
           // One file at a time: a private engine stopped mid-build must not meet another file's build.

@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { minimatch } from 'minimatch';
 import { runCiImages, type EventSpec, type SimulatedRun } from './github-run';
 import { cleanEnv, linkNodeModules, type RunOutput, type Workspace } from './workspace';
+import { npmScript } from './npm-script';
 
 /** One job of a level's matrix, as the plan job's output lists it. */
 export interface MatrixEntry {
@@ -64,7 +65,7 @@ export class FanoutRun {
         cpSync(join(this.store, name), join(dir, 'dist', 'ci-artifacts', name), { recursive: true });
       }
     }
-    const result = await this.npm(dir, ['run', '--silent', 'ci:images', '--', '--image'], { IMAGE: entry.image, IMAGES_PLAN: outputs.plan ?? '' });
+    const result = await this.script(dir, 'ci:images', ['--image'], { IMAGE: entry.image, IMAGES_PLAN: outputs.plan ?? '' });
     const image = join(dir, 'dist', 'ci-artifacts', `image-${entry.image}`);
     if (existsSync(image)) cpSync(image, join(this.store, `image-${entry.image}`), { recursive: true });
     // The records artifact: these folders whole, as image-build-one.yml uploads them.
@@ -92,7 +93,7 @@ export class FanoutRun {
       cpSync(join(this.store, name), join(dir, 'dist'), { recursive: true });
     }
     const summaryPath = join(dir, 'summary.md');
-    const result = await this.npm(dir, ['run', '--silent', 'ci:images', '--', '--summary'], { IMAGES_PLAN: outputs.plan ?? '', GITHUB_STEP_SUMMARY: summaryPath });
+    const result = await this.script(dir, 'ci:images', ['--summary'], { IMAGES_PLAN: outputs.plan ?? '', GITHUB_STEP_SUMMARY: summaryPath });
     return { ...result, summary: existsSync(summaryPath) ? readFileSync(summaryPath, 'utf8') : '' };
   }
 
@@ -117,8 +118,10 @@ export class FanoutRun {
     return dir;
   }
 
-  private async npm(dir: string, args: string[], env: Record<string, string>): Promise<RunOutput> {
-    const result = await execa('npm', args, {
+  /** `npm run --silent <name> -- <args>` in a job's checkout, started as npm would start the script. */
+  private async script(dir: string, name: string, args: string[], env: Record<string, string>): Promise<RunOutput> {
+    const script = npmScript(dir, name, args);
+    const result = await execa(script.command, script.args, {
       cwd: dir,
       env: {
         ...cleanEnv(),

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RunOutput, Workspace } from './workspace';
+import { npmScript } from './npm-script';
 
 const fixtures = resolve(__dirname, '../fixtures/events');
 const ZERO = '0'.repeat(40);
@@ -60,8 +61,8 @@ export function eventPayload(spec: EventSpec): Record<string, unknown> {
 }
 
 /**
- * Runs `npm run ci:images` in the workspace as the image-build workflow
- * does, with the GITHUB_* variables the runner sets for this event.
+ * Runs `npm run ci:images` in the workspace (its script, harness/npm-script.ts)
+ * as the image-build workflow does, with the GITHUB_* variables the runner sets for this event.
  */
 export async function runCiImages(
   workspace: Workspace,
@@ -94,7 +95,8 @@ export async function runCiImages(
       ...(spec.images !== undefined ? { IMAGES: spec.images } : {}),
       ...extraEnv,
     };
-    const result = await workspace.exec('npm', ['run', '--silent', 'ci:images', ...(args.length > 0 ? ['--', ...args] : [])], env);
+    const script = npmScript(workspace.dir, 'ci:images', args);
+    const result = await workspace.exec(script.command, script.args, env);
     return { ...result, summary: readFileSync(summaryPath, 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
-import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
-import { PackageURL } from 'packageurl-js';
+import type * as CycloneDx from '@cyclonedx/cyclonedx-library';
+import type { PackageURL as PackageUrl } from 'packageurl-js';
 import { comparePackages, type Inventory, type InventoryPackage } from './inventory';
 
 /**
@@ -29,8 +29,31 @@ export interface SbomSubject {
 
 const OS_SOURCES = new Set(['deb', 'apk', 'rpm']);
 
+/**
+ * The CycloneDX library and packageurl-js, loaded on the first SBOM: every
+ * docker-build task process imports this module, most write no SBOM, and
+ * loading the library costs about 0.1 s.
+ */
+interface Libraries {
+  Enums: typeof CycloneDx.Enums;
+  Models: typeof CycloneDx.Models;
+  Serialize: typeof CycloneDx.Serialize;
+  Spec: typeof CycloneDx.Spec;
+  PackageURL: typeof PackageUrl;
+}
+
+function libraries(): Libraries {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Enums, Models, Serialize, Spec } = require('@cyclonedx/cyclonedx-library') as typeof CycloneDx;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PackageURL } = require('packageurl-js') as { PackageURL: typeof PackageUrl };
+  return { Enums, Models, Serialize, Spec, PackageURL };
+}
+
 /** The CycloneDX 1.6 JSON of an inventory, for the image it describes. */
 export function sbomJson(inventory: Inventory, subject: SbomSubject, clock: { now: Date; serialNumber: string }): string {
+  const lib = libraries();
+  const { Enums, Models, Serialize, Spec, PackageURL } = lib;
   const imagePurl = subject.digest ? new PackageURL('oci', null, subject.name.toLowerCase(), subject.digest, { repository_url: subject.repositoryUrl, tag: subject.tag }, null).toString() : undefined;
   const image = new Models.Component(Enums.ComponentType.Container, subject.name, {
     version: subject.tag,
@@ -52,7 +75,7 @@ export function sbomJson(inventory: Inventory, subject: SbomSubject, clock: { no
   const refs = new Set<string>();
   // Added in the inventory's own order, so the serializer need not sort (its sort is most of its time at 5,000 packages).
   for (const pkg of [...inventory.packages].sort(comparePackages)) {
-    const component = packageComponent(pkg, uniqueRef(refs, `${pkg.environment}/${pkg.purl}`));
+    const component = packageComponent(pkg, uniqueRef(refs, `${pkg.environment}/${pkg.purl}`), lib);
     components.add(component);
     // As Trivy writes its own: the OS component holds the OS packages, the image the rest.
     if (os && OS_SOURCES.has(pkg.source)) os.dependencies.add(component.bomRef);
@@ -69,7 +92,7 @@ export function sbomJson(inventory: Inventory, subject: SbomSubject, clock: { no
   return `${serializer.serialize(bom, { sortLists: false })}\n`;
 }
 
-function packageComponent(pkg: InventoryPackage, bomRef: string): Models.Component {
+function packageComponent(pkg: InventoryPackage, bomRef: string, { Enums, Models }: Libraries): CycloneDx.Models.Component {
   const properties = new Models.PropertyRepository([
     new Models.Property(`${SBOM_PROPERTY_PREFIX}:environment`, pkg.environment),
     new Models.Property(`${SBOM_PROPERTY_PREFIX}:source`, pkg.source),
