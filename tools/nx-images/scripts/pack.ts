@@ -85,15 +85,15 @@ async function compiledFiles(dir: string): Promise<string[]> {
 }
 
 const BUILTINS = new Set(builtinModules);
-// require("x") and import("x") as tsc writes them in CommonJS output.
-const SPECIFIER = /\b(?:require|import)\("([^"]+)"\)/g;
+// require("x") and import("x") as tsc writes them in CommonJS output, and a require('x') written by hand (a module loaded lazily).
+const SPECIFIER = /\b(?:require|import)\((?:"([^"]+)"|'([^']+)')\)/g;
 
 /** Every package the compiled files require (peers included), with the first file that does. */
 async function requiredPackages(files: string[]): Promise<Map<string, string>> {
   const required = new Map<string, string>();
   for (const file of files.sort()) {
     for (const match of (await readFile(file, 'utf8')).matchAll(SPECIFIER)) {
-      const name = packageName(match[1] ?? '');
+      const name = packageName(match[1] ?? match[2] ?? '');
       if (name && !required.has(name)) required.set(name, relative(outputDir, file));
     }
   }

@@ -2,31 +2,23 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeLocalImages } from '../scripts/lib/local-images';
-import { LABEL } from '../src/lib/core/naming/conventions';
-import { runCiImages, type EventSpec, type SimulatedRun } from './harness/github-run';
-import { installPacked, type InstalledPlugin } from './harness/packed-plugin';
-import { listTags, readImage, readImageFile } from './harness/read-image';
-import { startRegistry, type Registry } from './harness/registry';
-import { DOCKER } from './harness/second-engine';
-import type { RunOutput, Workspace } from './harness/workspace';
+import { removeLocalImages } from '../../scripts/lib/local-images';
+import { LABEL } from '../../src/lib/core/naming/conventions';
+import { runCiImages, type EventSpec, type SimulatedRun } from './github-run';
+import { installPacked, type InstalledPlugin } from './packed-plugin';
+import { listTags, readImage, readImageFile } from './read-image';
+import { startRegistry, type Registry } from './registry';
+import { DOCKER } from './second-engine';
+import type { RunOutput, Workspace } from './workspace';
 
+// The adoption suite, one test file per shape (adopt-fornax, adopt-stacks), so the two run side by side.
 // A repository with nothing but Dockerfiles adopts the packed plugin: `npm install <tgz> nx`, then
 // `nx g @fornax/nx-images:init --no-interactive`, then pushes run as the workflows init wrote run them
 // (`npm run ci:images`, the package's bin). Each image copies its stamp.txt to /stamps/<image> and carries
 // its bases' stamps, so reading files back from the registry shows which build of each base an image was made from.
-const fixtures = join(__dirname, 'fixtures');
+const fixtures = join(__dirname, '..', 'fixtures');
 
 let registry: Registry;
-
-beforeAll(async () => {
-  registry = await startRegistry();
-});
-
-afterAll(async () => {
-  await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
-  await registry?.stop();
-});
 
 /** A scratch git repository holding only a fixture tree's Dockerfiles and the files they copy, committed on main. */
 interface Scratch {
@@ -70,7 +62,7 @@ async function scratchRepository(tree: string, prefix: string, repository: strin
   };
   // The repository as it was before adoption: Dockerfiles and what they copy, plus npm's package.json of the install.
   await commit('images');
-  const workspace = { exec: installed.exec } as unknown as Workspace;
+  const workspace = { dir, exec: installed.exec } as unknown as Workspace;
   return {
     dir,
     installed,
@@ -100,7 +92,7 @@ function shapeReader(repository: string) {
   };
 }
 
-interface Shape {
+export interface Shape {
   shape: string;
   tree: string;
   /** Where the fixture's image folders go: the root, or images/. */
@@ -116,7 +108,7 @@ interface Shape {
   topBases: [string, 'branch' | 'main'][];
 }
 
-const SHAPES: Shape[] = [
+export const SHAPES: Shape[] = [
   {
     shape: 'a repository like fornax-images (root folders, REPOSITORY with the registry, one BASE_TAG)',
     tree: 'shape-fornax',
@@ -145,66 +137,78 @@ const SHAPES: Shape[] = [
   },
 ];
 
-describe.each(SHAPES)('$shape', (shape) => {
-  const it$ = shapeReader(shape.repository);
-  let repo: Scratch;
-  let init: RunOutput;
-  let adopted: string;
-  let first: SimulatedRun;
-
+/** The adoption of one shape: init, the first push, a branch push, init again; in a registry of the file's own. */
+export function adoptionSuite(shape: Shape): void {
   beforeAll(async () => {
-    repo = await scratchRepository(shape.tree, shape.prefix, shape.repository);
-    init = await repo.init();
-    adopted = await repo.commit('adopt @fornax/nx-images');
-    first = await repo.push({ branch: 'main', sha: adopted });
-  }, 600_000);
-
-  afterAll(() => {
-    if (repo) rmSync(repo.dir, { recursive: true, force: true });
+    registry = await startRegistry();
   });
 
-  it('init --no-interactive writes nx.json, the scripts and the workflows from the Dockerfiles alone, and says what it found', () => {
-    expect(init.exitCode, init.all).toBe(0);
-    const nxJson = JSON.parse(readFileSync(join(repo.dir, 'nx.json'), 'utf8')) as { plugins: { plugin: string; options: unknown }[]; defaultBase: string };
-    expect(nxJson.plugins).toEqual([{ plugin: '@fornax/nx-images', options: shape.options }]);
-    expect(nxJson.defaultBase).toBe('main');
-    const pkg = JSON.parse(readFileSync(join(repo.dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts).toEqual({ 'ci:images': 'nx-images images', 'ci:release': 'nx-images release', 'ci:free-disk': 'nx-images free-disk' });
-    for (const name of ['image-build.yml', 'image-build-one.yml', 'release.yml']) expect(existsSync(join(repo.dir, '.github', 'workflows', name)), name).toBe(true);
-    expect(init.all).toContain(`init: images go to ${shape.repository === 'jupyter' ? 'quay.io' : 'ghcr.io'}/${shape.repository}/<image>`);
-    expect(init.all).toContain('init: left to do by hand:');
+  afterAll(async () => {
+    await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
+    await registry?.stop();
   });
 
-  it('the first push to main builds every image in order, each on its bases of this same run', async () => {
-    expect(first.exitCode, first.all).toBe(0);
-    expect(first.all).toContain(shape.lastLevel);
-    for (const name of shape.images) expect((await it$.read(name, 'main'))?.labels['org.opencontainers.image.revision'], name).toBe(adopted);
-    const bases = await it$.basesOf(shape.top, 'main');
-    expect(bases.map((base) => base.image).sort()).toEqual(shape.topBases.map(([image]) => image).sort());
-    for (const base of bases) expect(base.digest, base.image).toBe((await it$.read(base.image, 'main'))?.digest);
-  });
+  describe(shape.shape, () => {
+    const it$ = shapeReader(shape.repository);
+    let repo: Scratch;
+    let init: RunOutput;
+    let adopted: string;
+    let first: SimulatedRun;
 
-  it('a branch push builds exactly what changed, on the branch\'s base where it changed and main\'s elsewhere', async () => {
-    const sha = await repo.branch('feature/x', shape.change);
-    const result = await repo.push({ branch: 'feature/x', sha });
-    expect(result.exitCode, result.all).toBe(0);
-    expect(await it$.tagged(shape.images, 'feature-x')).toEqual(shape.changed);
-    const bases = await it$.basesOf(shape.top, 'feature-x');
-    const expected = [];
-    for (const [image, from] of shape.topBases) {
-      const tag = from === 'branch' ? 'feature-x' : 'main';
-      expected.push({ image, reference: `${registry.host}/${shape.repository}/${image}:${tag}`, digest: (await it$.read(image, tag))?.digest });
-    }
-    expect(bases).toEqual(expected);
-    const changedBase = shape.topBases[0]?.[0] ?? '';
-    expect(await it$.stamp(shape.top, 'feature-x', changedBase)).toBe(`${changedBase} 2\n`);
-  });
+    beforeAll(async () => {
+      repo = await scratchRepository(shape.tree, shape.prefix, shape.repository);
+      init = await repo.init();
+      adopted = await repo.commit('adopt @fornax/nx-images');
+      first = await repo.push({ branch: 'main', sha: adopted });
+    }, 600_000);
 
-  it('init run again changes nothing', async () => {
-    await repo.git('checkout', '--quiet', 'main');
-    const again = await repo.init();
-    expect(again.exitCode, again.all).toBe(0);
-    expect(await repo.git('status', '--porcelain', '--untracked-files=all')).toBe('');
-    expect(again.all).not.toMatch(/init: (wrote|updated|kept) /);
+    afterAll(() => {
+      if (repo) rmSync(repo.dir, { recursive: true, force: true });
+    });
+
+    it('init --no-interactive writes nx.json, the scripts and the workflows from the Dockerfiles alone, and says what it found', () => {
+      expect(init.exitCode, init.all).toBe(0);
+      const nxJson = JSON.parse(readFileSync(join(repo.dir, 'nx.json'), 'utf8')) as { plugins: { plugin: string; options: unknown }[]; defaultBase: string };
+      expect(nxJson.plugins).toEqual([{ plugin: '@fornax/nx-images', options: shape.options }]);
+      expect(nxJson.defaultBase).toBe('main');
+      const pkg = JSON.parse(readFileSync(join(repo.dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+      expect(pkg.scripts).toEqual({ 'ci:images': 'nx-images images', 'ci:release': 'nx-images release', 'ci:free-disk': 'nx-images free-disk' });
+      for (const name of ['image-build.yml', 'image-build-one.yml', 'release.yml']) expect(existsSync(join(repo.dir, '.github', 'workflows', name)), name).toBe(true);
+      expect(init.all).toContain(`init: images go to ${shape.repository === 'jupyter' ? 'quay.io' : 'ghcr.io'}/${shape.repository}/<image>`);
+      expect(init.all).toContain('init: left to do by hand:');
+    });
+
+    it('the first push to main builds every image in order, each on its bases of this same run', async () => {
+      expect(first.exitCode, first.all).toBe(0);
+      expect(first.all).toContain(shape.lastLevel);
+      for (const name of shape.images) expect((await it$.read(name, 'main'))?.labels['org.opencontainers.image.revision'], name).toBe(adopted);
+      const bases = await it$.basesOf(shape.top, 'main');
+      expect(bases.map((base) => base.image).sort()).toEqual(shape.topBases.map(([image]) => image).sort());
+      for (const base of bases) expect(base.digest, base.image).toBe((await it$.read(base.image, 'main'))?.digest);
+    });
+
+    it('a branch push builds exactly what changed, on the branch\'s base where it changed and main\'s elsewhere', async () => {
+      const sha = await repo.branch('feature/x', shape.change);
+      const result = await repo.push({ branch: 'feature/x', sha });
+      expect(result.exitCode, result.all).toBe(0);
+      expect(await it$.tagged(shape.images, 'feature-x')).toEqual(shape.changed);
+      const bases = await it$.basesOf(shape.top, 'feature-x');
+      const expected = [];
+      for (const [image, from] of shape.topBases) {
+        const tag = from === 'branch' ? 'feature-x' : 'main';
+        expected.push({ image, reference: `${registry.host}/${shape.repository}/${image}:${tag}`, digest: (await it$.read(image, tag))?.digest });
+      }
+      expect(bases).toEqual(expected);
+      const changedBase = shape.topBases[0]?.[0] ?? '';
+      expect(await it$.stamp(shape.top, 'feature-x', changedBase)).toBe(`${changedBase} 2\n`);
+    });
+
+    it('init run again changes nothing', async () => {
+      await repo.git('checkout', '--quiet', 'main');
+      const again = await repo.init();
+      expect(again.exitCode, again.all).toBe(0);
+      expect(await repo.git('status', '--porcelain', '--untracked-files=all')).toBe('');
+      expect(again.all).not.toMatch(/init: (wrote|updated|kept) /);
+    });
   });
-});
+}

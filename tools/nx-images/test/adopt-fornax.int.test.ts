@@ -1,0 +1,3 @@
+import { adoptionSuite, SHAPES } from './harness/adopt-suite';
+
+adoptionSuite(SHAPES[0]);
