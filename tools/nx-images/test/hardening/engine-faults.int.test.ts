@@ -116,10 +116,11 @@ describe('a private engine', () => {
   test('the daemon stopped during a build: a clear failure naming the image, nothing pushed, no record', async () => {
     await ws.git('checkout', '--quiet', 'main');
     await ws.git('checkout', '--quiet', '-b', 'killed');
-    // The build waits on its upstream's manifest (held by the proxy) while the daemon is killed.
-    await pushImage(registry.url, 'upstream/slow', '1');
+    // The build waits on its upstream's manifest (held by the proxy) while the daemon is killed. Pinned
+    // by digest, so the executor reads nothing of it before the build: the held request is the engine's.
+    const { digest } = await pushImage(registry.url, 'upstream/slow', '1');
     await ws.commit('base_image waits on a slow upstream', {
-      'images/base_image/Dockerfile': `FROM ${proxy.host}/upstream/slow:1\nCOPY base.txt /base.txt\n`,
+      'images/base_image/Dockerfile': `FROM ${proxy.host}/upstream/slow@${digest}\nCOPY base.txt /base.txt\n`,
     });
     proxy.inject({ delayMs: 120_000 }, 100, (_method, path) => path.includes('/upstream/slow/manifests/'));
     const building = runMany(['base_image'], { DOCKER_HOST: engine.host });
@@ -130,6 +131,7 @@ describe('a private engine', () => {
     await engine.kill('SIGKILL');
     const result = await building;
     expect(result.exitCode).not.toBe(0);
+    expect(result.all, 'the build was under way when the engine died').toContain('base_image: building');
     expect(result.all).toMatch(/base_image: docker build of \S+base_image:killed (failed|could not be started)/);
     expect(await readImage(registry.url, `${REPO}/base_image`, 'killed')).toBeUndefined();
     expect(existsSync(join(ws.dir, 'dist/docker-build/base_image.json'))).toBe(false);
