@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, test } from 'vitest';
+import { commandTableRow, fragmentPattern } from './harness/command-table';
 import { repoRoot } from './harness/workspace';
 
-// `npm run demo` end to end, from this repository: it must build, release and
-// read back both sample images, then leave no process, folder or branch behind.
+// `npm run demo` end to end, from this repository, as docs/ci.md's command table writes it: it must
+// build, release and read back both sample images, print what the table says, then leave no process,
+// folder or branch behind.
+const DEMO = commandTableRow('npm run demo');
 const made: string[] = [];
 
 afterAll(() => {
@@ -48,7 +51,8 @@ describe('npm run demo', () => {
     const statusBefore = await git('status', '--porcelain');
     const branchesBefore = await git('for-each-ref', '--format=%(refname)', 'refs/heads');
 
-    const result = await execa('npm', ['run', 'demo'], {
+    const [command = '', ...args] = DEMO.command.split(' ');
+    const result = await execa(command, args, {
       cwd: repoRoot,
       env: { TMPDIR: tmp, NO_COLOR: '1' },
       reject: false,
@@ -59,6 +63,7 @@ describe('npm run demo', () => {
     });
     expect(result.exitCode, result.all).toBe(0);
     const output = result.all ?? '';
+    for (const fragment of DEMO.prints) expect(output, `${DEMO.command} should print ${fragment}`).toMatch(fragmentPattern(fragment));
 
     const rows = [...output.matchAll(/^(base_image|tractor) +(\S+) +(sha256:[0-9a-f]{64})$/gm)].map(([, image, tag, digest]) => ({ image, tag, digest }));
     const builtTag = /branch demo\/([0-9a-f]{6}) \(tag (demo-[0-9a-f]{6})\)/.exec(output)?.[2];

@@ -8,49 +8,16 @@ import { LABEL, TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION } from '../src/lib/co
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
 import { startRegistry, type Registry } from './harness/registry';
 import { pushImage } from './harness/seed';
+import { COMMAND_TABLE, fragmentPattern, RUN_ELSEWHERE, TABLE_FILE } from './harness/command-table';
 import { repoRoot } from './harness/workspace';
 
 // Every command of the "Outside GitHub" table in docs/ci.md, run as written in a fresh clone of this
 // repository with no GITHUB_*, IMAGE_* or LEVEL_JOBS variable: each must exit 0 within its time
-// limit and print what the table says. The table is the list: a row added there is tested here.
-const TABLE_FILE = 'docs/ci.md';
-const TABLE_TEXT = readFileSync(join(repoRoot, TABLE_FILE), 'utf8');
-const TABLE_HEADING = '### Outside GitHub: every command, tested as written';
+// limit and print what the table says. The table is the list: a row added there is tested here, or by
+// the test RUN_ELSEWHERE names (test/harness/command-table.ts).
 const REPOSITORY = 'fornax/images';
 
-interface Row {
-  command: string;
-  registry: string;
-  prints: string[];
-}
-
-/** The rows of the table under TABLE_HEADING: the command, the registry it needs, the fragments it prints. */
-function readmeRows(text: string): Row[] {
-  const start = text.indexOf(TABLE_HEADING);
-  if (start < 0) throw new Error(`${TABLE_FILE} has no "${TABLE_HEADING}" section`);
-  const lines = text.slice(start).split('\n');
-  const first = lines.findIndex((line) => line.startsWith('| command |'));
-  const rows: Row[] = [];
-  for (const line of lines.slice(first + 2)) {
-    if (!line.startsWith('|')) break;
-    const [command, registry, prints] = line.split(' | ').map((cell) => cell.replace(/^\| ?| ?\|$/g, ''));
-    // What it prints is prose, then a colon and the fragments the output holds, each in backticks.
-    const fragments = (prints ?? '').slice((prints ?? '').lastIndexOf(': `') + 1);
-    rows.push({ command: codeOf(command ?? '')[0] ?? '', registry: (registry ?? '').replace(/`/g, ''), prints: codeOf(fragments) });
-  }
-  return rows;
-}
-
-function codeOf(cell: string): string[] {
-  return [...cell.matchAll(/`([^`]+)`/g)].map((match) => match[1] ?? '');
-}
-
-/** A fragment of the table as a pattern: literal, with `<…>` for any word. */
-function fragmentPattern(fragment: string): RegExp {
-  return new RegExp(fragment.split('<…>').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\S+'));
-}
-
-const rows = readmeRows(TABLE_TEXT);
+const rows = COMMAND_TABLE.filter((row) => RUN_ELSEWHERE[row.command] === undefined);
 let clone: string;
 let tmp: string;
 let empty: Registry;
@@ -113,7 +80,7 @@ afterAll(async () => {
 
 describe('the commands outside GitHub, as docs/ci.md lists them', () => {
   test('the table lists at least the commands people start with', () => {
-    const commands = rows.map((row) => row.command);
+    const commands = COMMAND_TABLE.map((row) => row.command);
     for (const command of [
       'npm run ci:images -- --plan',
       'npm run ci:images -- --dry-run',
@@ -124,7 +91,12 @@ describe('the commands outside GitHub, as docs/ci.md lists them', () => {
       expect(commands).toContain(command);
     }
     expect(commands.some((command) => command.startsWith('npx nx run-many -t release ') && command.includes('--dry-run'))).toBe(true);
-    for (const row of rows) expect(row.prints.length, `${row.command} names nothing it prints`).toBeGreaterThan(0);
+    for (const row of COMMAND_TABLE) expect(row.prints.length, `${row.command} names nothing it prints`).toBeGreaterThan(0);
+  });
+
+  test.each(Object.entries(RUN_ELSEWHERE))('%s is run as written by %s', (command, file) => {
+    expect(COMMAND_TABLE.map((row) => row.command)).toContain(command);
+    expect(readFileSync(join(repoRoot, 'tools', 'nx-images', file), 'utf8')).toContain(`commandTableRow('${command}')`);
   });
 
   test.each(rows.map((row) => [row.command, row] as const))('%s', async (_command, row) => {
@@ -137,7 +109,6 @@ describe('the commands outside GitHub, as docs/ci.md lists them', () => {
     } else if (row.registry !== 'its own' && row.registry !== 'none') {
       throw new Error(`${TABLE_FILE}: "${row.command}" needs a registry "${row.registry}", which this test cannot prepare: use none, empty, holds \`main\` or its own.`);
     }
-    const demo = row.command === 'npm run demo';
     const result = await execa(argv[0] ?? '', argv.slice(1), {
       cwd: clone,
       env: { ...userEnv(), TMPDIR: tmp, NO_COLOR: '1', NX_DAEMON: 'false' },
@@ -145,7 +116,7 @@ describe('the commands outside GitHub, as docs/ci.md lists them', () => {
       reject: false,
       all: true,
       stdin: 'ignore',
-      timeout: demo ? 420_000 : 180_000,
+      timeout: 180_000,
     });
     expect(result.timedOut, `${row.command} did not exit in time:\n${result.all}`).toBe(false);
     expect(result.exitCode, result.all).toBe(0);
