@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mainRepository, TWO_IMAGES, type MainRepository } from './harness/built-main';
+import { TWO_IMAGES } from './harness/built-main';
+import { copiesOfMain } from './harness/main-copies';
 import { runCiImages } from './harness/github-run';
 import { listTags } from './harness/read-image';
 import { linkNodeModules, openWorkspace } from './harness/workspace';
@@ -17,17 +18,8 @@ afterAll(() => {
 });
 
 const LABEL = 'org.opencontainers.image';
-const repositories: MainRepository[] = [];
-afterAll(async () => {
-  for (const repository of repositories) await repository.cleanup();
-});
-
 /** A copy of the two-image workspace with main built from its first commit, and a registry of its own holding it. */
-async function repositoryWithMain(): Promise<MainRepository> {
-  const repository = await mainRepository(TWO_IMAGES);
-  repositories.push(repository);
-  return repository;
-}
+const repositoryWithMain = copiesOfMain(TWO_IMAGES);
 
 describe('ci:images on other events and histories', () => {
   it('a pull request builds the affected images but pushes nothing', async () => {

@@ -1,6 +1,7 @@
-import { afterAll, expect } from 'vitest';
+import { expect } from 'vitest';
 import { HISTORY_MAIN } from '../fixtures/history-main';
-import { mainRepository, type MainRepository } from './built-main';
+import type { MainRepository } from './built-main';
+import { copiesOfMain } from './main-copies';
 
 // The steps the reuse tests (reuse-merges, reuse-history) share.
 // Reuse by content, against the real engine and registry: a pull request's branch builds and tests two
@@ -9,17 +10,8 @@ import { mainRepository, type MainRepository } from './built-main';
 // revert takes the images built before; a forced rebuild takes nothing. Each case works on its own copy
 // of the history fixture, main built once per run (test/harness/built-main.ts).
 
-const copies: MainRepository[] = [];
-afterAll(async () => {
-  for (const copy of copies) await copy.cleanup();
-});
-
 /** A copy of the history fixture's main (built once per run), removed after the file. */
-export async function copyOfMain(): Promise<MainRepository> {
-  const main = await mainRepository(HISTORY_MAIN);
-  copies.push(main);
-  return main;
-}
+export const copyOfMain = copiesOfMain(HISTORY_MAIN);
 
 /** The pull request's branch pushed: app and tool changed, built and tested under the branch's tag. */
 export async function pullRequestPushed(main: MainRepository): Promise<{ app: string; tool: string; head: string }> {
