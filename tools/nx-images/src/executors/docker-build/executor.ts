@@ -28,7 +28,7 @@ import { observeRevision } from '../../lib/io/revision';
 import { resolveOutside, type OutsideBase } from '../../lib/io/outside-bases';
 import { gatherFacts } from '../../lib/io/workspace-facts';
 import { log, outcome, taskOf } from '../outcome';
-import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild, type PinnedBuild } from './normalize';
+import { digestPinnedBases, normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild, type PinnedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
 import { recordForReuse, reuseFromRegistry, reuseKeyOf } from './reuse';
 import { runImageBuildSteps, type BuildState } from './steps';
@@ -64,7 +64,10 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
   const runner = normalized.dryRun ? DRY_RUNNER : ENGINE_RUNNER;
   const { build, cli, engine } = await runner.builder(normalized);
   const client = runner.client(build);
-  const { resolved, notes: baseNotes } = await runner.resolveBases(build, client, engine ? cli.docker : undefined);
+  const found = await runner.resolveBases(build, client, engine ? cli.docker : undefined);
+  const pinnedAsWritten = digestPinnedBases(build);
+  const resolved = [...found.resolved, ...pinnedAsWritten];
+  const baseNotes = [...found.notes, ...pinnedAsWritten.map((base) => `base ${base.image}: ${base.note}`)];
   // A pushed build pins and records its outside images (what a refresh compares); one that stays local, or a dry run, reads them by tag.
   const outside = runner.executes && build.push ? await resolveOutside(build.outside.map((read) => read.reference), build.platforms[0] ?? machinePlatform(process.arch), process.env) : [];
   const notes = [...baseNotes, ...outside.map(outsideNote)];
