@@ -42,7 +42,7 @@ export function imageSuites(input: {
   const { context, testTarget } = input;
   const rootOf = (image: string) => context.projectsConfigurations?.projects[image]?.root;
   const optionsOf = (image: string): ImageTestOptions => (image === input.image ? input.options : testOptionsOf(context, image, testTarget));
-  const { buildArgNames, selfNames = [] } = input.options.settings ?? DEFAULT_TARGET_SETTINGS.test;
+  const { buildArgNames, selfNames } = input.options.settings ?? DEFAULT_TARGET_SETTINGS.test;
   const finalBaseOf = (image: string): string | undefined => {
     const root = rootOf(image);
     const file = root === undefined ? undefined : join(context.root, root, 'Dockerfile');

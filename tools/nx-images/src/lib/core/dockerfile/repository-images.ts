@@ -148,5 +148,5 @@ export function canonicalName(reference: string): string {
 /** A selfNames entry as the start of a canonical reference: `owner` and `owner/` -> `docker.io/owner/`. */
 export function selfNamePrefix(name: string): string {
   const trimmed = name.trim().replace(/\/+$/, '');
-  return `${canonicalName(`${trimmed}/x`).slice(0, -1)}`;
+  return canonicalName(`${trimmed}/x`).slice(0, -1);
 }
