@@ -28,6 +28,8 @@ import { observeRevision } from '../../lib/io/revision';
 import { resolveOutside, type OutsideBase } from '../../lib/io/outside-bases';
 import { gatherFacts } from '../../lib/io/workspace-facts';
 import { log, outcome, taskOf } from '../outcome';
+import { missingSourceError } from '../../lib/core/dockerfile/context-sources';
+import { missingSourcesOnDisk } from '../../lib/io/context-sources';
 import { digestPinnedBases, normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild, type PinnedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
 import { recordForReuse, reuseFromRegistry, reuseKeyOf } from './reuse';
@@ -61,6 +63,11 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     ...(configured && workspace.headSha ? { inputs: (await inputsAtHead(workspaceRoot, workspace.headSha, { name: project, ...(configured as ProjectLike) }, imageRoots(context)))?.digest } : {}),
   };
   const normalized = normalizeOptions(options, facts);
+  // A dry run answers "would this build start?": a COPY source missing from the context is the first thing it would fail on.
+  if (normalized.dryRun && configured) {
+    const [missing] = (await missingSourcesOnDisk(workspaceRoot, project, { name: project, ...(configured as ProjectLike) })).filter((source) => source.fails);
+    if (missing) throw missingSourceError(missing);
+  }
   const runner = normalized.dryRun ? DRY_RUNNER : ENGINE_RUNNER;
   const { build, cli, engine } = await runner.builder(normalized);
   const client = runner.client(build);
