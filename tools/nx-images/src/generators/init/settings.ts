@@ -13,6 +13,8 @@ export interface InitSettings {
   dockerfiles: string;
   variants: string;
   buildArgs: BuildArgNames;
+  /** The literal names of the images (nx.json's selfNames); empty: none written. */
+  selfNames: string[];
   /** undefined: the plugin's default rule. */
   tests?: TestsRule;
   /** The values that came from a flag or an answer rather than from the repository. */
@@ -91,6 +93,7 @@ export async function resolveSettings(facts: RepositoryFacts, schema: InitGenera
     dockerfiles: detection.dockerfiles,
     variants: detection.variants,
     buildArgs,
+    selfNames: detection.selfNames,
     ...(tests ? { tests } : {}),
     given,
   };
