@@ -60,6 +60,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     now,
     buildTime: resolveBuildTime(options.buildTime, process.env, () => now),
     dockerfile: (path) => readFileSync(path, 'utf8'),
+    ...(context.projectsConfigurations ? { images: new Set(Object.entries(context.projectsConfigurations.projects).flatMap(([name, config]) => (isImageProject(config) ? [name] : []))) } : {}),
     ...(configured && workspace.headSha ? { inputs: (await inputsAtHead(workspaceRoot, workspace.headSha, { name: project, ...(configured as ProjectLike) }, imageRoots(context)))?.digest } : {}),
   };
   const normalized = normalizeOptions(options, facts);

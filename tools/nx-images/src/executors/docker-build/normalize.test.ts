@@ -244,6 +244,13 @@ describe('pinBases', () => {
     ]);
   });
 
+  it('a literal self name of an image this workspace does not build is an outside image', () => {
+    const build = normalizeOptions(options({ push: true }), facts(LITERAL, { settings: SELF, images: new Set(['base-image', 'tractor']) }));
+    expect(build.bases.map(({ question }) => question.image)).toEqual(['base-image']);
+    expect(build.digestPinned).toEqual([]);
+    expect(build.outside.map((read) => read.reference)).toEqual(['docker.io/library/ubuntu:24.04', `index.docker.io/owner/tools@${D2}`, 'owner/data:2024.1']);
+  });
+
   it('without selfNames, the same Dockerfile reads every literal reference as an outside image', () => {
     const build = normalizeOptions(options({ push: true }), facts(LITERAL));
     expect(build.bases).toEqual([]);

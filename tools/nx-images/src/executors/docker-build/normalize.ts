@@ -35,6 +35,8 @@ export interface BuildFacts {
   dockerfile: (path: string) => string;
   /** The digest of what the build reads at HEAD (core/inputs), labelled so the next plan can compare; undefined outside a git repository. */
   inputs?: string;
+  /** The images of the workspace, when known: a literal self name of any other image is an outside image. */
+  images?: ReadonlySet<string>;
 }
 
 /** One image of this repository the Dockerfile reads, and how its tag is to be resolved. */
@@ -293,7 +295,7 @@ interface Bases {
 }
 
 function basesOf(options: DockerBuildExecutorSchema, facts: BuildFacts, identity: Identity, sources: Sources, args: BuildArgs): Bases {
-  const ours = repositoryImages(sources.dockerfileText, args.names, sources.target, sources.fileName, args.given, facts.settings.selfNames ?? []);
+  const ours = repositoryImages(sources.dockerfileText, args.names, sources.target, sources.fileName, args.given, facts.settings.selfNames ?? [], facts.images);
   const expanded = dockerfileImages(sources.dockerfileText, args.buildArgs, sources.target);
   const defaultTag = nonEmpty(options.baseTagFallback) ?? branchToTag(facts.settings.defaultBranch);
   const { registry, repository } = identity.target;

@@ -158,6 +158,12 @@ describe('repositoryImages with selfNames: literal references to this repository
     expect(found.finalBase).toMatchObject({ image: 'base-image', tagFrom: 'base-tag-arg', literal: true, written: 'owner/base-image:${BASE_TAG}' });
   });
 
+  it('with the images the repository builds known, a literal name of another image stays outside; a reference through the args does not', () => {
+    const dockerfile = 'ARG REGISTRY=r.io\nARG REPOSITORY=o/n\nFROM ${REGISTRY}/${REPOSITORY}/a\nCOPY --from=owner/b /x /x\nCOPY --from=owner/elsewhere /y /y\n';
+    const { images } = repositoryImages(dockerfile, DEFAULT_BUILD_ARG_NAMES, undefined, 'Dockerfile', {}, HUB, new Set(['b']));
+    expect(images).toEqual(['a', 'b']);
+  });
+
   it('a reference through the args is not marked literal, beside a literal one', () => {
     const dockerfile = 'ARG REGISTRY=r.io\nARG REPOSITORY=o/n\nARG BASE_IMAGE_TAG=main\nFROM ${REGISTRY}/${REPOSITORY}/a:${BASE_IMAGE_TAG}\nCOPY --from=owner/b /x /x\n';
     const { reads } = repositoryImages(dockerfile, DEFAULT_BUILD_ARG_NAMES, undefined, 'Dockerfile', {}, HUB);

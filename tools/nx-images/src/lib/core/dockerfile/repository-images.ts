@@ -90,6 +90,8 @@ export function repositoryImages(
   setArgs: Readonly<Record<string, string>> = {},
   /** The literal names of this repository's images (the selfNames option): `owner/`, `ghcr.io/owner/repo/`. */
   selfNames: readonly string[] = [],
+  /** The images this repository builds, when known: a literal name of another (the same owner's image built elsewhere) stays outside. */
+  selfImages?: ReadonlySet<string>,
 ): RepositoryImages {
   const sentinels: Record<string, string> = { ...setArgs, [names.repository]: SENTINEL.repository };
   if (names.baseTag) sentinels[names.baseTag] = SENTINEL.tag;
@@ -110,7 +112,7 @@ export function repositoryImages(
     const colon = nameAndTag.indexOf(':');
     const image = colon >= 0 ? nameAndTag.slice(0, colon) : nameAndTag;
     const tag = colon >= 0 ? nameAndTag.slice(colon + 1) : undefined;
-    if (!isValidImageName(image)) continue;
+    if (!isValidImageName(image) || (literal !== undefined && selfImages !== undefined && !selfImages.has(image))) continue;
     if (tag !== undefined && tag !== SENTINEL.tag && tag.includes(SENTINEL.tag)) {
       throw new UserError({ subject: path, problem: `${read.written} makes a tag out of \${${names.baseTag}}`, fix: `write the tag as \${${names.baseTag}} alone, so each build can resolve it` });
     }
