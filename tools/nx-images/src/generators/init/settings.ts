@@ -1,6 +1,7 @@
 import type { BuildArgNames } from '../../lib/core/dockerfile/repository-images';
 import { detectRepository, type Detection, type RepositoryFacts, type TestsRule, type Undecided } from '../../lib/core/adopt/detect';
 import { UserError } from '../../lib/core/errors';
+import { selfNames } from '../../lib/core/graph/plugin-options';
 import { assertValidRegistry, normalizeRepository } from '../../lib/core/naming/refs';
 import type { InitGeneratorSchema } from './schema';
 
@@ -93,10 +94,18 @@ export async function resolveSettings(facts: RepositoryFacts, schema: InitGenera
     dockerfiles: detection.dockerfiles,
     variants: detection.variants,
     buildArgs,
-    selfNames: detection.selfNames,
+    selfNames: selfNamesOf(flag(schema.selfNames), detection.selfNames, given),
     ...(tests ? { tests } : {}),
     given,
   };
+}
+
+/** --selfNames over the detected ones: comma-separated, `none` for none; each checked as nx.json's option is. */
+function selfNamesOf(text: string, detected: string[], given: string[]): string[] {
+  if (text === '') return detected;
+  given.push('selfNames');
+  if (text === 'none') return [];
+  return selfNames(text.split(',').map((name) => name.trim()).filter((name) => name !== ''), { subject: 'init --selfNames' });
 }
 
 /** The detected arg names with each flag given over them; `none` is no arg. */
