@@ -264,12 +264,15 @@ describe('init generator', () => {
     ['detected', {}, ['owner/'], 'init: self names: owner/, read as this repository\'s images wherever it pushes (1 reference names a folder of this repository literally (astro-tools/Dockerfile: owner/base-image:${BASE_TAG}))'],
     ['given by flag, comma-separated', { selfNames: 'owner, docker.io/owner/' }, ['owner/', 'docker.io/owner/'], 'init: self names: owner/, docker.io/owner/, read as this repository\'s images wherever it pushes (given)'],
     ['none by flag', { selfNames: 'none' }, undefined, undefined],
+    ['another name by flag: the literal reference is then an outside image', { selfNames: 'other/' }, ['other/'], 'init: self names: other/, read as this repository\'s images wherever it pushes (given)'],
   ])('writes selfNames %s', async (_case, schema, expected, line) => {
     const tree = createTreeWithEmptyWorkspace();
     tree.write('base-image/Dockerfile', 'FROM ubuntu:24.04\n');
     tree.write('astro-tools/Dockerfile', 'ARG BASE_TAG=master\nFROM owner/base-image:${BASE_TAG}\n');
     const report = await initWith(tree, schema, { git: { defaultBranch: 'master' }, ask: () => Promise.resolve(undefined) });
     expect(readJson<{ plugins: { options: { selfNames?: unknown } }[] }>(tree, 'nx.json').plugins[0]?.options.selfNames).toEqual(expected);
+    const onBase = report.some((text) => text.startsWith('  astro-tools: level 2, on base-image'));
+    expect(onBase, report.join('\n')).toBe(expected !== undefined && (expected as string[]).includes('owner/'));
     if (line) expect(report).toContain(line);
     else expect(report.filter((text) => text.startsWith('init: self names'))).toEqual([]);
   });

@@ -44,11 +44,18 @@ export async function resolveSettings(facts: RepositoryFacts, schema: InitGenera
   const globs = { dockerfiles: flag(schema.dockerfiles), variants: flag(schema.variants) };
   if (globs.dockerfiles) given.push('dockerfiles');
   if (globs.variants) given.push('variants');
+  // Self names given by flag change which images each one takes from: detection reads the bases under them.
+  const givenSelfNames = selfNamesFlag(flag(schema.selfNames), given);
   const detectWith = (buildArgs?: BuildArgNames) =>
     detectRepository({
       ...facts,
       defaultBranch: flag(schema.defaultBranch) || facts.defaultBranch,
-      given: { ...(globs.dockerfiles ? { dockerfiles: globs.dockerfiles } : {}), ...(globs.variants ? { variants: globs.variants } : {}), ...(buildArgs ? { buildArgs } : {}) },
+      given: {
+        ...(globs.dockerfiles ? { dockerfiles: globs.dockerfiles } : {}),
+        ...(globs.variants ? { variants: globs.variants } : {}),
+        ...(buildArgs ? { buildArgs } : {}),
+        ...(givenSelfNames ? { selfNames: givenSelfNames } : {}),
+      },
     });
   const argFlags = [schema.registryArg, schema.repositoryArg, schema.imageTagArg, schema.baseTagArg].some((value) => flag(value) !== '');
   const first = detectWith();
@@ -94,15 +101,15 @@ export async function resolveSettings(facts: RepositoryFacts, schema: InitGenera
     dockerfiles: detection.dockerfiles,
     variants: detection.variants,
     buildArgs,
-    selfNames: selfNamesOf(flag(schema.selfNames), detection.selfNames, given),
+    selfNames: detection.selfNames,
     ...(tests ? { tests } : {}),
     given,
   };
 }
 
-/** --selfNames over the detected ones: comma-separated, `none` for none; each checked as nx.json's option is. */
-function selfNamesOf(text: string, detected: string[], given: string[]): string[] {
-  if (text === '') return detected;
+/** --selfNames, when given: comma-separated, `none` for none; each checked as nx.json's option is. */
+function selfNamesFlag(text: string, given: string[]): string[] | undefined {
+  if (text === '') return undefined;
   given.push('selfNames');
   if (text === 'none') return [];
   return selfNames(text.split(',').map((name) => name.trim()).filter((name) => name !== ''), { subject: 'init --selfNames' });

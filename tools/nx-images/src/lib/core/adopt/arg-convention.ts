@@ -37,7 +37,7 @@ const HOST = /^(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+|\[[0-9a-f:.]+\])(?::[0-9
  * the one under which the most reads resolve to images of this repository,
  * preferring one whose bases follow the base tag arg.
  */
-export function argConvention(files: readonly ImageDockerfile[], images: readonly string[], forced?: BuildArgNames): ArgConvention {
+export function argConvention(files: readonly ImageDockerfile[], images: readonly string[], forced?: BuildArgNames, givenSelfNames?: readonly string[]): ArgConvention {
   const own = new Set(images);
   const declared = files.map((file) => globalArgDefaults(file.text));
   const names = [...new Set(declared.flatMap((args) => [...args.keys()]))].sort();
@@ -82,7 +82,7 @@ export function argConvention(files: readonly ImageDockerfile[], images: readonl
       if (image && own.has(image) && image !== file.name) literal.push({ project: file.name, path: file.path, written: read.written, image });
     }
   }
-  const selfNames = [...new Set(literal.map((read) => selfNameOf(read.written)))];
+  const selfNames = givenSelfNames ? [...givenSelfNames] : [...new Set(literal.map((read) => selfNameOf(read.written)))];
   // With no convention of args, the tag arg the literal reads share is the base tag arg: `owner/x:${BASE_TAG}`.
   const literalTagArg = !best && !forced ? sharedTagArg(literal.map((read) => read.written)) : undefined;
   const convention: BuildArgNames = literalTagArg && literalTagArg !== chosen.registry && literalTagArg !== chosen.repository ? { ...chosen, imageTag, baseTag: literalTagArg } : chosen;

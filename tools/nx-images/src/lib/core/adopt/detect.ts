@@ -24,7 +24,7 @@ export interface RepositoryFacts {
    */
   texts?: Record<string, string>;
   /** The user's globs, when given: they replace the detected ones. */
-  given?: { dockerfiles?: string; variants?: string; buildArgs?: BuildArgNames };
+  given?: { dockerfiles?: string; variants?: string; buildArgs?: BuildArgNames; selfNames?: string[] };
 }
 
 /** Whether detection reads a file's text (see RepositoryFacts.texts): what the generator gathers beside the Dockerfiles. */
@@ -110,6 +110,7 @@ export function detectRepository(facts: RepositoryFacts): Detection {
     projects.map((project) => ({ name: project.name, path: project.dockerfile, text: text.get(project.dockerfile) ?? '' })),
     layout.images.map((image) => image.name),
     facts.given?.buildArgs,
+    facts.given?.selfNames,
   );
   if (convention.ties.length > 0) {
     const all = [convention.buildArgs, ...convention.ties].map(describeArgs);
