@@ -16,6 +16,8 @@ import { decideByInputs, inputsAtHead, type Tagged } from './plan-inputs';
 import { refreshImages } from './plan-refresh';
 import { createRegistryClient } from '../lib/io/registry/oci-client';
 import { observeRevision } from '../lib/io/revision';
+import { missingSourcesAtCommit } from '../lib/io/context-sources';
+import { missingSourceError } from '../lib/core/dockerfile/context-sources';
 
 export interface PlanRequest {
   cwd: string;
@@ -89,6 +91,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   if (request.refresh === true || context.refreshAsked) {
     const refresh = await refreshImages({ graph, registry, repository, tag, env, dependents: settings.refreshDependents });
     const names = refresh.chosen.map((entry) => entry.image);
+    await assertContextsComplete(cwd, head, projects, names);
     const inputs = await inputsAtHead(cwd, head, projects, names);
     return { ...base, images: placeInLevels(graph, refresh.chosen, steps), levels: levelsOf(graph, names), compareCommits: [], removed: [], unread: [], retests: [], moved: refresh.moved, inputs, lines: refresh.lines };
   }
@@ -99,6 +102,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     if (unknown.length > 0) throw new UserError({ subject: 'ci:images', problem: `no image named ${unknown.join(', ')}`, fix: `choose from ${graph.images.join(', ')}` });
     const why = `requested by ${context.eventName === 'local' ? 'IMAGES' : 'workflow_dispatch'}`;
     const chosen = requested.map((image): ChosenImage => ({ image, why }));
+    await assertContextsComplete(cwd, head, projects, requested);
     const inputs = await inputsAtHead(cwd, head, projects, requested);
     return { ...base, images: placeInLevels(graph, chosen, steps), levels: levelsOf(graph, requested), compareCommits: [], removed: [], unread: [], retests: [], inputs, lines: [] };
   }
@@ -128,6 +132,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   for (const { image, renamedTo } of decided.removed) lines.push(`${image}: removed${renamedTo ? ` (renamed to ${renamedTo})` : ''}: nothing to build; its tags are left alone`);
   for (const file of decided.unread) lines.push(`${file}: changed, read by no image's build or tests`);
   const names = chosen.map((entry) => entry.image);
+  await assertContextsComplete(cwd, head, projects, names);
   const retests = decided.decisions.flatMap((decision) => (!decision.build && decision.retest ? [{ image: decision.image, files: decision.retest }] : []));
   return {
     ...base,
@@ -140,6 +145,21 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     inputs: Object.fromEntries(names.map((image) => [image, decided.inputs[image] ?? ''])),
     lines,
   };
+}
+
+/**
+ * Refuses the plan, before any build, when an image it builds copies a
+ * source its context lacks at the commit (a fresh clone's) and no step
+ * before its build declares: one line naming the image, the instruction
+ * and the fix, rather than a failure when BuildKit reaches it, possibly an
+ * hour of bases later.
+ */
+async function assertContextsComplete(cwd: string, head: string, projects: Readonly<Record<string, ProjectLike>>, images: readonly string[]): Promise<void> {
+  if (images.length === 0) return;
+  const built = Object.fromEntries(images.flatMap((image) => (projects[image] ? [[image, { name: image, ...projects[image] }]] : [])));
+  const failing = (await missingSourcesAtCommit(cwd, head, built)).filter((missing) => missing.fails);
+  const [first] = failing;
+  if (first) throw missingSourceError(first);
 }
 
 /** Each image's steps before the build; a step CI could not run by name is refused. */

@@ -14,7 +14,7 @@ import { repositoryImages } from '../lib/core/dockerfile/repository-images';
 import { locateTests, normalizeTestRule, type TestRule } from '../lib/core/evidence/test-rule';
 
 /** Raised whenever what a parse yields for the same text changes, so the cache of an older parser is not read. */
-const PARSER_VERSION = 2;
+const PARSER_VERSION = 3;
 
 /** What one Dockerfile's parse yields, cached by its content and the options. */
 interface Parsed {
@@ -56,7 +56,7 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
           const key = hash(text);
           let parsed = cache.entries[key];
           if (!parsed) {
-            parsed = { images: repositoryImages(text, options.buildArgs, undefined, file).images };
+            parsed = { images: repositoryImages(text, options.buildArgs, undefined, file, {}, options.selfNames).images };
             cache.changed = true;
           }
           cache.used[key] = parsed;

@@ -194,7 +194,9 @@ export async function freshMain(spec: MainSpec): Promise<MainRepository> {
 async function buildMain(spec: MainSpec, ws: Workspace, registry: StartedRegistry): Promise<{ c0: string; first: SimulatedRun }> {
   await spec.prepare?.run(ws, registry);
   const c0 = await ws.git('rev-parse', 'HEAD');
-  const first = await runCiImages(ws, { name: 'push', branch: spec.workspace.branch ?? 'main', sha: c0 }, registry.host, { IMAGE_REPOSITORY: spec.repository });
+  // A workspace whose branch is not main is a repository whose default branch it is.
+  const branch = spec.workspace.branch ?? 'main';
+  const first = await runCiImages(ws, { name: 'push', branch, sha: c0, ...(branch === 'main' ? {} : { defaultBranch: branch }) }, registry.host, { IMAGE_REPOSITORY: spec.repository });
   if (first.exitCode !== 0) throw new Error(`building main of ${JSON.stringify(spec)} failed:\n${first.all}`);
   return { c0, first };
 }

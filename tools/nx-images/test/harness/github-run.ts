@@ -26,6 +26,8 @@ export interface EventSpec {
   images?: string;
   /** push: the head commit's message. */
   message?: string;
+  /** The repository's default branch, as the event's repository says it; default: the fixture's (main). */
+  defaultBranch?: string;
 }
 
 interface FixtureEvent extends Record<string, unknown> {
@@ -36,6 +38,9 @@ interface FixtureEvent extends Record<string, unknown> {
 export function eventPayload(spec: EventSpec): Record<string, unknown> {
   const fixture = { push: 'push.json', pull_request: 'pull_request.json', workflow_dispatch: 'workflow_dispatch.json', schedule: 'schedule.json' }[spec.name];
   const event = JSON.parse(readFileSync(join(fixtures, fixture), 'utf8')) as FixtureEvent;
+  if (spec.defaultBranch !== undefined && typeof event.repository === 'object' && event.repository !== null) {
+    Object.assign(event.repository, { default_branch: spec.defaultBranch, master_branch: spec.defaultBranch });
+  }
   if (spec.name === 'push') {
     Object.assign(event, {
       ref: `refs/heads/${spec.branch}`,

@@ -13,7 +13,7 @@ export function shapeOf(registry: Registry, repo: string) {
     pullRequest: (ws: Workspace, spec: Omit<EventSpec, 'name'>) => runCiImages(ws, { name: 'pull_request', ...spec }, registry.host, { IMAGE_REPOSITORY: repo }),
     read,
     stamp: (name: string, tag: string, of: string) => readImageFile(registry.url, `${repo}/${name}`, tag, `/stamps/${of}`),
-    basesOf: async (name: string, tag: string) => JSON.parse((await read(name, tag))?.labels[BASES_LABEL] ?? '[]') as { image: string; reference: string; digest?: string }[],
+    basesOf: async (name: string, tag: string) => JSON.parse((await read(name, tag))?.labels[BASES_LABEL] ?? '[]') as { image: string; reference: string; digest?: string; written?: string }[],
     /** The images of `names` that have `tag` in the registry. */
     tagged: async (names: readonly string[], tag: string) => {
       const found = [];

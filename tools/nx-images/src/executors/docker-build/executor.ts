@@ -28,7 +28,9 @@ import { observeRevision } from '../../lib/io/revision';
 import { resolveOutside, type OutsideBase } from '../../lib/io/outside-bases';
 import { gatherFacts } from '../../lib/io/workspace-facts';
 import { log, outcome, taskOf } from '../outcome';
-import { normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild, type PinnedBuild } from './normalize';
+import { missingSourceError } from '../../lib/core/dockerfile/context-sources';
+import { missingSourcesOnDisk } from '../../lib/io/context-sources';
+import { digestPinnedBases, normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild, type PinnedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
 import { recordForReuse, reuseFromRegistry, reuseKeyOf } from './reuse';
 import { runImageBuildSteps, type BuildState } from './steps';
@@ -58,13 +60,22 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
     now,
     buildTime: resolveBuildTime(options.buildTime, process.env, () => now),
     dockerfile: (path) => readFileSync(path, 'utf8'),
+    ...(context.projectsConfigurations ? { images: new Set(Object.entries(context.projectsConfigurations.projects).flatMap(([name, config]) => (isImageProject(config) ? [name] : []))) } : {}),
     ...(configured && workspace.headSha ? { inputs: (await inputsAtHead(workspaceRoot, workspace.headSha, { name: project, ...(configured as ProjectLike) }, imageRoots(context)))?.digest } : {}),
   };
   const normalized = normalizeOptions(options, facts);
+  // A dry run answers "would this build start?": a COPY source missing from the context is the first thing it would fail on.
+  if (normalized.dryRun && configured) {
+    const [missing] = (await missingSourcesOnDisk(workspaceRoot, project, { name: project, ...(configured as ProjectLike) })).filter((source) => source.fails);
+    if (missing) throw missingSourceError(missing);
+  }
   const runner = normalized.dryRun ? DRY_RUNNER : ENGINE_RUNNER;
   const { build, cli, engine } = await runner.builder(normalized);
   const client = runner.client(build);
-  const { resolved, notes: baseNotes } = await runner.resolveBases(build, client, engine ? cli.docker : undefined);
+  const found = await runner.resolveBases(build, client, engine ? cli.docker : undefined);
+  const pinnedAsWritten = digestPinnedBases(build);
+  const resolved = [...found.resolved, ...pinnedAsWritten];
+  const baseNotes = [...found.notes, ...pinnedAsWritten.map((base) => `base ${base.image}: ${base.note}`)];
   // A pushed build pins and records its outside images (what a refresh compares); one that stays local, or a dry run, reads them by tag.
   const outside = runner.executes && build.push ? await resolveOutside(build.outside.map((read) => read.reference), build.platforms[0] ?? machinePlatform(process.arch), process.env) : [];
   const notes = [...baseNotes, ...outside.map(outsideNote)];

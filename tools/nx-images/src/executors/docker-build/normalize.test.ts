@@ -7,7 +7,7 @@ import { targetSettings } from '../../lib/core/graph/target-settings';
 
 /** docker-build's settings as the plugin writes them for nx.json `nxJson`. */
 const buildSettings = (nxJson?: Parameters<typeof workspaceSettings>[0]) => targetSettings(workspaceSettings(nxJson)).build;
-import { normalizeOptions, pinBases, type BuildFacts } from './normalize';
+import { digestPinnedBases, normalizeOptions, pinBases, type BuildFacts } from './normalize';
 import type { DockerBuildExecutorSchema } from './schema';
 
 const SHA = 'c'.repeat(40);
@@ -211,6 +211,51 @@ describe('pinBases', () => {
   it('leaves the Dockerfile as it is when nothing can be pinned', () => {
     const build = normalizeOptions(options(), facts(OURS));
     expect(pinBases(build, [resolved('base_image', { digest: undefined })]).dockerfile).toBe(OURS);
+  });
+
+  // A repository that names its images literally on Docker Hub (selfNames ["owner/"]); this run pushes to r.io/o/n (a fork, or a mirror).
+  const LITERAL = [
+    'ARG BASE_TAG=master',
+    'FROM owner/base-image:${BASE_TAG} AS base',
+    'FROM docker.io/library/ubuntu:24.04 AS upstream',
+    `COPY --from=index.docker.io/owner/tools@${D2} /t /t`,
+    'RUN --mount=type=bind,from=owner/data:2024.1,target=/d true',
+    'FROM base',
+  ].join('\n');
+  const SELF = buildSettings({ plugins: [{ plugin: '@fornax/nx-images', options: { selfNames: ['owner/'] } }] });
+
+  it('resolves literal self-references at this run\'s registry and repository, keeps the Dockerfile, and records both names', () => {
+    const build = normalizeOptions(options({ push: true }), facts(LITERAL, { settings: SELF }));
+    expect(build.bases.map(({ question }) => [question.image, question.name, question.from, question.tags, question.written])).toEqual([
+      ['base-image', 'r.io/o/n/base-image', 'branch', ['feature-x', 'main'], 'owner/base-image:${BASE_TAG}'],
+      ['data', 'r.io/o/n/data', 'written', ['2024.1'], 'owner/data:2024.1'],
+    ]);
+    expect(build.outside.map((read) => read.reference)).toEqual(['docker.io/library/ubuntu:24.04']);
+    expect(build.finalBase).toBe('base-image');
+    const asWritten = digestPinnedBases(build);
+    const pinned = pinBases(build, [resolved('base-image', { reference: 'r.io/o/n/base-image:feature-x', tag: 'feature-x', written: 'owner/base-image:${BASE_TAG}' }), resolved('data', { digest: D2, tag: '2024.1', reference: 'r.io/o/n/data:2024.1', written: 'owner/data:2024.1' }), ...asWritten]);
+    expect(dockerfileImages(pinned.dockerfile, {}).reads.map((read) => read.reference)).toEqual([`r.io/o/n/base-image@${D1}`, 'docker.io/library/ubuntu:24.04', `r.io/o/n/tools@${D2}`, `r.io/o/n/data@${D2}`]);
+    expect(build.dockerfileText).toBe(LITERAL);
+    expect(pinned.build.labels['org.opencontainers.image.base.name']).toBe('r.io/o/n/base-image:feature-x');
+    expect(JSON.parse(pinned.build.labels['dev.nx-images.bases'] ?? '[]')).toEqual([
+      { image: 'base-image', reference: 'r.io/o/n/base-image:feature-x', digest: D1, written: 'owner/base-image:${BASE_TAG}' },
+      { image: 'data', reference: 'r.io/o/n/data:2024.1', digest: D2, written: 'owner/data:2024.1' },
+      { image: 'tools', reference: `r.io/o/n/tools@${D2}`, digest: D2, written: `index.docker.io/owner/tools@${D2}` },
+    ]);
+  });
+
+  it('a literal self name of an image this workspace does not build is an outside image', () => {
+    const build = normalizeOptions(options({ push: true }), facts(LITERAL, { settings: SELF, images: new Set(['base-image', 'tractor']) }));
+    expect(build.bases.map(({ question }) => question.image)).toEqual(['base-image']);
+    expect(build.digestPinned).toEqual([]);
+    expect(build.outside.map((read) => read.reference)).toEqual(['docker.io/library/ubuntu:24.04', `index.docker.io/owner/tools@${D2}`, 'owner/data:2024.1']);
+  });
+
+  it('without selfNames, the same Dockerfile reads every literal reference as an outside image', () => {
+    const build = normalizeOptions(options({ push: true }), facts(LITERAL));
+    expect(build.bases).toEqual([]);
+    expect(build.digestPinned).toEqual([]);
+    expect(build.outside.map((read) => read.reference)).toEqual(['owner/base-image:master', 'docker.io/library/ubuntu:24.04', `index.docker.io/owner/tools@${D2}`, 'owner/data:2024.1']);
   });
 
   it('insists on a resolution of every base', () => {

@@ -35,6 +35,8 @@ export interface BuildFacts {
   dockerfile: (path: string) => string;
   /** The digest of what the build reads at HEAD (core/inputs), labelled so the next plan can compare; undefined outside a git repository. */
   inputs?: string;
+  /** The images of the workspace, when known: a literal self name of any other image is an outside image. */
+  images?: ReadonlySet<string>;
 }
 
 /** One image of this repository the Dockerfile reads, and how its tag is to be resolved. */
@@ -91,6 +93,20 @@ export interface NormalizedBuild extends BuildSpec {
   externalBase?: string;
   /** Every read of an image from outside this repository (any stage, COPY --from, RUN --mount), its args substituted: resolved and pinned for the build, and recorded. */
   outside: OutsideRead[];
+  /** The images of this repository named literally with a digest (`owner/x@sha256:...`): the digest as written, read from this run's registry and repository. */
+  digestPinned: DigestPinnedRead[];
+}
+
+/** A literal read of an image of this repository pinned by digest in the Dockerfile. */
+export interface DigestPinnedRead {
+  image: string;
+  /** `registry/repository/image@digest`: where this run reads it. */
+  reference: string;
+  digest: string;
+  /** As the Dockerfile writes it. */
+  written: string;
+  start: number;
+  end: number;
 }
 
 /** One read of an outside image. */
@@ -157,6 +173,7 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     ...(bases.finalBase ? { finalBase: bases.finalBase } : {}),
     ...(bases.externalBase ? { externalBase: bases.externalBase } : {}),
     outside: bases.outside,
+    digestPinned: bases.digestPinned,
   };
 }
 
@@ -274,13 +291,20 @@ interface Bases {
   /** The default branch's tag: where a base falls back to. */
   defaultTag: string;
   outside: OutsideRead[];
+  digestPinned: DigestPinnedRead[];
 }
 
 function basesOf(options: DockerBuildExecutorSchema, facts: BuildFacts, identity: Identity, sources: Sources, args: BuildArgs): Bases {
-  const ours = repositoryImages(sources.dockerfileText, args.names, sources.target, sources.fileName, args.given);
+  const ours = repositoryImages(sources.dockerfileText, args.names, sources.target, sources.fileName, args.given, facts.settings.selfNames ?? [], facts.images);
   const expanded = dockerfileImages(sources.dockerfileText, args.buildArgs, sources.target);
   const defaultTag = nonEmpty(options.baseTagFallback) ?? branchToTag(facts.settings.defaultBranch);
   const { registry, repository } = identity.target;
+  // A literal name with a digest keeps its digest; the Dockerfile's owner/x becomes this run's registry and repository, as the args would make it.
+  const digestPinned = ours.reads.flatMap((read): DigestPinnedRead[] => {
+    const digest = read.literal ? parseReference(expanded.reads.find((entry) => entry.start === read.start)?.reference ?? '').digest : undefined;
+    if (!digest || read.followsBaseTag) return [];
+    return [{ image: read.image, reference: `${imageName({ registry, repository, image: read.image })}@${digest}`, digest, written: read.written, start: read.start, end: read.end }];
+  });
   const bases: BaseToResolve[] = [];
   for (const baseImage of ours.images) {
     const reads = ours.reads.filter((read) => read.image === baseImage);
@@ -303,7 +327,7 @@ function basesOf(options: DockerBuildExecutorSchema, facts: BuildFacts, identity
   const externalBase = ours.finalBase ? undefined : expanded.finalBase?.reference;
   const oursAt = new Set(ours.reads.map((read) => read.start));
   const outside = expanded.reads.filter((read) => !oursAt.has(read.start)).map(({ reference, start, end }) => ({ reference, start, end }));
-  return { bases, ...(ours.finalBase ? { finalBase: ours.finalBase.image } : {}), ...(externalBase ? { externalBase } : {}), defaultTag, outside };
+  return { bases, ...(ours.finalBase ? { finalBase: ours.finalBase.image } : {}), ...(externalBase ? { externalBase } : {}), defaultTag, outside, digestPinned };
 }
 
 /** The OCI labels known before the bases are resolved (pinBases adds theirs), and the digest of the build's inputs. */
@@ -341,7 +365,8 @@ export function pinBases(build: NormalizedBuild, resolved: readonly ResolvedBase
     const base = outside.find((entry) => entry.reference === read.reference);
     return base?.digest && !base.pinned ? [{ read, text: `${read.reference}@${base.digest}` }] : [];
   });
-  const replacements = [...ours, ...theirs];
+  const asWritten = build.digestPinned.map((read) => ({ read, text: read.reference }));
+  const replacements = [...ours, ...theirs, ...asWritten];
   const final = resolved.find((base) => base.image === build.finalBase);
   const baseTag = build.buildArgNames.baseTag;
   const userPinned = build.bases.some(({ question }) => question.from === 'pinned');
@@ -359,6 +384,16 @@ export function pinBases(build: NormalizedBuild, resolved: readonly ResolvedBase
  */
 function outsideLabel(outside: readonly OutsideBase[]): Record<string, string> {
   return { [LABEL.outside]: JSON.stringify(outside.map(({ error: _error, ...base }) => base)) };
+}
+
+/** The digest-pinned literal reads as bases the labels and the record carry beside the resolved ones. */
+export function digestPinnedBases(build: Pick<NormalizedBuild, 'digestPinned'>): ResolvedBase[] {
+  const seen = new Set<string>();
+  return build.digestPinned.flatMap((read): ResolvedBase[] => {
+    if (seen.has(read.reference)) return [];
+    seen.add(read.reference);
+    return [{ image: read.image, reference: read.reference, tag: '', source: 'registry', digest: read.digest, written: read.written, note: `the digest written in the Dockerfile (${read.written}), read from ${read.reference}` }];
+  });
 }
 
 /** A path inside the workspace, absolute; a path that leaves it is refused. */

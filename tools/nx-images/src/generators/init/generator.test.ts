@@ -221,6 +221,7 @@ describe('init generator', () => {
     ['the default branch, outside git', fornaxTree, {}, { git: {}, ask: () => Promise.resolve(undefined) }, { subject: 'init', problem: like(/^no answer to "Which branch is the default/), fix: like(/^pass --defaultBranch /) }],
     ['a registry that is no host', fornaxTree, { registry: 'not a host' }, FORNAX_GIT, { subject: 'registry', problem: '"not a host" is not a registry host' }],
     ['a build arg name that is no name', fornaxTree, { baseTagArg: 'BASE-TAG' }, FORNAX_GIT, { subject: 'init', problem: '--baseTagArg=BASE-TAG is not a build arg name', fix: 'use letters, digits and _, or none' }],
+    ['a self name with a tag', fornaxTree, { selfNames: 'owner/x:1' }, FORNAX_GIT, { subject: 'init --selfNames', problem: '"owner/x:1" is not a registry path (no tag, digest or $ARG)' }],
   ])('with nobody to ask, refuses an undecided %s in one line naming the flag, writing nothing', async (_case, make, schema, doors, fields) => {
     const tree = make();
     const before = snapshot(tree);
@@ -257,6 +258,23 @@ describe('init generator', () => {
     expect(readJson<{ plugins: { options: { tests: unknown } }[] }>(tree, 'nx.json').plugins[0]?.options.tests).toEqual({ path: ['tests/test_all.py', 'tests/test_{name}.py'], mount: 'tests', run: 'image' });
     expect(report).toContain('init: images go to docker.io/owner/<image> (from the literal references to this repository\'s images (astro-tools/Dockerfile: owner/base-image:${BASE_TAG}; no registry written, so Docker Hub: docker.io))');
     expect(tree.read('.github/workflows/image-build.yml', 'utf-8')).toContain('  IMAGE_REGISTRY: docker.io\n  IMAGE_REPOSITORY: owner\n');
+  });
+
+  it.each<[string, InitGeneratorSchema, unknown, string | undefined]>([
+    ['detected', {}, ['owner/'], 'init: self names: owner/, read as this repository\'s images wherever it pushes (1 reference names a folder of this repository literally (astro-tools/Dockerfile: owner/base-image:${BASE_TAG}))'],
+    ['given by flag, comma-separated', { selfNames: 'owner, docker.io/owner/' }, ['owner/', 'docker.io/owner/'], 'init: self names: owner/, docker.io/owner/, read as this repository\'s images wherever it pushes (given)'],
+    ['none by flag', { selfNames: 'none' }, undefined, undefined],
+    ['another name by flag: the literal reference is then an outside image', { selfNames: 'other/' }, ['other/'], 'init: self names: other/, read as this repository\'s images wherever it pushes (given)'],
+  ])('writes selfNames %s', async (_case, schema, expected, line) => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('base-image/Dockerfile', 'FROM ubuntu:24.04\n');
+    tree.write('astro-tools/Dockerfile', 'ARG BASE_TAG=master\nFROM owner/base-image:${BASE_TAG}\n');
+    const report = await initWith(tree, schema, { git: { defaultBranch: 'master' }, ask: () => Promise.resolve(undefined) });
+    expect(readJson<{ plugins: { options: { selfNames?: unknown } }[] }>(tree, 'nx.json').plugins[0]?.options.selfNames).toEqual(expected);
+    const onBase = report.some((text) => text.startsWith('  astro-tools: level 2, on base-image'));
+    expect(onBase, report.join('\n')).toBe(expected !== undefined && (expected as string[]).includes('owner/'));
+    if (line) expect(report).toContain(line);
+    else expect(report.filter((text) => text.startsWith('init: self names'))).toEqual([]);
   });
 
   it.each<[string, InitGeneratorSchema, unknown]>([

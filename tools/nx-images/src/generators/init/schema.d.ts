@@ -9,6 +9,7 @@ export interface InitGeneratorSchema {
   repositoryArg?: string;
   imageTagArg?: string;
   baseTagArg?: string;
+  selfNames?: string;
   testsPath?: string;
   testsRun?: 'image' | 'host';
   force?: boolean;

@@ -1,6 +1,7 @@
 import type { BuildArgNames } from '../../lib/core/dockerfile/repository-images';
 import { detectRepository, type Detection, type RepositoryFacts, type TestsRule, type Undecided } from '../../lib/core/adopt/detect';
 import { UserError } from '../../lib/core/errors';
+import { selfNames } from '../../lib/core/graph/plugin-options';
 import { assertValidRegistry, normalizeRepository } from '../../lib/core/naming/refs';
 import type { InitGeneratorSchema } from './schema';
 
@@ -13,6 +14,8 @@ export interface InitSettings {
   dockerfiles: string;
   variants: string;
   buildArgs: BuildArgNames;
+  /** The literal names of the images (nx.json's selfNames); empty: none written. */
+  selfNames: string[];
   /** undefined: the plugin's default rule. */
   tests?: TestsRule;
   /** The values that came from a flag or an answer rather than from the repository. */
@@ -41,11 +44,18 @@ export async function resolveSettings(facts: RepositoryFacts, schema: InitGenera
   const globs = { dockerfiles: flag(schema.dockerfiles), variants: flag(schema.variants) };
   if (globs.dockerfiles) given.push('dockerfiles');
   if (globs.variants) given.push('variants');
+  // Self names given by flag change which images each one takes from: detection reads the bases under them.
+  const givenSelfNames = selfNamesFlag(flag(schema.selfNames), given);
   const detectWith = (buildArgs?: BuildArgNames) =>
     detectRepository({
       ...facts,
       defaultBranch: flag(schema.defaultBranch) || facts.defaultBranch,
-      given: { ...(globs.dockerfiles ? { dockerfiles: globs.dockerfiles } : {}), ...(globs.variants ? { variants: globs.variants } : {}), ...(buildArgs ? { buildArgs } : {}) },
+      given: {
+        ...(globs.dockerfiles ? { dockerfiles: globs.dockerfiles } : {}),
+        ...(globs.variants ? { variants: globs.variants } : {}),
+        ...(buildArgs ? { buildArgs } : {}),
+        ...(givenSelfNames ? { selfNames: givenSelfNames } : {}),
+      },
     });
   const argFlags = [schema.registryArg, schema.repositoryArg, schema.imageTagArg, schema.baseTagArg].some((value) => flag(value) !== '');
   const first = detectWith();
@@ -91,9 +101,18 @@ export async function resolveSettings(facts: RepositoryFacts, schema: InitGenera
     dockerfiles: detection.dockerfiles,
     variants: detection.variants,
     buildArgs,
+    selfNames: detection.selfNames,
     ...(tests ? { tests } : {}),
     given,
   };
+}
+
+/** --selfNames, when given: comma-separated, `none` for none; each checked as nx.json's option is. */
+function selfNamesFlag(text: string, given: string[]): string[] | undefined {
+  if (text === '') return undefined;
+  given.push('selfNames');
+  if (text === 'none') return [];
+  return selfNames(text.split(',').map((name) => name.trim()).filter((name) => name !== ''), { subject: 'init --selfNames' });
 }
 
 /** The detected arg names with each flag given over them; `none` is no arg. */

@@ -42,12 +42,12 @@ export function imageSuites(input: {
   const { context, testTarget } = input;
   const rootOf = (image: string) => context.projectsConfigurations?.projects[image]?.root;
   const optionsOf = (image: string): ImageTestOptions => (image === input.image ? input.options : testOptionsOf(context, image, testTarget));
-  const buildArgNames = (input.options.settings ?? DEFAULT_TARGET_SETTINGS.test).buildArgNames;
+  const { buildArgNames, selfNames } = input.options.settings ?? DEFAULT_TARGET_SETTINGS.test;
   const finalBaseOf = (image: string): string | undefined => {
     const root = rootOf(image);
     const file = root === undefined ? undefined : join(context.root, root, 'Dockerfile');
     if (file === undefined || !existsSync(file)) return undefined;
-    return repositoryImages(readFileSync(file, 'utf8'), buildArgNames, undefined, file).finalBase?.image;
+    return repositoryImages(readFileSync(file, 'utf8'), buildArgNames, undefined, file, {}, selfNames).finalBase?.image;
   };
   // An ancestor that is no project of the workspace ends the chain: there is nothing of its to run.
   const chain = (input.ancestors ? builtFromChain(input.image, finalBaseOf) : [input.image]).filter((name) => name === input.image || rootOf(name) !== undefined);

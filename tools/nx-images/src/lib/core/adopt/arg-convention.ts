@@ -20,8 +20,10 @@ export interface ArgConvention {
   ties: BuildArgNames[];
   /** project -> the images of this repository it takes from, under the chosen convention. */
   bases: Record<string, string[]>;
-  /** Reads that name an image of this repository with no arg for the repository: the plugin takes them for external images. */
+  /** Reads that name an image of this repository with no arg for the repository: what selfNames is detected from. */
   literal: { project: string; path: string; written: string; image: string }[];
+  /** The literal names of this repository's images those reads use (`owner/`, `ghcr.io/owner/repo/`), each once, in order; the bases above include their reads. */
+  selfNames: string[];
   /** The defaults the Dockerfiles give the registry and repository args, each distinct value once, in order. */
   registryDefaults: string[];
   repositoryDefaults: string[];
@@ -35,7 +37,7 @@ const HOST = /^(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+|\[[0-9a-f:.]+\])(?::[0-9
  * the one under which the most reads resolve to images of this repository,
  * preferring one whose bases follow the base tag arg.
  */
-export function argConvention(files: readonly ImageDockerfile[], images: readonly string[], forced?: BuildArgNames): ArgConvention {
+export function argConvention(files: readonly ImageDockerfile[], images: readonly string[], forced?: BuildArgNames, givenSelfNames?: readonly string[]): ArgConvention {
   const own = new Set(images);
   const declared = files.map((file) => globalArgDefaults(file.text));
   const names = [...new Set(declared.flatMap((args) => [...args.keys()]))].sort();
@@ -69,11 +71,9 @@ export function argConvention(files: readonly ImageDockerfile[], images: readonl
   const chosen: BuildArgNames = forced ?? (best ? { ...best.buildArgs, imageTag: imageTag === best.buildArgs.repository || imageTag === best.buildArgs.registry ? '' : imageTag } : DEFAULT_BUILD_ARG_NAMES);
   const ties = best && !forced ? scored.filter((entry) => entry !== best && entry.resolved === best.resolved && entry.followBaseTag === best.followBaseTag).map((entry) => entry.buildArgs) : [];
 
-  const bases: Record<string, string[]> = {};
   const literal: ArgConvention['literal'] = [];
   for (const file of files) {
     const reads = best ? readsOf(file, chosen, own) : [];
-    bases[file.name] = [...new Set(reads.map((read) => read.image))];
     const ownStarts = new Set(reads.map((read) => read.start));
     for (const read of dockerfileImages(file.text, {}).reads) {
       // A tag or digest from an arg still names the image literally: `owner/base:${BASE_TAG}`.
@@ -82,27 +82,47 @@ export function argConvention(files: readonly ImageDockerfile[], images: readonl
       if (image && own.has(image) && image !== file.name) literal.push({ project: file.name, path: file.path, written: read.written, image });
     }
   }
+  const selfNames = givenSelfNames ? [...givenSelfNames] : [...new Set(literal.map((read) => selfNameOf(read.written)))];
+  // With no convention of args, the tag arg the literal reads share is the base tag arg: `owner/x:${BASE_TAG}`.
+  const literalTagArg = !best && !forced ? sharedTagArg(literal.map((read) => read.written)) : undefined;
+  const convention: BuildArgNames = literalTagArg && literalTagArg !== chosen.registry && literalTagArg !== chosen.repository ? { ...chosen, imageTag, baseTag: literalTagArg } : chosen;
+  const bases: Record<string, string[]> = {};
+  for (const file of files) bases[file.name] = [...new Set(readsOf(file, convention, own, selfNames).map((read) => read.image))];
   const valuesOf = (name: string) => (name ? [...new Set(declared.map((args) => args.get(name)).filter((value): value is string => !!value && !value.includes('$')))] : []);
   return {
-    buildArgs: chosen,
+    buildArgs: convention,
     resolved: best?.resolved ?? 0,
     followBaseTag: best?.followBaseTag ?? 0,
     ties,
     bases,
     literal,
+    selfNames,
     registryDefaults: best ? valuesOf(chosen.registry) : [],
     repositoryDefaults: best ? valuesOf(chosen.repository) : [],
   };
 }
 
-/** The reads of other images of this repository a Dockerfile makes under one convention. */
-function readsOf(file: ImageDockerfile, buildArgs: BuildArgNames, own: ReadonlySet<string>) {
+/** The reads of other images of this repository a Dockerfile makes under one convention (and its self names). */
+function readsOf(file: ImageDockerfile, buildArgs: BuildArgNames, own: ReadonlySet<string>, selfNames: readonly string[] = []) {
   try {
-    return repositoryImages(file.text, buildArgs, undefined, file.path).reads.filter((read) => own.has(read.image) && read.image !== file.name);
+    return repositoryImages(file.text, buildArgs, undefined, file.path, {}, selfNames).reads.filter((read) => own.has(read.image) && read.image !== file.name);
   } catch {
     // A convention under which a tag is made out of the base tag arg is not the one this Dockerfile follows.
     return [];
   }
+}
+
+/** The self name a literal reference uses: the reference without its tag, digest and image name, ending in `/`: `owner/x:${TAG}` -> `owner/`. */
+export function selfNameOf(written: string): string {
+  const name = repositoryPart(written);
+  return name.slice(0, name.lastIndexOf('/') + 1);
+}
+
+/** The one arg every reference's tag is (`x:${BASE_TAG}`, `x:$BASE_TAG`), or undefined. */
+function sharedTagArg(written: readonly string[]): string | undefined {
+  const args = new Set(written.map((reference) => /:\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(reference.split('@')[0] ?? '')?.[1]));
+  const [only] = [...args];
+  return args.size === 1 && only !== undefined ? only : undefined;
 }
 
 /** The global ARGs (before the first FROM) with their defaults expanded; '' for none. */

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { BuildArgNames } from '../dockerfile/repository-images';
 import { normalizeRepository } from '../naming/refs';
-import { argConvention, repositoryPart } from './arg-convention';
+import { argConvention, repositoryPart, type ArgConvention } from './arg-convention';
 import { contextPlan, type ContextPlan } from './context-steps';
 import { installedPackages, testsLayout, type TestsRule } from './tests-layout';
 import { dockerfileLayout } from './layout';
@@ -24,7 +24,7 @@ export interface RepositoryFacts {
    */
   texts?: Record<string, string>;
   /** The user's globs, when given: they replace the detected ones. */
-  given?: { dockerfiles?: string; variants?: string; buildArgs?: BuildArgNames };
+  given?: { dockerfiles?: string; variants?: string; buildArgs?: BuildArgNames; selfNames?: string[] };
 }
 
 /** Whether detection reads a file's text (see RepositoryFacts.texts): what the generator gathers beside the Dockerfiles. */
@@ -65,6 +65,10 @@ export interface Detection {
   buildArgs: BuildArgNames;
   /** Where the buildArgs come from, in a sentence. */
   buildArgsFrom: string;
+  /** The literal names of this repository's images its Dockerfiles use (the selfNames option); empty: none. */
+  selfNames: string[];
+  /** Where the selfNames come from, in a sentence. */
+  selfNamesFrom: string;
   registry?: string;
   repository?: string;
   /** Where the registry and repository come from, in a sentence. */
@@ -106,13 +110,11 @@ export function detectRepository(facts: RepositoryFacts): Detection {
     projects.map((project) => ({ name: project.name, path: project.dockerfile, text: text.get(project.dockerfile) ?? '' })),
     layout.images.map((image) => image.name),
     facts.given?.buildArgs,
+    facts.given?.selfNames,
   );
   if (convention.ties.length > 0) {
     const all = [convention.buildArgs, ...convention.ties].map(describeArgs);
     undecided.push({ option: 'buildArgs', question: `Which args name this repository's images? ${all.join(' or ')} resolve as many FROMs each.`, choices: all });
-  }
-  for (const read of convention.literal) {
-    warnings.push(`${read.path} reads ${read.written} literally: the plugin takes it for an external image, so ${read.project} is not built after ${read.image} nor on this branch's ${read.image}; write it through the repository args to change that.`);
   }
   const buildArgsFrom =
     facts.given?.buildArgs
@@ -147,6 +149,8 @@ export function detectRepository(facts: RepositoryFacts): Detection {
     leftOut: layout.leftOut,
     buildArgs: convention.buildArgs,
     buildArgsFrom,
+    selfNames: convention.selfNames,
+    selfNamesFrom: selfNamesEvidence(convention.literal),
     ...place,
     ...(facts.defaultBranch ? { defaultBranch: facts.defaultBranch } : {}),
     ...tests,
@@ -166,6 +170,14 @@ function projectJsonOf(text: string | undefined): { projectJson?: { targets?: Re
   } catch {
     return {};
   }
+}
+
+/** Why the self names: the reads that name a folder of this repository literally, the first few shown. */
+function selfNamesEvidence(literal: ArgConvention['literal']): string {
+  if (literal.length === 0) return 'no Dockerfile names an image of this repository literally';
+  const shown = literal.slice(0, 3).map((read) => `${read.path}: ${read.written}`);
+  const more = literal.length > shown.length ? `, and ${literal.length - shown.length} more` : '';
+  return `${literal.length} reference${literal.length === 1 ? '' : 's'} name${literal.length === 1 ? 's' : ''} a folder of this repository literally (${shown.join('; ')}${more})`;
 }
 
 /** `registry REGISTRY, repository OWNER, no base tag arg`: how a convention reads in a question. */

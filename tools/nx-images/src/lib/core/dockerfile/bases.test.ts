@@ -21,14 +21,20 @@ const unreadable = (tag: string): TagObservation => ({ tag, registry: { kind: 'u
 
 describe('baseQuestion', () => {
   const facts = { name: NAME, branchTag: 'feature-x', defaultTag: 'main', local: true };
-  it.each<[string, Parameters<typeof baseQuestion>, Pick<BaseQuestion, 'tags' | 'from'>]>([
+  it.each<[string, Parameters<typeof baseQuestion>, Partial<BaseQuestion>]>([
     ['a base that follows the branch: its tag, then the default branch\'s', [{ image: 'env-core', followsBaseTag: true }, facts], { tags: ['feature-x', 'main'], from: 'branch' }],
     ['on the default branch: one tag', [{ image: 'env-core', followsBaseTag: true }, { ...facts, branchTag: 'main' }], { tags: ['main'], from: 'branch' }],
     ['a base tag pinned by the build arg: that tag only', [{ image: 'env-core', followsBaseTag: true }, { ...facts, pinnedTag: 'v1' }], { tags: ['v1'], from: 'pinned' }],
     ['a tag written in the Dockerfile: that tag only', [{ image: 'env-core', followsBaseTag: false }, { ...facts, writtenTag: 'v0.1.0' }], { tags: ['v0.1.0'], from: 'written' }],
     ['no tag written: latest, as docker reads it', [{ image: 'env-core', followsBaseTag: false }, facts], { tags: ['latest'], from: 'written' }],
+    ['a literal self-reference keeps its name as written', [{ image: 'env-core', followsBaseTag: true, literal: true, written: 'owner/env-core:${BASE_TAG}' }, facts], { tags: ['feature-x', 'main'], from: 'branch', written: 'owner/env-core:${BASE_TAG}' }],
+    ['a literal self-reference with a written tag', [{ image: 'env-core', followsBaseTag: false, literal: true, written: 'owner/env-core:v1' }, { ...facts, writtenTag: 'v1' }], { tags: ['v1'], from: 'written', written: 'owner/env-core:v1' }],
   ])('%s', (_case, args, expected) => {
     expect(baseQuestion(...args)).toMatchObject(expected);
+  });
+
+  it('a reference through the args has no written name: its reference says it all', () => {
+    expect(baseQuestion({ image: 'env-core', followsBaseTag: true, written: '${REPOSITORY}/env-core:${BASE_TAG}' }, facts)).not.toHaveProperty('written');
   });
 });
 
@@ -170,6 +176,12 @@ describe('baseLabels and readBasesLabel', () => {
 
   it('drops entries that are not bases', () => {
     expect(readBasesLabel({ 'io.github.nasa-fornax.images.bases': '[{"image":"a","reference":"r/a:1"},{"image":3},null]' })).toEqual([{ image: 'a', reference: 'r/a:1' }]);
+  });
+
+  it('resolveBase and baseRecords carry the name as written beside the reference built on', () => {
+    const base = resolveBase(question({ written: 'owner/env-core:${BASE_TAG}' }), [present('feature-x', D1), present('main', D2)], 'tractor');
+    expect(base.note).toBe(`this branch's ${NAME}:feature-x is ${D1} in the registry (written owner/env-core:\${BASE_TAG})`);
+    expect(baseRecords([base])).toEqual([{ image: 'env-core', reference: `${NAME}:feature-x`, digest: D1, written: 'owner/env-core:${BASE_TAG}' }]);
   });
 
   it('baseRecords keeps a digest over an ID', () => {

@@ -24,6 +24,8 @@ export interface BaseQuestion {
   local: boolean;
   /** Why it follows the branch rule when the Dockerfile names no base tag arg: no tag written, or a tag arg the build does not set. */
   untagged?: 'none' | 'unset-arg';
+  /** The reference as the Dockerfile writes it, when it names the image literally (selfNames): `owner/x:${BASE_TAG}`. */
+  written?: string;
 }
 
 /** What was seen of one tag of a base. */
@@ -47,18 +49,21 @@ export interface ResolvedBase {
   id?: string;
   /** One line for the log: which tag was used, and why. */
   note: string;
+  /** The reference as the Dockerfile writes it, when it names the image literally (selfNames). */
+  written?: string;
 }
 
 /** The tags to try for a base read: this branch's, then the default branch's, unless pinned or written. */
 export function baseQuestion(
-  read: Pick<RepositoryImageRead, 'image' | 'followsBaseTag'> & Partial<Pick<RepositoryImageRead, 'tagFrom'>>,
+  read: Pick<RepositoryImageRead, 'image' | 'followsBaseTag'> & Partial<Pick<RepositoryImageRead, 'tagFrom' | 'literal' | 'written'>>,
   facts: { name: string; branchTag: string; defaultTag: string; pinnedTag?: string; writtenTag?: string; local: boolean },
 ): BaseQuestion {
-  if (!read.followsBaseTag) return { image: read.image, name: facts.name, tags: [facts.writtenTag ?? 'latest'], from: 'written', local: facts.local };
   const untagged = read.tagFrom === 'none' || read.tagFrom === 'unset-arg' ? { untagged: read.tagFrom } : {};
-  if (facts.pinnedTag !== undefined) return { image: read.image, name: facts.name, tags: [facts.pinnedTag], from: 'pinned', local: facts.local, ...untagged };
+  const written = read.literal && read.written !== undefined ? { written: read.written } : {};
+  if (!read.followsBaseTag) return { image: read.image, name: facts.name, tags: [facts.writtenTag ?? 'latest'], from: 'written', local: facts.local, ...written };
+  if (facts.pinnedTag !== undefined) return { image: read.image, name: facts.name, tags: [facts.pinnedTag], from: 'pinned', local: facts.local, ...untagged, ...written };
   const tags = [...new Set([facts.branchTag, facts.defaultTag])];
-  return { image: read.image, name: facts.name, tags, from: 'branch', local: facts.local, ...untagged };
+  return { image: read.image, name: facts.name, tags, from: 'branch', local: facts.local, ...untagged, ...written };
 }
 
 /**
@@ -68,6 +73,7 @@ export function baseQuestion(
  */
 export function resolveBase(question: BaseQuestion, observations: readonly TagObservation[], project: string): ResolvedBase {
   const seen = new Map(observations.map((observation) => [observation.tag, observation]));
+  const written = question.written === undefined ? {} : { written: question.written };
   const missing: string[] = [];
   const unreadable: string[] = [];
   for (const [index, tag] of question.tags.entries()) {
@@ -85,12 +91,13 @@ export function resolveBase(question: BaseQuestion, observations: readonly TagOb
         source: 'local',
         id,
         ...(digest ? { digest } : {}),
-        note: `${before}${why} ${reference} is image ${shortId(id)} in the local engine`,
+        note: `${before}${why} ${reference} is image ${shortId(id)} in the local engine${writtenAs(question)}`,
+        ...written,
       };
     }
     if (observation.registry.kind === 'present') {
       const { digest } = observation.registry;
-      return { image: question.image, reference, tag, source: 'registry', digest, note: `${before}${why} ${reference} is ${digest} in the registry` };
+      return { image: question.image, reference, tag, source: 'registry', digest, note: `${before}${why} ${reference} is ${digest} in the registry${writtenAs(question)}`, ...written };
     }
     if (observation.registry.kind === 'unreadable') unreadable.push(`${reference} (${observation.registry.reason})`);
     missing.push(reference);
@@ -119,6 +126,11 @@ function whose(question: BaseQuestion, index: number): string {
   return `${why}the default branch's`;
 }
 
+/** For a base the Dockerfile names literally, what it wrote: the build reads this run's registry and repository instead. */
+function writtenAs(question: BaseQuestion): string {
+  return question.written === undefined ? '' : ` (written ${question.written})`;
+}
+
 function shortId(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
@@ -142,6 +154,8 @@ export interface BaseRecord {
   digest?: string;
   /** Local engine image ID, for a base that was only in the local engine. */
   id?: string;
+  /** The reference as the Dockerfile writes it, when it names the image literally (selfNames); `reference` is where the build read it. */
+  written?: string;
 }
 
 export function baseRecords(bases: readonly ResolvedBase[]): BaseRecord[] {
@@ -152,6 +166,7 @@ export function baseRecords(bases: readonly ResolvedBase[]): BaseRecord[] {
       reference: base.reference,
       ...(base.digest ? { digest: base.digest } : {}),
       ...(base.id && !base.digest ? { id: base.id } : {}),
+      ...(base.written === undefined ? {} : { written: base.written }),
     }));
 }
 

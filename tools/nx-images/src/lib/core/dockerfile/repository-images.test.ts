@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors';
-import { buildArgValues, DEFAULT_BUILD_ARG_NAMES, repositoryImages, type BuildArgNames } from './repository-images';
+import { buildArgValues, canonicalName, DEFAULT_BUILD_ARG_NAMES, repositoryImages, selfNamePrefix, type BuildArgNames } from './repository-images';
 
 const REAL_NAMES: BuildArgNames = { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' };
 
@@ -110,6 +110,90 @@ describe('repositoryImages', () => {
     const call = () => repositoryImages('ARG REPOSITORY\nARG BASE_TAG\nFROM ${REPOSITORY}/a:${BASE_TAG}-gpu\n', REAL_NAMES, undefined, 'images/x/Dockerfile');
     expect(call).toThrow(UserError);
     expect(call).toThrow('images/x/Dockerfile: ${REPOSITORY}/a:${BASE_TAG}-gpu makes a tag out of ${BASE_TAG}: write the tag as ${BASE_TAG} alone');
+  });
+});
+
+describe('repositoryImages with selfNames: literal references to this repository\'s images', () => {
+  const DIGEST = `sha256:${'a'.repeat(64)}`;
+  const HUB = ['owner/'];
+  const GHCR = ['ghcr.io/owner/repo/'];
+  const LITERAL = 'ARG BASE_TAG=master\n';
+  it.each<[string, string, readonly string[], { image: string; tagFrom: string; followsBaseTag: boolean } | undefined]>([
+    ['Docker Hub implied, tag from an arg', 'FROM owner/base-image:${BASE_TAG}', HUB, { image: 'base-image', tagFrom: 'unset-arg', followsBaseTag: true }],
+    ['docker.io written', 'FROM docker.io/owner/base-image:${BASE_TAG}', HUB, { image: 'base-image', tagFrom: 'unset-arg', followsBaseTag: true }],
+    ['index.docker.io written', 'FROM index.docker.io/owner/base-image:${BASE_TAG}', HUB, { image: 'base-image', tagFrom: 'unset-arg', followsBaseTag: true }],
+    ['the host in capitals', 'FROM Docker.IO/owner/base-image:${BASE_TAG}', HUB, { image: 'base-image', tagFrom: 'unset-arg', followsBaseTag: true }],
+    ['the self name written with docker.io', 'FROM owner/base-image:${BASE_TAG}', ['docker.io/owner'], { image: 'base-image', tagFrom: 'unset-arg', followsBaseTag: true }],
+    ['the self name written with index.docker.io', 'FROM docker.io/owner/base-image', ['index.docker.io/owner/'], { image: 'base-image', tagFrom: 'none', followsBaseTag: true }],
+    ['no tag', 'FROM owner/base-image', HUB, { image: 'base-image', tagFrom: 'none', followsBaseTag: true }],
+    ['a literal tag', 'FROM owner/base-image:2024.1', HUB, { image: 'base-image', tagFrom: 'written', followsBaseTag: false }],
+    ['a digest', `FROM owner/base-image@${DIGEST}`, HUB, { image: 'base-image', tagFrom: 'written', followsBaseTag: false }],
+    ['a tag from an arg and a digest', `FROM owner/base-image:\${BASE_TAG}@${DIGEST}`, HUB, { image: 'base-image', tagFrom: 'written', followsBaseTag: false }],
+    ['written in full', 'FROM ghcr.io/owner/repo/base-image:${BASE_TAG}', GHCR, { image: 'base-image', tagFrom: 'unset-arg', followsBaseTag: true }],
+    ['written in full, a literal tag', 'FROM ghcr.io/owner/repo/base-image:v1', GHCR, { image: 'base-image', tagFrom: 'written', followsBaseTag: false }],
+    ['a registry with a port', 'FROM localhost:5000/owner/base-image', ['localhost:5000/owner/'], { image: 'base-image', tagFrom: 'none', followsBaseTag: true }],
+    ['the whole name in an arg', 'ARG BASE=owner/base-image\nFROM ${BASE}:${BASE_TAG}', HUB, { image: 'base-image', tagFrom: 'unset-arg', followsBaseTag: true }],
+    ['COPY --from', 'FROM scratch\nCOPY --from=owner/base-image:${BASE_TAG} /a /a', HUB, { image: 'base-image', tagFrom: 'unset-arg', followsBaseTag: true }],
+    ['RUN --mount=from=', 'FROM scratch\nRUN --mount=type=bind,from=owner/base-image,target=/b true', HUB, { image: 'base-image', tagFrom: 'none', followsBaseTag: true }],
+    // Outside: what is not named by a self name stays an outside image.
+    ['Docker Hub\'s library', 'FROM docker.io/library/ubuntu:24.04', HUB, undefined],
+    ['an official image, no owner written', 'FROM ubuntu:24.04', HUB, undefined],
+    ['another owner\'s image', 'FROM other/base-image:${BASE_TAG}', HUB, undefined],
+    ['an owner whose name starts the same', 'FROM owner2/base-image:${BASE_TAG}', HUB, undefined],
+    ['the same owner on another registry', 'FROM ghcr.io/owner/base-image:${BASE_TAG}', HUB, undefined],
+    ['Docker Hub for a self name on ghcr.io', 'FROM owner/repo/base-image', GHCR, undefined],
+    ['a deeper path under the self name', 'FROM owner/sub/base-image:${BASE_TAG}', HUB, undefined],
+    ['a name that is no image name', 'FROM owner/Base_Image:${BASE_TAG}', HUB, undefined],
+    ['no self names', 'FROM owner/base-image:${BASE_TAG}', [], undefined],
+    ['a stage of the Dockerfile', 'FROM scratch AS owner\nFROM owner', HUB, undefined],
+  ])('%s', (_case, dockerfile, selfNames, expected) => {
+    const { reads } = repositoryImages(`${LITERAL}${dockerfile}\n`, DEFAULT_BUILD_ARG_NAMES, undefined, 'Dockerfile', {}, selfNames);
+    if (expected === undefined) expect(reads).toEqual([]);
+    else expect(reads).toEqual([expect.objectContaining({ ...expected, literal: true })]);
+  });
+
+  it('the base tag arg, when its name is the one in the literal reference: the branch rule through the arg', () => {
+    const names: BuildArgNames = { ...DEFAULT_BUILD_ARG_NAMES, baseTag: 'BASE_TAG' };
+    const found = repositoryImages(`${LITERAL}FROM owner/base-image:\${BASE_TAG}\n`, names, undefined, 'Dockerfile', {}, HUB);
+    expect(found.finalBase).toMatchObject({ image: 'base-image', tagFrom: 'base-tag-arg', literal: true, written: 'owner/base-image:${BASE_TAG}' });
+  });
+
+  it('with the images the repository builds known, a literal name of another image stays outside; a reference through the args does not', () => {
+    const dockerfile = 'ARG REGISTRY=r.io\nARG REPOSITORY=o/n\nFROM ${REGISTRY}/${REPOSITORY}/a\nCOPY --from=owner/b /x /x\nCOPY --from=owner/elsewhere /y /y\n';
+    const { images } = repositoryImages(dockerfile, DEFAULT_BUILD_ARG_NAMES, undefined, 'Dockerfile', {}, HUB, new Set(['b']));
+    expect(images).toEqual(['a', 'b']);
+  });
+
+  it('a reference through the args is not marked literal, beside a literal one', () => {
+    const dockerfile = 'ARG REGISTRY=r.io\nARG REPOSITORY=o/n\nARG BASE_IMAGE_TAG=main\nFROM ${REGISTRY}/${REPOSITORY}/a:${BASE_IMAGE_TAG}\nCOPY --from=owner/b /x /x\n';
+    const { reads } = repositoryImages(dockerfile, DEFAULT_BUILD_ARG_NAMES, undefined, 'Dockerfile', {}, HUB);
+    expect(reads.map((read) => [read.image, read.literal ?? false])).toEqual([['a', false], ['b', true]]);
+  });
+});
+
+describe('canonicalName and selfNamePrefix', () => {
+  it.each([
+    ['owner/x:1', 'docker.io/owner/x:1'],
+    ['ubuntu:24.04', 'docker.io/library/ubuntu:24.04'],
+    ['docker.io/owner/x', 'docker.io/owner/x'],
+    ['index.docker.io/owner/x', 'docker.io/owner/x'],
+    ['registry-1.docker.io/owner/x', 'docker.io/owner/x'],
+    ['GHCR.io/owner/repo/x', 'ghcr.io/owner/repo/x'],
+    ['localhost/x', 'localhost/x'],
+    ['127.0.0.1:5000/o/x@sha256:0', '127.0.0.1:5000/o/x@sha256:0'],
+  ])('canonicalName(%s) = %s', (reference, expected) => {
+    expect(canonicalName(reference)).toBe(expected);
+  });
+
+  it.each([
+    ['owner/', 'docker.io/owner/'],
+    ['owner', 'docker.io/owner/'],
+    ['docker.io/owner/', 'docker.io/owner/'],
+    ['index.docker.io/owner', 'docker.io/owner/'],
+    ['ghcr.io/owner/repo/', 'ghcr.io/owner/repo/'],
+    [' quay.io/owner// ', 'quay.io/owner/'],
+  ])('selfNamePrefix(%s) = %s', (name, expected) => {
+    expect(selfNamePrefix(name)).toBe(expected);
   });
 });
 

@@ -59,6 +59,8 @@ export interface RepositoryImageRead extends Omit<ImageRead, 'reference'> {
    * Only `written` is used as it stands: the others follow the branch rule.
    */
   tagFrom: 'base-tag-arg' | 'none' | 'unset-arg' | 'written';
+  /** Named literally, through one of the selfNames (`owner/x:${TAG}`), not through the args: the build points it at its own registry and repository. */
+  literal?: true;
 }
 
 export interface RepositoryImages {
@@ -86,6 +88,10 @@ export function repositoryImages(
   path = 'Dockerfile',
   /** Other args the build sets (a docker-build buildArgs option): a tag made of one is used as written. */
   setArgs: Readonly<Record<string, string>> = {},
+  /** The literal names of this repository's images (the selfNames option): `owner/`, `ghcr.io/owner/repo/`. */
+  selfNames: readonly string[] = [],
+  /** The images this repository builds, when known: a literal name of another (the same owner's image built elsewhere) stays outside. */
+  selfImages?: ReadonlySet<string>,
 ): RepositoryImages {
   const sentinels: Record<string, string> = { ...setArgs, [names.repository]: SENTINEL.repository };
   if (names.baseTag) sentinels[names.baseTag] = SENTINEL.tag;
@@ -93,24 +99,26 @@ export function repositoryImages(
   if (names.imageTag) sentinels[names.imageTag] = SENTINEL.imageTag;
   const prefix = names.registry ? `${SENTINEL.registry}/${SENTINEL.repository}/` : `${SENTINEL.repository}/`;
   const parsed = dockerfileImages(dockerfile, sentinels, target, { markDefaults: true });
+  const literalPrefixes = selfNames.map(selfNamePrefix);
 
   const reads: RepositoryImageRead[] = [];
   for (const read of parsed.reads) {
     const plain = unmarked(read.reference);
-    if (!plain.startsWith(prefix)) continue;
-    const rest = plain.slice(prefix.length);
+    const literal = plain.startsWith(prefix) ? undefined : literalPrefixes.find((name) => canonicalName(plain).startsWith(name));
+    if (!plain.startsWith(prefix) && literal === undefined) continue;
+    const rest = literal === undefined ? plain.slice(prefix.length) : canonicalName(plain).slice(literal.length);
     const at = rest.indexOf('@');
     const nameAndTag = at >= 0 ? rest.slice(0, at) : rest;
     const colon = nameAndTag.indexOf(':');
     const image = colon >= 0 ? nameAndTag.slice(0, colon) : nameAndTag;
     const tag = colon >= 0 ? nameAndTag.slice(colon + 1) : undefined;
-    if (!isValidImageName(image)) continue;
+    if (!isValidImageName(image) || (literal !== undefined && selfImages !== undefined && !selfImages.has(image))) continue;
     if (tag !== undefined && tag !== SENTINEL.tag && tag.includes(SENTINEL.tag)) {
       throw new UserError({ subject: path, problem: `${read.written} makes a tag out of \${${names.baseTag}}`, fix: `write the tag as \${${names.baseTag}} alone, so each build can resolve it` });
     }
     const tagFrom = at >= 0 ? 'written' : tag === SENTINEL.tag ? 'base-tag-arg' : tag === undefined || tag === '' ? 'none' : tagOfUnsetArg(read.reference) ? 'unset-arg' : 'written';
     const { reference: _withStandIns, ...position } = read;
-    reads.push({ ...position, image, followsBaseTag: tagFrom !== 'written', tagFrom });
+    reads.push({ ...position, image, followsBaseTag: tagFrom !== 'written', tagFrom, ...(literal === undefined ? {} : { literal: true as const }) });
   }
   const images = [...new Set(reads.map((read) => read.image))];
   const finalBase = parsed.finalBase ? reads.find((read) => read.start === parsed.finalBase?.start) : undefined;
@@ -121,4 +129,26 @@ export function repositoryImages(
 function tagOfUnsetArg(marked: string): boolean {
   const { open, close } = DEFAULT_MARK;
   return new RegExp(`:${open}+[^${open}${close}:/@]*${close}+${close}*$`).test(marked);
+}
+
+const DOCKER_HUB_ALIASES = ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'];
+
+/**
+ * A reference as Docker reads it, with Docker Hub written out: `owner/x:1`,
+ * `index.docker.io/owner/x:1` -> `docker.io/owner/x:1`; a host is lower-cased.
+ * The first component is a registry only if it has a `.` or `:` or is `localhost`.
+ */
+export function canonicalName(reference: string): string {
+  const slash = reference.indexOf('/');
+  const first = slash < 0 ? '' : reference.slice(0, slash);
+  const isHost = first.includes('.') || first.includes(':') || first === 'localhost';
+  if (!isHost) return slash < 0 ? `docker.io/library/${reference}` : `docker.io/${reference}`;
+  const host = first.toLowerCase();
+  return `${DOCKER_HUB_ALIASES.includes(host) ? 'docker.io' : host}${reference.slice(slash)}`;
+}
+
+/** A selfNames entry as the start of a canonical reference: `owner` and `owner/` -> `docker.io/owner/`. */
+export function selfNamePrefix(name: string): string {
+  const trimmed = name.trim().replace(/\/+$/, '');
+  return canonicalName(`${trimmed}/x`).slice(0, -1);
 }

@@ -23,6 +23,8 @@ export interface ImagesPluginOptions {
   variants?: string;
   /** The names of the build args through which Dockerfiles name this repository's images. */
   buildArgs?: Partial<BuildArgNames>;
+  /** The literal names of this repository's images, as Dockerfiles write them without args: `owner/` (Docker Hub implied), `ghcr.io/owner/repo/`. */
+  selfNames?: string[];
   /** The command every image's tests run with, in its tests folder; empty: pytest for test_*.py files, else every executable file. */
   testCommand?: string[];
   /** Where every image's tests are and how they run (see TestRule); an image's image-test `tests` option replaces it. */
@@ -58,6 +60,8 @@ export interface WorkspaceSettings {
   /** The variants' glob; empty: no variants. */
   variants: string;
   buildArgs: BuildArgNames;
+  /** The literal names of this repository's images (`owner/`, `docker.io/owner/`), each ending in `/`; empty: only the args name them. */
+  selfNames: string[];
   /** The plugin's test command; empty: chosen per tests folder. */
   testCommand: string[];
   /** Where every image's tests are and how they run; default: `<image folder>/tests`, inside the image. */
@@ -82,7 +86,7 @@ export interface WorkspaceSettings {
   targets: TargetNames;
 }
 
-const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tags', 'buildArgTemplates', 'versionScheme', 'versionPattern', 'refreshDependents', ...Object.values(TARGET_NAME_OPTIONS)];
+const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'selfNames', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tags', 'buildArgTemplates', 'versionScheme', 'versionPattern', 'refreshDependents', ...Object.values(TARGET_NAME_OPTIONS)];
 /** Where nx.json's options are named in an error. */
 const IN_NX_JSON = `nx.json: ${PLUGIN_NAME}`;
 export const DEFAULT_TAG_TEMPLATES: readonly string[] = ['{branch}'];
@@ -104,6 +108,7 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
     dockerfiles,
     variants: variantsGlob(given.variants, dockerfiles),
     buildArgs: buildArgNames(given.buildArgs, where('buildArgs')),
+    selfNames: selfNames(given.selfNames, where('selfNames')),
     testCommand: words(given.testCommand, where('testCommand'), '["python", "-m", "pytest", "-q"]'),
     tests: normalizeTestRule(given.tests, where('tests')),
     mirrors: words(given.mirrors, where('mirrors'), '["123456789012.dkr.ecr.us-east-1.amazonaws.com/fornax"]'),
@@ -132,6 +137,23 @@ function words(value: unknown, where: Subject, example: string): string[] {
   }
   return value as string[];
 }
+
+/**
+ * The selfNames option: each a registry path that names images by adding
+ * one component, written with or without its trailing `/`, never a tag,
+ * a digest or an arg.
+ */
+export function selfNames(value: unknown, where: Subject): string[] {
+  const names = words(value, where, '["owner/", "docker.io/owner/"]');
+  return names.map((name) => {
+    const trimmed = name.trim().replace(/\/+$/, '');
+    if (!SELF_NAME.test(trimmed)) {
+      throw new UserError({ ...where, problem: `${JSON.stringify(name)} is not a registry path (no tag, digest or $ARG)`, fix: 'write the part before the image\'s name, e.g. "owner/" or "ghcr.io/owner/repo/"' });
+    }
+    return `${trimmed}/`;
+  });
+}
+const SELF_NAME = /^(?:[A-Za-z0-9.-]+(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 
 function buildArgNames(value: unknown, where: Subject): BuildArgNames {
   if (value === undefined) return DEFAULT_BUILD_ARG_NAMES;

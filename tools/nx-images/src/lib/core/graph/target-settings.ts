@@ -15,6 +15,8 @@ import type { WorkspaceSettings } from './plugin-options';
 /** docker-build's. */
 export interface BuildSettings {
   buildArgNames: BuildArgNames;
+  /** The literal names of this repository's images (nx.json's selfNames). */
+  selfNames: string[];
   /** The per-build tag templates (nx.json's `tags`). */
   tagTemplates: string[];
   buildArgTemplates: Record<string, string>;
@@ -31,6 +33,7 @@ export interface TestSettings {
   tests: TestRule;
   testCommand: string[];
   buildArgNames: BuildArgNames;
+  selfNames: string[];
   /** Its own name, which every image's tests go by. */
   testTarget: string;
 }
@@ -60,13 +63,14 @@ export function targetSettings(settings: WorkspaceSettings): TargetSettings {
   return {
     build: {
       buildArgNames: { ...settings.buildArgs },
+      selfNames: [...settings.selfNames],
       tagTemplates: [...settings.tagTemplates],
       buildArgTemplates: { ...settings.buildArgTemplates },
       lockCommand: [...settings.lockCommand],
       defaultBranch: settings.defaultBranch,
       testTarget,
     },
-    test: { tests: settings.tests, testCommand: [...settings.testCommand], buildArgNames: { ...settings.buildArgs }, testTarget },
+    test: { tests: settings.tests, testCommand: [...settings.testCommand], buildArgNames: { ...settings.buildArgs }, selfNames: [...settings.selfNames], testTarget },
     release: { mirrors: [...settings.mirrors], versionScheme: settings.versionScheme, testTarget },
     publish: { mirrors: [...settings.mirrors] },
   };
