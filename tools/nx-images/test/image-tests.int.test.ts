@@ -1,25 +1,22 @@
-import { chmodSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referrersTag } from '../src/lib/core/evidence/oci-artifact';
-import { run } from '../src/lib/io/exec';
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
 import { runCiImages } from './harness/github-run';
 import { listTags, readImage } from './harness/read-image';
 import { startRegistry, type Registry } from './harness/registry';
-import { DOCKER } from './harness/second-engine';
 import { createWorkspace, type Workspace } from './harness/workspace';
+import { PASSING, writeTests } from './fixtures/tested-main';
 
 // Image tests are busybox scripts in the stand-ins' tests/ folders, run inside the images by the real
-// engine; what they decide is read back from the registry: tags, digests, the attached result.
+// engine; what they decide is read back from the registry: tags, digests, the attached result. This
+// file builds its main itself, to read that build's records; noisy output and the local image-test
+// target are in image-tests-local.int.test.ts, on a copy of a main built once per run.
 
 const REPO = 'fornax/tested';
 const TESTS = 'application/vnd.nx-images.image-test.v1+json';
 const RESULT = 'dev.nx-images.test-result';
-const PASSING = {
-  'images/base_image/tests/check-base.sh': '#!/bin/sh\ntest -s /etc/fornax-base && echo "base file present"\n',
-  'images/tractor/tests/check-stack.sh': '#!/bin/sh\ngrep -q . /etc/fornax-stack && echo "stack built"\n',
-};
 
 let registry: Registry;
 let ws: Workspace;
@@ -32,8 +29,7 @@ const record = (name: string) => JSON.parse(readFileSync(join(ws.dir, 'dist', 'd
 
 /** Writes files, makes the test scripts executable, commits; returns the commit. */
 async function commit(message: string, files: Record<string, string>): Promise<string> {
-  for (const [path, content] of Object.entries(files)) ws.write(path, content);
-  for (const path of Object.keys(files)) if (path.endsWith('.sh')) chmodSync(join(ws.dir, path), 0o755);
+  writeTests(ws, files);
   return ws.commit(message);
 }
 
@@ -140,47 +136,5 @@ describe('image tests, run between the build and the push', () => {
     expect(release.all.match(/ {2}tests: passed/g)).toHaveLength(4);
     const written = JSON.parse(readFileSync(join(ws.dir, 'dist', 'release', 'tractor.json'), 'utf8')) as { tests: string; tags: string[] };
     expect(written).toMatchObject({ tests: 'passed', tags: ['v1.0.0'] });
-  });
-
-  it('a test printing megabytes, binary and escape sequences fails cleanly, and the summary stays one row per image', async () => {
-    await ws.branch('hostile/output');
-    const sha = await commit('a noisy failing test', {
-      'images/base_image/base.txt': 'noisy\n',
-      'images/base_image/tests/check-base.sh':
-        '#!/bin/sh\nprintf "\\033[31mRED\\033[0m | <b>&amp;\\n\\001\\002\\377\\376\\n"\ni=0\nwhile [ $i -lt 40000 ]; do echo "line $i padding padding padding padding"; i=$((i+1)); done\nexit 1\n',
-    });
-    const result = await push('hostile/output', sha);
-    expect(result.exitCode).not.toBe(0);
-    const rows = result.summary.split('\n').filter((line) => line.startsWith('| 1 |') || line.startsWith('| 2 |'));
-    expect(rows).toHaveLength(1);
-    const failure = result.summary.split('\n').find((line) => line.startsWith('  - `base_image/check-base.sh`:')) ?? '';
-    expect(failure).toContain('RED \\| &lt;b&gt;&amp;amp;');
-    expect(Array.from(failure, (char) => char.charCodeAt(0)).filter((code) => code < 0x09 || code === 0x1b)).toEqual([]);
-    expect(failure.length).toBeLessThan(2000);
-    expect(failure).toMatch(/more line\(s\)/);
-  });
-
-  it('locally, nx run tractor:image-test builds what it needs and tests it', async () => {
-    await ws.branch('local/tests');
-    const result = await ws.nx(['run', 'tractor:image-test', `--registry=${registry.host}`, `--repository=${REPO}`, '--outputStyle=stream']);
-    expect(result.exitCode, result.all).toBe(0);
-    expect(result.all).toContain('tractor: passed (2 tests)');
-    const tested = JSON.parse(readFileSync(join(ws.dir, 'dist', 'image-test', 'tractor.json'), 'utf8')) as { imageId: string };
-    const local = await run({ command: DOCKER, args: ['image', 'inspect', '--format={{.Id}}', `${registry.host}/${REPO}/tractor:local-tests`] });
-    expect(tested.imageId).toBe(local.stdout.trim());
-  });
-
-  it('a command set in an image’s project.json runs instead of the default, and without the ancestors when told', async () => {
-    await ws.branch('local/configured');
-    const command = ['sh', '-c', 'grep -q tractor /etc/fornax-stack && echo configured'];
-    await commit('tractor: its own test command', {
-      'images/tractor/project.json': `${JSON.stringify({ targets: { 'image-test': { options: { command, ancestors: false } } } }, null, 2)}\n`,
-    });
-    const result = await ws.nx(['run', 'tractor:image-test', `--registry=${registry.host}`, `--repository=${REPO}`, '--outputStyle=stream']);
-    expect(result.exitCode, result.all).toBe(0);
-    expect(result.all).toContain('configured');
-    const tested = JSON.parse(readFileSync(join(ws.dir, 'dist', 'image-test', 'tractor.json'), 'utf8')) as { suites: string[]; passed: number };
-    expect(tested).toMatchObject({ suites: ['tractor'], passed: 1 });
-    expect(readFileSync(join(ws.dir, 'dist', 'image-test', 'tractor', 'junit.xml'), 'utf8')).toContain('name="sh -c grep -q tractor /etc/fornax-stack &amp;&amp; echo configured"');
   });
 });
