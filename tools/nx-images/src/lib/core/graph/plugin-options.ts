@@ -1,6 +1,7 @@
 import { UserError, type Subject } from '../errors';
 import { DEFAULT_BUILD_ARG_NAMES, type BuildArgNames } from '../dockerfile/repository-images';
 import { normalizeTestRule, type TestRule, type TestRun } from '../evidence/test-rule';
+import { assertPlatforms } from '../naming/platforms';
 import { assertBuildArgTemplates, assertTagTemplates } from '../naming/templates';
 import { resolveVersionScheme, type VersionScheme } from '../release/version-scheme';
 import { DEFAULT_DOCKERFILES, dockerfilesGlob, variantsGlob } from './dockerfile-globs';
@@ -43,6 +44,8 @@ export interface ImagesPluginOptions {
   versionPattern?: string;
   /** A refresh rebuilds the images built on an image whose outside base moved, too (default); false: only that image. */
   refreshDependents?: boolean;
+  /** The platforms every image is built for (`linux/amd64`, `linux/arm64`); an image's docker-build option `platforms` replaces it; empty: the runner's own. */
+  platforms?: string[];
   /** The names of the inferred targets, as Nx's own plugins let them be named; defaults: docker-build, image-test, release, release-check, publish, image-diff. */
   buildTargetName?: string;
   testTargetName?: string;
@@ -78,11 +81,13 @@ export interface WorkspaceSettings {
   defaultBranch: string;
   /** Whether a refresh also rebuilds what is built on a refreshed image. */
   refreshDependents: boolean;
+  /** The platforms every image is built for; empty: the runner's own (one). */
+  platforms: string[];
   /** The names of the inferred targets. */
   targets: TargetNames;
 }
 
-const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tags', 'buildArgTemplates', 'versionScheme', 'versionPattern', 'refreshDependents', ...Object.values(TARGET_NAME_OPTIONS)];
+const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tags', 'buildArgTemplates', 'versionScheme', 'versionPattern', 'refreshDependents', 'platforms', ...Object.values(TARGET_NAME_OPTIONS)];
 /** Where nx.json's options are named in an error. */
 const IN_NX_JSON = `nx.json: ${PLUGIN_NAME}`;
 export const DEFAULT_TAG_TEMPLATES: readonly string[] = ['{branch}'];
@@ -113,6 +118,7 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
     buildArgTemplates: assertBuildArgTemplates(given.buildArgTemplates, where('buildArgTemplates')),
     versionScheme: resolveVersionScheme(given.versionScheme, given.versionPattern, { where: `${IN_NX_JSON} option`, scheme: 'versionScheme', pattern: 'versionPattern' }),
     refreshDependents: flag(given.refreshDependents, where('refreshDependents'), true),
+    platforms: assertPlatforms(given.platforms, where('platforms')),
     targets: targetNames(given),
   };
 }
