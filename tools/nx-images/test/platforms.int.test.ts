@@ -1,0 +1,111 @@
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REAL_CONVENTION } from './fixtures/fornax-tree';
+import { arm64Busybox } from './harness/arm64';
+import { mainRepository, type MainRepository, type MainSpec } from './harness/built-main';
+import { listTags, readImage, readImageFile, readIndex } from './harness/read-image';
+
+/**
+ * Three levels (pt-root FROM scratch, pt-mid, pt-leaf), each for linux/amd64
+ * and linux/arm64 (under QEMU here), pushed by ci:images as CI pushes them:
+ * read back per platform from the index in the registry. Each image records
+ * `uname -m` at build time in /stamps/<image>.
+ */
+const PLATFORMS = ['linux/amd64', 'linux/arm64'];
+const UNAME: Record<string, string> = { 'linux/amd64': 'x86_64', 'linux/arm64': 'aarch64' };
+const IMAGES = ['pt-root', 'pt-mid', 'pt-leaf'];
+const BASE: Record<string, string> = { 'pt-mid': 'pt-root', 'pt-leaf': 'pt-mid' };
+const BASE_DIGEST = 'org.opencontainers.image.base.digest';
+
+const SPEC: MainSpec = {
+  workspace: { tree: 'platform-tree', pluginOptions: { ...REAL_CONVENTION, platforms: PLATFORMS } },
+  repository: 'fornax/platforms',
+  prepare: {
+    key: 'a static busybox per platform in pt-root, v1',
+    async run(ws) {
+      copyFileSync('/bin/busybox', join(ws.dir, 'images/pt-root/busybox-amd64'));
+      copyFileSync(arm64Busybox(), join(ws.dir, 'images/pt-root/busybox-arm64'));
+      await ws.commit('pt-root: a static busybox of each platform');
+    },
+  },
+};
+
+let main: MainRepository;
+
+beforeAll(async () => {
+  main = await mainRepository(SPEC);
+}, 600_000);
+
+afterAll(async () => {
+  await main?.cleanup();
+});
+
+const path = (image: string) => `${main.repo}/${image}`;
+const index = (image: string, tag: string) => readIndex(main.registry.url, path(image), tag);
+
+/** Every platform of `image:tag`: its manifest, its stamp, and the base digest its label records. */
+async function platformsOf(image: string, tag: string) {
+  const found = await index(image, tag);
+  if (!found) throw new Error(`${image}:${tag} is not an index`);
+  const entries = await Promise.all(
+    Object.entries(found.platforms).map(async ([platform, digest]) => ({
+      platform,
+      digest,
+      stamp: (await readImageFile(main.registry.url, path(image), digest, `stamps/${image}`))?.trim(),
+      baseDigest: (await readImage(main.registry.url, path(image), digest))?.labels[BASE_DIGEST],
+    })),
+  );
+  return { digest: found.digest, platforms: Object.fromEntries(entries.map((entry) => [entry.platform, entry])) };
+}
+
+describe('multi-platform images: one index per image, each platform built natively (here: under QEMU) and tested', () => {
+  it('a first push of the three-level tree writes one index per image, each platform built on the same platform of its base from this run', async () => {
+    for (const image of IMAGES) {
+      const read = await platformsOf(image, 'main');
+      expect(Object.keys(read.platforms).sort(), image).toEqual(PLATFORMS);
+      for (const platform of PLATFORMS) {
+        expect(read.platforms[platform]?.stamp, `${image} ${platform}`).toBe(UNAME[platform]);
+        const base = BASE[image];
+        if (!base) continue;
+        const ofBase = await index(base, 'main');
+        expect(read.platforms[platform]?.baseDigest, `${image} ${platform} is built on ${base}'s ${platform}`).toBe(ofBase?.platforms[platform]);
+      }
+    }
+    // Each platform was tested in its own container before anything was pushed.
+    expect(main.first.all).toMatch(/pt-mid: linux\/arm64: tests passed/);
+    expect(main.first.all).toMatch(/pt-mid: linux\/amd64: tests passed/);
+  });
+
+  it('a branch changing the mid-level image writes new indexes for it and what is built on it only', async () => {
+    const before = Object.fromEntries(await Promise.all(IMAGES.map(async (image) => [image, (await index(image, 'main'))?.digest])));
+    const sha = await main.ws.branch('feature/mid', { 'images/pt-mid/stamp.txt': 'pt-mid 2\n' });
+    const run = await main.run({ name: 'push', branch: 'feature/mid', sha });
+    expect(run.exitCode, run.all).toBe(0);
+    expect(await index('pt-root', 'feature-mid')).toBeUndefined();
+    const mid = await platformsOf('pt-mid', 'feature-mid');
+    const leaf = await platformsOf('pt-leaf', 'feature-mid');
+    const root = await index('pt-root', 'main');
+    for (const platform of PLATFORMS) {
+      expect(mid.platforms[platform]?.stamp).toBe(UNAME[platform]);
+      expect(mid.platforms[platform]?.baseDigest, `pt-mid ${platform} on main's pt-root`).toBe(root?.platforms[platform]);
+      expect(leaf.platforms[platform]?.baseDigest, `pt-leaf ${platform} on this branch's pt-mid`).toBe(mid.platforms[platform]?.digest);
+    }
+    expect(mid.digest).not.toBe(before['pt-mid']);
+    // main's tags stay where they were.
+    for (const image of IMAGES) expect((await index(image, 'main'))?.digest, image).toBe(before[image]);
+  });
+
+  it('a test failing on arm64 only moves no tag, publishes no platform alone, and skips what is built on the image', async () => {
+    const tagsBefore = Object.fromEntries(await Promise.all(IMAGES.map(async (image) => [image, await listTags(main.registry.url, path(image))])));
+    await main.ws.git('checkout', '--quiet', 'main');
+    const sha = await main.ws.branch('feature/arm-fails', { 'images/pt-mid/stamp.txt': 'pt-mid 3\n', 'images/pt-mid/tests/check.env': 'FAIL_ON=aarch64\n' });
+    const run = await main.run({ name: 'push', branch: 'feature/arm-fails', sha });
+    expect(run.exitCode, run.all).not.toBe(0);
+    expect(run.all).toMatch(/pt-mid.*tests failed/);
+    // amd64 passed, yet nothing of pt-mid was pushed: no tag, and the record names no digest.
+    expect(await readImage(main.registry.url, path('pt-mid'), 'feature-arm-fails')).toBeUndefined();
+    expect(await readImage(main.registry.url, path('pt-leaf'), 'feature-arm-fails')).toBeUndefined();
+    for (const image of IMAGES) expect(await listTags(main.registry.url, path(image)), image).toEqual(tagsBefore[image]);
+  });
+});
