@@ -428,7 +428,7 @@ async function buildEachPlatform(run: { runner: BuildRunner; build: NormalizedBu
         await runner.execute({ build: one, pinned, file, cli, client, resolved, outside, notes, plan, scratch, workspaceRoot, suites, locking: false, localTags });
         continue;
       }
-      const state = await runImageBuildSteps(
+      const state = await onPlatform(platform, build.platforms, () => runImageBuildSteps(
         {
           build: pinned.build,
           cli,
@@ -443,7 +443,7 @@ async function buildEachPlatform(run: { runner: BuildRunner; build: NormalizedBu
             writeBuildRecord(workspaceRoot, { ...recordOf(pinned.build, cli, resolved, { imageId, startedAt, tests, notes: [`${platform} failed its tests: nothing was pushed for any platform`, ...notes] }), pushed: false, platforms: platformsOf(build, built, { platform, ...(imageId ? { imageId } : {}) }) }),
         },
         IMAGE_BUILD_STEPS.filter((step) => BEFORE_PUSH.has(step.name)),
-      );
+      ));
       if (state.tests) log.info(`${build.project}: ${platform}: tests ${describeResult(state.tests)}`);
       built.push({ platform, state, resolved, notes });
     }
@@ -455,6 +455,18 @@ async function buildEachPlatform(run: { runner: BuildRunner; build: NormalizedBu
     await pushIndex(build, cli, client, built, workspaceRoot);
   } finally {
     for (const cleanup of cleanups) await cleanup();
+  }
+}
+
+/** A platform's failure names the platform, and says that no platform was pushed. */
+async function onPlatform<T>(platform: string, platforms: readonly string[], step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    const others = platforms.filter((other) => other !== platform);
+    const problem = `${platform}: ${error.problem.replace(/; nothing was pushed, every tag stays where it was$/, '')}; nothing was pushed for any platform (${others.join(', ')} included), every tag stays where it was`;
+    throw new UserError({ ...(error.image === undefined ? {} : { image: error.image }), subject: error.subject, problem, fix: error.fix });
   }
 }
 
