@@ -110,4 +110,16 @@ describe('multi-platform images: one index per image, each platform built native
     expect(await readImage(main.registry.url, path('pt-leaf'), 'feature-arm-fails')).toBeUndefined();
     for (const image of IMAGES) expect(await listTags(main.registry.url, path(image)), image).toEqual(tagsBefore[image]);
   });
+
+  it('an image asking for a platform its base lacks is refused before anything is built, in one line, by the plan (dry run) and the build alike', async () => {
+    await main.ws.git('checkout', '--quiet', 'main');
+    const tagsBefore = await listTags(main.registry.url, path('pt-mid'));
+    for (const extra of [['--dry-run'], ['--push']]) {
+      const run = await main.ws.nx(['run', 'pt-mid:docker-build', `--registry=${main.registry.host}`, `--repository=${main.repo}`, '--exclude-task-dependencies', '--platforms=linux/amd64', '--platforms=linux/s390x', ...extra]);
+      expect(run.exitCode, run.all).not.toBe(0);
+      expect(run.all).toContain(`pt-mid: asks for linux/s390x, which its base ${main.registry.host}/${main.repo}/pt-root:main lacks (it has linux/amd64, linux/arm64): build pt-root for linux/s390x too (its platforms option), or leave linux/s390x out of pt-mid's platforms.`);
+      expect(run.all).not.toMatch(/platform linux\/amd64\n/);
+    }
+    expect(await listTags(main.registry.url, path('pt-mid'))).toEqual(tagsBefore);
+  });
 });

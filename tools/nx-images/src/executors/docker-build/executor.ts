@@ -410,9 +410,12 @@ async function buildEachPlatform(run: { runner: BuildRunner; build: NormalizedBu
   const built: PlatformBuilt[] = [];
   const cleanups: (() => Promise<void>)[] = [];
   try {
-    for (const platform of build.platforms) {
+    // Every platform's bases first: a platform a base lacks refuses the build before anything is built.
+    const bases = [];
+    for (const platform of build.platforms) bases.push(await runner.resolveBases({ ...build, platforms: [platform] }, client, engine ? cli.docker : undefined));
+    for (const [at, platform] of build.platforms.entries()) {
       const one: NormalizedBuild = { ...build, platforms: [platform] };
-      const { resolved, notes: baseNotes } = await runner.resolveBases(one, client, engine ? cli.docker : undefined);
+      const { resolved, notes: baseNotes } = bases[at] ?? { resolved: [], notes: [] };
       const outside = runner.executes && build.push ? await resolveOutside(build.outside.map((read) => read.reference), platform, process.env) : [];
       const notes = [...baseNotes, ...outside.map(outsideNote)];
       const scratch = await runner.scratch();
