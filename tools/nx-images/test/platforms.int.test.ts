@@ -177,4 +177,16 @@ describe('multi-platform images: one index per image, each platform built native
     const passing = await releaseCheck('main');
     expect(passing.exitCode, passing.all).toBe(0);
   });
+
+  it('image-diff compares an index platform by platform: each platform\'s packages and size', async () => {
+    const run = await main.ws.nx(['run', 'pt-mid:image-diff', `--registry=${main.registry.host}`, `--repository=${main.repo}`, '--from=main', '--to=feature-mid']);
+    expect(run.exitCode, run.all).toBe(0);
+    for (const platform of PLATFORMS) {
+      const heading = `## \`pt-mid ${platform}\`: \`main ${platform}\` → \`feature-mid ${platform}\``;
+      expect(run.all).toContain(heading);
+      const section = run.all.slice(run.all.indexOf(heading)).split('\n## ')[0] ?? '';
+      expect(section, platform).toMatch(/Size \(compressed\): .*; layers: /);
+      expect(section, platform).toMatch(/Packages: /);
+    }
+  });
 });
