@@ -2,6 +2,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ARTIFACT_TYPE } from '../src/lib/core/naming/conventions';
+import { attachTestResult } from '../src/lib/io/image-tests';
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
 import { REAL_CONVENTION } from './fixtures/fornax-tree';
 import { arm64Busybox } from './harness/arm64';
@@ -176,6 +177,11 @@ describe('multi-platform images: one index per image, each platform built native
     // The same index with both platforms tested passes.
     const passing = await releaseCheck('main');
     expect(passing.exitCode, passing.all).toBe(0);
+    // A retest of a tests-only change attaches its result to what the tag names, the index: a newer failure there stops every platform.
+    await attachTestResult(createRegistryClient({ registry: main.registry.host, env: {} }), repo, source?.digest ?? '', { result: 'failed', suites: ['pt-root/check.sh'], passed: 0, failed: 1, failures: [] }, main.ws.dir, 'pt-root');
+    const retested = await releaseCheck('main');
+    expect(retested.exitCode).not.toBe(0);
+    expect(retested.all).toMatch(/pt-root:main linux\/amd64 \(sha256:[0-9a-f]{12}\) has no passing test result \(its newest tests, run [^)]+, failed\)/);
   });
 
   it('image-diff compares an index platform by platform: each platform\'s packages and size', async () => {

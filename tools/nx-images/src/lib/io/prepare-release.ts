@@ -51,10 +51,13 @@ export async function prepareRelease(options: NormalizedReleaseOptions, client: 
   const bases = readBasesLabel(observed.kind === 'present' ? observed.labels : undefined);
   // An index's evidence is attached to each platform's manifest (each platform is tested on its own): every platform must stand.
   const standings = [];
-  for (const subject of await evidenceSubjects(client, repoPath, source)) {
+  const subjects = await evidenceSubjects(client, repoPath, source);
+  // What is attached to an index itself counts for every platform: a retest's result (a retest attaches to what the tag names; the newest result decides), and the evidence of an index pushed whole by buildx.
+  const onIndex = subjects.some((subject) => subject.platform) ? await client.referrers(repoPath, source.digest) : [];
+  for (const subject of subjects) {
     const at = `${name}:${sourceTag}${subject.platform ? ` ${subject.platform}` : ''} (${subject.digest.slice(0, 19)})`;
     // Every type at once, so results and lock sets attached under the legacy names count too.
-    const referrers = await client.referrers(repoPath, subject.digest);
+    const referrers = [...(await client.referrers(repoPath, subject.digest)), ...onIndex];
     const attached = options.hasTests ? referrers.filter((entry) => isArtifactOf(entry.artifactType, TEST_ARTIFACT_TYPE, LEGACY_TEST_ARTIFACT_TYPES)) : [];
     const { standing, problem: untested } = testStanding({
       image,
