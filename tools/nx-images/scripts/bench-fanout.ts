@@ -12,8 +12,13 @@
  * Prints both wall times, the critical path (the sum of each level's slowest
  * build), the per-job set-up, the goal and the serial / fan-out ratio; it
  * asserts no timing. Removes what it made, also on failure and Ctrl-C.
+ *
+ * BENCH_PLATFORMS=linux/amd64,linux/arm64 builds every image for those
+ * platforms (the plugin option `platforms`; arm64 under QEMU on an amd64
+ * machine, its busybox from FORNAX_ARM64_BUSYBOX as .ci/run fetches it), so
+ * the figures compare with the one-platform run's.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { errorMessage, UserError } from '../src/lib/core/errors';
@@ -24,6 +29,7 @@ import { createWorkspace, type Workspace } from '../test/harness/workspace';
 import { cleanupOnExit } from './lib/cleanup';
 import { forgetCiVariables } from './lib/workspace-copy';
 import { REAL_CONVENTION } from '../test/fixtures/fornax-tree';
+import { arm64Busybox } from '../test/harness/arm64';
 
 const REPO = 'fornax/bench-fanout';
 const GOAL = 1.15;
@@ -44,12 +50,14 @@ async function main(): Promise<void> {
   try {
     const registry = await startRegistry();
     cleanup.add(`stop the registry on ${registry.host}`, () => registry.stop());
-    const ws = await createWorkspace({ tree: 'tree', pluginOptions: REAL_CONVENTION });
+    const platforms = platformsFrom(process.env.BENCH_PLATFORMS);
+    const ws = await createWorkspace({ tree: 'tree', pluginOptions: { ...REAL_CONVENTION, ...(platforms.length > 0 ? { platforms } : {}) } });
     cleanup.add(`remove ${ws.dir}`, () => ws.remove());
+    if (platforms.length > 0) await ws.commit(`bench: every image for ${platforms.join(', ')}`, multiPlatformRoot(ws, platforms));
     const env = { IMAGE_REPOSITORY: REPO };
     const images = readdirSync(join(ws.dir, 'images')).sort();
     await ws.commit(`bench: every image sleeps ${sleep} s`, slowImages(ws, images, sleep, 'serial'));
-    console.log(`bench:fanout: ${images.length} images, RUN sleep ${sleep} in each, registry ${registry.url}`);
+    console.log(`bench:fanout: ${images.length} images, RUN sleep ${sleep} in each, ${platforms.length > 0 ? platforms.join(' + ') : 'the machine\'s platform'}, registry ${registry.url}`);
 
     console.log('bench:fanout: one runner (npm run ci:images), every image one after another...');
     const serialStart = performance.now();
@@ -141,6 +149,23 @@ function printFigures(figures: Figures): void {
     `  goal: fan-out <= ${GOAL} x critical path + set-up (${figures.levels} levels x set-up + plan + summary) = ${s(goal)}: ${figures.fanoutMs <= goal ? 'met' : 'missed'}`,
   );
   console.log(`  serial / fan-out: ${(figures.serialMs / figures.fanoutMs).toFixed(2)}x`);
+}
+
+/** BENCH_PLATFORMS as a list; empty: the machine's own platform, as the plugin's default. */
+function platformsFrom(value: string | undefined): string[] {
+  const platforms = (value ?? '').split(',').map((platform) => platform.trim()).filter((platform) => platform !== '');
+  const wrong = platforms.find((platform) => !/^linux\/(amd64|arm64)$/.test(platform));
+  if (wrong) throw new UserError({ subject: 'bench:fanout', problem: `BENCH_PLATFORMS names ${wrong}`, fix: 'use linux/amd64 and linux/arm64, comma-separated' });
+  return platforms;
+}
+
+/** The tree's root (FROM scratch) with a static busybox of each platform, chosen by BuildKit's TARGETARCH. */
+function multiPlatformRoot(ws: Workspace, platforms: readonly string[]): Record<string, string> {
+  const root = 'images/jupyter-base';
+  copyFileSync('/bin/busybox', join(ws.dir, root, 'busybox-amd64'));
+  if (platforms.includes('linux/arm64')) copyFileSync(arm64Busybox(), join(ws.dir, root, 'busybox-arm64'));
+  const dockerfile = readFileSync(join(ws.dir, root, 'Dockerfile'), 'utf8').replace('COPY busybox /bin/busybox', 'ARG TARGETARCH\nCOPY busybox-${TARGETARCH} /bin/busybox');
+  return { [`${root}/Dockerfile`]: dockerfile };
 }
 
 function secondsFrom(value: string | undefined): number {

@@ -89,3 +89,19 @@ function fileInTar(tar: Buffer, wanted: string): Buffer | undefined {
   }
   return undefined;
 }
+
+/** The image entries of an index as `os/arch[/variant]` -> manifest digest, read over the plain API; undefined when the tag is not an index. */
+export async function readIndex(registryUrl: string, path: string, reference: string): Promise<{ digest: string; platforms: Record<string, string> } | undefined> {
+  const response = await fetch(`${registryUrl}/v2/${path}/manifests/${reference}`, { headers: { Accept: ACCEPT } });
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`GET manifest ${path}:${reference}: HTTP ${response.status}`);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const index = JSON.parse(bytes.toString('utf8')) as { manifests?: { digest: string; platform?: { os: string; architecture: string; variant?: string } }[] };
+  if (!index.manifests) return undefined;
+  const platforms: Record<string, string> = {};
+  for (const entry of index.manifests) {
+    if (!entry.platform || entry.platform.os === 'unknown') continue;
+    platforms[[entry.platform.os, entry.platform.architecture, ...(entry.platform.variant ? [entry.platform.variant] : [])].join('/')] = entry.digest;
+  }
+  return { digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, platforms };
+}

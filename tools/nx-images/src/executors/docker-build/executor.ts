@@ -14,7 +14,13 @@ import { isImageProject, type ProjectLike } from '../../lib/core/graph/image-pro
 import { DEFAULT_TARGET_SETTINGS } from '../../lib/core/graph/target-settings';
 import { commandLine } from '../../lib/core/quote';
 import { imageName } from '../../lib/core/naming/refs';
-import { machinePlatform } from '../../lib/core/naming/platforms';
+import { machinePlatform, platformKey, platformOf } from '../../lib/core/naming/platforms';
+import { imageIndex, OCI_INDEX, type PlatformImage } from '../../lib/core/build/image-index';
+import { describeResult } from '../../lib/core/evidence/image-tests';
+import { sha256 } from '../../lib/core/evidence/oci-artifact';
+import { UserError } from '../../lib/core/errors';
+import { pushByDigest } from '../../lib/io/push-by-digest';
+import { basesForPlatform } from './platform-bases';
 import { previewInventoryTag } from '../../lib/core/naming/templates';
 import { writeBuildRecord, type BuildRecord, type BuildTagRecord } from '../../lib/io/build-record';
 import { resolveBuildTime } from '../../lib/io/build-time';
@@ -33,7 +39,8 @@ import { missingSourcesOnDisk } from '../../lib/io/context-sources';
 import { digestPinnedBases, normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild, type PinnedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
 import { recordForReuse, reuseFromRegistry, reuseKeyOf } from './reuse';
-import { runImageBuildSteps, type BuildState } from './steps';
+import { writeBuildTags } from './build-tags';
+import { IMAGE_BUILD_STEPS, runImageBuildSteps, type BuildState } from './steps';
 import type { DockerBuildExecutorSchema } from './schema';
 
 export default function dockerBuildExecutor(options: DockerBuildExecutorSchema, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -72,6 +79,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
   const runner = normalized.dryRun ? DRY_RUNNER : ENGINE_RUNNER;
   const { build, cli, engine } = await runner.builder(normalized);
   const client = runner.client(build);
+  if (build.platforms.length > 1) return buildEachPlatform({ runner, build, cli, engine, client, context, facts });
   const found = await runner.resolveBases(build, client, engine ? cli.docker : undefined);
   const pinnedAsWritten = digestPinnedBases(build);
   const resolved = [...found.resolved, ...pinnedAsWritten];
@@ -175,7 +183,7 @@ const ENGINE_RUNNER: BuildRunner = {
   },
   client: (build) => createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 3 } }),
   async resolveBases(build, client, docker) {
-    const resolved = await resolveBases(build, client, docker);
+    const resolved = await withPlatformBases(build, client, await resolveBases(build, client, docker));
     return { resolved, notes: resolved.map((base) => `base ${base.image}: ${base.note}`) };
   },
   scratch: () => mkdtemp(join(tmpdir(), 'fornax-docker-build-')),
@@ -211,17 +219,20 @@ const DRY_RUNNER: BuildRunner = {
   },
   client: (build) => createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 1 }, timeoutMs: 10_000 }),
   async resolveBases(build, client, docker) {
+    let resolved: ResolvedBase[];
     try {
-      const resolved = await resolveBases(build, client, docker);
-      return { resolved, notes: resolved.map((base) => `base ${base.image}: ${base.note}; the build reads it by ${base.source === 'registry' ? 'digest' : 'a tag of its own'}`) };
+      resolved = await resolveBases(build, client, docker);
     } catch (error) {
       // Assume each base's first tag, so the plan still shows the build args and labels a build would start from.
-      const resolved = build.bases.map(({ question }): ResolvedBase => {
+      resolved = build.bases.map(({ question }): ResolvedBase => {
         const tag = question.tags[0] ?? '';
         return { image: question.image, reference: `${question.name}:${tag}`, tag, source: 'registry', note: 'not resolved' };
       });
       return { resolved, notes: [`bases not resolved now (${errorMessage(error)}); a build resolves each on its own`] };
     }
+    // A base that lacks the platform refuses the plan too, before anything is built.
+    resolved = await withPlatformBases(build, client, resolved);
+    return { resolved, notes: resolved.map((base) => `base ${base.image}: ${base.note}; the build reads it by ${base.source === 'registry' ? 'digest' : 'a tag of its own'}`) };
   },
   scratch: () => Promise.resolve('<tmp>'),
   tagLocalBases: (_build, resolved) => Promise.resolve(Object.fromEntries(resolved.filter((base) => base.source === 'local').map((base) => [base.image, '<tag of this build>']))),
@@ -370,4 +381,149 @@ function printPlan(build: NormalizedBuild, cli: DockerCli, plan: BuildPlan, work
   for (const warning of plan.warnings) log.warn(`  warning    ${warning}`);
   log.info(commandLine(plan.build.command, plan.build.args, plan.build.env));
   for (const push of plan.push) log.info(commandLine(push.command, push.args));
+}
+
+/** A build of one platform asked for by name reads each base as that platform's manifest (see basesForPlatform); the default build is unchanged. */
+async function withPlatformBases(build: NormalizedBuild, client: FullRegistryClient, resolved: ResolvedBase[]): Promise<ResolvedBase[]> {
+  const [platform] = build.platforms;
+  return build.platforms.length === 1 && platform ? basesForPlatform(build, resolved, client, platform) : resolved;
+}
+
+/** One platform of a multi-platform build once it is built and tested: what its push and its evidence need. */
+interface PlatformBuilt {
+  platform: string;
+  state: BuildState;
+  resolved: readonly ResolvedBase[];
+  notes: string[];
+}
+
+/**
+ * Several platforms on one machine: each built on its own (the engine's
+ * BuildKit builds one platform a build; another architecture runs under
+ * QEMU), each tested in its own platform's container, and only when every
+ * platform passed, each pushed by digest with its evidence, then one OCI
+ * index written under the tags inside the registry. A failure on any
+ * platform pushes nothing, so no tag moves and no platform is published alone.
+ */
+async function buildEachPlatform(run: { runner: BuildRunner; build: NormalizedBuild; cli: DockerCli; engine: boolean; client: FullRegistryClient; context: ExecutorContext; facts: BuildFacts }): Promise<void> {
+  const { runner, build, cli, engine, client, context, facts } = run;
+  const { workspaceRoot } = facts;
+  if (runner.executes && build.push && build.forwardOnly) {
+    const skipped = await newerPushOnRegistry(build, client, workspaceRoot);
+    if (skipped) {
+      log.warn(`${build.project}: ${skipped}`);
+      await writeBuildRecord(workspaceRoot, recordOf(build, cli, [], { skippedPush: skipped, notes: [] }));
+      return;
+    }
+  }
+  const suites = runner.executes && (build.test || build.skipTests) ? await ownSuites(context, facts.settings.testTarget, build.project) : [];
+  if (runner.executes && build.push) log.info(`${build.project}: ${build.platforms.length} platforms (${build.platforms.join(', ')}): each built and tested, then pushed by digest, then one index under the tags; reuse is not looked up for a multi-platform build`);
+  const built: PlatformBuilt[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    // Every platform's bases first: a platform a base lacks refuses the build before anything is built.
+    const bases = [];
+    for (const platform of build.platforms) bases.push(await runner.resolveBases({ ...build, platforms: [platform] }, client, engine ? cli.docker : undefined));
+    for (const [at, platform] of build.platforms.entries()) {
+      const one: NormalizedBuild = { ...build, platforms: [platform] };
+      const { resolved, notes: baseNotes } = bases[at] ?? { resolved: [], notes: [] };
+      const outside = runner.executes && build.push ? await resolveOutside(build.outside.map((read) => read.reference), platform, process.env) : [];
+      const notes = [...baseNotes, ...outside.map(outsideNote)];
+      const scratch = await runner.scratch();
+      const localTags = await runner.tagLocalBases(one, resolved, cli);
+      cleanups.push(() => runner.cleanup(one, resolved, cli, localTags, scratch));
+      const pinned = pinBases(one, resolved, localTags, outside);
+      const file = await runner.pinnedDockerfile(one, pinned, scratch);
+      // Into the engine under no tag: its image ID names it until it is pushed, so the platforms never take one tag from each other.
+      const plan = planBuild(planInput(withCache({ ...pinned.build, file, references: [], push: false }, cli), cli, scratch));
+      log.info(`${build.project}: platform ${platform}`);
+      printPlan(pinned.build, cli, plan, workspaceRoot, notes);
+      if (!runner.executes) {
+        await runner.execute({ build: one, pinned, file, cli, client, resolved, outside, notes, plan, scratch, workspaceRoot, suites, locking: false, localTags });
+        continue;
+      }
+      const state = await onPlatform(platform, build.platforms, () => runImageBuildSteps(
+        {
+          build: pinned.build,
+          cli,
+          client,
+          resolved,
+          plan,
+          scratch,
+          workspaceRoot,
+          suites,
+          locking: build.push,
+          recordFailedTests: ({ imageId, startedAt, tests }: BuildState) =>
+            writeBuildRecord(workspaceRoot, { ...recordOf(pinned.build, cli, resolved, { imageId, startedAt, tests, notes: [`${platform} failed its tests: nothing was pushed for any platform`, ...notes] }), pushed: false, platforms: platformsOf(build, built, { platform, ...(imageId ? { imageId } : {}) }) }),
+        },
+        IMAGE_BUILD_STEPS.filter((step) => BEFORE_PUSH.has(step.name)),
+      ));
+      if (state.tests) log.info(`${build.project}: ${platform}: tests ${describeResult(state.tests)}`);
+      built.push({ platform, state, resolved, notes });
+    }
+    if (!runner.executes) {
+      log.info(`  index      ${build.push ? `one OCI image index of ${build.platforms.join(', ')} under ${build.references.join(', ')}, written once every platform passed` : 'none: not pushed'}`);
+      return;
+    }
+    if (!build.push) return await keepLocal(build, cli, built, workspaceRoot);
+    await pushIndex(build, cli, client, built, workspaceRoot);
+  } finally {
+    for (const cleanup of cleanups) await cleanup();
+  }
+}
+
+/** A platform's failure names the platform, and says that no platform was pushed. */
+async function onPlatform<T>(platform: string, platforms: readonly string[], step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    const others = platforms.filter((other) => other !== platform);
+    const problem = `${platform}: ${error.problem.replace(/; nothing was pushed, every tag stays where it was$/, '')}; nothing was pushed for any platform (${others.join(', ')} included), every tag stays where it was`;
+    throw new UserError({ ...(error.image === undefined ? {} : { image: error.image }), subject: error.subject, problem, fix: error.fix });
+  }
+}
+
+/** The steps of a platform before anything is pushed: build, test, lock, inventory. */
+const BEFORE_PUSH = new Set(['build', 'test', 'lock', 'inventory']);
+
+function platformsOf(build: NormalizedBuild, built: readonly PlatformBuilt[], failed?: { platform: string; imageId?: string }): BuildRecord['platforms'] {
+  const done = built.map(({ platform, state }) => ({ platform, ...(state.digest ? { digest: state.digest } : {}), ...(state.imageId ? { imageId: state.imageId } : {}) }));
+  const rest = build.platforms.filter((platform) => !built.some((entry) => entry.platform === platform) && platform !== failed?.platform).map((platform) => ({ platform }));
+  return [...done, ...(failed ? [failed] : []), ...rest];
+}
+
+/** Not pushed: the engine holds one platform under a tag, the machine's own when it was built (else the first); the others stay by image ID. */
+async function keepLocal(build: NormalizedBuild, cli: DockerCli, built: readonly PlatformBuilt[], workspaceRoot: string): Promise<void> {
+  const own = built.find((entry) => platformKey(entry.platform) === platformKey(machinePlatform(process.arch))) ?? built[0];
+  if (own?.state.imageId) for (const reference of build.references) await tagImage(cli.docker, own.state.imageId, reference);
+  const record = { ...recordOf(build, cli, own?.resolved ?? [], { notes: own?.notes ?? [], ...(own?.state.imageId ? { imageId: own.state.imageId } : {}) }), platforms: platformsOf(build, built) };
+  const path = await writeBuildRecord(workspaceRoot, record);
+  log.info(`${build.project}: built ${build.platforms.join(', ')} into the local engine (not pushed); ${build.references.join(', ')} is the ${own?.platform ?? ''} image, the others are there by image ID (${path ? relative(workspaceRoot, path) : ''})`);
+}
+
+/** Each platform pushed by digest with its evidence, then the index, written by digest and then under every tag, and the per-build tags. */
+async function pushIndex(build: NormalizedBuild, cli: DockerCli, client: FullRegistryClient, built: PlatformBuilt[], workspaceRoot: string): Promise<void> {
+  const repoPath = `${build.repository}/${build.image}`;
+  const images: PlatformImage[] = [];
+  for (const entry of built) {
+    if (!entry.state.imageId) throw new UserError({ subject: build.project, problem: `the ${entry.platform} build wrote no image ID, so it cannot be pushed`, fix: 'nothing was tagged; build again' });
+    const image = await pushByDigest(cli.docker, entry.state.imageId, client, repoPath, entry.state.scratch);
+    log.info(`${build.project}: ${entry.platform} pushed by digest as ${imageName(build)}@${image.digest} (no tag)`);
+    entry.state = await runImageBuildSteps({ ...entry.state, digest: image.digest }, IMAGE_BUILD_STEPS.filter((step) => step.name === 'attach'));
+    images.push(image);
+  }
+  const bytes = imageIndex(images);
+  const { digest } = await client.writeManifest(repoPath, sha256(bytes), { bytes, mediaType: OCI_INDEX });
+  const manifest = { bytes, mediaType: OCI_INDEX, digest };
+  for (const tag of [build.tag, ...build.extraTags.filter((extra) => extra !== build.tag)]) await client.retag(repoPath, manifest, tag);
+  log.info(`${build.project}: index ${digest} of ${images.map((image) => platformOf(image.platform)).join(', ')} written under ${build.references.join(', ')}`);
+  const buildTags = await writeBuildTags(build, client, digest, built[0]?.state.inventory);
+  const first = built[0];
+  const record: BuildRecord = {
+    ...recordOf(first?.state.build ?? build, cli, first?.resolved ?? [], { digest, notes: first?.notes ?? [], buildTags, ...(first?.state.startedAt ? { startedAt: first.state.startedAt } : {}), ...(first?.state.tests ? { tests: first.state.tests } : {}) }),
+    platforms: built.map(({ platform, state }) => ({ platform, ...(state.digest ? { digest: state.digest } : {}), ...(state.imageId ? { imageId: state.imageId } : {}) })),
+  };
+  const path = await writeBuildRecord(workspaceRoot, record);
+  log.info(`${build.project}: pushed ${build.references.join(', ')} (${digest}); record written to ${relative(workspaceRoot, path)}`);
 }

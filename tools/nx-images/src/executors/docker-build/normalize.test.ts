@@ -60,6 +60,17 @@ function facts(dockerfile: string | undefined, overrides: Partial<BuildFacts> = 
 const options = (extra: DockerBuildExecutorSchema = {}): DockerBuildExecutorSchema => ({ registry: 'r.io', repository: 'o/n', ...extra });
 
 describe('normalizeOptions', () => {
+  const TWO = { plugins: [{ plugin: '@fornax/nx-images', options: { platforms: ['linux/amd64', 'linux/arm64'] } }] };
+  it.each<[string, Parameters<typeof workspaceSettings>[0], DockerBuildExecutorSchema, string[]]>([
+    ['no option anywhere: the runner\'s own', undefined, {}, []],
+    ['nx.json\'s two', TWO, {}, ['linux/amd64', 'linux/arm64']],
+    ['the image\'s own list replaces nx.json\'s', TWO, { platforms: ['linux/arm64'] }, ['linux/arm64']],
+    ['an image back to the runner\'s own', TWO, { platforms: [] }, []],
+    ['tests of two platforms, each in its own container', undefined, { platforms: ['linux/amd64', 'linux/arm64'], test: true }, ['linux/amd64', 'linux/arm64']],
+  ])('platforms: %s', (_case, nxJson, extra, expected) => {
+    expect(normalizeOptions(options(extra), facts(OURS, { settings: buildSettings(nxJson) })).platforms).toEqual(expected);
+  });
+
   it('fills in every default for our convention, with one base to resolve per branch', () => {
     const build = normalizeOptions(options(), facts(OURS));
     expect(build).toMatchObject({
@@ -158,11 +169,11 @@ describe('normalizeOptions', () => {
     ['a pinned base tag that is no tag', { buildArgs: { BASE_IMAGE_TAG: 'a b' } }, {}, OURS, { subject: 'build arg BASE_IMAGE_TAG', problem: '"a b" is not a valid Docker tag' }],
     ['a detached HEAD with no tag', {}, { gitBranch: undefined }, OURS, { subject: 'tag', problem: like(/^none: HEAD is detached/) }],
     [
-      'tests of a multi-platform build',
-      { test: true, platforms: ['linux/amd64', 'linux/arm64'] },
+      'a platform without its os',
+      { platforms: ['arm64'] },
       {},
       OURS,
-      { subject: 'tractor', problem: '--test needs the image in the engine, which holds one platform, but 2 platforms were asked for', fix: like(/--skipTests=<reason>$/) },
+      { image: 'tractor', subject: 'docker-build option platforms', problem: '"arm64" is not os/arch[/variant]', fix: like(/linux\/arm64/) },
     ],
   ])('refuses %s in one line', (_case, extra, overrides, dockerfile, fields) => {
     const call = () => normalizeOptions(options(extra), facts(dockerfile, overrides));

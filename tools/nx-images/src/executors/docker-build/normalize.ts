@@ -8,6 +8,7 @@ import { assertLockCommand } from '../../lib/core/evidence/locks';
 import { parseGitRemote } from '../../lib/core/graph/image-settings';
 import type { BuildSettings } from '../../lib/core/graph/target-settings';
 import { LABEL } from '../../lib/core/naming/conventions';
+import { assertPlatforms } from '../../lib/core/naming/platforms';
 import { resolveImageTarget, type ImageTarget } from '../../lib/core/naming/image-target';
 import { imageName, imageReference, parseReference, variantTag } from '../../lib/core/naming/refs';
 import { buildArgValues, repositoryImages, type BuildArgNames, type RepositoryImageRead } from '../../lib/core/dockerfile/repository-images';
@@ -225,15 +226,8 @@ function sourcesOf(options: DockerBuildExecutorSchema, facts: BuildFacts): Sourc
   if (!revision) {
     throw new UserError({ subject: facts.projectName, problem: 'no commit to label the image with', fix: 'run inside the git repository, or set GITHUB_SHA' });
   }
-  const platforms = options.platforms ?? [];
-  if (platforms.length > 1 && options.test === true && !nonEmpty(options.skipTests)) {
-    // The tests run in the engine, and an engine holds one platform of an image.
-    throw new UserError({
-      subject: facts.projectName,
-      problem: `--test needs the image in the engine, which holds one platform, but ${platforms.length} platforms were asked for`,
-      fix: 'test one platform (--platforms=linux/amd64), or pass --skipTests=<reason>',
-    });
-  }
+  // The image's own list replaces nx.json's; several are built one after another, each tested in its own platform's container.
+  const platforms = options.platforms === undefined ? facts.settings.platforms : assertPlatforms(options.platforms, { image: facts.projectName, subject: 'docker-build option platforms' });
   const target = nonEmpty(options.target);
   return { context, file, fileName, dockerfileText, revision, ...(target === undefined ? {} : { target }), platforms };
 }

@@ -15,6 +15,8 @@ export interface BuildRecord {
   tag: string;
   references: string[];
   pushed: boolean;
+  /** A multi-platform build's platforms, each with the manifest its push wrote by digest (the index lists them; `digest` is the index). */
+  platforms?: { platform: string; digest?: string; imageId?: string }[];
   /** The pushed manifest digest. */
   digest?: string;
   /** Why the push was skipped, when it was. */

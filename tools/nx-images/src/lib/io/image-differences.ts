@@ -14,6 +14,8 @@ import { diffIdsOf, diffSizes, imageSizeOf, platformManifestDigest, type ImageSi
 import { run } from './exec';
 import { readInventory } from './inventory';
 import { isIndexMediaType, type FullRegistryClient } from './registry/oci-client';
+import { indexPlatforms } from '../core/build/image-index';
+import { platformOf } from '../core/naming/platforms';
 
 /**
  * The two sides of an image's differences read from where they are: the
@@ -128,4 +130,25 @@ async function readEntries(file: string, pick: (path: string) => boolean, how: '
   await pipeline(createReadStream(file), parser);
   await Promise.all(pending);
   return found;
+}
+
+/** One side per platform: an index's every platform manifest (its inventory and size), else the one manifest with no platform. */
+export async function registryPlatformSides(client: FullRegistryClient, repoPath: string, reference: string): Promise<{ platform?: string; side: ImageSide & { digest: string } }[] | undefined> {
+  const found = await client.resolve(repoPath, reference);
+  if (!found) return undefined;
+  if (!isIndexMediaType(found.mediaType)) {
+    const side = await registrySide(client, repoPath, found.digest);
+    const label = reference === found.digest ? found.digest.slice(0, 19) : reference;
+    return side ? [{ side: { ...side, label } }] : undefined;
+  }
+  const index = await client.getManifest(repoPath, found.digest);
+  const platforms = indexPlatforms(JSON.parse(index.bytes.toString('utf8')) as unknown);
+  return Promise.all(
+    platforms.map(async (entry) => {
+      const platform = platformOf(entry.platform);
+      const side = await registrySide(client, repoPath, entry.digest);
+      const label = `${reference === found.digest ? found.digest.slice(0, 19) : reference} ${platform}`;
+      return { platform, side: { ...(side ?? { digest: entry.digest, inventory: { note: 'not readable' }, size: { note: 'not readable' } }), label } };
+    }),
+  );
 }

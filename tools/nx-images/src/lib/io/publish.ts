@@ -4,7 +4,8 @@ import { mirrorName, type Mirror } from '../core/publish/publish';
 import { isValidImageName } from '../core/naming/refs';
 import { notifyEndpoints, type NotifyOptions } from './notify';
 import { copyImage, copyReferrers } from './registry/copy';
-import { createRegistryClient, type FullRegistryClient } from './registry/oci-client';
+import { createRegistryClient, isIndexMediaType, type FullRegistryClient } from './registry/oci-client';
+import { indexPlatforms } from '../core/build/image-index';
 
 /**
  * Publishes one image beyond the primary registry: copies `<image>:<tag>`
@@ -116,6 +117,12 @@ export async function publishImage(input: PublishInput): Promise<PublishRecord> 
       record.digest = copied.digest;
       // The evidence travels with the image: its test results and lock sets, under the same digest.
       const artifacts = await copyReferrers({ ...target, subject: copied.digest });
+      // An index's evidence is each platform's: copied to the same platform manifest in the mirror.
+      for (const digest of isIndexMediaType(copied.mediaType) ? await platformDigests(from, fromRepo, copied.digest) : []) {
+        const ofPlatform = await copyReferrers({ ...target, subject: digest });
+        artifacts.copied += ofPlatform.copied;
+        artifacts.present += ofPlatform.present;
+      }
       const movedTags = copied.tags.filter((tag) => tag.changed).map((tag) => tag.tag);
       moved ||= movedTags.length > 0;
       record.mirrors.push({
@@ -149,4 +156,10 @@ export async function publishImage(input: PublishInput): Promise<PublishRecord> 
     }
   }
   return record;
+}
+
+/** The platform manifests an index lists (attestations left out). */
+async function platformDigests(client: FullRegistryClient, repoPath: string, digest: string): Promise<string[]> {
+  const index = await client.getManifest(repoPath, digest);
+  return indexPlatforms(JSON.parse(index.bytes.toString('utf8')) as unknown).map((entry) => entry.digest);
 }

@@ -9,7 +9,7 @@ import { DEFAULT_BUILD_ARG_NAMES } from '../dockerfile/repository-images';
 import { DEFAULT_TEST_RULE } from '../evidence/test-rule';
 
 /** What no publish option gives: no mirrors, no lock command, and (before workspaceSettings) no publish branches. */
-const NO_PUBLISH = { variants: '', selfNames: [] as string[], tests: DEFAULT_TEST_RULE, mirrors: [], publishBranches: [], lockCommand: [], tagTemplates: ['{branch}'], buildArgTemplates: {}, versionScheme: { name: 'semver' } as const, refreshDependents: true, targets: DEFAULT_TARGET_NAMES };
+const NO_PUBLISH = { variants: '', selfNames: [] as string[], tests: DEFAULT_TEST_RULE, mirrors: [], publishBranches: [], lockCommand: [], tagTemplates: ['{branch}'], buildArgTemplates: {}, versionScheme: { name: 'semver' } as const, refreshDependents: true, platforms: [], platformRunners: { 'linux/amd64': 'ubuntu-24.04', 'linux/arm64': 'ubuntu-24.04-arm' }, targets: DEFAULT_TARGET_NAMES };
 const FORNAX_TAGS = ['{branch}', 'sha-{sha:12}', '{time:%Y%m%d_%H%M}'];
 const REAL = { registry: '', repository: 'REPOSITORY', imageTag: '', baseTag: 'BASE_TAG' };
 
@@ -19,7 +19,7 @@ describe('normalizePluginOptions', () => {
     ['an empty object', {}, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH }],
     ['another glob', { dockerfiles: 'containers/**/Dockerfile' }, { dockerfiles: 'containers/**/Dockerfile', buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH }],
     ['the real tree\'s args', { buildArgs: REAL }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: REAL, testCommand: [], ...NO_PUBLISH }],
-    ['mirrors, publish branches and a lock command', { mirrors: ['ecr.example.org/fornax'], publishBranches: ['main', 'develop'], lockCommand: ['sh', '/x.sh'] }, { dockerfiles: DEFAULT_DOCKERFILES, variants: '', selfNames: [], buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], tests: DEFAULT_TEST_RULE, mirrors: ['ecr.example.org/fornax'], publishBranches: ['main', 'develop'], lockCommand: ['sh', '/x.sh'], tagTemplates: ['{branch}'], buildArgTemplates: {}, versionScheme: { name: 'semver' }, refreshDependents: true, targets: DEFAULT_TARGET_NAMES }],
+    ['mirrors, publish branches and a lock command', { mirrors: ['ecr.example.org/fornax'], publishBranches: ['main', 'develop'], lockCommand: ['sh', '/x.sh'] }, { dockerfiles: DEFAULT_DOCKERFILES, variants: '', selfNames: [], buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], tests: DEFAULT_TEST_RULE, mirrors: ['ecr.example.org/fornax'], publishBranches: ['main', 'develop'], lockCommand: ['sh', '/x.sh'], tagTemplates: ['{branch}'], buildArgTemplates: {}, versionScheme: { name: 'semver' }, refreshDependents: true, platforms: [], platformRunners: { 'linux/amd64': 'ubuntu-24.04', 'linux/arm64': 'ubuntu-24.04-arm' }, targets: DEFAULT_TARGET_NAMES }],
     ['a test command for every image', { testCommand: ['sh', 'run.sh'] }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: ['sh', 'run.sh'], ...NO_PUBLISH }],
     ['Fornax\'s per-build tags and build version arg', { tags: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, tagTemplates: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } }],
     ['docker-stacks: no base tag arg, variants', { buildArgs: { registry: 'REGISTRY', repository: 'OWNER', imageTag: '', baseTag: '' }, variants: 'images/*/*/Dockerfile' }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: { registry: 'REGISTRY', repository: 'OWNER', imageTag: '', baseTag: '' }, testCommand: [], ...NO_PUBLISH, variants: 'images/*/*/Dockerfile' }],
@@ -28,6 +28,9 @@ describe('normalizePluginOptions', () => {
     ['renamed targets, as Nx\'s plugins allow', { buildTargetName: 'image', releaseTargetName: 'tag-release', testTargetName: 'test.image' }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, targets: { ...DEFAULT_TARGET_NAMES, build: 'image', release: 'tag-release', test: 'test.image' } }],
     ['a refresh of the images themselves only', { refreshDependents: false }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, refreshDependents: false }],
     ['literal names of its images, each ending in /', { selfNames: ['owner', 'docker.io/owner/', 'ghcr.io/owner/repo//'] }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, selfNames: ['owner/', 'docker.io/owner/', 'ghcr.io/owner/repo/'] }],
+    ['two platforms for every image', { platforms: ['linux/amd64', 'linux/arm64'] }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, platforms: ['linux/amd64', 'linux/arm64'] }],
+    ['a self-hosted arm64 runner, amd64 kept', { platformRunners: { 'linux/arm64': 'graviton-large' } }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, platformRunners: { 'linux/amd64': 'ubuntu-24.04', 'linux/arm64': 'graviton-large' } }],
+    ['an arm variant', { platforms: ['linux/arm/v7'] }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, platforms: ['linux/arm/v7'] }],
     ['versions by a pattern', { versionScheme: 'pattern', versionPattern: '^release-(\\d+)-(\\d+)$' }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, versionScheme: { name: 'pattern', pattern: '^release-(\\d+)-(\\d+)$' } }],
   ])('%s', (_case, options, expected) => {
     expect(normalizePluginOptions(options)).toEqual(expected);
@@ -41,12 +44,22 @@ describe('normalizePluginOptions', () => {
     [
       'an unknown option',
       { dockerfile: 'x/Dockerfile' },
-      { subject: NX, problem: 'there is no option "dockerfile"', fix: 'use the options dockerfiles, variants, buildArgs, selfNames, testCommand, tests, mirrors, publishBranches, lockCommand, tags, buildArgTemplates, versionScheme, versionPattern, refreshDependents, buildTargetName, testTargetName, releaseTargetName, releaseCheckTargetName, publishTargetName, diffTargetName' },
+      { subject: NX, problem: 'there is no option "dockerfile"', fix: 'use the options dockerfiles, variants, buildArgs, selfNames, testCommand, tests, mirrors, publishBranches, lockCommand, tags, buildArgTemplates, versionScheme, versionPattern, refreshDependents, platforms, platformRunners, buildTargetName, testTargetName, releaseTargetName, releaseCheckTargetName, publishTargetName, diffTargetName' },
     ],
     ['selfNames as one string', { selfNames: 'owner/' }, { subject: option('selfNames'), problem: 'not a list of non-empty strings', fix: 'give one such as ["owner/", "docker.io/owner/"]' }],
     ['a self name with a tag', { selfNames: ['owner/base:1'] }, { subject: option('selfNames'), problem: '"owner/base:1" is not a registry path (no tag, digest or $ARG)', fix: has('"owner/" or "ghcr.io/owner/repo/"') }],
     ['a self name with an arg', { selfNames: ['${REPOSITORY}/'] }, { subject: option('selfNames'), problem: has('is not a registry path') }],
     ['a self name in capitals', { selfNames: ['Owner/'] }, { subject: option('selfNames'), problem: has('is not a registry path') }],
+    ['platforms as one string', { platforms: 'linux/amd64' }, { subject: option('platforms'), problem: 'not a list of platforms', fix: 'give one such as ["linux/amd64", "linux/arm64"]' }],
+    ['a platform without its os', { platforms: ['arm64'] }, { subject: option('platforms'), problem: '"arm64" is not os/arch[/variant]', fix: 'write platforms as Docker does, e.g. "linux/arm64"' }],
+    ['a platform with spaces', { platforms: [' linux/arm64'] }, { subject: option('platforms'), problem: '" linux/arm64" is not os/arch[/variant]' }],
+    ['a platform that is an option', { platforms: ['--push'] }, { subject: option('platforms'), problem: '"--push" is not os/arch[/variant]' }],
+    ['runners as a list', { platformRunners: ['ubuntu-24.04'] }, { subject: option('platformRunners'), problem: 'not an object' }],
+    ['a runner keyed by an architecture alone', { platformRunners: { arm64: 'ubuntu-24.04-arm' } }, { subject: option('platformRunners'), problem: '"arm64" is not os/arch[/variant]' }],
+    ['a runner that is an expression', { platformRunners: { 'linux/arm64': '${{ github.event.inputs.runner }}' } }, { subject: option('platformRunners.linux/arm64'), problem: '"${{ github.event.inputs.runner }}" is not a runner label', fix: 'give a runs-on label such as "ubuntu-24.04-arm"' }],
+    ['a runner that is empty', { platformRunners: { 'linux/arm64': '' } }, { subject: option('platformRunners.linux/arm64'), problem: '"" is not a runner label' }],
+    ['a platform twice', { platforms: ['linux/amd64', 'linux/amd64'] }, { subject: option('platforms'), problem: 'linux/amd64 is listed twice', fix: 'list each platform once' }],
+    ['a platform that is a number', { platforms: [64] }, { subject: option('platforms'), problem: '64 is not os/arch[/variant]' }],
     ['refreshDependents as a string', { refreshDependents: 'false' }, { subject: option('refreshDependents'), problem: '"false" is not true or false', fix: 'write true or false, without quotes' }],
     ['a glob of other files', { dockerfiles: 'images/*/Containerfile' }, { subject: option('dockerfiles'), problem: '"images/*/Containerfile" is not a glob of Dockerfiles inside the workspace', fix: 'give one like "images/*/Dockerfile"' }],
     ['a glob leaving the workspace', { dockerfiles: '../other/*/Dockerfile' }, { subject: option('dockerfiles'), problem: has('is not a glob of Dockerfiles inside the workspace') }],
@@ -149,12 +162,12 @@ describe('the plugin registered by name or by path', () => {
 describe('targetSettings: what each target carries of nx.json, as its settings option', () => {
   const fromNxJson = workspaceSettings({
     defaultBase: 'develop',
-    plugins: [{ plugin: '@fornax/nx-images', options: { buildArgs: REAL, tags: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' }, lockCommand: ['sh', '/x.sh'], mirrors: ['m.example.org/o'], testCommand: ['sh', 'run.sh'], tests: { path: 'tests/test_{name_}.py' }, testTargetName: 'check' } }],
+    plugins: [{ plugin: '@fornax/nx-images', options: { buildArgs: REAL, tags: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' }, lockCommand: ['sh', '/x.sh'], mirrors: ['m.example.org/o'], testCommand: ['sh', 'run.sh'], tests: { path: 'tests/test_{name_}.py' }, testTargetName: 'check', platforms: ['linux/amd64', 'linux/arm64'] } }],
   });
   const written = targetSettings(fromNxJson);
 
   it('gives docker-build exactly what it reads', () => {
-    expect(written.build).toEqual({ buildArgNames: REAL, selfNames: [], tagTemplates: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' }, lockCommand: ['sh', '/x.sh'], defaultBranch: 'develop', testTarget: 'check' });
+    expect(written.build).toEqual({ buildArgNames: REAL, selfNames: [], tagTemplates: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' }, lockCommand: ['sh', '/x.sh'], defaultBranch: 'develop', testTarget: 'check', platforms: ['linux/amd64', 'linux/arm64'] });
   });
 
   it('gives the test target its rule and command, the releases their mirrors and version scheme, publish its mirrors', () => {

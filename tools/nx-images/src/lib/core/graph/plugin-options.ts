@@ -1,6 +1,8 @@
 import { UserError, type Subject } from '../errors';
 import { DEFAULT_BUILD_ARG_NAMES, type BuildArgNames } from '../dockerfile/repository-images';
 import { normalizeTestRule, type TestRule, type TestRun } from '../evidence/test-rule';
+import { assertPlatforms, parsePlatform } from '../naming/platforms';
+import { DEFAULT_PLATFORM_RUNNERS } from '../ci/platform-jobs';
 import { assertBuildArgTemplates, assertTagTemplates } from '../naming/templates';
 import { resolveVersionScheme, type VersionScheme } from '../release/version-scheme';
 import { DEFAULT_DOCKERFILES, dockerfilesGlob, variantsGlob } from './dockerfile-globs';
@@ -45,6 +47,10 @@ export interface ImagesPluginOptions {
   versionPattern?: string;
   /** A refresh rebuilds the images built on an image whose outside base moved, too (default); false: only that image. */
   refreshDependents?: boolean;
+  /** The platforms every image is built for (`linux/amd64`, `linux/arm64`); an image's docker-build option `platforms` replaces it; empty: the runner's own. */
+  platforms?: string[];
+  /** Where CI builds each platform natively: platform -> runs-on label; merged over the default (linux/amd64 -> ubuntu-24.04, linux/arm64 -> ubuntu-24.04-arm). */
+  platformRunners?: Record<string, string>;
   /** The names of the inferred targets, as Nx's own plugins let them be named; defaults: docker-build, image-test, release, release-check, publish, image-diff. */
   buildTargetName?: string;
   testTargetName?: string;
@@ -82,11 +88,15 @@ export interface WorkspaceSettings {
   defaultBranch: string;
   /** Whether a refresh also rebuilds what is built on a refreshed image. */
   refreshDependents: boolean;
+  /** The platforms every image is built for; empty: the runner's own (one). */
+  platforms: string[];
+  /** platform -> runs-on label, the defaults with nx.json's over them. */
+  platformRunners: Record<string, string>;
   /** The names of the inferred targets. */
   targets: TargetNames;
 }
 
-const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'selfNames', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tags', 'buildArgTemplates', 'versionScheme', 'versionPattern', 'refreshDependents', ...Object.values(TARGET_NAME_OPTIONS)];
+const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'selfNames', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tags', 'buildArgTemplates', 'versionScheme', 'versionPattern', 'refreshDependents', 'platforms', 'platformRunners', ...Object.values(TARGET_NAME_OPTIONS)];
 /** Where nx.json's options are named in an error. */
 const IN_NX_JSON = `nx.json: ${PLUGIN_NAME}`;
 export const DEFAULT_TAG_TEMPLATES: readonly string[] = ['{branch}'];
@@ -118,6 +128,8 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
     buildArgTemplates: assertBuildArgTemplates(given.buildArgTemplates, where('buildArgTemplates')),
     versionScheme: resolveVersionScheme(given.versionScheme, given.versionPattern, { where: `${IN_NX_JSON} option`, scheme: 'versionScheme', pattern: 'versionPattern' }),
     refreshDependents: flag(given.refreshDependents, where('refreshDependents'), true),
+    platforms: assertPlatforms(given.platforms, where('platforms')),
+    platformRunners: platformRunners(given.platformRunners, where('platformRunners')),
     targets: targetNames(given),
   };
 }
@@ -185,3 +197,18 @@ function buildArgNames(value: unknown, where: Subject): BuildArgNames {
   return result;
 }
 
+
+/** platform -> runs-on label over the defaults; a label is a runner name GitHub accepts, never an expression. */
+function platformRunners(value: unknown, where: Subject): Record<string, string> {
+  if (value === undefined) return { ...DEFAULT_PLATFORM_RUNNERS };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UserError({ ...where, problem: 'not an object', fix: `give one such as ${JSON.stringify(DEFAULT_PLATFORM_RUNNERS)}` });
+  }
+  for (const [platform, runner] of Object.entries(value)) {
+    if (!parsePlatform(platform) || platform !== platform.trim()) throw new UserError({ ...where, problem: `${JSON.stringify(platform)} is not os/arch[/variant]`, fix: 'key each runner by a platform, e.g. "linux/arm64"' });
+    if (typeof runner !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(runner)) {
+      throw new UserError({ ...where, subject: `${where.subject}.${platform}`, problem: `${JSON.stringify(runner)} is not a runner label`, fix: 'give a runs-on label such as "ubuntu-24.04-arm"' });
+    }
+  }
+  return { ...DEFAULT_PLATFORM_RUNNERS, ...(value as Record<string, string>) };
+}

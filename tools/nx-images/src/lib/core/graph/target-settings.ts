@@ -26,6 +26,8 @@ export interface BuildSettings {
   defaultBranch: string;
   /** The name of the test target, whose tests the build runs before a push. */
   testTarget: string;
+  /** nx.json's platforms; empty: the runner's own. An image's docker-build option replaces it. */
+  platforms: string[];
 }
 
 /** The test target's. */
@@ -69,6 +71,7 @@ export function targetSettings(settings: WorkspaceSettings): TargetSettings {
       lockCommand: [...settings.lockCommand],
       defaultBranch: settings.defaultBranch,
       testTarget,
+      platforms: [...settings.platforms],
     },
     test: { tests: settings.tests, testCommand: [...settings.testCommand], buildArgNames: { ...settings.buildArgs }, selfNames: [...settings.selfNames], testTarget },
     release: { mirrors: [...settings.mirrors], versionScheme: settings.versionScheme, testTarget },

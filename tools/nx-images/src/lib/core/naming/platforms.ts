@@ -3,6 +3,8 @@
  * the entry of an image index a platform's build reads.
  */
 
+import { UserError, type Subject } from '../errors';
+
 export interface Platform {
   os: string;
   architecture: string;
@@ -43,4 +45,46 @@ export function platformEntry(index: unknown, platform: string): string | undefi
   const matching = entries.filter((entry) => entry.platform?.os === wanted.os && entry.platform.architecture === wanted.architecture);
   const exact = wanted.variant === undefined ? undefined : matching.find((entry) => entry.platform?.variant === wanted.variant);
   return (exact ?? matching[0])?.digest;
+}
+
+/**
+ * A list of platforms as an option gives it: each `os/arch[/variant]`, none
+ * twice; undefined is the default (empty: the runner's own platform).
+ */
+export function assertPlatforms(value: unknown, where: Subject): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new UserError({ ...where, problem: 'not a list of platforms', fix: 'give one such as ["linux/amd64", "linux/arm64"]' });
+  const seen = new Set<string>();
+  for (const entry of value as unknown[]) {
+    if (typeof entry !== 'string' || !parsePlatform(entry) || entry !== entry.trim()) {
+      throw new UserError({ ...where, problem: `${JSON.stringify(entry)} is not os/arch[/variant]`, fix: 'write platforms as Docker does, e.g. "linux/arm64"' });
+    }
+    if (seen.has(entry)) throw new UserError({ ...where, problem: `${entry} is listed twice`, fix: 'list each platform once' });
+    seen.add(entry);
+  }
+  return [...seen];
+}
+
+/**
+ * The platforms a base lacks of those an image asks for, given the base's
+ * own (empty: the base's builder's one platform, unknown here, so nothing
+ * can be said). An image builds for fewer platforms than its bases, never more.
+ */
+export function missingPlatforms(wanted: readonly string[], base: readonly string[]): string[] {
+  if (base.length === 0 || wanted.length === 0) return [];
+  const has = new Set(base.map(platformKey));
+  return wanted.filter((platform) => !has.has(platformKey(platform)));
+}
+
+/** os/arch[/variant] with arm64's default variant v8 dropped, so `linux/arm64` and `linux/arm64/v8` are one platform. */
+export function platformKey(text: string): string {
+  const parsed = parsePlatform(text);
+  if (!parsed) return text;
+  const variant = parsed.architecture === 'arm64' && parsed.variant === 'v8' ? undefined : parsed.variant;
+  return [parsed.os, parsed.architecture, ...(variant ? [variant] : [])].join('/');
+}
+
+/** The platform of a manifest in an index (its `platform` field), as `os/arch[/variant]`. */
+export function platformOf(platform: Platform): string {
+  return [platform.os, platform.architecture, ...(platform.variant ? [platform.variant] : [])].join('/');
 }
