@@ -38,6 +38,7 @@ import { installPacked, type InstalledPlugin } from '../test/harness/packed-plug
 import { startRegistry, type StartedRegistry } from '../test/harness/registry';
 import { pushImage } from '../test/harness/seed';
 import { cleanupOnExit } from './lib/cleanup';
+import { median, runsFrom } from './lib/figures';
 import { createWorkspaceCopy, folders, forgetCiVariables, repoRoot, type WorkspaceCopy } from './lib/workspace-copy';
 
 const DEFAULT_RUNS = 5;
@@ -79,7 +80,7 @@ interface GraphFigures {
 }
 
 async function main(): Promise<void> {
-  const runs = runsFrom(process.env.BENCH_RUNS);
+  const runs = runsFrom(process.env.BENCH_RUNS, 'bench:graph', DEFAULT_RUNS);
   const packageOnly = onlyFrom(process.env.BENCH_ONLY) === 'package';
   // Checked first, so a mistyped commit fails before minutes of measuring.
   const baseline = await baselineFrom(process.env.BENCH_BASELINE_REF);
@@ -623,11 +624,6 @@ function printNoopFigures(figures: NoopFigures[], baselineRef: string | undefine
   console.log(`  runs (ms): ${figures.map((entry) => `${entry.label} ${list(entry.runs)}`).join('; ')}`);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 function list(values: number[]): string {
   return values.map((ms) => ms.toFixed(0)).join(', ');
@@ -641,13 +637,6 @@ function onlyFrom(value: string | undefined): 'package' | undefined {
   return only;
 }
 
-function runsFrom(value: string | undefined): number {
-  const runs = Number(value ?? DEFAULT_RUNS);
-  if (!Number.isInteger(runs) || runs < 1) {
-    throw new UserError({ subject: 'bench:graph', problem: `BENCH_RUNS=${value ?? ''} is not a number of runs`, fix: `set it to a whole number, 1 or more (default ${DEFAULT_RUNS})` });
-  }
-  return runs;
-}
 
 main().catch((error: unknown) => {
   console.error(errorMessage(error));

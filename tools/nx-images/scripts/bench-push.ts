@@ -24,6 +24,7 @@ import { errorMessage, UserError } from '../src/lib/core/errors';
 import { FORNAX_TREE_MAIN, mainRepository, type MainRepository } from '../test/harness/built-main';
 import type { SimulatedRun } from '../test/harness/github-run';
 import { cleanupOnExit } from './lib/cleanup';
+import { median, runsFrom } from './lib/figures';
 import { forgetCiVariables } from './lib/workspace-copy';
 
 const DEFAULT_RUNS = 3;
@@ -31,7 +32,7 @@ const GOAL_PLAN_OVER_NX = 1.2;
 const CHANGED = ['fornax-hea', 'fornax-main'] as const;
 
 async function main(): Promise<void> {
-  const runs = runsFrom(process.env.BENCH_RUNS);
+  const runs = runsFrom(process.env.BENCH_RUNS, 'bench:push', DEFAULT_RUNS);
   forgetCiVariables(process.env);
   const cleanup = cleanupOnExit((line) => console.error(`bench:push: ${line}`));
   const copy = async (): Promise<MainRepository> => {
@@ -133,19 +134,7 @@ function expectNothingBuilt(what: string, run: SimulatedRun): void {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
-function runsFrom(value: string | undefined): number {
-  const runs = Number(value ?? DEFAULT_RUNS);
-  if (!Number.isInteger(runs) || runs < 1) {
-    throw new UserError({ subject: 'bench:push', problem: `BENCH_RUNS=${value ?? ''} is not a number of runs`, fix: `set it to a whole number, 1 or more (default ${DEFAULT_RUNS})` });
-  }
-  return runs;
-}
 
 main().catch((error: unknown) => {
   console.error(error instanceof UserError ? error.message : errorMessage(error));
