@@ -8,7 +8,8 @@
  *   - single runner: `npm run ci:images`, every image one after another;
  *   - fan-out: `ci:images --plan`, then each level's jobs at the same time,
  *     each a separate process in a clone of its own (`ci:images --image`),
- *     then `ci:images --summary`, as image-build.yml runs them.
+ *     then the level's merge job when its images build for several platforms
+ *     (`ci:images --merge`), then `ci:images --summary`, as image-build.yml runs them.
  * Prints both wall times, the critical path (the sum of each level's slowest
  * build), the per-job set-up, the goal and the serial / fan-out ratio; it
  * asserts no timing. Removes what it made, also on failure and Ctrl-C.
@@ -18,10 +19,11 @@
  * machine, its busybox from FORNAX_ARM64_BUSYBOX as .ci/run fetches it), so
  * the figures compare with the one-platform run's.
  */
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { errorMessage, UserError } from '../src/lib/core/errors';
+import { platformSlug } from '../src/lib/core/naming/platforms';
 import { FanoutRun, type MatrixEntry } from '../test/harness/fanout-run';
 import { runCiImages } from '../test/harness/github-run';
 import { startRegistry } from '../test/harness/registry';
@@ -80,6 +82,11 @@ async function main(): Promise<void> {
     for (let level = 1; level <= levels; level++) {
       const entries = fanout.level(planned.outputs, level);
       jobs.push(...(await Promise.all(entries.map((entry) => timedJob(fanout, planned.outputs, entry, level)))));
+      // Images of several platforms: the level's merge job writes each index, once every platform job is done.
+      if (planned.outputs[`merge${level}`]) {
+        const merged = await fanout.merge(planned.outputs, level, 'bench/fanout');
+        if (merged.exitCode !== 0) throw new UserError({ subject: 'bench:fanout', problem: `the merge of level ${level} failed:\n${merged.all.slice(-3000)}`, fix: 'fix what its output shows' });
+      }
     }
     const summaryStart = performance.now();
     const summary = await fanout.summary(planned.outputs, 'bench/fanout');
@@ -111,9 +118,13 @@ async function timedJob(fanout: FanoutRun, outputs: Record<string, string>, entr
   const result = await fanout.job(outputs, entry, 'bench/fanout');
   const wallMs = performance.now() - start;
   if (result.exitCode !== 0) throw new UserError({ subject: 'bench:fanout', problem: `the job for ${entry.image} failed:\n${result.all.slice(-3000)}`, fix: 'fix what its output shows' });
-  const record = JSON.parse(readFileSync(join(fanout.store, `record-${entry.image}`, 'docker-build', `${entry.image}.json`), 'utf8')) as { startedAt?: string; finishedAt: string };
+  // A platform job's record is in its platform artifact, for the merge job; any other's in its record artifact.
+  const file = entry.platform !== '' && existsSync(join(fanout.store, `platform-${entry.job}`))
+    ? join(fanout.store, `platform-${entry.job}`, entry.image, platformSlug(entry.platform), 'dist', 'docker-build', `${entry.image}.json`)
+    : join(fanout.store, `record-${entry.job}`, 'docker-build', `${entry.image}.json`);
+  const record = JSON.parse(readFileSync(file, 'utf8')) as { startedAt?: string; finishedAt: string };
   const buildMs = record.startedAt ? Date.parse(record.finishedAt) - Date.parse(record.startedAt) : wallMs;
-  return { image: entry.image, level, wallMs, buildMs };
+  return { image: entry.platform && entry.job !== entry.image ? `${entry.image} (${entry.platform})` : entry.image, level, wallMs, buildMs };
 }
 
 interface Figures {

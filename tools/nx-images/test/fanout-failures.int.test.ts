@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/lib/io/exec';
-import type { FanoutRun } from './harness/fanout-run';
+import { entryOf, type FanoutRun } from './harness/fanout-run';
 import { listTags } from './harness/read-image';
 import type { Registry } from './harness/registry';
 import { DOCKER, type SecondEngine } from './harness/second-engine';
@@ -84,18 +84,18 @@ describe('the image build fanned out over one job per image', () => {
     const older = await ws.branch('fan/stale', { 'images/env-heasoft/stamp.txt': 'env-heasoft older\n', 'images/fornax-hea/stamp.txt': 'fornax-hea older\n' });
     const olderPlan = await fanout.plan({ name: 'push', branch: 'fan/stale', sha: older });
     expect(olderPlan.exitCode, olderPlan.all).toBe(0);
-    const first = await fanout.job(olderPlan.outputs, { image: 'env-heasoft', artifacts: '' }, older);
+    const first = await fanout.job(olderPlan.outputs, entryOf('env-heasoft'), older);
     expect(first.exitCode, first.all).toBe(0);
 
     // A newer push to the branch builds env-heasoft again before the older run reaches level 2.
     const newer = await ws.commit('fan/stale: newer', { 'images/env-heasoft/stamp.txt': 'env-heasoft newer\n' });
     const newerPlan = await fanout.plan({ name: 'push', branch: 'fan/stale', sha: newer, before: older });
     expect(newerPlan.exitCode, newerPlan.all).toBe(0);
-    const moved = await fanout.job(newerPlan.outputs, { image: 'env-heasoft', artifacts: '' }, newer);
+    const moved = await fanout.job(newerPlan.outputs, entryOf('env-heasoft'), newer);
     expect(moved.exitCode, moved.all).toBe(0);
     expect((await image('env-heasoft', 'fan-stale'))?.labels['org.opencontainers.image.revision']).toBe(newer);
 
-    const stale = await fanout.job(olderPlan.outputs, { image: 'fornax-hea', artifacts: '' }, older);
+    const stale = await fanout.job(olderPlan.outputs, entryOf('fornax-hea'), older);
     expect(stale.exitCode).not.toBe(0);
     expect(stale.all).toMatch(/fornax-hea: stale: \S+env-heasoft:fan-stale was built from \w{7}, not this run's \w{7}: a newer run moved it, so this run is stale/);
     expect(await listTags(registry.url, `${REPO}/fornax-hea`)).not.toContain('fan-stale');

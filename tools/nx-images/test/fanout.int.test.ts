@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/lib/io/exec';
-import type { FanoutRun } from './harness/fanout-run';
+import { entryOf, type FanoutRun } from './harness/fanout-run';
 import type { Registry } from './harness/registry';
 import { DOCKER, type SecondEngine } from './harness/second-engine';
 import type { Workspace } from './harness/workspace';
@@ -30,8 +30,8 @@ describe('the image build fanned out over one job per image', () => {
     const planned = await fanout.plan({ name: 'push', branch: 'fan/hea', sha });
     expect(planned.exitCode, planned.all).toBe(0);
     expect(planned.outputs.levels).toBe('2');
-    expect(fanout.level(planned.outputs, 1)).toEqual([{ image: 'env-heasoft', artifacts: '' }]);
-    expect(fanout.level(planned.outputs, 2)).toEqual([{ image: 'fornax-hea', artifacts: '' }]);
+    expect(fanout.level(planned.outputs, 1)).toEqual([entryOf('env-heasoft')]);
+    expect(fanout.level(planned.outputs, 2)).toEqual([entryOf('fornax-hea')]);
     expect(planned.outputs.level3).toBe('[]');
     expect(planned.summary).toContain('```mermaid');
     expect(planned.summary).toMatch(/\["env-heasoft<br\/>level 1"\]/);
@@ -58,12 +58,12 @@ describe('the image build fanned out over one job per image', () => {
     const sha = await ws.branch('fan/pr', { 'images/env-heasoft/stamp.txt': 'env-heasoft pr\n', 'images/env-sas/stamp.txt': 'env-sas pr\n' });
     const planned = await fanout.plan({ name: 'pull_request', branch: 'fan/pr', sha, baseRef: 'main', baseSha: c0 });
     expect(planned.exitCode, planned.all).toBe(0);
-    expect(fanout.level(planned.outputs, 2)).toEqual([{ image: 'env-sas', artifacts: 'image-@(env-heasoft)' }]);
+    expect(fanout.level(planned.outputs, 2)).toEqual([entryOf('env-sas', 'image-@(env-heasoft)')]);
 
-    const base = await fanout.job(planned.outputs, { image: 'env-heasoft', artifacts: '' }, 'fan/pr');
+    const base = await fanout.job(planned.outputs, entryOf('env-heasoft'), 'fan/pr');
     expect(base.exitCode, base.all).toBe(0);
     expect(base.all).toContain('saved for the next levels as image-env-heasoft');
-    const dependent = await fanout.job(planned.outputs, { image: 'env-sas', artifacts: 'image-@(env-heasoft)' }, 'fan/pr');
+    const dependent = await fanout.job(planned.outputs, entryOf('env-sas', 'image-@(env-heasoft)'), 'fan/pr');
     expect(dependent.exitCode, dependent.all).toBe(0);
     expect(dependent.all).toContain('loaded env-heasoft from the artifact image-env-heasoft');
     expect(dependent.all).toMatch(/base env-heasoft: this branch's \S+env-heasoft:fan-pr is image [0-9a-f]{12} in the local engine/);

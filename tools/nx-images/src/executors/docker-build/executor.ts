@@ -39,7 +39,7 @@ import { missingSourcesOnDisk } from '../../lib/io/context-sources';
 import { digestPinnedBases, normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild, type PinnedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
 import { recordForReuse, reuseFromRegistry, reuseKeyOf } from './reuse';
-import { writeBuildTags } from './build-tags';
+import { buildTagsAfterPush, writeBuildTags } from './build-tags';
 import { IMAGE_BUILD_STEPS, runImageBuildSteps, type BuildState } from './steps';
 import type { DockerBuildExecutorSchema } from './schema';
 
@@ -79,7 +79,7 @@ async function dockerBuild(options: DockerBuildExecutorSchema, context: Executor
   const runner = normalized.dryRun ? DRY_RUNNER : ENGINE_RUNNER;
   const { build, cli, engine } = await runner.builder(normalized);
   const client = runner.client(build);
-  if (build.platforms.length > 1) return buildEachPlatform({ runner, build, cli, engine, client, context, facts });
+  if (build.platforms.length > 1 || build.digestOnly) return buildEachPlatform({ runner, build, cli, engine, client, context, facts });
   const found = await runner.resolveBases(build, client, engine ? cli.docker : undefined);
   const pinnedAsWritten = digestPinnedBases(build);
   const resolved = [...found.resolved, ...pinnedAsWritten];
@@ -417,7 +417,8 @@ async function buildEachPlatform(run: { runner: BuildRunner; build: NormalizedBu
     }
   }
   const suites = runner.executes && (build.test || build.skipTests) ? await ownSuites(context, facts.settings.testTarget, build.project) : [];
-  if (runner.executes && build.push) log.info(`${build.project}: ${build.platforms.length} platforms (${build.platforms.join(', ')}): each built and tested, then pushed by digest, then one index under the tags; reuse is not looked up for a multi-platform build`);
+  if (runner.executes && build.push && build.digestOnly) log.info(`${build.project}: ${build.platforms.join(', ')} only: built and tested, then pushed by digest under no tag; the merge job writes the index once every platform passed`);
+  else if (runner.executes && build.push) log.info(`${build.project}: ${build.platforms.length} platforms (${build.platforms.join(', ')}): each built and tested, then pushed by digest, then one index under the tags; reuse is not looked up for a multi-platform build`);
   const built: PlatformBuilt[] = [];
   const cleanups: (() => Promise<void>)[] = [];
   try {
@@ -462,10 +463,15 @@ async function buildEachPlatform(run: { runner: BuildRunner; build: NormalizedBu
       built.push({ platform, state, resolved, notes });
     }
     if (!runner.executes) {
+      if (build.digestOnly) {
+        log.info(`  index      none here: ${build.platforms.join(', ')} is pushed by digest only; the merge job writes the index`);
+        return;
+      }
       log.info(`  index      ${build.push ? `one OCI image index of ${build.platforms.join(', ')} under ${build.references.join(', ')}, written once every platform passed` : 'none: not pushed'}`);
       return;
     }
     if (!build.push) return await keepLocal(build, cli, built, workspaceRoot);
+    if (build.digestOnly) return await pushPart(build, cli, client, built, workspaceRoot);
     await pushIndex(build, cli, client, built, workspaceRoot);
   } finally {
     for (const cleanup of cleanups) await cleanup();
@@ -500,6 +506,23 @@ async function keepLocal(build: NormalizedBuild, cli: DockerCli, built: readonly
   const record = { ...recordOf(build, cli, own?.resolved ?? [], { notes: own?.notes ?? [], ...(own?.state.imageId ? { imageId: own.state.imageId } : {}) }), platforms: platformsOf(build, built) };
   const path = await writeBuildRecord(workspaceRoot, record);
   log.info(`${build.project}: built ${build.platforms.join(', ')} into the local engine (not pushed); ${build.references.join(', ')} is the ${own?.platform ?? ''} image, the others are there by image ID (${path ? relative(workspaceRoot, path) : ''})`);
+}
+
+/** One platform of several (--digestOnly): pushed by digest with its evidence, and recorded with what its index will carry; no tag moves. */
+async function pushPart(build: NormalizedBuild, cli: DockerCli, client: FullRegistryClient, built: PlatformBuilt[], workspaceRoot: string): Promise<void> {
+  const [entry] = built;
+  if (!entry?.state.imageId) throw new UserError({ subject: build.project, problem: `the ${entry?.platform ?? ''} build wrote no image ID, so it cannot be pushed`, fix: 'nothing was tagged; build again' });
+  const image = await pushByDigest(cli.docker, entry.state.imageId, client, `${build.repository}/${build.image}`, entry.state.scratch);
+  log.info(`${build.project}: ${entry.platform} pushed by digest as ${imageName(build)}@${image.digest} (no tag; the merge job writes the index under ${build.references.join(', ')})`);
+  entry.state = await runImageBuildSteps({ ...entry.state, digest: image.digest }, IMAGE_BUILD_STEPS.filter((step) => step.name === 'attach'));
+  const { state } = entry;
+  const record: BuildRecord = {
+    ...recordOf(state.build, cli, entry.resolved, { digest: image.digest, notes: entry.notes, ...(state.startedAt ? { startedAt: state.startedAt } : {}), ...(state.tests ? { tests: state.tests } : {}) }),
+    platforms: [{ platform: entry.platform, digest: image.digest, ...(state.imageId ? { imageId: state.imageId } : {}) }],
+    part: { buildTags: buildTagsAfterPush(build, image.digest, state.inventory) },
+  };
+  const path = await writeBuildRecord(workspaceRoot, record);
+  log.info(`${build.project}: record written to ${relative(workspaceRoot, path)}`);
 }
 
 /** Each platform pushed by digest with its evidence, then the index, written by digest and then under every tag, and the per-build tags. */

@@ -70,6 +70,8 @@ export interface NormalizedBuild extends BuildSpec {
   /** The default branch's tag: where a base falls back to, and the shared layer cache. */
   defaultTag: string;
   forwardOnly: boolean;
+  /** Push this one platform by digest only: no tag, no index (a fan-out platform job). */
+  digestOnly: boolean;
   /** Look up an image built from the same inputs on the same bases before building (a push only). */
   reuse: boolean;
   registryCache: boolean;
@@ -159,7 +161,9 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     dryRun: isDryRun(options.dryRun, facts.env),
     defaultTag: bases.defaultTag,
     forwardOnly: options.forwardOnly ?? false,
-    reuse: (options.push ?? false) && options.reuse !== false,
+    digestOnly: digestOnly(options, facts.projectName, sources.platforms),
+    // A platform pushed by digest is one part of an index: the index is what an earlier push could be reused as.
+    reuse: (options.push ?? false) && options.reuse !== false && options.digestOnly !== true,
     registryCache: options.registryCache ?? false,
     test: (options.test ?? false) && !nonEmpty(options.skipTests),
     ...(nonEmpty(options.skipTests) ? { skipTests: nonEmpty(options.skipTests) } : {}),
@@ -230,6 +234,15 @@ function sourcesOf(options: DockerBuildExecutorSchema, facts: BuildFacts): Sourc
   const platforms = options.platforms === undefined ? facts.settings.platforms : assertPlatforms(options.platforms, { image: facts.projectName, subject: 'docker-build option platforms' });
   const target = nonEmpty(options.target);
   return { context, file, fileName, dockerfileText, revision, ...(target === undefined ? {} : { target }), platforms };
+}
+
+/** --digestOnly is one platform's part of a pushed index: it needs --push and exactly one platform. */
+function digestOnly(options: DockerBuildExecutorSchema, project: string, platforms: readonly string[]): boolean {
+  if (options.digestOnly !== true) return false;
+  if (options.push !== true || platforms.length !== 1) {
+    throw new UserError({ subject: project, problem: '--digestOnly pushes one platform by digest, but this build does not push exactly one platform', fix: 'pass --push and one --platforms value (the fan-out\'s platform jobs do), or leave --digestOnly out' });
+  }
+  return true;
 }
 
 /** The per-build tags and the templated build args, rendered with this build's values. */

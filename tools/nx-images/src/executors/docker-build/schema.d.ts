@@ -25,6 +25,8 @@ export interface DockerBuildExecutorSchema {
   push?: boolean;
   baseTagFallback?: string;
   forwardOnly?: boolean;
+  /** Internal: push this one platform by digest only, no tag and no index (a fan-out platform job; its merge job writes the index). */
+  digestOnly?: boolean;
   reuse?: boolean;
   registryCache?: boolean;
   test?: boolean;

@@ -19,6 +19,8 @@ export interface BuildRecord {
   platforms?: { platform: string; digest?: string; imageId?: string }[];
   /** The pushed manifest digest. */
   digest?: string;
+  /** One platform of several, pushed by digest only (--digestOnly): `digest` is its manifest, under no tag yet; the merge job writes the index under `references` and these per-build tags, rendered with this platform's inventory. */
+  part?: { buildTags: string[] };
   /** Why the push was skipped, when it was. */
   skippedPush?: string;
   /** The per-build tags after the push: written by this build, or left alone because another build has them. */

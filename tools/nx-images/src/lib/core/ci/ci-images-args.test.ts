@@ -8,6 +8,7 @@ describe('parseCiImagesArgs', () => {
     [['--plan'], { mode: 'plan', push: false, dryRun: false, refresh: false, rebuild: false }],
     [['--image'], { mode: 'image', push: false, dryRun: false, refresh: false, rebuild: false }],
     [['--summary'], { mode: 'summary', push: false, dryRun: false, refresh: false, rebuild: false }],
+    [['--merge'], { mode: 'merge', push: false, dryRun: false, refresh: false, rebuild: false }],
     [['--push', '--dry-run'], { push: true, dryRun: true, refresh: false, rebuild: false }],
     [['--plan', '--registry=127.0.0.1:5000', '--repository=me/images'], { mode: 'plan', push: false, dryRun: false, refresh: false, rebuild: false, registry: '127.0.0.1:5000', repository: 'me/images' }],
     [['--registry', 'localhost:5000'], { push: false, dryRun: false, refresh: false, rebuild: false, registry: 'localhost:5000' }],
@@ -19,7 +20,7 @@ describe('parseCiImagesArgs', () => {
   });
 
   it.each<[string[], RegExp]>([
-    [['--bogus'], /^ci:images: Unknown option '--bogus'.*: use --plan, --image, --summary, --push, --dry-run, --refresh, --rebuild, --registry=<host\[:port\]>, --repository=<owner\/name>\.$/],
+    [['--bogus'], /^ci:images: Unknown option '--bogus'.*: use --plan, --image, --merge, --summary, --push, --dry-run, --refresh, --rebuild, --registry=<host\[:port\]>, --repository=<owner\/name>\.$/],
     [['plan'], /^ci:images: Unexpected argument 'plan'.*: use --plan/],
     [['--plan=yes'], /^ci:images: Option '--plan' does not take an argument: use /],
     [['--registry'], /^ci:images: Option '--registry <value>' argument missing: use /],

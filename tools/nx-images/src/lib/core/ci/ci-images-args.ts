@@ -4,7 +4,7 @@ import { errorMessage, UserError } from '../errors';
 /** The command line of `npm run ci:images`, checked. */
 export interface CiImagesArgs {
   /** Which job of the fan-out: none is the whole run on one runner. */
-  mode?: 'plan' | 'image' | 'summary';
+  mode?: 'plan' | 'image' | 'merge' | 'summary';
   push: boolean;
   dryRun: boolean;
   /** Where to read and push, in place of IMAGE_REGISTRY / IMAGE_REPOSITORY (a laptop's loopback registry). */
@@ -19,6 +19,7 @@ export interface CiImagesArgs {
 const OPTIONS = {
   plan: { type: 'boolean' },
   image: { type: 'boolean' },
+  merge: { type: 'boolean' },
   summary: { type: 'boolean' },
   push: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
@@ -27,8 +28,8 @@ const OPTIONS = {
   refresh: { type: 'boolean' },
   rebuild: { type: 'boolean' },
 } as const;
-const MODES = ['plan', 'image', 'summary'] as const;
-const USAGE = '--plan, --image, --summary, --push, --dry-run, --refresh, --rebuild, --registry=<host[:port]>, --repository=<owner/name>';
+const MODES = ['plan', 'image', 'merge', 'summary'] as const;
+const USAGE = '--plan, --image, --merge, --summary, --push, --dry-run, --refresh, --rebuild, --registry=<host[:port]>, --repository=<owner/name>';
 
 /** An unknown, repeated-mode or empty argument is one line naming the arguments there are. */
 export function parseCiImagesArgs(argv: readonly string[]): CiImagesArgs {
@@ -45,7 +46,7 @@ export function parseCiImagesArgs(argv: readonly string[]): CiImagesArgs {
     const value = values[name];
     if (value === undefined) continue;
     if (value.trim() === '') throw new UserError({ subject: 'ci:images', problem: `--${name} is empty`, fix: `give a value, e.g. --${name}=${name === 'registry' ? '127.0.0.1:5000' : 'owner/name'}` });
-    if (mode === 'image' || mode === 'summary') {
+    if (mode === 'image' || mode === 'merge' || mode === 'summary') {
       throw new UserError({ subject: 'ci:images', problem: `--${name} does not apply to --${mode}, which takes the plan's (IMAGES_PLAN)`, fix: 'give it to the --plan job' });
     }
   }

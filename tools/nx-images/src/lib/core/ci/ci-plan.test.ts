@@ -13,6 +13,12 @@ describe('buildRunArgs', () => {
     expect(buildRunArgs({ ...input, skipTests: '[skip-tests] in the head commit message' })).toContain('--skipTests=[skip-tests] in the head commit message');
     expect(buildRunArgs({ ...input, skipTests: 'x' })).not.toContain('--test');
   });
+
+  it('builds one platform of several alone, pushed by digest only when the run pushes', () => {
+    expect(buildRunArgs({ ...input, platform: 'linux/arm64' }).slice(-3)).toEqual(['--push', '--platforms=linux/arm64', '--digestOnly']);
+    expect(buildRunArgs({ ...input, push: false, platform: 'linux/arm64' }).slice(-2)).toEqual(['--test', '--platforms=linux/arm64']);
+    expect(buildRunArgs(input).join(' ')).not.toContain('platforms');
+  });
   it('does not push when told not to', () => {
     expect(buildRunArgs({ ...input, push: false })).not.toContain('--push');
   });

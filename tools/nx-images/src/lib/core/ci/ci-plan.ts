@@ -19,6 +19,8 @@ export interface PlannedImage extends ChosenImage {
   takesFrom: string[];
   /** Targets of its own project to run before its build (its docker-build dependsOn them); absent when none. */
   steps?: string[];
+  /** The platforms its build makes (its platforms option, else the plugin's); absent: the runner's own, one. */
+  platforms?: string[];
 }
 
 /** Places the chosen images in levels of the image graph; images not chosen are not built, so nothing waits for them. `steps`: each image's steps before the build. */
@@ -72,6 +74,8 @@ export interface RunInput {
   buildTarget?: string;
   /** Why every image is built anew, none reused; undefined: an image built before from the same inputs is taken. */
   rebuild?: string;
+  /** One platform of images that build for several (a fan-out platform job): built for it alone, and when pushing, pushed by digest only. */
+  platform?: string;
 }
 
 /** Why this run skips the images' tests, if it does: SKIP_TESTS (the workflow_dispatch input), or [skip-tests] in the head commit's message. */
@@ -113,6 +117,7 @@ export function buildRunArgs(input: RunInput): string[] {
     ...(input.rebuild ? ['--reuse=false'] : []),
     ...(input.buildTime ? [`--buildTime=${input.buildTime}`] : []),
     ...(input.push ? ['--push'] : []),
+    ...(input.platform ? [`--platforms=${input.platform}`, ...(input.push ? ['--digestOnly'] : [])] : []),
   ];
 }
 
@@ -202,6 +207,8 @@ export interface ImagesPlan {
   buildTarget?: string;
   /** The name of the images' diff target (diffTargetName), which the summary points to for a whole list; absent: image-diff. */
   diffTarget?: string;
+  /** Platform -> `runs-on` label of the runner that builds it natively (the plugin option platformRunners); absent: the defaults. */
+  platformRunners?: Record<string, string>;
 }
 
 /** The plan as the lines a person reads in the log; also what --dry-run prints. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { placeInLevels } from './ci-plan';
 import { UserError } from '../errors';
-import { artifactPattern, baseInRun, mermaidGraph, noBuildOutputs, planOutputs, readFanoutPlan, serializePlan, type FanoutPlan } from './fanout';
+import { artifactPattern, baseInRun, mermaidGraph, noBuildOutputs, planJobs, planOutputs, readFanoutPlan, serializePlan, type FanoutPlan } from './fanout';
 import type { ImageGraph } from '../graph/image-graph';
 import { pathsToFree, RUNNER_TOOLCHAINS } from './free-disk';
 
@@ -47,42 +47,96 @@ function plan(images: string[], push = true): FanoutPlan {
   };
 }
 
+/** A matrix entry of one image on the default runner, as a run without platforms has. */
+const one = (image: string, artifacts = '') => ({ image, platform: '', 'runs-on': 'ubuntu-24.04', job: image, artifacts });
+const TWO = ['linux/amd64', 'linux/arm64'];
+
+/** The plan with these images building for these platforms. */
+function withPlatforms(base: FanoutPlan, platforms: Record<string, string[]>): FanoutPlan {
+  return { ...base, images: base.images.map((entry) => (platforms[entry.image] ? { ...entry, platforms: platforms[entry.image] } : entry)) };
+}
+
 describe('planOutputs', () => {
-  it('hands on the plan and one matrix per level, empty levels as []', () => {
+  it('hands on the plan and one matrix per level, empty levels as [], nothing to merge', () => {
     const outputs = planOutputs(plan(['env-heasoft', 'fornax-hea', 'env-sas']), 4);
     expect(outputs.levels).toBe('3');
-    expect(JSON.parse(outputs.level1 ?? '')).toEqual([{ image: 'env-heasoft', artifacts: '' }]);
-    expect(JSON.parse(outputs.level2 ?? '')).toEqual([{ image: 'env-sas', artifacts: '' }]);
-    expect(JSON.parse(outputs.level3 ?? '')).toEqual([{ image: 'fornax-hea', artifacts: '' }]);
+    expect(JSON.parse(outputs.level1 ?? '')).toEqual([one('env-heasoft')]);
+    expect(JSON.parse(outputs.level2 ?? '')).toEqual([one('env-sas')]);
+    expect(JSON.parse(outputs.level3 ?? '')).toEqual([one('fornax-hea')]);
     expect(outputs.level4).toBe('[]');
+    expect([outputs.merge1, outputs.merge2, outputs.merge3, outputs.merge4]).toEqual(['', '', '', '']);
     expect(outputs.publish).toBe('false');
-    expect(Object.keys(outputs).sort()).toEqual(['level1', 'level2', 'level3', 'level4', 'levels', 'plan', 'publish']);
+    expect(Object.keys(outputs).sort()).toEqual(['level1', 'level2', 'level3', 'level4', 'levels', 'merge1', 'merge2', 'merge3', 'merge4', 'plan', 'publish']);
     expect(readFanoutPlan(outputs.plan)).toEqual(plan(['env-heasoft', 'fornax-hea', 'env-sas']));
   });
 
   it('names the artifacts of this run\'s bases when nothing is pushed (a pull request)', () => {
     const outputs = planOutputs(plan(['env-heasoft', 'fornax-hea', 'env-sas'], false), 3);
-    expect(JSON.parse(outputs.level3 ?? '')).toEqual([{ image: 'fornax-hea', artifacts: 'image-@(env-heasoft|env-sas)' }]);
-    expect(JSON.parse(outputs.level1 ?? '')).toEqual([{ image: 'env-heasoft', artifacts: '' }]);
+    expect(JSON.parse(outputs.level3 ?? '')).toEqual([one('fornax-hea', 'image-@(env-heasoft|env-sas)')]);
+    expect(JSON.parse(outputs.level1 ?? '')).toEqual([one('env-heasoft')]);
+  });
+
+  it('gives each platform of an image a job on its native runner, and the level a merge of those jobs', () => {
+    const outputs = planOutputs(withPlatforms(plan(['env-heasoft', 'fornax-hea', 'env-sas']), { 'env-heasoft': TWO, 'env-sas': TWO, 'fornax-hea': ['linux/arm64'] }), 3);
+    expect(JSON.parse(outputs.level1 ?? '')).toEqual([
+      { image: 'env-heasoft', platform: 'linux/amd64', 'runs-on': 'ubuntu-24.04', job: 'env-heasoft-linux-amd64', artifacts: '' },
+      { image: 'env-heasoft', platform: 'linux/arm64', 'runs-on': 'ubuntu-24.04-arm', job: 'env-heasoft-linux-arm64', artifacts: '' },
+    ]);
+    expect(outputs.merge1).toBe('platform-@(env-heasoft-linux-amd64|env-heasoft-linux-arm64)');
+    expect(outputs.merge2).toBe('platform-@(env-sas-linux-amd64|env-sas-linux-arm64)');
+    // An image of one platform is built and tagged by its own job, on that platform's runner: nothing to merge.
+    expect(JSON.parse(outputs.level3 ?? '')).toEqual([{ image: 'fornax-hea', platform: 'linux/arm64', 'runs-on': 'ubuntu-24.04-arm', job: 'fornax-hea', artifacts: '' }]);
+    expect(outputs.merge3).toBe('');
+  });
+
+  it('hands a pull request\'s platform job the artifacts of its bases built for the same platform', () => {
+    const outputs = planOutputs(withPlatforms(plan(['env-heasoft', 'fornax-hea', 'env-sas'], false), { 'env-heasoft': TWO, 'env-sas': TWO }), 3);
+    const level2 = JSON.parse(outputs.level2 ?? '') as { platform: string; artifacts: string }[];
+    expect(level2.map((entry) => [entry.platform, entry.artifacts])).toEqual([
+      ['linux/amd64', 'image-@(env-heasoft-linux-amd64)'],
+      ['linux/arm64', 'image-@(env-heasoft-linux-arm64)'],
+    ]);
+    // An image of the default platform takes the amd64 build of a base of several (the default runner is amd64).
+    expect(JSON.parse(outputs.level3 ?? '')).toEqual([one('fornax-hea', 'image-@(env-heasoft-linux-amd64|env-sas-linux-amd64)')]);
+  });
+
+  it('packs a level of the five-hundred-image graph into one matrix, each job building several images of one platform', () => {
+    const names = Array.from({ length: 500 }, (_, index) => `img-${String(index).padStart(3, '0')}`);
+    const wide: FanoutPlan = {
+      ...plan([]),
+      images: names.map((image) => ({ image, why: 'changed', level: 1, takesFrom: [], platforms: TWO })),
+      levels: [names],
+      allImages: names,
+    };
+    const entries = JSON.parse(planOutputs(wide, 1).level1 ?? '') as { image: string; platform: string; job: string }[];
+    expect(entries.length).toBeLessThanOrEqual(256);
+    for (const platform of TWO) expect(entries.filter((entry) => entry.platform === platform).flatMap((entry) => entry.image.split(','))).toEqual(names);
+    expect(entries[0]).toMatchObject({ image: 'img-000,img-001,img-002,img-003', job: 'img-000.x4-linux-amd64' });
+    expect(planJobs(wide)[0]?.packed).toBe('level 1: 1000 image × platform entries exceed GitHub\'s 256-job matrix, so up to 4 images of one platform share a job (250 jobs)');
+  });
+
+  it('takes the runners from the plan\'s platformRunners', () => {
+    const given = { ...withPlatforms(plan(['env-heasoft']), { 'env-heasoft': TWO }), platformRunners: { 'linux/amd64': 'big-x64', 'linux/arm64': 'graviton' } };
+    expect((JSON.parse(planOutputs(given).level1 ?? '') as { 'runs-on': string }[]).map((entry) => entry['runs-on'])).toEqual(['big-x64', 'graviton']);
   });
 
   it('refuses a run deeper than the workflow\'s level jobs, saying how to make room', () => {
     const call = () => planOutputs(plan(['jupyter-base', 'fornax-base', 'env-heasoft']), 2);
     expect(call).toThrow(UserError);
     expect(call).toThrow(
-      /this run's image graph has 3 levels, but image-build\.yml has 2 level jobs: add a job level3 \(a copy of level2 that needs it, and the summary job's needs\), and raise LEVEL_JOBS there to 3\./,
+      /this run's image graph has 3 levels, but image-build\.yml has 2 level jobs: add jobs level3 and merge3 \(copies of level2 and merge2, each after the one before, and the summary job's needs\), and raise LEVEL_JOBS there to 3\./,
     );
   });
 
   it('has exactly as many levels as the graph without a number of level jobs (a plan made outside a workflow)', () => {
     const outputs = planOutputs(plan(['env-heasoft', 'fornax-hea', 'env-sas']));
-    expect(Object.keys(outputs).sort()).toEqual(['level1', 'level2', 'level3', 'levels', 'plan', 'publish']);
-    expect(JSON.parse(outputs.level3 ?? '')).toEqual([{ image: 'fornax-hea', artifacts: '' }]);
+    expect(Object.keys(outputs).sort()).toEqual(['level1', 'level2', 'level3', 'levels', 'merge1', 'merge2', 'merge3', 'plan', 'publish']);
+    expect(JSON.parse(outputs.level3 ?? '')).toEqual([one('fornax-hea')]);
     expect(Object.keys(planOutputs(plan([])))).toEqual(['plan', 'levels', 'publish']);
   });
 
   it('empties every level when nothing is to be built', () => {
-    expect(noBuildOutputs(2)).toEqual({ plan: '', levels: '0', publish: 'false', level1: '[]', level2: '[]' });
+    expect(noBuildOutputs(2)).toEqual({ plan: '', levels: '0', publish: 'false', level1: '[]', merge1: '', level2: '[]', merge2: '' });
     expect(noBuildOutputs()).toEqual({ plan: '', levels: '0', publish: 'false' });
   });
 });

@@ -1,10 +1,11 @@
 import type { ImagesPlan, PlannedImage } from './ci-plan';
 import { isFullSha, shortSha } from '../naming/conventions';
 import { UserError } from '../errors';
-import { byImage } from '../markdown';
 import type { ImageGraph } from '../graph/image-graph';
 import { isValidImageName } from '../naming/refs';
 import { isValidTag } from '../naming/tags';
+import { parsePlatform, platformKey } from '../naming/platforms';
+import { DEFAULT_PLATFORM_RUNNERS, levelJobs, runnerFor, type PlatformJob } from './platform-jobs';
 
 /**
  * The fan-out: the plan job decides, one job per image builds, level after
@@ -61,7 +62,9 @@ export function readFanoutPlan(text: string | undefined): FanoutPlan {
                     ? 'its build target is not a target name'
                     : plan.diffTarget !== undefined && !isStepName(plan.diffTarget)
                       ? 'its diff target is not a target name'
-                      : undefined;
+                      : plan.platformRunners !== undefined && !isRunnerMap(plan.platformRunners)
+                        ? 'its platform runners are not platform -> runner label'
+                        : undefined;
   if (problem) throw new UserError({ subject: 'ci:images', problem: `IMAGES_PLAN is not a plan this version made (${problem})`, fix });
   const { version: _version, ...rest } = plan;
   return rest as FanoutPlan;
@@ -76,8 +79,15 @@ function isPlannedImage(value: unknown): value is PlannedImage {
     Array.isArray(entry.takesFrom) &&
     entry.takesFrom.every((base) => typeof base === 'string' && isValidImageName(base)) &&
     (entry.steps === undefined || (Array.isArray(entry.steps) && entry.steps.every(isStepName))) &&
+    (entry.platforms === undefined || (Array.isArray(entry.platforms) && entry.platforms.every((platform) => typeof platform === 'string' && parsePlatform(platform) !== undefined))) &&
     typeof entry.why === 'string'
   );
+}
+
+/** A runner per platform, each a plain label (it becomes a job's runs-on, never an expression). */
+function isRunnerMap(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.entries(value).every(([platform, label]) => parsePlatform(platform) !== undefined && typeof label === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(label));
 }
 
 /** A target name a job may hand to `nx run <image>:<step>`: never empty, never read as an option or a configuration. */
@@ -85,48 +95,89 @@ export function isStepName(value: unknown): boolean {
   return typeof value === 'string' && /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(value);
 }
 
-/** One job of a level's matrix. */
+/** One job of a level's matrix: what image-build.yml hands image-build-one.yml. */
 export interface MatrixEntry {
+  /** Its images, comma-separated: one, unless the level was packed (see platform-jobs.ts). */
   image: string;
-  /** The artifacts holding this run's bases of the image, as a download-artifact pattern; empty when it needs none. */
+  /** The one platform it builds its images for; empty: each image's own (the runner's, or its one platforms entry). */
+  platform: string;
+  /** The label of the runner it runs on: the platform's native one (the plugin option platformRunners). */
+  'runs-on': string;
+  /** What names its artifacts (see PlatformJob.id). */
+  job: string;
+  /** The artifacts holding this run's bases of its images, as a download-artifact pattern; empty when it needs none. */
   artifacts: string;
 }
 
-/** The artifact that carries an image a pull request built, for the next levels (nothing of a pull request is pushed). */
-export function imageArtifact(image: string): string {
-  return `image-${image}`;
+/** The artifact that carries the images a pull request's job built, for the next levels (nothing of a pull request is pushed). */
+export function imageArtifact(job: string): string {
+  return `image-${job}`;
 }
 
-/** The artifact that carries an image job's records, for the summary job. */
-export function recordArtifact(image: string): string {
-  return `record-${image}`;
+/** The artifact that carries a job's records, for the summary job. */
+export function recordArtifact(job: string): string {
+  return `record-${job}`;
+}
+
+/** The artifact that carries a platform job's records, for its level's merge job (never the summary's: the merge writes the image's). */
+export function platformArtifact(job: string): string {
+  return `platform-${job}`;
+}
+
+/** Each image's platforms of the plan, or the runner's own (empty). */
+function platformsOf(entry: PlannedImage): string[] {
+  return entry.platforms ?? [];
+}
+
+/** The jobs of every level of the plan: one per image and platform, packed when a level exceeds a matrix. */
+export function planJobs(plan: FanoutPlan): { level: number; jobs: PlatformJob[]; packed?: string }[] {
+  const runners = plan.platformRunners ?? DEFAULT_PLATFORM_RUNNERS;
+  return plan.levels.map((_names, index) => {
+    const level = index + 1;
+    const images = plan.images.filter((entry) => entry.level === level).map((entry) => ({ image: entry.image, platforms: platformsOf(entry) }));
+    return { level, ...levelJobs(level, images, runners) };
+  });
 }
 
 /**
- * The plan job's outputs: `plan`, `levels` (how many), and `level1` ...
+ * The plan job's outputs: `plan`, `levels` (how many), `level1` ...
  * `level<levelJobs>`, each a JSON list of matrix entries (`[]` for a level
- * with nothing to build, so its job is skipped). Without `levelJobs` (a plan
- * made outside a workflow) there is one output per level of the plan. A run
- * deeper than the workflow's level jobs cannot be fanned out: the plan fails
- * and says how to make room.
+ * with nothing to build, so its job is skipped), and `merge1` ...
+ * `merge<levelJobs>`, each the download pattern of the level's platform jobs
+ * whose images its merge job writes as one index (empty: no image of the
+ * level has several platforms, so the merge job is skipped). Without
+ * `levelJobs` (a plan made outside a workflow) there is one of each per
+ * level of the plan. A run deeper than the workflow's level jobs cannot be
+ * fanned out: the plan fails and says how to make room.
  */
 export function planOutputs(plan: FanoutPlan, levelJobs: number = plan.levels.length): Record<string, string> {
   if (plan.levels.length > levelJobs) {
     throw new UserError({
       subject: 'ci:images',
       problem: `this run's image graph has ${plan.levels.length} levels, but image-build.yml has ${levelJobs} level jobs`,
-      fix: `add a job level${levelJobs + 1} (a copy of level${levelJobs} that needs it, and the summary job's needs), and raise LEVEL_JOBS there to ${plan.levels.length}`,
+      fix: `add jobs level${levelJobs + 1} and merge${levelJobs + 1} (copies of level${levelJobs} and merge${levelJobs}, each after the one before, and the summary job's needs), and raise LEVEL_JOBS there to ${plan.levels.length}`,
     });
   }
-  // A retest builds nothing and waits for nothing: its job runs in the first level.
-  const retests = (plan.retests ?? []).map((entry): MatrixEntry => ({ image: entry.image, artifacts: '' }));
+  const jobs = planJobs(plan);
+  // Where each image's build for each platform is, for a pull request's dependents: its job, keyed by image and platform ('' for an image of one).
+  const holder = new Map<string, string>();
+  for (const job of jobs.flatMap((level) => level.jobs)) for (const image of job.images) holder.set(`${image}\u0000${job.part ? platformKey(job.platform) : ''}`, job.id);
+  const basesOf = (job: PlatformJob): string[] => {
+    const own = platformKey(job.platform || 'linux/amd64');
+    const bases = new Set(job.images.flatMap((image) => plan.images.find((entry) => entry.image === image)?.takesFrom ?? []));
+    return [...bases].flatMap((base) => [holder.get(`${base}\u0000${own}`) ?? holder.get(`${base}\u0000`) ?? []].flat());
+  };
+  // A retest builds nothing and waits for nothing: its job runs in the first level, on the default runner.
+  const runners = plan.platformRunners ?? DEFAULT_PLATFORM_RUNNERS;
+  const retests = (plan.retests ?? []).map((entry): MatrixEntry => ({ image: entry.image, platform: '', 'runs-on': runnerFor('', runners), job: entry.image, artifacts: '' }));
   const levels = Math.max(plan.levels.length, retests.length > 0 ? 1 : 0);
   const outputs: Record<string, string> = { plan: serializePlan(plan), levels: String(levels), publish: String(plan.publish) };
   for (let level = 1; level <= Math.max(levelJobs, levels); level++) {
-    const entries = plan.images
-      .filter((entry) => entry.level === level)
-      .map((entry): MatrixEntry => ({ image: entry.image, artifacts: plan.push ? '' : artifactPattern(entry.takesFrom) }));
-    outputs[`level${level}`] = JSON.stringify([...entries, ...(level === 1 ? retests : [])].sort(byImage));
+    const own = jobs.find((entry) => entry.level === level)?.jobs ?? [];
+    const entries = own.map((job): MatrixEntry => ({ image: job.images.join(','), platform: job.platform, 'runs-on': job.runsOn, job: job.id, artifacts: plan.push ? '' : artifactPattern(basesOf(job)) }));
+    outputs[`level${level}`] = JSON.stringify([...entries, ...(level === 1 ? retests : [])].sort((a, b) => a.job.localeCompare(b.job)));
+    const parts = own.filter((job) => job.part).map((job) => job.id);
+    outputs[`merge${level}`] = parts.length === 0 ? '' : `${platformArtifact('')}@(${[...parts].sort().join('|')})`;
   }
   return outputs;
 }
@@ -134,14 +185,14 @@ export function planOutputs(plan: FanoutPlan, levelJobs: number = plan.levels.le
 /** The plan job's outputs when nothing is to be built (a deleted branch): every level empty, so every level job is skipped; without `levelJobs`, no level at all. */
 export function noBuildOutputs(levelJobs = 0): Record<string, string> {
   const outputs: Record<string, string> = { plan: '', levels: '0', publish: 'false' };
-  for (let level = 1; level <= levelJobs; level++) outputs[`level${level}`] = '[]';
+  for (let level = 1; level <= levelJobs; level++) Object.assign(outputs, { [`level${level}`]: '[]', [`merge${level}`]: '' });
   return outputs;
 }
 
-/** actions/download-artifact's pattern (minimatch, extglob) for the artifacts of these images; empty for none. */
-export function artifactPattern(images: readonly string[]): string {
-  if (images.length === 0) return '';
-  return `image-@(${[...images].sort().join('|')})`;
+/** actions/download-artifact's pattern (minimatch, extglob) for the image artifacts of these jobs; empty for none. */
+export function artifactPattern(jobs: readonly string[]): string {
+  if (jobs.length === 0) return '';
+  return `${imageArtifact('')}@(${[...new Set(jobs)].sort().join('|')})`;
 }
 
 /** How one base of this run stands when a job of a later level looks at its tag in the registry. */

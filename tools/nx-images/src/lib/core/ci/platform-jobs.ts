@@ -1,5 +1,5 @@
 import { UserError } from '../errors';
-import { platformKey } from '../naming/platforms';
+import { platformKey, platformSlug } from '../naming/platforms';
 
 /**
  * The jobs of one level of a multi-platform fan-out: one per image and
@@ -26,6 +26,17 @@ export interface PlatformJob {
   /** Empty for an image of the runner's own platform (the default). */
   platform: string;
   runsOn: string;
+  /** Its images build for several platforms, this job one of them: it pushes by digest only, and the level's merge job writes each index. */
+  part: boolean;
+  /** What names the job's artifacts: the image alone for the one-platform job of one image (as a run without platforms always had), else the image, a count when packed, and the platform. */
+  id: string;
+}
+
+/** The id of a job (see PlatformJob.id): a valid artifact name, never the same for two jobs of a run. */
+export function jobId(images: readonly string[], platform: string, part: boolean): string {
+  const [first = ''] = images;
+  const packed = images.length > 1 ? `.x${images.length}` : '';
+  return `${first}${packed}${part ? `-${platformSlug(platform)}` : ''}`;
 }
 
 export interface LevelJobs {
@@ -54,16 +65,26 @@ export function runnerFor(platform: string, runners: Readonly<Record<string, str
  * whole level within the limit, and `packed` says how.
  */
 export function levelJobs(level: number, images: readonly LevelImage[], runners: Readonly<Record<string, string>>, limit = MATRIX_LIMIT): LevelJobs {
-  const byPlatform = new Map<string, string[]>();
+  // An image of several platforms has a part per platform; a part never shares a job with a whole image, so a job either pushes by digest or tags.
+  const groups = new Map<string, { platform: string; part: boolean; images: string[] }>();
   for (const { image, platforms } of [...images].sort((a, b) => a.image.localeCompare(b.image))) {
-    for (const platform of platforms.length > 0 ? platforms : ['']) byPlatform.set(platform, [...(byPlatform.get(platform) ?? []), image]);
+    const part = platforms.length > 1;
+    for (const platform of platforms.length > 0 ? platforms : ['']) {
+      const key = `${platform}\u0000${String(part)}`;
+      const group = groups.get(key) ?? { platform, part, images: [] };
+      group.images.push(image);
+      groups.set(key, group);
+    }
   }
-  const entries = [...byPlatform.values()].reduce((sum, list) => sum + list.length, 0);
-  const perJob = entries > limit ? Math.ceil(entries / (limit - byPlatform.size + 1)) : 1;
+  const entries = [...groups.values()].reduce((sum, group) => sum + group.images.length, 0);
+  const perJob = entries > limit ? Math.ceil(entries / (limit - groups.size + 1)) : 1;
   const jobs: PlatformJob[] = [];
-  for (const [platform, list] of [...byPlatform].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [, { platform, part, images: list }] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
     const runsOn = runnerFor(platform, runners);
-    for (let at = 0; at < list.length; at += perJob) jobs.push({ images: list.slice(at, at + perJob), platform, runsOn });
+    for (let at = 0; at < list.length; at += perJob) {
+      const packed = list.slice(at, at + perJob);
+      jobs.push({ images: packed, platform, runsOn, part, id: jobId(packed, platform, part) });
+    }
   }
   if (perJob === 1) return { jobs };
   return { jobs, packed: `level ${level}: ${entries} image × platform entries exceed GitHub's ${limit}-job matrix, so up to ${perJob} images of one platform share a job (${jobs.length} jobs)` };

@@ -208,6 +208,13 @@ export function buildDependencies(project: ProjectLike): string[] {
   return images;
 }
 
+/** The platforms an image's build makes: its build target's platforms option, else the plugin's (its settings); empty: the runner's own. */
+export function buildPlatforms(project: ProjectLike): string[] {
+  const options = project.targets?.[imageTargetNames(project).build]?.options as { platforms?: unknown; settings?: { platforms?: unknown } } | undefined;
+  const given = options?.platforms ?? options?.settings?.platforms;
+  return Array.isArray(given) ? given.filter((platform): platform is string => typeof platform === 'string') : [];
+}
+
 /** The steps before the build: targets of the image's own project its docker-build depends on, in the order written. */
 export function stepsBeforeBuild(project: ProjectLike): string[] {
   const steps: string[] = [];

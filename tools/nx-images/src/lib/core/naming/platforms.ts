@@ -84,6 +84,11 @@ export function platformKey(text: string): string {
   return [parsed.os, parsed.architecture, ...(variant ? [variant] : [])].join('/');
 }
 
+/** A platform as one path or name segment: `linux/arm64/v8` -> `linux-arm64`, `linux/arm/v7` -> `linux-arm-v7`. */
+export function platformSlug(text: string): string {
+  return platformKey(text).replace(/\//g, '-');
+}
+
 /** The platform of a manifest in an index (its `platform` field), as `os/arch[/variant]`. */
 export function platformOf(platform: Platform): string {
   return [platform.os, platform.architecture, ...(platform.variant ? [platform.variant] : [])].join('/');
