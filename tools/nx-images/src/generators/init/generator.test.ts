@@ -206,8 +206,9 @@ describe('init generator', () => {
     await initWith(tree, {}, { git: { defaultBranch: 'main', originUrl: 'https://github.com/o/r' }, ask: () => Promise.resolve(undefined) });
     const build = tree.read('.github/workflows/image-build.yml', 'utf-8') ?? '';
     expect(build).toContain('  LEVEL_JOBS: 8\n');
-    expect(build).toContain('  level8:\n    needs: [plan, level7]\n');
-    expect(build).toContain('needs: [plan, level1, level2, level3, level4, level5, level6, level7, level8]');
+    expect(build).toContain('  level8:\n    needs: [plan, merge7]\n');
+    expect(build).toContain('  merge8:\n    needs: [plan, level8]\n');
+    expect(build).toContain(`needs: [plan, ${Array.from({ length: 8 }, (_, i) => `level${i + 1}, merge${i + 1}`).join(', ')}]`);
   });
 
   const like = (pattern: RegExp) => expect.stringMatching(pattern) as unknown as string;
