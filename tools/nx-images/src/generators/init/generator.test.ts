@@ -261,6 +261,27 @@ describe('init generator', () => {
     expect(tree.read('.github/workflows/image-build.yml', 'utf-8')).toContain('  IMAGE_REGISTRY: docker.io\n  IMAGE_REPOSITORY: owner\n');
   });
 
+  it.each<[string, Record<string, string>, InitGeneratorSchema, unknown, string]>([
+    ['detected from docker-stacks\' platform jobs', { '.github/workflows/docker.yml': 'jobs:\n  a:\n    with:\n      platform: aarch64\n      runs-on: ubuntu-24.04-arm\n  x:\n    with:\n      platform: x86_64\n' }, {}, ['linux/amd64', 'linux/arm64'], 'init: platforms: linux/amd64, linux/arm64, each on its own runner in CI (the workflows build for linux/amd64, linux/arm64 (.github/workflows/docker.yml))'],
+    ['left the default when the workflows name one', { '.github/workflows/b.yml': 'platforms: linux/amd64\n' }, {}, undefined, 'init: platforms: the runner\'s own (the workflows build for linux/amd64 only: the default (the runner\'s own platform))'],
+    ['given by flag', {}, { platforms: 'linux/amd64, linux/arm64' }, ['linux/amd64', 'linux/arm64'], 'init: platforms: linux/amd64, linux/arm64, each on its own runner in CI (given)'],
+    ['the default by flag, over the workflows', { '.github/workflows/b.yml': 'platforms: linux/amd64,linux/arm64\n' }, { platforms: 'default' }, undefined, 'init: platforms: the runner\'s own (given)'],
+  ])('writes platforms %s', async (_case, files, schema, expected, line) => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('base-image/Dockerfile', 'FROM ubuntu:24.04\n');
+    for (const [path, text] of Object.entries(files)) tree.write(path, text);
+    const report = await initWith(tree, schema, { git: { defaultBranch: 'main', originUrl: 'https://github.com/o/r' }, ask: () => Promise.resolve(undefined) });
+    expect(readJson<{ plugins: { options: { platforms?: unknown } }[] }>(tree, 'nx.json').plugins[0]?.options.platforms).toEqual(expected);
+    expect(report).toContain(line);
+  });
+
+  it('refuses a platform that is not os/arch in one line naming the flag', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('base-image/Dockerfile', 'FROM ubuntu:24.04\n');
+    await expect(initWith(tree, { platforms: 'arm64' }, { git: { defaultBranch: 'main', originUrl: 'https://github.com/o/r' }, ask: () => Promise.resolve(undefined) })).rejects.toThrow('init --platforms: "arm64" is not os/arch[/variant]: write platforms as Docker does, e.g. "linux/arm64".');
+    expect(tree.exists('nx.json') && tree.read('nx.json', 'utf-8')?.includes('@fornax/nx-images')).toBe(false);
+  });
+
   it.each<[string, InitGeneratorSchema, unknown, string | undefined]>([
     ['detected', {}, ['owner/'], 'init: self names: owner/, read as this repository\'s images wherever it pushes (1 reference names a folder of this repository literally (astro-tools/Dockerfile: owner/base-image:${BASE_TAG}))'],
     ['given by flag, comma-separated', { selfNames: 'owner, docker.io/owner/' }, ['owner/', 'docker.io/owner/'], 'init: self names: owner/, docker.io/owner/, read as this repository\'s images wherever it pushes (given)'],

@@ -68,6 +68,7 @@ export function pluginOptions(settings: InitSettings): Record<string, unknown> {
     ...(settings.variants ? { variants: settings.variants } : {}),
     buildArgs: settings.buildArgs,
     ...(settings.selfNames.length > 0 ? { selfNames: settings.selfNames } : {}),
+    ...(settings.platforms.length > 0 ? { platforms: settings.platforms } : {}),
     ...(settings.tests ? { tests: settings.tests } : {}),
   };
 }
@@ -228,6 +229,7 @@ function reportLines(settings: InitSettings, outcomes: readonly Outcome[], git: 
   const source = (option: string, detected: string) => (settings.given.includes(option) ? 'given' : detected);
   lines.push(`init: build args: ${describeArgs(settings.buildArgs)}${settings.buildArgs.imageTag ? `, image tag ${settings.buildArgs.imageTag}` : ''} (${source('buildArgs', detection.buildArgsFrom)})`);
   if (settings.selfNames.length > 0) lines.push(`init: self names: ${settings.selfNames.join(', ')}, read as this repository's images wherever it pushes (${source('selfNames', detection.selfNamesFrom)})`);
+  lines.push(`init: platforms: ${settings.platforms.length > 0 ? `${settings.platforms.join(', ')}, each on its own runner in CI` : 'the runner\'s own'} (${source('platforms', detection.platformsFrom)})`);
   lines.push(`init: images go to ${settings.registry}/${settings.repository}/<image> (${settings.given.includes('registry') || settings.given.includes('repository') ? 'given' : `from ${detection.registryFrom}`})`);
   lines.push(`init: default branch ${settings.defaultBranch} (${source('defaultBranch', 'from git')})`);
   lines.push(`init: tests: ${settings.tests ? JSON.stringify(settings.tests) : '{root}/tests, in the image (the default)'} (${source('tests', detection.testsFrom)})`);

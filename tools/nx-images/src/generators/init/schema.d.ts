@@ -10,6 +10,7 @@ export interface InitGeneratorSchema {
   imageTagArg?: string;
   baseTagArg?: string;
   selfNames?: string;
+  platforms?: string;
   testsPath?: string;
   testsRun?: 'image' | 'host';
   force?: boolean;

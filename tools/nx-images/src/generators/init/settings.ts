@@ -3,6 +3,7 @@ import { detectRepository, type Detection, type RepositoryFacts, type TestsRule,
 import { UserError } from '../../lib/core/errors';
 import { selfNames } from '../../lib/core/graph/plugin-options';
 import { assertValidRegistry, normalizeRepository } from '../../lib/core/naming/refs';
+import { assertPlatforms } from '../../lib/core/naming/platforms';
 import type { InitGeneratorSchema } from './schema';
 
 /** Every value init writes, decided: detected, given by a flag, or answered. */
@@ -16,6 +17,8 @@ export interface InitSettings {
   buildArgs: BuildArgNames;
   /** The literal names of the images (nx.json's selfNames); empty: none written. */
   selfNames: string[];
+  /** The platforms every image builds for (nx.json's platforms); empty: none written, the runner's own. */
+  platforms: string[];
   /** undefined: the plugin's default rule. */
   tests?: TestsRule;
   /** The values that came from a flag or an answer rather than from the repository. */
@@ -46,6 +49,7 @@ export async function resolveSettings(facts: RepositoryFacts, schema: InitGenera
   if (globs.variants) given.push('variants');
   // Self names given by flag change which images each one takes from: detection reads the bases under them.
   const givenSelfNames = selfNamesFlag(flag(schema.selfNames), given);
+  const givenPlatforms = platformsFlag(flag(schema.platforms), given);
   const detectWith = (buildArgs?: BuildArgNames) =>
     detectRepository({
       ...facts,
@@ -102,6 +106,7 @@ export async function resolveSettings(facts: RepositoryFacts, schema: InitGenera
     variants: detection.variants,
     buildArgs,
     selfNames: detection.selfNames,
+    platforms: givenPlatforms ?? detection.platforms,
     ...(tests ? { tests } : {}),
     given,
   };
@@ -113,6 +118,14 @@ function selfNamesFlag(text: string, given: string[]): string[] | undefined {
   given.push('selfNames');
   if (text === 'none') return [];
   return selfNames(text.split(',').map((name) => name.trim()).filter((name) => name !== ''), { subject: 'init --selfNames' });
+}
+
+/** --platforms, when given: comma-separated, `default` for the runner's own; each checked as nx.json's option is. */
+function platformsFlag(text: string, given: string[]): string[] | undefined {
+  if (text === '') return undefined;
+  given.push('platforms');
+  if (text === 'default') return [];
+  return assertPlatforms(text.split(',').map((platform) => platform.trim()).filter((platform) => platform !== ''), { subject: 'init --platforms' });
 }
 
 /** The detected arg names with each flag given over them; `none` is no arg. */

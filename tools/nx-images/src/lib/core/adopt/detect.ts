@@ -5,6 +5,7 @@ import { argConvention, repositoryPart, type ArgConvention } from './arg-convent
 import { contextPlan, type ContextPlan } from './context-steps';
 import { installedPackages, testsLayout, type TestsRule } from './tests-layout';
 import { dockerfileLayout } from './layout';
+import { detectPlatforms } from './platforms';
 import { parseRemote, registryOfHost } from './remote';
 
 /** What init reads of a repository: plain data gathered by the caller (the generator reads a Tree, a test writes a table). */
@@ -30,6 +31,8 @@ export interface RepositoryFacts {
 /** Whether detection reads a file's text (see RepositoryFacts.texts): what the generator gathers beside the Dockerfiles. */
 export function readsText(path: string): boolean {
   const name = posix.basename(path);
+  // The workflows: which platforms they build for.
+  if (/^\.github\/workflows\/[^/]+\.ya?ml$/.test(path)) return true;
   if (name === 'project.json' || name === '.dockerignore' || name.endsWith('.Dockerfile.dockerignore') || /^Dockerfile.*\.dockerignore$/.test(name)) return true;
   if (/^environment.*\.ya?ml$/.test(name) || /^requirements.*\.txt$/.test(name)) return true;
   // The tests' Python files: what they import says where they run.
@@ -69,6 +72,10 @@ export interface Detection {
   selfNames: string[];
   /** Where the selfNames come from, in a sentence. */
   selfNamesFrom: string;
+  /** The platforms the repository's workflows build for (the platforms option), two or more; empty: the default. */
+  platforms: string[];
+  /** Where the platforms come from, in a sentence. */
+  platformsFrom: string;
   registry?: string;
   repository?: string;
   /** Where the registry and repository come from, in a sentence. */
@@ -151,6 +158,7 @@ export function detectRepository(facts: RepositoryFacts): Detection {
     buildArgsFrom,
     selfNames: convention.selfNames,
     selfNamesFrom: selfNamesEvidence(convention.literal),
+    ...platformsOf(facts.texts ?? {}),
     ...place,
     ...(facts.defaultBranch ? { defaultBranch: facts.defaultBranch } : {}),
     ...tests,
@@ -159,6 +167,12 @@ export function detectRepository(facts: RepositoryFacts): Detection {
     context,
     undecided,
   };
+}
+
+/** The platforms of the workflows among the texts. */
+function platformsOf(texts: Readonly<Record<string, string>>): Pick<Detection, 'platforms' | 'platformsFrom'> {
+  const { platforms, from } = detectPlatforms(Object.fromEntries(Object.entries(texts).filter(([path]) => path.startsWith('.github/workflows/'))));
+  return { platforms, platformsFrom: from };
 }
 
 /** A project.json's text, parsed; nothing when there is none or it does not parse (Nx itself reports that). */
