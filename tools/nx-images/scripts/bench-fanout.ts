@@ -34,6 +34,8 @@ import { REAL_CONVENTION } from '../test/fixtures/fornax-tree';
 import { arm64Busybox } from '../test/harness/arm64';
 
 const REPO = 'fornax/bench-fanout';
+/** This bench run's own: a stamp an earlier run wrote would find its layers in the engine's cache. */
+const RUN_ID = `${process.pid}-${Date.now()}`;
 const GOAL = 1.15;
 
 interface Job {
@@ -102,13 +104,13 @@ async function main(): Promise<void> {
   }
 }
 
-/** Every image's Dockerfile with a slow last step after its stamp, the stamp new for this build, so no cached layer can skip the sleep. */
+/** Every image's Dockerfile with a slow last step after its stamp, the stamp new for this build (and this bench run: the engine keeps an earlier run's layers), so no cached layer can skip the sleep. */
 function slowImages(ws: Workspace, images: readonly string[], sleep: number, run: string): Record<string, string> {
   const files: Record<string, string> = {};
   for (const image of images) {
     const dockerfile = readFileSync(join(ws.dir, 'images', image, 'Dockerfile'), 'utf8').replace(/\nRUN sleep \d+ # bench\n$/, '\n');
     files[`images/${image}/Dockerfile`] = `${dockerfile.trimEnd()}\nRUN sleep ${sleep} # bench\n`;
-    files[`images/${image}/stamp.txt`] = `${image} ${run}\n`;
+    files[`images/${image}/stamp.txt`] = `${image} ${run} ${RUN_ID}\n`;
   }
   return files;
 }

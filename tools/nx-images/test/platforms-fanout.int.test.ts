@@ -75,6 +75,8 @@ describe('the image build fanned out over one job per image and platform, and a 
     expect(summary.exitCode, summary.all).toBe(0);
     expect(summary.all).toContain('ci:images: all 2 image(s) of the plan were built.');
     expect(summary.summary).toContain(mid.digest);
+    // Each platform's packages and size, against the same platform of main's index.
+    for (const platform of PLATFORMS) expect(summary.summary).toContain(`#### \`pt-mid ${platform}\`: \`main ${platform}\` → \`fan-mid ${platform}\``);
   });
 
   it('a test failing on arm64 only: the merge writes nothing and names the platform, the amd64 image is not published alone, the dependents are skipped', async () => {

@@ -70,7 +70,7 @@ describe('steps before the build', () => {
     const sha = await ws.branch('prep/fan', { 'images/env-core/kernel.json': kernel, 'images/fornax-jupyter/stamp.txt': 'fornax-jupyter 2\n' });
     const planned = await fanout.plan({ name: 'push', branch: 'prep/fan', sha });
     expect(planned.exitCode, planned.all).toBe(0);
-    expect(fanout.level(planned.outputs, 2)).toEqual([{ image: 'fornax-jupyter', artifacts: '' }]);
+    expect(fanout.level(planned.outputs, 2)).toEqual([entryOf('fornax-jupyter')]);
     expect((JSON.parse(planned.outputs.plan ?? '{}') as { images?: unknown[] }).images).toContainEqual(expect.objectContaining({ image: 'fornax-jupyter', level: 2, takesFrom: ['env-core'], steps: ['prepare'] }));
 
     const jobs = await fanout.levels(planned.outputs, 'prep/fan');

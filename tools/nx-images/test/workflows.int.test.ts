@@ -291,7 +291,21 @@ describe('build provenance', () => {
     expect(build?.steps?.indexOf(steps[0])).toBeGreaterThan(build?.steps?.indexOf(image as Step) ?? Infinity);
     expect(build?.permissions).toEqual(wants);
     expect(one.permissions).toEqual({ contents: 'read' });
-    expect(signing(one)).toEqual(['build']);
+    expect(signing(one)).toEqual(['build', 'attest']);
+  });
+
+  it('image-build-one.yml attests each digest a packed job pushed, in a matrix job of its own', () => {
+    const one = read('image-build-one.yml');
+    expect((one.jobs.build?.outputs as Record<string, string>).attest).toBe('${{ steps.image.outputs.attest }}');
+    const attest = one.jobs.attest;
+    expect(attest?.needs).toBe('build');
+    expect(attest?.if).toBe("${{ !cancelled() && needs.build.outputs.attest != '' && needs.build.outputs.attest != '[]' }}");
+    expect(attest?.strategy).toEqual({ 'fail-fast': false, matrix: { include: '${{ fromJSON(needs.build.outputs.attest) }}' } });
+    expect(attest?.permissions).toEqual(wants);
+    expect(attestSteps(attest)[0]?.with).toEqual({ 'subject-name': '${{ matrix.name }}', 'subject-digest': '${{ matrix.digest }}', 'push-to-registry': true });
+    // What the matrix reads is what ci:images writes.
+    const [entry] = JSON.parse(subjectsMatrixOutput([{ name: 'r/o/x', digest: `sha256:${'a'.repeat(64)}` }]).attest ?? '[]') as object[];
+    expect(Object.keys(entry ?? {}).sort()).toEqual(['digest', 'name']);
   });
 
   it('image-build.yml grants the signing permissions only to the jobs that call image-build-one.yml (a called job gets no more)', () => {

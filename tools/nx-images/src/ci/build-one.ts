@@ -8,7 +8,7 @@ import { platformSlug } from '../lib/core/naming/platforms';
 import { UserError } from '../lib/core/errors';
 import { LABEL } from '../lib/core/naming/conventions';
 import { commandLine } from '../lib/core/quote';
-import { builtSubject, builtSubjectOutputs, type ProvenanceSubject } from '../lib/core/ci/provenance';
+import { builtSubject, builtSubjectOutputs, subjectsMatrixOutput, type ProvenanceSubject } from '../lib/core/ci/provenance';
 import { buildRecordPath, inventoryRecordPath, outcomeRecordPath, readBuildRecord, testRecordPath, testReportDir, writeOutcomeRecord, type OutcomeRecord } from '../lib/io/build-record';
 import { findDockerCli, loadImage, saveImage } from '../lib/io/docker';
 import { writeStepOutputs } from '../lib/io/github-output';
@@ -80,8 +80,8 @@ export async function buildOne(cwd: string, env: NodeJS.ProcessEnv, log: (line: 
     if (built.subject) subjects.push(built.subject);
     if (job.part) await keepPart(cwd, image, job.platform);
   }
-  // The digest pushed, for the job's provenance attestation (skipped when empty): one subject a job; a packed job's are listed for the summary.
-  if (env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, builtSubjectOutputs(subjects.length === 1 ? subjects[0] : undefined));
+  // The digest pushed, for the job's provenance attestation (skipped when empty); a packed job's several, for its attest job's matrix.
+  if (env.GITHUB_OUTPUT) await writeStepOutputs(env.GITHUB_OUTPUT, { ...builtSubjectOutputs(subjects.length === 1 ? subjects[0] : undefined), ...subjectsMatrixOutput(subjects.length > 1 ? subjects : []) });
   return code;
 }
 

@@ -15,7 +15,7 @@ import { projectConfigurations } from '../lib/io/nx-cli';
 import { decideByInputs, inputsAtHead, type Tagged } from './plan-inputs';
 import { refreshImages } from './plan-refresh';
 import { createRegistryClient } from '../lib/io/registry/oci-client';
-import { observeRevision } from '../lib/io/revision';
+import { commitLookup, observeRevision } from '../lib/io/revision';
 import { missingSourcesAtCommit } from '../lib/io/context-sources';
 import { missingSourceError } from '../lib/core/dockerfile/context-sources';
 
@@ -45,15 +45,22 @@ export interface PlanRequest {
  */
 export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   const { cwd, env, context } = request;
-  if (await isShallow(cwd)) {
+  // The clone's facts and the project graph at once: git answers while Nx computes.
+  const [shallow, head, checkedOut, origin, projects, settings] = await Promise.all([
+    isShallow(cwd),
+    headSha(cwd),
+    context.branch === undefined ? currentBranch(cwd) : Promise.resolve(undefined),
+    remoteUrl(cwd).catch(() => undefined),
+    projectConfigurations(cwd),
+    readWorkspaceSettings(cwd),
+  ]);
+  if (shallow) {
     throw new UserError({ subject: 'ci:images', problem: 'this is a shallow clone, so nothing can be compared', fix: 'check out with full history (actions/checkout with fetch-depth: 0, or git fetch --unshallow)' });
   }
-  const head = await headSha(cwd);
-  const branch = context.branch ?? (await currentBranch(cwd));
+  const branch = context.branch ?? checkedOut;
   if (!branch) throw new UserError({ subject: 'ci:images', problem: 'HEAD is detached and GITHUB_REF_NAME is not set', fix: 'check out a branch' });
   const registry = resolveRegistry(request.registry, env);
-  const repository = resolveRepository(request.repository, env, await remoteUrl(cwd).catch(() => undefined));
-  const projects = await projectConfigurations(cwd);
+  const repository = resolveRepository(request.repository, env, origin);
   const graph = imageGraph(projects);
   // The build target's name as the plugin inferred it (buildTargetName), not as this file would spell it.
   const targetNames = sharedTargetNames(projects);
@@ -64,7 +71,6 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   const skipTests = skipTestsReason(context, headMessage);
   const rebuild = rebuildReason(context, headMessage, request.rebuild === true);
   const push = context.push || request.push;
-  const settings = await readWorkspaceSettings(cwd);
   const base = {
     eventName: context.eventName,
     head,
@@ -216,10 +222,12 @@ async function compareCommitsFor(cwd: string, context: GithubContext, facts: Ima
   const tagged: Record<string, Tagged | undefined> = {};
   if (!pullRequest) {
     const client = createRegistryClient({ registry: facts.registry, retry: { attempts: 2 } });
+    // Most images name the same commit: each is looked up in git once.
+    const lookup = commitLookup(cwd);
     await Promise.all(
       facts.images.map(async (image) => {
         const inRegistry = registryImageOf(image, facts.tag, facts.variants);
-        const observed = await observeRevision(client, cwd, `${facts.repository}/${inRegistry.image}`, inRegistry.tag, facts.head);
+        const observed = await observeRevision(client, cwd, `${facts.repository}/${inRegistry.image}`, inRegistry.tag, facts.head, lookup);
         observations[image] = observed;
         const inputs = observed.kind === 'present' ? observed.labels[LABEL.inputs] : undefined;
         if (observed.kind === 'present' && inputs) {

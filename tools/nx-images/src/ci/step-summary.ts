@@ -9,7 +9,7 @@ import { registryImageOf } from '../lib/core/graph/image-graph';
 import { errorMessage } from '../lib/core/errors';
 import { renderImageDifferences } from '../lib/core/evidence/inventory-diff-report';
 import { findDockerCli } from '../lib/io/docker';
-import { differencesOf, LOCAL_SIZE_MEASURE, measureLocalImage, registrySide, type ImageSide } from '../lib/io/image-differences';
+import { differencesOf, LOCAL_SIZE_MEASURE, measureLocalImage, platformDifferences, registryPlatformSides, registrySide, type ImageSide } from '../lib/io/image-differences';
 import { readLocalInventory } from '../lib/io/inventory';
 import { createRegistryClient, type FullRegistryClient } from '../lib/io/registry/oci-client';
 
@@ -119,6 +119,14 @@ async function imageDifferences(cwd: string, plan: FanoutPlan, client: FullRegis
   if (!from) return `#### ${code(image)}\n\n${code(`${base.image}:${base.tag}`)} is not in the registry: nothing to compare with.\n`;
   const label = registryImageOf(image, plan.tag, plan.variants).tag;
   if (record.pushed && record.digest) {
+    // An index (several platforms) is compared platform by platform, each with its own packages and size.
+    if ((record.platforms?.length ?? 0) > 1) {
+      const [older, newer] = await Promise.all([registryPlatformSides(client, repoPath, base.tag), registryPlatformSides(client, repoPath, record.digest)]);
+      if (older && newer) {
+        const named = newer.map((entry) => ({ ...entry, side: { ...entry.side, label: `${label} ${entry.platform ?? ''}`.trim() } }));
+        return platformDifferences(image, older, named, base.tag, label).map((entry) => ('only' in entry ? `${entry.only}\n` : renderImageDifferences(entry.differences, 4, undefined, plan.diffTarget))).join('\n');
+      }
+    }
     const to = await registrySide(client, repoPath, record.digest);
     if (to) return renderImageDifferences(differencesOf(image, from, { ...to, label }), 4, undefined, plan.diffTarget);
   }

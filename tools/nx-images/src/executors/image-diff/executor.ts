@@ -7,7 +7,7 @@ import { renderImageDifferences } from '../../lib/core/evidence/inventory-diff-r
 import { resolveImageTarget } from '../../lib/core/naming/image-target';
 import { resolveTag } from '../../lib/core/naming/tags';
 import { gatherFacts } from '../../lib/io/workspace-facts';
-import { differencesOf, registryPlatformSides } from '../../lib/io/image-differences';
+import { platformDifferences, registryPlatformSides } from '../../lib/io/image-differences';
 import { createRegistryClient } from '../../lib/io/registry/oci-client';
 import { batchOf, outcome, taskOf, type Log } from '../outcome';
 import { diffReference } from './normalize';
@@ -36,12 +36,7 @@ async function imageDiff(options: ImageDiffExecutorSchema, context: ExecutorCont
   const newer = await registryPlatformSides(client, repoPath, to);
   if (!newer) throw new UserError({ subject: project, problem: `${name}:${to} does not exist`, fix: 'give a tag or digest the registry has (--to), or push it first' });
   // An index is compared platform by platform (each is inventoried on its own); a platform only one side has is said so.
-  const sections = newer.map(({ platform, side }) => {
-    const before = older.find((entry) => entry.platform === platform) ?? (older.length === 1 && newer.length === 1 ? older[0] : undefined);
-    if (!before) return `${project} ${platform ?? ''}: only in ${to}, not in ${from}\n`;
-    return renderImageDifferences(differencesOf(platform ? `${project} ${platform}` : project, before.side, side), 2, Number.MAX_SAFE_INTEGER);
-  });
-  for (const { platform } of older) if (platform && !newer.some((entry) => entry.platform === platform)) sections.push(`${project} ${platform}: only in ${from}, not in ${to}\n`);
+  const sections = platformDifferences(project, older, newer, from, to).map((entry) => ('only' in entry ? `${entry.only}\n` : renderImageDifferences(entry.differences, 2, Number.MAX_SAFE_INTEGER)));
   const markdown = sections.join('\n');
   for (const line of markdown.trimEnd().split('\n')) log.info(line);
   const file = imageDiffPath(context.root, project);

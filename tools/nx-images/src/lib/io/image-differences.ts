@@ -152,3 +152,21 @@ export async function registryPlatformSides(client: FullRegistryClient, repoPath
     }),
   );
 }
+
+/** Per-platform sides as registryPlatformSides reads them. */
+export type PlatformSides = NonNullable<Awaited<ReturnType<typeof registryPlatformSides>>>;
+
+/**
+ * Two images compared platform by platform: each platform of `newer` with
+ * the same platform of `older` (two single manifests with each other), and
+ * each platform only one side has named as such.
+ */
+export function platformDifferences(image: string, older: PlatformSides, newer: PlatformSides, from: string, to: string): ({ differences: ImageDifferences } | { only: string })[] {
+  const found: ({ differences: ImageDifferences } | { only: string })[] = newer.map(({ platform, side }) => {
+    const before = older.find((entry) => entry.platform === platform) ?? (older.length === 1 && newer.length === 1 ? older[0] : undefined);
+    if (!before) return { only: `${image} ${platform ?? ''}: only in ${to}, not in ${from}` };
+    return { differences: differencesOf(platform ? `${image} ${platform}` : image, before.side, side) };
+  });
+  for (const { platform } of older) if (platform && !newer.some((entry) => entry.platform === platform)) found.push({ only: `${image} ${platform}: only in ${from}, not in ${to}` });
+  return found;
+}

@@ -16,6 +16,8 @@ export async function observeRevision(
   repoPath: string,
   reference: string,
   descendant: string,
+  /** Answers for the commits already looked up, when many images are observed at once (most name the same commit). */
+  lookup: CommitLookup = commitLookup(cwd),
 ): Promise<RevisionObservation> {
   let labels: Record<string, string> | undefined;
   try {
@@ -26,7 +28,32 @@ export async function observeRevision(
   if (!labels) return { kind: 'absent' };
   const revision = labels[LABEL.revision]?.trim() || undefined;
   // Only a commit name is looked up: a label such as "main" must never resolve to a branch.
-  const commit = revision === undefined || !isSha(revision) ? undefined : await resolveCommit(cwd, revision);
-  const ancestor = commit === undefined ? false : await isAncestor(cwd, commit, descendant);
+  const commit = revision === undefined || !isSha(revision) ? undefined : await lookup.resolve(revision);
+  const ancestor = commit === undefined ? false : await lookup.isAncestor(commit, descendant);
   return { kind: 'present', revision, commit, isAncestor: ancestor, labels };
+}
+
+/** git's answers about commits in one clone: each asked once, then remembered. */
+export interface CommitLookup {
+  resolve(revision: string): Promise<string | undefined>;
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+}
+
+/** A CommitLookup of the clone at `cwd`, for the length of one plan (a commit's ancestry does not change meanwhile). */
+export function commitLookup(cwd: string): CommitLookup {
+  const resolved = new Map<string, Promise<string | undefined>>();
+  const ancestry = new Map<string, Promise<boolean>>();
+  return {
+    resolve(revision) {
+      const known = resolved.get(revision) ?? resolveCommit(cwd, revision);
+      resolved.set(revision, known);
+      return known;
+    },
+    isAncestor(ancestor, descendant) {
+      const key = `${ancestor} ${descendant}`;
+      const known = ancestry.get(key) ?? isAncestor(cwd, ancestor, descendant);
+      ancestry.set(key, known);
+      return known;
+    },
+  };
 }
