@@ -26,22 +26,25 @@ import { commandLine } from '../lib/core/quote';
 import { renderPlanSummary, renderRetests } from '../lib/core/ci/summary';
 import { writeStepOutputs } from '../lib/io/github-output';
 import { builtSubject, subjectsMatrixOutput } from '../lib/core/ci/provenance';
-import { buildOne } from './build-one';
-import { mergeLevel } from './merge-platforms';
-import { retestImage, type RetestResult } from './retest';
+import type * as BuildOne from './build-one';
+import type * as MergePlatforms from './merge-platforms';
+import type * as Retest from './retest';
+import type { RetestResult } from './retest';
+import type * as RunLevels from './run-levels';
+import type * as StepsBeforeBuild from './steps-before-build';
+import type * as StepSummary from './step-summary';
+import type * as Summarize from './summarize';
 import { planImages } from './plan-images';
-import { levelCommands, runLevels } from './run-levels';
-import { stepCommands } from './steps-before-build';
-import { differencesSection, summaryOf, writeStepSummary } from './step-summary';
-import { publishAndReport, summarizeRun } from './summarize';
+import { writeStepSummary } from '../lib/io/github-output';
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const args = parseCiImagesArgs(argv);
   const cwd = process.cwd();
   const log = (line: string) => console.log(line);
-  if (args.mode === 'image') return buildOne(cwd, env, log);
-  if (args.mode === 'merge') return mergeLevel(cwd, env, log);
-  if (args.mode === 'summary') return summarizeRun(cwd, env, log);
+  // Each job loads what it runs: a plan, the most frequent, loads no build, merge or summary.
+  if (args.mode === 'image') return (load('./build-one') as typeof BuildOne).buildOne(cwd, env, log);
+  if (args.mode === 'merge') return (load('./merge-platforms') as typeof MergePlatforms).mergeLevel(cwd, env, log);
+  if (args.mode === 'summary') return (load('./summarize') as typeof Summarize).summarizeRun(cwd, env, log);
 
   const event = env.GITHUB_EVENT_PATH?.trim() ? await readEvent(env.GITHUB_EVENT_PATH) : undefined;
   const context = readGithubContext(env, event);
@@ -63,6 +66,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     else for (const [name, value] of Object.entries(outputs)) if (name !== 'plan') log(`ci:images: ${name} = ${value}`);
     return 0;
   }
+  const { publishAndReport } = load('./summarize') as typeof Summarize;
+  const { differencesSection, summaryOf } = load('./step-summary') as typeof StepSummary;
   if (plan.images.length === 0) {
     // Nothing to build, but an earlier run's unfinished mirror copies are still completed, and changed tests run.
     const retests = args.dryRun ? [] : await runRetests(cwd, fanout, log);
@@ -70,7 +75,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     await writeStepSummary(context.stepSummaryPath, 'Images', `${summaryOf(fanout, [])}${renderRetests(retests)}${published.markdown}`);
     return published.failed || retestsFailed(retests) ? 1 : 0;
   }
+  const { levelCommands, runLevels } = load('./run-levels') as typeof RunLevels;
   if (args.dryRun) {
+    const { stepCommands } = load('./steps-before-build') as typeof StepsBeforeBuild;
     for (const [index, args] of levelCommands(fanout).entries()) {
       for (const step of stepCommands(fanout, fanout.levels[index] ?? [])) log(`ci:images: level ${index + 1}: before the build: ${commandLine('nx', step)}`);
       log(`ci:images: level ${index + 1}: ${commandLine('nx', args)}`);
@@ -96,6 +103,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
 /** Each image whose tests alone changed, tested as it is under the tag, one after another. */
 async function runRetests(cwd: string, plan: FanoutPlan, log: (line: string) => void): Promise<RetestResult[]> {
+  const { retestImage } = load('./retest') as typeof Retest;
   const results: RetestResult[] = [];
   for (const { image } of plan.retests) results.push(await retestImage(cwd, plan, image, log));
   return results;
@@ -105,6 +113,12 @@ function retestsFailed(retests: readonly RetestResult[]): boolean {
   const failed = retests.filter((retest) => retest.result === 'failed').map((retest) => retest.image);
   if (failed.length > 0) console.error(`ci:images: the tests of ${failed.join(', ')} failed against the image under the tag; no tag moved.`);
   return failed.length > 0;
+}
+
+/** A module of this folder, loaded when its job runs: a plan, the most frequent job, loads no build, merge or summary code (and not execa's users it needs not). */
+function load(path: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path);
 }
 
 /** The event JSON GitHub wrote; unset or empty GITHUB_EVENT_PATH (a laptop) means no event. */

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FanoutPlan } from '../lib/core/ci/fanout';
 import { renderSummary, summaryNotes, type SummaryRow } from '../lib/core/ci/summary';
@@ -51,11 +51,6 @@ export function summaryOf(plan: FanoutPlan, results: readonly ImageResult[]): st
     };
   });
   return renderSummary(rows, summaryNotes(plan));
-}
-
-/** Appends a section to the job's step summary (GITHUB_STEP_SUMMARY); nothing on a laptop. */
-export async function writeStepSummary(path: string | undefined, heading: string, markdown: string): Promise<void> {
-  if (path) await appendFile(path, `## ${heading}\n\n${markdown}`);
 }
 
 /**

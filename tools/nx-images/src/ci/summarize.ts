@@ -5,7 +5,8 @@ import { cell } from '../lib/core/markdown';
 import type { PublishRecord } from '../lib/io/publish';
 import { publishRun } from './publish-run';
 import { readBuildRecord, readOutcomeRecord } from '../lib/io/build-record';
-import { differencesSection, summaryOf, writeStepSummary, type ImageResult } from './step-summary';
+import { differencesSection, summaryOf, type ImageResult } from './step-summary';
+import { writeStepSummary } from '../lib/io/github-output';
 
 /**
  * `npm run ci:images -- --summary`: the summary job. Reads the records every

@@ -15,3 +15,8 @@ export async function writeStepOutputs(path: string, outputs: Readonly<Record<st
   }
   await appendFile(path, text);
 }
+
+/** Appends a section to the job's step summary (GITHUB_STEP_SUMMARY); nothing on a laptop. */
+export async function writeStepSummary(path: string | undefined, heading: string, markdown: string): Promise<void> {
+  if (path) await appendFile(path, `## ${heading}\n\n${markdown}`);
+}
