@@ -338,6 +338,11 @@ describe('build provenance', () => {
     expect(caller.jobs.single?.outputs).toEqual({ attest: '${{ steps.build.outputs.attest }}' });
     expect(caller.jobs.single?.steps?.find((step) => step.run === 'npm run ci:images')?.id).toBe('build');
     expect(attestSteps(caller.jobs.single)).toEqual([]);
+    // Every platform of an image builds on this one runner: QEMU runs the others, installed before the builder starts.
+    const steps = caller.jobs.single?.steps ?? [];
+    const qemu = steps.findIndex((step) => typeof step.run === 'string' && step.run.includes('qemu-user-static binfmt-support'));
+    expect(qemu).toBeGreaterThan(-1);
+    expect(qemu).toBeLessThan(steps.findIndex((step) => typeof step.uses === 'string' && step.uses.startsWith('docker/setup-buildx-action@')));
   });
 
   it('release.yml attests every released digest in a matrix job, the only job that may sign', () => {
