@@ -72,15 +72,14 @@ async function mergeImage(cwd: string, plan: FanoutPlan, entry: PlannedImage, cl
   // The earliest platform's start: the image took as long as its slowest platform from then.
   const [startedAt] = records.flatMap(({ record }) => (record.startedAt ? [record.startedAt] : [])).sort();
   const skippedPush = records.find(({ record }) => record.skippedPush)?.record.skippedPush;
+  // The first platform's record stands for the image, less what was its own: its digest, its per-build tags to come.
+  const { part: _part, digest: _digest, buildTags: _buildTags, ...shared } = first.record;
   const combined: BuildRecord = {
-    ...first.record,
+    ...shared,
     platforms: records.map(({ platform, record }) => ({ platform, ...(record.digest ? { digest: record.digest } : {}), ...(record.imageId ? { imageId: record.imageId } : {}) })),
     ...(startedAt ? { startedAt } : {}),
     finishedAt: new Date().toISOString(),
   };
-  delete combined.part;
-  delete combined.digest;
-  delete combined.buildTags;
   if (!plan.push || skippedPush) {
     // A pull request pushes nothing; a platform that found a newer push under the tag pushed nothing either.
     await writeBuildRecord(cwd, { ...combined, pushed: false, ...(skippedPush ? { skippedPush } : {}) });

@@ -5,7 +5,7 @@ import type { ImageGraph } from '../graph/image-graph';
 import { isValidImageName } from '../naming/refs';
 import { isValidTag } from '../naming/tags';
 import { parsePlatform, platformKey } from '../naming/platforms';
-import { DEFAULT_PLATFORM_RUNNERS, levelJobs, runnerFor, type PlatformJob } from './platform-jobs';
+import { DEFAULT_PLATFORM, DEFAULT_PLATFORM_RUNNERS, levelJobs, runnerFor, type PlatformJob } from './platform-jobs';
 
 /**
  * The fan-out: the plan job decides, one job per image builds, level after
@@ -124,17 +124,12 @@ export function platformArtifact(job: string): string {
   return `platform-${job}`;
 }
 
-/** Each image's platforms of the plan, or the runner's own (empty). */
-function platformsOf(entry: PlannedImage): string[] {
-  return entry.platforms ?? [];
-}
-
 /** The jobs of every level of the plan: one per image and platform, packed when a level exceeds a matrix. */
 export function planJobs(plan: FanoutPlan): { level: number; jobs: PlatformJob[]; packed?: string }[] {
   const runners = plan.platformRunners ?? DEFAULT_PLATFORM_RUNNERS;
   return plan.levels.map((_names, index) => {
     const level = index + 1;
-    const images = plan.images.filter((entry) => entry.level === level).map((entry) => ({ image: entry.image, platforms: platformsOf(entry) }));
+    const images = plan.images.filter((entry) => entry.level === level).map((entry) => ({ image: entry.image, platforms: entry.platforms ?? [] }));
     return { level, ...levelJobs(level, images, runners) };
   });
 }
@@ -163,9 +158,13 @@ export function planOutputs(plan: FanoutPlan, levelJobs: number = plan.levels.le
   const holder = new Map<string, string>();
   for (const job of jobs.flatMap((level) => level.jobs)) for (const image of job.images) holder.set(`${image}\u0000${job.part ? platformKey(job.platform) : ''}`, job.id);
   const basesOf = (job: PlatformJob): string[] => {
-    const own = platformKey(job.platform || 'linux/amd64');
+    // A job of no platform runs on the default runner, of DEFAULT_PLATFORM.
+    const own = platformKey(job.platform || DEFAULT_PLATFORM);
     const bases = new Set(job.images.flatMap((image) => plan.images.find((entry) => entry.image === image)?.takesFrom ?? []));
-    return [...bases].flatMap((base) => [holder.get(`${base}\u0000${own}`) ?? holder.get(`${base}\u0000`) ?? []].flat());
+    return [...bases].flatMap((base) => {
+      const id = holder.get(`${base}\u0000${own}`) ?? holder.get(`${base}\u0000`);
+      return id === undefined ? [] : [id];
+    });
   };
   // A retest builds nothing and waits for nothing: its job runs in the first level, on the default runner.
   const runners = plan.platformRunners ?? DEFAULT_PLATFORM_RUNNERS;

@@ -11,6 +11,9 @@ import { platformKey, platformSlug } from '../naming/platforms';
 /** GitHub's limit of jobs one matrix generates. */
 export const MATRIX_LIMIT = 256;
 
+/** The platform of the runner an image of no platforms option builds on. */
+export const DEFAULT_PLATFORM = 'linux/amd64';
+
 /** Where each platform builds natively: GitHub's hosted runners. */
 export const DEFAULT_PLATFORM_RUNNERS: Readonly<Record<string, string>> = { 'linux/amd64': 'ubuntu-24.04', 'linux/arm64': 'ubuntu-24.04-arm' };
 
@@ -47,7 +50,7 @@ export interface LevelJobs {
 
 /** The runner of a platform; a platform with none is refused in one line naming the option. */
 export function runnerFor(platform: string, runners: Readonly<Record<string, string>>): string {
-  if (platform === '') return runners['linux/amd64'] ?? DEFAULT_PLATFORM_RUNNERS['linux/amd64'] ?? 'ubuntu-24.04';
+  if (platform === '') return runners[DEFAULT_PLATFORM] ?? DEFAULT_PLATFORM_RUNNERS[DEFAULT_PLATFORM] ?? 'ubuntu-24.04';
   const found = Object.entries(runners).find(([key]) => platformKey(key) === platformKey(platform))?.[1];
   if (!found) {
     throw new UserError({
