@@ -92,8 +92,10 @@ describe('npm run demo', () => {
 
     expect(await git('status', '--porcelain')).toBe(statusBefore);
     expect(await git('for-each-ref', '--format=%(refname)', 'refs/heads')).toBe(branchesBefore);
+    // The demo's own repositories only: once its registry stopped, another test may take the same port.
+    const demoImages = `${registry![1].slice('http://'.length)}/fornax-demo/`;
     const images = await execa('/usr/bin/docker', ['image', 'ls', '--format={{.Repository}}']);
-    expect(images.stdout.split('\n').filter((name) => name.startsWith(`${registry![1].slice('http://'.length)}/`))).toEqual([]);
+    expect(images.stdout.split('\n').filter((name) => name.startsWith(demoImages))).toEqual([]);
   }, 420_000);
 
   // What a machine without the pieces sees: one line naming the piece and the fix, before anything is made.
