@@ -1,6 +1,6 @@
 import { chooseCompareCommits, eventFallbackCommit, type RevisionObservation } from '../lib/core/ci/compare-commits';
 import { placeInLevels, rebuildReason, skipTestsReason, type ChosenImage, type ImagesPlan, type PlannedImage } from '../lib/core/ci/ci-plan';
-import { LABEL } from '../lib/core/naming/conventions';
+import { isSha, LABEL } from '../lib/core/naming/conventions';
 import { UserError } from '../lib/core/errors';
 import type { GithubContext } from '../lib/core/github/github-event';
 import { imageGraph, levelsOf, registryImageOf, sharedTargetNames, type ImageGraph } from '../lib/core/graph/image-graph';
@@ -10,12 +10,12 @@ import { resolveRegistry, resolveRepository } from '../lib/core/graph/image-sett
 import { branchToTag } from '../lib/core/naming/tags';
 import { publishesBranch } from '../lib/core/publish/publish';
 import { readWorkspaceSettings } from '../lib/io/workspace-settings';
-import { commitMessage, currentBranch, hasCommit, headSha, isAncestor, isShallow, mergeBase, remoteUrl, resolveCommit } from '../lib/io/git';
+import { commitMessage, currentBranch, headSha, isShallow, mergeBase, remoteUrl, resolveCommit } from '../lib/io/git';
 import { projectConfigurations } from '../lib/io/nx-cli';
-import { decideByInputs, inputsAtHead, type Tagged } from './plan-inputs';
+import { commitReads, decideByInputs, inputsAtHead, type CommitReads, type Tagged } from './plan-inputs';
 import { refreshImages } from './plan-refresh';
 import { createRegistryClient } from '../lib/io/registry/oci-client';
-import { commitLookup, observeRevision } from '../lib/io/revision';
+import { commitLookup, observeRevision, type CommitLookup } from '../lib/io/revision';
 import { missingSourcesAtCommit } from '../lib/io/context-sources';
 import { missingSourceError } from '../lib/core/dockerfile/context-sources';
 
@@ -45,10 +45,20 @@ export interface PlanRequest {
  */
 export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
   const { cwd, env, context } = request;
+  // Every commit is looked up in git once for the whole plan: the event's commits and the registry's labels mostly name the same.
+  const lookup = commitLookup(cwd);
+  const heading = headSha(cwd);
+  const byInputs = !(request.refresh === true || context.refreshAsked || context.eventName === 'workflow_dispatch' || context.dispatchImages !== undefined);
+  const reads = commitReads(cwd);
+  const comparing = byInputs ? heading.then((head) => gitCompareFacts(cwd, context, head, lookup)) : undefined;
+  // Read ahead while Nx computes: HEAD's tree, and the commit the event compares with (what most images are compared with).
+  if (comparing) void readAhead(reads, context, heading, comparing);
+  // Still settled when the plan takes another road (or the clone turns out shallow) before reading it.
+  comparing?.catch(() => undefined);
   // The clone's facts and the project graph at once: git answers while Nx computes.
   const [shallow, head, checkedOut, origin, projects, settings] = await Promise.all([
     isShallow(cwd),
-    headSha(cwd),
+    heading,
     context.branch === undefined ? currentBranch(cwd) : Promise.resolve(undefined),
     remoteUrl(cwd).catch(() => undefined),
     projectConfigurations(cwd),
@@ -114,7 +124,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     return { ...base, images: withPlatforms(placeInLevels(graph, chosen, steps), projects), levels: levelsOf(graph, requested), compareCommits: [], removed: [], unread: [], retests: [], inputs, lines: [] };
   }
 
-  const compared = await compareCommitsFor(cwd, context, { head, branch, tag, registry, repository, images: graph.images, variants: graph.variants });
+  const compared = await compareCommitsFor(cwd, context, { head, branch, tag, registry, repository, images: graph.images, variants: graph.variants }, comparing ?? gitCompareFacts(cwd, context, head, lookup), lookup);
   const decided = await decideByInputs({
     cwd,
     head,
@@ -124,6 +134,7 @@ export async function planImages(request: PlanRequest): Promise<ImagesPlan> {
     tagged: compared.tagged,
     ...(compared.eventFallback.commit ? { pushCompare: compared.eventFallback.commit } : {}),
     settings,
+    reads,
   });
   const chosen: ChosenImage[] = [];
   const lines: string[] = [];
@@ -205,25 +216,55 @@ interface ImageFacts {
   variants: ImageGraph['variants'];
 }
 
-/** What each image is compared against: the registry's record first, the event as the fallback. */
-async function compareCommitsFor(cwd: string, context: GithubContext, facts: ImageFacts) {
+/** What git says of the commits the event names: the branch a push is compared with, its merge-base with HEAD, and whether the push's before is an ancestor. */
+interface GitCompareFacts {
+  mergeBaseCommit: string | undefined;
+  beforeIsAncestor: boolean;
+}
+
+/** Reads only the clone and the event, not the graph: it runs while Nx computes the projects. */
+async function gitCompareFacts(cwd: string, context: GithubContext, head: string, lookup: CommitLookup): Promise<GitCompareFacts> {
   const pullRequest = context.eventName === 'pull_request';
   const compareBranch = pullRequest ? (context.pullRequest?.baseRef ?? context.defaultBranch) : context.defaultBranch;
-  const compareCommit =
-    (pullRequest && context.pullRequest?.baseSha && (await hasCommit(cwd, context.pullRequest.baseSha)) ? context.pullRequest.baseSha : undefined) ??
-    (await resolveCommit(cwd, `refs/remotes/origin/${compareBranch}`)) ??
-    (await resolveCommit(cwd, `refs/heads/${compareBranch}`));
-  const mergeBaseCommit = compareCommit ? await mergeBase(cwd, compareCommit, facts.head) : undefined;
+  const baseSha = pullRequest ? context.pullRequest?.baseSha : undefined;
+  const [fromEvent, remote, local, beforeIsAncestor] = await Promise.all([
+    baseSha && isSha(baseSha) ? lookup.resolve(baseSha) : undefined,
+    resolveCommit(cwd, `refs/remotes/origin/${compareBranch}`),
+    resolveCommit(cwd, `refs/heads/${compareBranch}`),
+    // A commit the clone lacks is no ancestor: one git call answers both.
+    context.before === undefined ? false : lookup.isAncestor(context.before, head),
+  ]);
+  const compareCommit = fromEvent ?? remote ?? local;
+  const mergeBaseCommit = compareCommit === undefined ? undefined : compareCommit === head ? head : await mergeBase(cwd, compareCommit, head);
+  return { mergeBaseCommit, beforeIsAncestor };
+}
+
+/** Starts reading what the plan most likely reads next; a failure here is the later read's to report. */
+async function readAhead(reads: CommitReads, context: GithubContext, heading: Promise<string>, comparing: Promise<GitCompareFacts>): Promise<void> {
+  try {
+    const head = await heading;
+    void reads.tree(head).catch(() => undefined);
+    const branch = context.branch;
+    if (branch === undefined) return;
+    const { mergeBaseCommit, beforeIsAncestor } = await comparing;
+    const onDefaultBranch = context.eventName !== 'pull_request' && branch === context.defaultBranch;
+    const fallback = eventFallbackCommit(context, { beforeIsAncestor, mergeBase: mergeBaseCommit, onDefaultBranch }).commit;
+    if (fallback === undefined || fallback === head) return;
+    void reads.tree(fallback).catch(() => undefined);
+    void reads.changes(fallback, head).catch(() => undefined);
+  } catch {
+    // The plan's own reads fail the same way and say so.
+  }
+}
+
+/** What each image is compared against: the registry's record first, the event as the fallback. */
+async function compareCommitsFor(cwd: string, context: GithubContext, facts: ImageFacts, comparing: Promise<GitCompareFacts>, lookup: CommitLookup) {
+  const pullRequest = context.eventName === 'pull_request';
   const onDefaultBranch = !pullRequest && facts.branch === context.defaultBranch;
-  const beforeIsAncestor =
-    context.before !== undefined && (await hasCommit(cwd, context.before)) && (await isAncestor(cwd, context.before, facts.head));
-  const eventFallback = eventFallbackCommit(context, { beforeIsAncestor, mergeBase: mergeBaseCommit, onDefaultBranch });
   const observations: Record<string, RevisionObservation> = {};
   const tagged: Record<string, Tagged | undefined> = {};
   if (!pullRequest) {
     const client = createRegistryClient({ registry: facts.registry, retry: { attempts: 2 } });
-    // Most images name the same commit: each is looked up in git once.
-    const lookup = commitLookup(cwd);
     await Promise.all(
       facts.images.map(async (image) => {
         const inRegistry = registryImageOf(image, facts.tag, facts.variants);
@@ -236,6 +277,8 @@ async function compareCommitsFor(cwd: string, context: GithubContext, facts: Ima
       }),
     );
   }
+  const { mergeBaseCommit, beforeIsAncestor } = await comparing;
+  const eventFallback = eventFallbackCommit(context, { beforeIsAncestor, mergeBase: mergeBaseCommit, onDefaultBranch });
   const comparisons = chooseCompareCommits({
     images: facts.images,
     observations,

@@ -30,6 +30,28 @@ export interface InputsRequest {
   /** The commit the push as a whole is compared with (the event's): its changes are what the plan explains. */
   pushCompare?: string;
   settings: Pick<WorkspaceSettings, 'dockerfiles' | 'variants' | 'tests'>;
+  /** The clone's trees and changes, when the plan started reading them early. */
+  reads?: CommitReads;
+}
+
+/** What git holds of commits, each read once per plan: a commit's tree and the changes between two never change. */
+export interface CommitReads {
+  tree(commit: string): Promise<InputsSource>;
+  changes(from: string, to: string): Promise<ChangedFile[]>;
+}
+
+export function commitReads(cwd: string): CommitReads {
+  const trees = new Map<string, Promise<InputsSource>>();
+  const changes = new Map<string, Promise<ChangedFile[]>>();
+  const once = <T>(known: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> => {
+    const pending = known.get(key) ?? read();
+    known.set(key, pending);
+    return pending;
+  };
+  return {
+    tree: (commit) => once(trees, commit, () => treeAtCommit(cwd, commit)),
+    changes: (from, to) => once(changes, `${from}..${to}`, () => changesBetween(cwd, from, to)),
+  };
 }
 
 export interface InputsPlan {
@@ -63,7 +85,8 @@ interface AtCommit {
  */
 export async function decideByInputs(request: InputsRequest): Promise<InputsPlan> {
   const { cwd, head, projects } = request;
-  const headTree = await treeAtCommit(cwd, head);
+  const reads = request.reads ?? commitReads(cwd);
+  const headTree = await reads.tree(head);
   const { specs, inputs: headInputs } = inputsOf(request.images, projects, headTree);
   const testRule = (image: string) => ownTestRule(projects[image]) ?? request.settings.tests;
   const tests = (image: string, tree: InputsSource) => testFilesOf(locateTests(testRule(image), { name: image, root: projects[image]?.root ?? '' }), tree.files);
@@ -72,7 +95,7 @@ export async function decideByInputs(request: InputsRequest): Promise<InputsPlan
   const at = (commit: string) => {
     let known = commits.get(commit);
     if (!known) {
-      known = readCommit(cwd, commit, head, projects, request.settings);
+      known = readCommit(cwd, reads, commit, head, projects, request.settings);
       commits.set(commit, known);
     }
     return known;
@@ -151,12 +174,13 @@ function renamedFrom(image: string, dockerfile: string, then: AtCommit): { renam
 
 async function readCommit(
   cwd: string,
+  reads: CommitReads,
   commit: string,
   head: string,
   projects: Readonly<Record<string, ProjectLike>>,
   settings: Pick<WorkspaceSettings, 'dockerfiles' | 'variants'>,
 ): Promise<AtCommit> {
-  const [tree, changed] = await Promise.all([treeAtCommit(cwd, commit), changesBetween(cwd, commit, head)]);
+  const [tree, changed] = await Promise.all([reads.tree(commit), reads.changes(commit, head)]);
   // nx.json and the project.json files shape the projects; HEAD's stand for the commit's when neither changed.
   const shapes = (path: string | undefined) => path === 'nx.json' || path === 'project.json' || (path?.endsWith('/project.json') ?? false);
   const reshaped = changed.some((change) => shapes(change.path) || shapes(change.from));

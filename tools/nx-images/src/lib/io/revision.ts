@@ -1,5 +1,5 @@
 import type { RevisionObservation } from '../core/ci/compare-commits';
-import { isSha, LABEL } from '../core/naming/conventions';
+import { isFullSha, isSha, LABEL } from '../core/naming/conventions';
 import { errorMessage } from '../core/errors';
 import { isAncestor, resolveCommit } from './git';
 import type { RegistryClient } from './registry/oci-client';
@@ -53,6 +53,8 @@ export function commitLookup(cwd: string): CommitLookup {
       const key = `${ancestor} ${descendant}`;
       const known = ancestry.get(key) ?? isAncestor(cwd, ancestor, descendant);
       ancestry.set(key, known);
+      // A full commit name that is an ancestor is a commit of this clone, and resolves to itself.
+      if (isFullSha(ancestor) && !resolved.has(ancestor)) resolved.set(ancestor, known.then((yes) => (yes ? ancestor : resolveCommit(cwd, ancestor))));
       return known;
     },
   };
