@@ -72,10 +72,12 @@ async function mergeImage(cwd: string, plan: FanoutPlan, entry: PlannedImage, cl
   // The earliest platform's start: the image took as long as its slowest platform from then.
   const [startedAt] = records.flatMap(({ record }) => (record.startedAt ? [record.startedAt] : [])).sort();
   const skippedPush = records.find(({ record }) => record.skippedPush)?.record.skippedPush;
-  // The first platform's record stands for the image, less what was its own: its digest, its per-build tags to come.
-  const { part: _part, digest: _digest, buildTags: _buildTags, ...shared } = first.record;
+  // The first platform's record stands for the image, less what was its own: its digest, its per-build tags to come, its reuse digest.
+  const { part: _part, digest: _digest, buildTags: _buildTags, reuseKey: _reuseKey, reused, ...shared } = first.record;
   const combined: BuildRecord = {
     ...shared,
+    // Reused as a whole only when every platform was: the index is then the one an earlier push wrote.
+    ...(reused && records.every(({ record }) => record.reused) ? { reused } : {}),
     platforms: records.map(({ platform, record }) => ({ platform, ...(record.digest ? { digest: record.digest } : {}), ...(record.imageId ? { imageId: record.imageId } : {}) })),
     ...(startedAt ? { startedAt } : {}),
     finishedAt: new Date().toISOString(),

@@ -38,7 +38,7 @@ import { missingSourceError } from '../../lib/core/dockerfile/context-sources';
 import { missingSourcesOnDisk } from '../../lib/io/context-sources';
 import { digestPinnedBases, normalizeOptions, pinBases, type BuildFacts, type NormalizedBuild, type PinnedBuild } from './normalize';
 import { resolveBases } from './resolve-bases';
-import { recordForReuse, reuseFromRegistry, reuseKeyOf } from './reuse';
+import { recordForReuse, reuseFromRegistry, reuseKeyOf, reusePlatform, type ReusedPlatform } from './reuse';
 import { buildTagsAfterPush, writeBuildTags } from './build-tags';
 import { IMAGE_BUILD_STEPS, runImageBuildSteps, type BuildState } from './steps';
 import type { DockerBuildExecutorSchema } from './schema';
@@ -395,6 +395,10 @@ interface PlatformBuilt {
   state: BuildState;
   resolved: readonly ResolvedBase[];
   notes: string[];
+  /** Its reuse digest, when it is pushed: what it is recorded under once its tests passed. */
+  key?: string;
+  /** Taken from the registry instead of built: an earlier push built and tested it from the same inputs on the same bases. */
+  reused?: ReusedPlatform;
 }
 
 /**
@@ -404,6 +408,9 @@ interface PlatformBuilt {
  * platform passed, each pushed by digest with its evidence, then one OCI
  * index written under the tags inside the registry. A failure on any
  * platform pushes nothing, so no tag moves and no platform is published alone.
+ * A platform an earlier push built and tested from the same inputs, on the
+ * same platform of the same bases, is taken from the registry instead: the
+ * reuse digest is one platform's, so the platforms are reused each on its own.
  */
 async function buildEachPlatform(run: { runner: BuildRunner; build: NormalizedBuild; cli: DockerCli; engine: boolean; client: FullRegistryClient; context: ExecutorContext; facts: BuildFacts }): Promise<void> {
   const { runner, build, cli, engine, client, context, facts } = run;
@@ -418,7 +425,7 @@ async function buildEachPlatform(run: { runner: BuildRunner; build: NormalizedBu
   }
   const suites = runner.executes && (build.test || build.skipTests) ? await ownSuites(context, facts.settings.testTarget, build.project) : [];
   if (runner.executes && build.push && build.digestOnly) log.info(`${build.project}: ${build.platforms.join(', ')} only: built and tested, then pushed by digest under no tag; the merge job writes the index once every platform passed`);
-  else if (runner.executes && build.push) log.info(`${build.project}: ${build.platforms.length} platforms (${build.platforms.join(', ')}): each built and tested, then pushed by digest, then one index under the tags; reuse is not looked up for a multi-platform build`);
+  else if (runner.executes && build.push) log.info(`${build.project}: ${build.platforms.length} platforms (${build.platforms.join(', ')}): each built and tested (or reused), then pushed by digest, then one index under the tags`);
   const built: PlatformBuilt[] = [];
   const cleanups: (() => Promise<void>)[] = [];
   try {
@@ -437,6 +444,14 @@ async function buildEachPlatform(run: { runner: BuildRunner; build: NormalizedBu
       const file = await runner.pinnedDockerfile(one, pinned, scratch);
       // Into the engine under no tag: its image ID names it until it is pushed, so the platforms never take one tag from each other.
       const plan = planBuild(planInput(withCache({ ...pinned.build, file, references: [], push: false }, cli), cli, scratch));
+      const key = runner.executes && build.push ? await reuseKeyOf(pinned.build, resolved, outside, workspaceRoot, suites) : undefined;
+      const reused = key && build.reuse ? await reusePlatform(pinned.build, client, key) : undefined;
+      if (reused) {
+        const state: BuildState = { build: pinned.build, cli, client, resolved, plan, scratch, workspaceRoot, suites, locking: false, recordFailedTests: () => Promise.resolve(), digest: reused.subject, ...(reused.inventory ? { inventory: reused.inventory } : {}) };
+        built.push({ platform, state, resolved, notes, key, reused });
+        continue;
+      }
+      if (key && !build.reuse) log.info(`${build.project}: ${platform}: reuse skipped (--reuse=false): building`);
       log.info(`${build.project}: platform ${platform}`);
       printPlan(pinned.build, cli, plan, workspaceRoot, notes);
       if (!runner.executes) {
@@ -460,7 +475,7 @@ async function buildEachPlatform(run: { runner: BuildRunner; build: NormalizedBu
         IMAGE_BUILD_STEPS.filter((step) => BEFORE_PUSH.has(step.name)),
       ));
       if (state.tests) log.info(`${build.project}: ${platform}: tests ${describeResult(state.tests)}`);
-      built.push({ platform, state, resolved, notes });
+      built.push({ platform, state, resolved, notes, ...(key ? { key } : {}) });
     }
     if (!runner.executes) {
       if (build.digestOnly) {
@@ -511,13 +526,12 @@ async function keepLocal(build: NormalizedBuild, cli: DockerCli, built: readonly
 /** One platform of several (--digestOnly): pushed by digest with its evidence, and recorded with what its index will carry; no tag moves. */
 async function pushPart(build: NormalizedBuild, cli: DockerCli, client: FullRegistryClient, built: PlatformBuilt[], workspaceRoot: string): Promise<void> {
   const [entry] = built;
-  if (!entry?.state.imageId) throw new UserError({ subject: build.project, problem: `the ${entry?.platform ?? ''} build wrote no image ID, so it cannot be pushed`, fix: 'nothing was tagged; build again' });
-  const image = await pushByDigest(cli.docker, entry.state.imageId, client, `${build.repository}/${build.image}`, entry.state.scratch);
-  log.info(`${build.project}: ${entry.platform} pushed by digest as ${imageName(build)}@${image.digest} (no tag; the merge job writes the index under ${build.references.join(', ')})`);
-  entry.state = await runImageBuildSteps({ ...entry.state, digest: image.digest }, IMAGE_BUILD_STEPS.filter((step) => step.name === 'attach'));
+  if (!entry) throw new UserError({ subject: build.project, problem: 'no platform was built, so nothing can be pushed', fix: 'nothing was tagged; build again' });
+  const image = entry.reused?.image ?? (await pushPlatform(build, cli, client, entry));
+  if (!entry.reused) log.info(`${build.project}: ${entry.platform} pushed by digest as ${imageName(build)}@${image.digest} (no tag; the merge job writes the index under ${build.references.join(', ')})`);
   const { state } = entry;
   const record: BuildRecord = {
-    ...recordOf(state.build, cli, entry.resolved, { digest: image.digest, notes: entry.notes, ...(state.startedAt ? { startedAt: state.startedAt } : {}), ...(state.tests ? { tests: state.tests } : {}) }),
+    ...recordOf(state.build, cli, entry.resolved, { digest: image.digest, notes: entry.notes, ...(state.startedAt ? { startedAt: state.startedAt } : {}), ...(state.tests ? { tests: state.tests } : {}), ...reuseFields(entry) }),
     platforms: [{ platform: entry.platform, digest: image.digest, ...(state.imageId ? { imageId: state.imageId } : {}) }],
     part: { buildTags: buildTagsAfterPush(build, image.digest, state.inventory) },
   };
@@ -525,15 +539,35 @@ async function pushPart(build: NormalizedBuild, cli: DockerCli, client: FullRegi
   log.info(`${build.project}: record written to ${relative(workspaceRoot, path)}`);
 }
 
+/**
+ * One built platform pushed by digest under no tag, its evidence attached,
+ * then recorded for reuse under its own reuse digest once its tests passed.
+ */
+async function pushPlatform(build: NormalizedBuild, cli: DockerCli, client: FullRegistryClient, entry: PlatformBuilt): Promise<PlatformImage> {
+  if (!entry.state.imageId) throw new UserError({ subject: build.project, problem: `the ${entry.platform} build wrote no image ID, so it cannot be pushed`, fix: 'nothing was tagged; build again' });
+  const image = await pushByDigest(cli.docker, entry.state.imageId, client, `${build.repository}/${build.image}`, entry.state.scratch);
+  entry.state = await runImageBuildSteps({ ...entry.state, digest: image.digest }, IMAGE_BUILD_STEPS.filter((step) => step.name === 'attach'));
+  const { startedAt, tests, suites } = entry.state;
+  if (entry.key) await recordForReuse(entry.state.build, client, entry.key, { digest: image.digest, ...(startedAt ? { startedAt } : {}), ...(tests ? { tests } : {}), hasTests: suites.length > 0 });
+  return image;
+}
+
+/** What a platform's record says of its reuse: its reuse digest, and where it was taken from when it was. */
+function reuseFields(entry: PlatformBuilt): Pick<BuildRecord, 'reuseKey' | 'reused'> {
+  const { key, reused } = entry;
+  return {
+    ...(key ? { reuseKey: key } : {}),
+    ...(reused ? { reused: { from: reused.reference, revision: reused.revision, builtAt: reused.builtAt, seconds: reused.seconds } } : {}),
+  };
+}
+
 /** Each platform pushed by digest with its evidence, then the index, written by digest and then under every tag, and the per-build tags. */
 async function pushIndex(build: NormalizedBuild, cli: DockerCli, client: FullRegistryClient, built: PlatformBuilt[], workspaceRoot: string): Promise<void> {
   const repoPath = `${build.repository}/${build.image}`;
   const images: PlatformImage[] = [];
   for (const entry of built) {
-    if (!entry.state.imageId) throw new UserError({ subject: build.project, problem: `the ${entry.platform} build wrote no image ID, so it cannot be pushed`, fix: 'nothing was tagged; build again' });
-    const image = await pushByDigest(cli.docker, entry.state.imageId, client, repoPath, entry.state.scratch);
-    log.info(`${build.project}: ${entry.platform} pushed by digest as ${imageName(build)}@${image.digest} (no tag)`);
-    entry.state = await runImageBuildSteps({ ...entry.state, digest: image.digest }, IMAGE_BUILD_STEPS.filter((step) => step.name === 'attach'));
+    const image = entry.reused?.image ?? (await pushPlatform(build, cli, client, entry));
+    if (!entry.reused) log.info(`${build.project}: ${entry.platform} pushed by digest as ${imageName(build)}@${image.digest} (no tag)`);
     images.push(image);
   }
   const bytes = imageIndex(images);
@@ -543,8 +577,11 @@ async function pushIndex(build: NormalizedBuild, cli: DockerCli, client: FullReg
   log.info(`${build.project}: index ${digest} of ${images.map((image) => platformOf(image.platform)).join(', ')} written under ${build.references.join(', ')}`);
   const buildTags = await writeBuildTags(build, client, digest, built[0]?.state.inventory);
   const first = built[0];
+  // Reused as a whole only when every platform was: the index is then the one an earlier push wrote.
+  const taken = first && built.every((entry) => entry.reused) ? reuseFields(first).reused : undefined;
+  const reused = taken ? { reused: taken } : {};
   const record: BuildRecord = {
-    ...recordOf(first?.state.build ?? build, cli, first?.resolved ?? [], { digest, notes: first?.notes ?? [], buildTags, ...(first?.state.startedAt ? { startedAt: first.state.startedAt } : {}), ...(first?.state.tests ? { tests: first.state.tests } : {}) }),
+    ...recordOf(first?.state.build ?? build, cli, first?.resolved ?? [], { digest, notes: first?.notes ?? [], buildTags, ...(first?.state.startedAt ? { startedAt: first.state.startedAt } : {}), ...(first?.state.tests ? { tests: first.state.tests } : {}), ...reused }),
     platforms: built.map(({ platform, state }) => ({ platform, ...(state.digest ? { digest: state.digest } : {}), ...(state.imageId ? { imageId: state.imageId } : {}) })),
   };
   const path = await writeBuildRecord(workspaceRoot, record);

@@ -162,8 +162,8 @@ export function normalizeOptions(options: DockerBuildExecutorSchema, facts: Buil
     defaultTag: bases.defaultTag,
     forwardOnly: options.forwardOnly ?? false,
     digestOnly: digestOnly(options, facts.projectName, sources.platforms),
-    // A platform pushed by digest is one part of an index: the index is what an earlier push could be reused as.
-    reuse: (options.push ?? false) && options.reuse !== false && options.digestOnly !== true,
+    // A platform pushed by digest only (one part of an index) is reused as that platform's manifest.
+    reuse: (options.push ?? false) && options.reuse !== false,
     registryCache: options.registryCache ?? false,
     test: (options.test ?? false) && !nonEmpty(options.skipTests),
     ...(nonEmpty(options.skipTests) ? { skipTests: nonEmpty(options.skipTests) } : {}),

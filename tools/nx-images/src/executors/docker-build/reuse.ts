@@ -10,8 +10,11 @@ import { treeOnDisk } from '../../lib/io/input-trees';
 import type { Suite } from '../../lib/io/image-tests';
 import { readInventory } from '../../lib/io/inventory';
 import type { OutsideBase } from '../../lib/io/outside-bases';
-import type { FullRegistryClient } from '../../lib/io/registry/oci-client';
 import { findReusable, recordReusable } from '../../lib/io/reuse';
+import { configPlatform, type PlatformImage } from '../../lib/core/build/image-index';
+import { platformOf } from '../../lib/core/naming/platforms';
+import type { Inventory } from '../../lib/core/evidence/inventory';
+import { isIndexMediaType, type FullRegistryClient } from '../../lib/io/registry/oci-client';
 import { log } from '../outcome';
 import { writeBuildTags } from './build-tags';
 import type { NormalizedBuild } from './normalize';
@@ -78,6 +81,39 @@ export async function reuseFromRegistry(build: NormalizedBuild, client: FullRegi
   );
   return { ...found, key, buildTags };
 }
+
+/** One platform of a multi-platform build taken from the registry: the manifest its index lists, and what the earlier push recorded. */
+export interface ReusedPlatform extends ReuseRecord {
+  key: string;
+  image: PlatformImage;
+  inventory?: Inventory;
+}
+
+/**
+ * The platform manifest an earlier push built and tested from the same
+ * reuse digest (one platform's: its bases are that platform's manifests),
+ * read back with the platform its config declares, so that an index of
+ * reused platforms is byte for byte the index they were first listed in.
+ * Nothing is tagged here: the index is, once every platform is at hand.
+ */
+export async function reusePlatform(build: NormalizedBuild, client: FullRegistryClient, key: string): Promise<ReusedPlatform | undefined> {
+  const repoPath = `${build.repository}/${build.image}`;
+  const found = await findReusable(client, repoPath, key);
+  if (!found) return undefined;
+  const manifest = await client.getManifest(repoPath, found.subject);
+  const config = (JSON.parse(manifest.bytes.toString('utf8')) as { config?: { digest?: unknown } }).config?.digest;
+  const platform = typeof config === 'string' ? configPlatform(JSON.parse((await client.getBlob(repoPath, config, CONFIG_LIMIT)).toString('utf8')) as unknown) : undefined;
+  // A record whose image is not one platform's manifest is not taken: the build runs.
+  if (!platform || isIndexMediaType(manifest.mediaType)) return undefined;
+  const inventory = build.inventoryTags.length > 0 ? await readInventory(client, repoPath, found.subject) : undefined;
+  log.info(
+    `${build.project}: ${platformOf(platform)}: reused ${imageName(build)}@${found.subject}, built from the same inputs on the same bases by ${found.reference} (${shortSha(found.revision)}) in ${found.seconds} s`,
+  );
+  return { ...found, key, image: { mediaType: manifest.mediaType, digest: found.subject, size: manifest.bytes.length, platform }, ...(inventory ? { inventory } : {}) };
+}
+
+/** An image config is a few kilobytes; a record pointing at something larger is not one. */
+const CONFIG_LIMIT = 4 * 1024 * 1024;
 
 /**
  * Records a pushed build for reuse, once it is one a later push may take:
