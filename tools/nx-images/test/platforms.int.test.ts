@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ARTIFACT_TYPE } from '../src/lib/core/naming/conventions';
-import { attachTestResult } from '../src/lib/io/image-tests';
-import { createRegistryClient } from '../src/lib/io/registry/oci-client';
 import { mainRepository, type MainRepository } from './harness/built-main';
 import { BASE, IMAGES, PLATFORM_TREE, PLATFORMS, platformsOf as platformsOfIn, UNAME } from './harness/platform-tree';
-import { listTags, readImage, readImageFile, readIndex } from './harness/read-image';
-import { startRegistry, type StartedRegistry } from './harness/registry';
-import { runReleaseExecutor } from './harness/run-release';
+import { listTags, readImage, readIndex } from './harness/read-image';
 
 // Three levels, each for linux/amd64 and linux/arm64, pushed by ci:images on one runner as CI pushes them
-// there: read back per platform from the index in the registry (test/harness/platform-tree.ts).
+// there: read back per platform from the index in the registry (test/harness/platform-tree.ts). The
+// release, its mirror copy and release-check of these indexes are platforms-release.int.test.ts's.
 const SPEC = PLATFORM_TREE;
 
 let main: MainRepository;
@@ -89,62 +85,6 @@ describe('multi-platform images: one index per image, each platform built native
       expect(run.all).not.toMatch(/platform linux\/amd64\n/);
     }
     expect(await listTags(main.registry.url, path('pt-mid'))).toEqual(tagsBefore);
-  });
-
-  it('a release and its mirror copy keep the index digest on both sides, with every platform and its evidence there', async () => {
-    const mirror: StartedRegistry = await startRegistry();
-    try {
-      const source = await index('pt-mid', 'main');
-      const release = await runReleaseExecutor('release', main.ws.dir, 'pt-mid', { registry: main.registry.host, repository: main.repo, tags: 'v1.0.0', commit: main.c0 }, { IMAGE_MIRRORS: `${mirror.host}/mirror/fornax` });
-      expect(release.success, release.output).toBe(true);
-      const released = await index('pt-mid', 'v1.0.0');
-      const mirrored = await readIndex(mirror.url, 'mirror/fornax/pt-mid', 'v1.0.0');
-      expect(released?.digest).toBe(source?.digest);
-      expect(mirrored?.digest).toBe(source?.digest);
-      expect(mirrored?.platforms).toEqual(source?.platforms);
-      for (const platform of PLATFORMS) {
-        const digest = source?.platforms[platform] ?? '';
-        expect((await readImageFile(mirror.url, 'mirror/fornax/pt-mid', digest, 'stamps/pt-mid'))?.trim(), platform).toBe(UNAME[platform]);
-        // Each platform's test result travelled with it.
-        const referrers = await createRegistryClient({ registry: mirror.host, env: {} }).referrers('mirror/fornax/pt-mid', digest);
-        expect(referrers.some((entry) => entry.artifactType === TEST_ARTIFACT_TYPE), platform).toBe(true);
-      }
-    } finally {
-      await mirror.stop();
-    }
-  });
-
-  it('release-check refuses an index one of whose platforms has no passing test result, naming the platform', async () => {
-    // main's pt-root index, with its arm64 manifest replaced by a copy no test ever ran on (same image, other bytes).
-    const repo = path('pt-root');
-    const accept = { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' };
-    const source = await index('pt-root', 'main');
-    const armDigest = source?.platforms['linux/arm64'] ?? '';
-    const arm = (await (await fetch(`${main.registry.url}/v2/${repo}/manifests/${armDigest}`, { headers: accept })).json()) as Record<string, unknown>;
-    const untestedArm = Buffer.from(JSON.stringify({ ...arm, annotations: { note: 'never tested' } }));
-    const put = async (reference: string, bytes: Buffer, mediaType: string) => {
-      const response = await fetch(`${main.registry.url}/v2/${repo}/manifests/${reference}`, { method: 'PUT', headers: { 'content-type': mediaType }, body: bytes });
-      expect(response.status, await response.text()).toBe(201);
-      return response.headers.get('docker-content-digest') ?? '';
-    };
-    const armCopy = await put('untested-arm-copy', untestedArm, 'application/vnd.oci.image.manifest.v1+json');
-    const original = (await (await fetch(`${main.registry.url}/v2/${repo}/manifests/main`, { headers: accept })).json()) as { manifests: { digest: string; size: number }[] };
-    const manifests = original.manifests.map((entry) => (entry.digest === armDigest ? { ...entry, digest: armCopy, size: untestedArm.length } : entry));
-    await put('untested-arm', Buffer.from(JSON.stringify({ ...original, manifests })), 'application/vnd.oci.image.index.v1+json');
-
-    const releaseCheck = (sourceTag: string) =>
-      main.ws.nx(['run', 'pt-root:release-check', `--registry=${main.registry.host}`, `--repository=${main.repo}`, `--sourceTag=${sourceTag}`, '--tags=v9.0.0', `--commit=${main.c0}`, '--exclude-task-dependencies']);
-    const check = await releaseCheck('untested-arm');
-    expect(check.exitCode).not.toBe(0);
-    expect(check.all).toContain(`${main.registry.host}/${repo}:untested-arm linux/arm64 (${armCopy.slice(0, 19)}) has no passing test result (no test result is attached`);
-    // The same index with both platforms tested passes.
-    const passing = await releaseCheck('main');
-    expect(passing.exitCode, passing.all).toBe(0);
-    // A retest of a tests-only change attaches its result to what the tag names, the index: a newer failure there stops every platform.
-    await attachTestResult(createRegistryClient({ registry: main.registry.host, env: {} }), repo, source?.digest ?? '', { result: 'failed', suites: ['pt-root/check.sh'], passed: 0, failed: 1, failures: [] }, main.ws.dir, 'pt-root');
-    const retested = await releaseCheck('main');
-    expect(retested.exitCode).not.toBe(0);
-    expect(retested.all).toMatch(/pt-root:main linux\/amd64 \(sha256:[0-9a-f]{12}\) has no passing test result \(its newest tests, run [^)]+, failed\)/);
   });
 
   it('image-diff compares an index platform by platform: each platform\'s packages and size', async () => {
