@@ -34,7 +34,7 @@ describe('run', () => {
   });
 
   test('the environment extends this process’s, and cwd is honoured', async () => {
-    const result = await run({ ...node('console.log(process.env.FORNAX_EXEC_TEST, process.env.PATH === undefined, process.cwd())'), env: { FORNAX_EXEC_TEST: 'yes' }, cwd: '/' });
+    const result = await run({ ...node('process.stdout.write([process.env.FORNAX_EXEC_TEST, String(process.env.PATH === undefined), process.cwd()].join(" "))'), env: { FORNAX_EXEC_TEST: 'yes' }, cwd: '/' });
     expect(result.stdout).toBe('yes false /');
   });
 
