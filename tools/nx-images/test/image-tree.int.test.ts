@@ -15,8 +15,9 @@ import type { Workspace } from './harness/workspace';
 // named stages (RUN --mount and COPY --from); fornax-jupyter's project.json declares env-core, which
 // its Dockerfile does not name. Each image copies its own stamp.txt to /stamps/<image> and carries its
 // bases' stamps, so reading the files back shows which build of each base an image was made from.
-// The tree is built once on main; each case then works on a branch of its own. The cycle and the
-// local nx run are in image-tree-local.int.test.ts, on a copy of their own.
+// The tree is built once on main; each case then works on a branch of its own. A base changed alone
+// and a failing mid-level image are image-tree-branches.int.test.ts's; the cycle and the local nx run
+// are image-tree-local.int.test.ts's, each on a copy of their own.
 
 /** image -> the images of the repository its Dockerfile reads. */
 const READS = FORNAX_TREE;
@@ -121,41 +122,5 @@ describe('a tree of twelve images in the real tree\'s convention', () => {
     expect(await file('fornax-hea', 'feature-hea', '/stamps/fornax-hea')).toBe('fornax-hea 2\n');
     expect(result.all).toMatch(/base env-ciao: \S+env-ciao:feature-hea does not exist; the default branch's \S+env-ciao:main is sha256:[0-9a-f]{64} in the registry/);
     expect(result.all).toMatch(/base env-heasoft: this branch's \S+env-heasoft:feature-hea is sha256:[0-9a-f]{64} in the registry/);
-  });
-
-  it('a change to a base alone builds no image built from it', async () => {
-    const sha = await ws.branch('feature/base', { 'images/fornax-base/stamp.txt': 'fornax-base 2\n' });
-    const result = await push({ branch: 'feature/base', sha });
-    expect(result.exitCode, result.all).toBe(0);
-    const built = [];
-    for (const name of IMAGES) if ((await listTags(registry.url, `${REPO}/${name}`)).includes('feature-base')) built.push(name);
-    expect(built).toEqual(['fornax-base']);
-    expect(result.all).toMatch(/env-heasoft: not affected: compared with .*: inputs unchanged/);
-  });
-
-  it('a failing mid-level image skips what takes from it and nothing else; a declared dependency orders the build', async () => {
-    const dockerfile = readFileSync(join(ws.dir, 'images/env-heasoft/Dockerfile'), 'utf8');
-    const sha = await ws.branch('feature/broken', {
-      'images/env-heasoft/Dockerfile': dockerfile.replace('RUN cp', 'RUN false && cp'),
-      'images/env-sas/stamp.txt': 'env-sas 3\n',
-      'images/fornax-hea/stamp.txt': 'fornax-hea 3\n',
-      'images/env-core/stamp.txt': 'env-core 3\n',
-      'images/fornax-jupyter/stamp.txt': 'fornax-jupyter 3\n',
-    });
-    const result = await push({ branch: 'feature/broken', sha });
-    expect(result.exitCode, result.all).not.toBe(0);
-    expect(result.all).toContain('ci:images: level 1: env-core, env-heasoft\n');
-    expect(result.all).toContain('ci:images: level 2: env-sas (after env-heasoft), fornax-jupyter (after env-core)\n');
-    expect(result.all).toContain('ci:images: level 2: skipping env-sas: it takes from env-heasoft, which failed\n');
-    expect(result.all).toContain('ci:images: level 3: skipping fornax-hea: it takes from env-heasoft, which failed, and from env-sas, which was skipped\n');
-    expect(result.all).toMatch(/ci:images: failed: env-heasoft; skipped, as they take from it: env-sas, fornax-hea; every other image was built\./);
-
-    const tagged = [];
-    for (const name of IMAGES) if ((await listTags(registry.url, `${REPO}/${name}`)).includes('feature-broken')) tagged.push(name);
-    expect(tagged).toEqual(['env-core', 'fornax-jupyter']);
-    expect(await file('fornax-jupyter', 'feature-broken', '/stamps/fornax-jupyter')).toBe('fornax-jupyter 3\n');
-    expect(result.summary).toContain('- `env-heasoft`: the build failed; see its log');
-    expect(result.summary).toContain('- `env-sas`: takes from env-heasoft, which failed');
-    expect(result.summary).toContain('- `fornax-hea`: takes from env-heasoft, which failed, and from env-sas, which was skipped');
   });
 });

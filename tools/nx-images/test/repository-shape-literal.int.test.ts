@@ -1,13 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeLocalImages } from '../scripts/lib/local-images';
-import { fromBuiltMain, type MainSpec } from './harness/built-main';
-import { runCiImages, type SimulatedRun } from './harness/github-run';
-import { shapeOf } from './harness/shape';
-import { listTags } from './harness/read-image';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SimulatedRun } from './harness/github-run';
 import type { StartedRegistry } from './harness/registry';
-import { DOCKER } from './harness/second-engine';
+import { IMAGES, INIT_OUTPUT, literalShape, type LiteralShape } from './harness/shape-literal';
 import type { Workspace } from './harness/workspace';
 
 // A repository that names its images literally (fixture tree test/fixtures/shape-literal, image folders at
@@ -17,84 +13,20 @@ import type { Workspace } from './harness/workspace';
 // the files; main is then built once per run (test/harness/built-main.ts). Stamps and labels are read back
 // from the loopback registry, where every self-reference resolves: this run's registry and repository.
 
-const CONFTEST = `import os
-import subprocess
-
-import pytest
-
-
-@pytest.fixture
-def container():
-    def cat(path):
-        return subprocess.run(["${DOCKER}", "run", "--rm", "--network=none", os.environ["IMAGE_ID"], "cat", path], capture_output=True, text=True, check=True).stdout.strip()
-    return cat
-`;
-const TEST_ALL = `import os
-
-
-def test_carries_its_own_stamp(container):
-    name = os.environ["IMAGE_NAME"].rsplit("/", 1)[-1]
-    assert container(f"/stamps/{name}").startswith(name)
-`;
-const TEST_ASTRO_TOOLS = `def test_built_on_base_image(container):
-    assert container("/stamps/base-image").startswith("base-image ")
-`;
-const INIT_OUTPUT = '.git/init-output.txt';
-
-const SHAPE: MainSpec = {
-  workspace: { tree: 'shape-literal', layout: 'root', branch: 'master' },
-  repository: 'owner',
-  prepare: {
-    key: 'literal-init-1',
-    async run(ws) {
-      // A repository before adoption: no plugin entry, no default branch in nx.json.
-      const nxJson = JSON.parse(readFileSync(join(ws.dir, 'nx.json'), 'utf8')) as Record<string, unknown>;
-      delete nxJson.plugins;
-      delete nxJson.defaultBase;
-      await ws.commit('tests shared by every image, and astro-tools\' own', {
-        'nx.json': `${JSON.stringify(nxJson, null, 2)}\n`,
-        'tests/conftest.py': CONFTEST,
-        'tests/test_all.py': TEST_ALL,
-        'tests/test_astro-tools.py': TEST_ASTRO_TOOLS,
-      });
-      const init = await ws.nx(['g', '@fornax/nx-images:init', '--no-interactive']);
-      if (init.exitCode !== 0) throw new Error(`init failed:\n${init.all}`);
-      // Kept beside the repository (not in it) for the test that reads what init decided.
-      writeFileSync(join(ws.dir, INIT_OUTPUT), init.all);
-      await ws.commit('adopt @fornax/nx-images');
-    },
-  },
-};
-
-const IMAGES = ['astro-tools', 'base-image', 'jupyter-lab'];
-
+// Adopted by init, the first push and a branch on the base here; a digest pin, a fork and a missing COPY
+// source in repository-shape-literal-pins.int.test.ts (the repository: test/harness/shape-literal.ts).
 describe('a repository that names its images literally: FROM owner/base-image:${BASE_TAG}, Docker Hub implied', () => {
-  const REPO = SHAPE.repository;
+  const shape = literalShape();
+  const { REPO } = shape;
   let ws: Workspace;
   let first: SimulatedRun;
   let registry: StartedRegistry;
   let builtOn: string;
-  let cleanup: () => Promise<void>;
-  let it$: ReturnType<typeof shapeOf>;
-  // main's build ran every image's tests; the pushes here check where each image is built from, so they skip them.
-  const push = (branch: string, sha: string, env: Record<string, string> = {}, args: string[] = []) =>
-    runCiImages(ws, { name: 'push', branch, sha, defaultBranch: 'master' }, registry.host, { IMAGE_REPOSITORY: REPO, SKIP_TESTS: 'true', ...env }, args);
-  /** A new branch off master with `files` committed on it. */
-  const branch = async (name: string, files: Record<string, string>) => {
-    await ws.git('checkout', '--quiet', 'master');
-    await ws.git('checkout', '--quiet', '-b', name);
-    return ws.commit(`${name}: change`, files);
-  };
-
-  beforeAll(async () => {
-    ({ ws, registry, first, builtOn, cleanup } = await fromBuiltMain(SHAPE));
-    it$ = shapeOf(registry, REPO);
-  }, 600_000);
-
-  afterAll(async () => {
-    await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
-    await cleanup?.();
+  let it$: LiteralShape['it$'];
+  beforeAll(() => {
+    ({ ws, first, registry, builtOn, it$ } = shape);
   });
+  const { push, branch } = shape;
 
   it('init --no-interactive decides everything from the files, and prints the evidence', () => {
     const lines = readFileSync(join(ws.dir, INIT_OUTPUT), 'utf8').split('\n').map((line) => line.trim()).filter((line) => line.startsWith('init:'));
@@ -142,46 +74,5 @@ describe('a repository that names its images literally: FROM owner/base-image:${
     expect(await it$.basesOf('astro-tools', 'feature-base')).toEqual([
       { image: 'base-image', reference: `${registry.host}/${REPO}/base-image:feature-base`, digest: (await it$.read('base-image', 'feature-base'))?.digest, written: 'owner/base-image:${BASE_TAG}' },
     ]);
-  });
-
-  it('a literal digest pin stays as written: the image is built on that digest, whatever the branch built', async () => {
-    const pinned = (await it$.read('base-image', 'master'))?.digest ?? '';
-    const dockerfile = `FROM owner/base-image@${pinned}\nCOPY stamp.txt /stamps/astro-tools\n`;
-    const sha = await branch('feature/pin', { 'base-image/stamp.txt': 'base-image 3\n', 'astro-tools/Dockerfile': dockerfile });
-    const result = await push('feature/pin', sha);
-    expect(result.exitCode, result.all).toBe(0);
-    expect(await it$.stamp('astro-tools', 'feature-pin', 'base-image')).toBe('base-image 1\n');
-    expect(await it$.basesOf('astro-tools', 'feature-pin')).toEqual([{ image: 'base-image', reference: `${registry.host}/${REPO}/base-image@${pinned}`, digest: pinned, written: `owner/base-image@${pinned}` }]);
-    // The Dockerfile in the repository is as it was written.
-    expect(readFileSync(join(ws.dir, 'astro-tools', 'Dockerfile'), 'utf8')).toBe(dockerfile);
-  });
-
-  it('a fork pushing to another repository builds on its own bases', async () => {
-    await ws.git('checkout', '--quiet', 'master');
-    const head = await ws.git('rev-parse', 'HEAD');
-    const FORK = 'someone/fork';
-    const result = await push('master', head, { IMAGE_REPOSITORY: FORK });
-    expect(result.exitCode, result.all).toBe(0);
-    const fork = shapeOf(registry, FORK);
-    expect(await fork.tagged(IMAGES, 'master')).toEqual(IMAGES);
-    const forkBase = (await fork.read('base-image', 'master'))?.digest;
-    expect(await fork.basesOf('astro-tools', 'master')).toEqual([{ image: 'base-image', reference: `${registry.host}/${FORK}/base-image:master`, digest: forkBase, written: 'owner/base-image:${BASE_TAG}' }]);
-    expect((await fork.basesOf('jupyter-lab', 'master')).map((entry) => entry.reference)).toEqual([`${registry.host}/${FORK}/astro-tools:master`, `${registry.host}/${FORK}/base-image:master`]);
-  });
-
-  it('a COPY source that exists nowhere fails the plan in one line before any build, also in a fan-out plan job and a dry run', async () => {
-    const sha = await branch('feature/missing', { 'astro-tools/Dockerfile': 'ARG BASE_TAG=master\nFROM owner/base-image:${BASE_TAG}\nCOPY nowhere.txt /n\n' });
-    const line = 'astro-tools: astro-tools/Dockerfile:3 COPY nowhere.txt /n: nowhere.txt is not in the build context astro-tools: add it to the context';
-    const single = await push('feature/missing', sha);
-    const plan = await push('feature/missing', sha, {}, ['--plan']);
-    for (const result of [single, plan]) {
-      expect(result.exitCode).not.toBe(0);
-      expect(result.all.split('\n').filter((text) => text.includes('nowhere.txt'))).toEqual([expect.stringContaining(line)]);
-      expect(result.all).not.toContain('ci:images: level 1');
-    }
-    expect(await listTags(registry.url, `${REPO}/astro-tools`)).not.toContain('feature-missing');
-    const dry = await ws.nx(['run', 'astro-tools:docker-build', '--dry-run', `--registry=${registry.host}`, `--repository=${REPO}`, '--tag=feature-missing', '--outputStyle=stream']);
-    expect(dry.exitCode).not.toBe(0);
-    expect(dry.all).toContain(line);
   });
 });

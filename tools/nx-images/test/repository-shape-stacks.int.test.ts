@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeLocalImages } from '../scripts/lib/local-images';
-import { run } from '../src/lib/io/exec';
-import { fromBuiltMain, type MainSpec } from './harness/built-main';
+import { fromBuiltMain } from './harness/built-main';
+import { STACKS_IMAGES, STACKS_SHAPE as SHAPE } from './harness/shape-stacks';
 import { shapeOf } from './harness/shape';
 import type { SimulatedRun } from './harness/github-run';
 import { listTags } from './harness/read-image';
@@ -11,17 +11,13 @@ import type { Workspace } from './harness/workspace';
 
 // jupyter/docker-stacks as it is, with the plugin options docs/options.md gives for it: images/<name>,
 // ARG BASE_IMAGE=$REGISTRY/$OWNER/<base> and FROM $BASE_IMAGE with no tag at all, no base tag arg, and
-// a variant images/pytorch-notebook/cuda12. Stamps as in repository-shape-fornax. main is built once per
-// run (test/harness/built-main.ts).
-
-const SHAPE: MainSpec = {
-  workspace: { tree: 'shape-stacks', pluginOptions: { variants: 'images/*/*/Dockerfile', buildArgs: { registry: 'REGISTRY', repository: 'OWNER', imageTag: '', baseTag: '' } } },
-  repository: 'jupyter',
-};
+// a variant images/pytorch-notebook/cuda12 (test/harness/shape-stacks.ts). Stamps as in repository-shape-fornax.
+// main is built once per run (test/harness/built-main.ts); a release and a pull request are
+// repository-shape-stacks-release.int.test.ts's, on a copy of their own.
 
 describe('a repository like docker-stacks: images/<name>, FROM $BASE_IMAGE with no tag, a variant', () => {
   const REPO = SHAPE.repository;
-  const IMAGES = ['base-notebook', 'docker-stacks-foundation', 'pytorch-notebook', 'scipy-notebook'];
+  const IMAGES = STACKS_IMAGES;
   let ws: Workspace;
   let c0: string;
   let first: SimulatedRun;
@@ -89,31 +85,5 @@ describe('a repository like docker-stacks: images/<name>, FROM $BASE_IMAGE with 
     expect(await it$.basesOf('pytorch-notebook', 'cuda12-feature-cuda')).toEqual([
       { image: 'scipy-notebook', reference: `${registry.host}/${REPO}/scipy-notebook:main`, digest: (await it$.read('scipy-notebook', 'main'))?.digest },
     ]);
-  });
-
-  it('a release tags every image and the variant, the variant\'s tags as <variant>-<tag>, each read back to its main digest', async () => {
-    const released = await ws.nx(['run-many', '-t', 'release', '--tags=v1.0.0,stable', `--commit=${c0}`, `--registry=${registry.host}`, `--repository=${REPO}`, '--outputStyle=static']);
-    expect(released.exitCode, released.all).toBe(0);
-    const main = (await it$.read('pytorch-notebook', 'main'))?.digest;
-    const cuda = (await it$.read('pytorch-notebook', 'cuda12-main'))?.digest;
-    expect(cuda).not.toBe(main);
-    for (const tag of ['v1.0.0', 'stable']) {
-      expect((await it$.read('pytorch-notebook', tag))?.digest, tag).toBe(main);
-      expect((await it$.read('pytorch-notebook', `cuda12-${tag}`))?.digest, `cuda12-${tag}`).toBe(cuda);
-    }
-    for (const name of IMAGES) expect((await it$.read(name, 'v1.0.0'))?.digest, name).toBe((await it$.read(name, 'main'))?.digest);
-  });
-
-  it('a pull request builds its dependent on the pull request\'s own untagged base, pushing nothing', async () => {
-    await ws.git('checkout', '--quiet', 'main');
-    const sha = await ws.branch('pr/base', { 'images/base-notebook/stamp.txt': 'base-notebook 3\n', 'images/scipy-notebook/stamp.txt': 'scipy-notebook 3\n' });
-    const result = await it$.pullRequest(ws, { branch: 'pr/base', sha, baseRef: 'main', baseSha: c0 });
-    expect(result.exitCode, result.all).toBe(0);
-    expect(result.all).toContain('ci:images: level 2: scipy-notebook (after base-notebook)\n');
-    expect(await it$.tagged(IMAGES, 'pr-base')).toEqual([]);
-    // Built into the local engine: scipy-notebook carries the pull request's base-notebook.
-    const local = `${registry.host}/${REPO}/scipy-notebook:pr-base`;
-    expect((await run({ command: DOCKER, args: ['run', '--rm', '--network=none', local, 'cat', '/stamps/base-notebook'] })).stdout).toBe('base-notebook 3');
-    expect((await run({ command: DOCKER, args: ['run', '--rm', '--network=none', local, 'cat', '/stamps/scipy-notebook'] })).stdout).toBe('scipy-notebook 3');
   });
 });
