@@ -15,7 +15,7 @@ const TIME_TAG = '20260630_1200';
 const FORNAX_OPTIONS = {
   dockerfiles: 'images/*/Dockerfile',
   buildArgs: { registry: 'REGISTRY', repository: 'REPOSITORY', imageTag: 'IMAGE_TAG', baseTag: 'BASE_IMAGE_TAG' },
-  tags: ['{branch}', 'sha-{sha:12}', '{time:%Y%m%d_%H%M}'],
+  tagTemplates: ['{branch}', 'sha-{sha:12}', '{time:%Y%m%d_%H%M}'],
   buildArgTemplates: { BUILD_VERSION: '{image}:{time:%Y%m%d_%H%M}' },
 };
 // The Fornax Dockerfile writes the build arg into the image.
@@ -41,8 +41,8 @@ function build(project: string) {
 
 /** In-process (faster), with the same templates given as executor options. */
 function buildInProcess(project: string) {
-  const { tags, buildArgTemplates } = FORNAX_OPTIONS;
-  return runDockerBuildExecutor(ws.dir, project, { registry: registry.host, repository: REPO, push: true, buildTime: TIME, tags, buildArgTemplates });
+  const { tagTemplates, buildArgTemplates } = FORNAX_OPTIONS;
+  return runDockerBuildExecutor(ws.dir, project, { registry: registry.host, repository: REPO, push: true, buildTime: TIME, tagTemplates, buildArgTemplates });
 }
 
 async function digest(image: string, tag: string): Promise<string | undefined> {
@@ -125,7 +125,7 @@ describe('per-build tags', () => {
       push: true,
       dryRun: true,
       buildTime: '2026-07-01T08:09:00Z',
-      tags: FORNAX_OPTIONS.tags,
+      tagTemplates: FORNAX_OPTIONS.tagTemplates,
       buildArgTemplates: FORNAX_OPTIONS.buildArgTemplates,
     });
     expect(run.success, run.output).toBe(true);
@@ -137,9 +137,9 @@ describe('per-build tags', () => {
   });
 
   it('a template that renders an invalid tag stops the build before it starts', async () => {
-    const run = await runDockerBuildExecutor(ws.dir, 'base_image', { registry: registry.host, repository: 'fornax/bad', push: true, tags: ['{branch}', '{time:%H:%M}'] });
+    const run = await runDockerBuildExecutor(ws.dir, 'base_image', { registry: registry.host, repository: 'fornax/bad', push: true, tagTemplates: ['{branch}', '{time:%H:%M}'] });
     expect(run.success).toBe(false);
-    expect(run.output).toMatch(/base_image: tags template "\{time:%H:%M\}": renders "\d\d:\d\d", which is not a valid Docker tag/);
+    expect(run.output).toMatch(/base_image: tag template "\{time:%H:%M\}": renders "\d\d:\d\d", which is not a valid Docker tag/);
     expect(await listTags(registry.url, 'fornax/bad/base_image')).toEqual([]);
   });
 });
@@ -154,8 +154,8 @@ describe('per-build tags from the inventory', () => {
       'printf "NumPy==2.1.0+cpu\\nastropy==6.1.4\\n" > "$LOCKS_DIR/pip-base.txt"',
     ].join('; '),
   ];
-  const build = (repository: string, tags: string[]) =>
-    runDockerBuildExecutor(ws.dir, 'base_image', { registry: registry.host, repository, push: true, buildTime: TIME, lockCommand: LOCKS, tags });
+  const build = (repository: string, tagTemplates: string[]) =>
+    runDockerBuildExecutor(ws.dir, 'base_image', { registry: registry.host, repository, push: true, buildTime: TIME, lockCommand: LOCKS, tagTemplates });
 
   it('writes py-{version:python} and np-{version:numpy} with the other per-build tags, read back as the pushed digest', async () => {
     const run = await build(INV, ['{branch}', 'py-{version:python}', 'np-{version:numpy}-{sha:7}', '{time:%Y%m%d_%H%M}']);
@@ -185,7 +185,7 @@ describe('per-build tags from the inventory', () => {
 
   it('a dry run shows a tag from the inventory without its value, and pushes nothing', async () => {
     const run = await runDockerBuildExecutor(ws.dir, 'base_image', {
-      registry: registry.host, repository: 'fornax/inventory-dry', push: true, dryRun: true, buildTime: TIME, tags: ['{branch}', 'py-{version:python}'],
+      registry: registry.host, repository: 'fornax/inventory-dry', push: true, dryRun: true, buildTime: TIME, tagTemplates: ['{branch}', 'py-{version:python}'],
     });
     expect(run.success, run.output).toBe(true);
     expect(run.output).toContain(`per-build  ${registry.host}/fornax/inventory-dry/base_image:py-<python from the inventory>  (read from the image's inventory, written once after the push, never moved)`);

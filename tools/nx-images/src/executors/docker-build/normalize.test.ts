@@ -277,7 +277,7 @@ describe('pinBases', () => {
 
 describe('normalizeOptions: per-build tags and build-arg templates', () => {
   const FORNAX = buildSettings({
-    plugins: [{ plugin: '@fornax/nx-images', options: { tags: ['{branch}', 'sha-{sha:12}', '{time:%Y%m%d_%H%M}'], buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } } }],
+    plugins: [{ plugin: '@fornax/nx-images', options: { tagTemplates: ['{branch}', 'sha-{sha:12}', '{time:%Y%m%d_%H%M}'], buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } } }],
   });
   const NOON = new Date('2026-06-30T12:00:59Z');
 
@@ -285,9 +285,9 @@ describe('normalizeOptions: per-build tags and build-arg templates', () => {
     ['the default: the branch tag only', {}, {}, [], {}],
     ['Fornax\'s settings, the build time passed in', {}, { settings: FORNAX, buildTime: NOON }, ['sha-cccccccccccc', '20260630_1200'], { BUILD_VERSION: 'tractor:sha-cccccccccccc' }],
     ['the build time, not the clock', {}, { settings: FORNAX, now: NOON, buildTime: new Date('2026-07-01T00:30:00+02:00') }, ['sha-cccccccccccc', '20260630_2230'], { BUILD_VERSION: 'tractor:sha-cccccccccccc' }],
-    ['the executor\'s tags replace the plugin\'s', { tags: ['{time:%Y%m%d_%H%M}', '{branch}'] }, { settings: FORNAX, buildTime: NOON }, ['20260630_1200'], { BUILD_VERSION: 'tractor:20260630_1200' }],
-    ['a template rendering the branch tag or an extra tag is no per-build tag', { tags: ['{branch}', 'feature-{image}', 'x'], extraTags: ['x'] }, { gitBranch: 'feature/tractor' }, [], {}],
-    ['two templates rendering one tag give it once', { tags: ['{sha:7}', '{sha:7}'] }, {}, ['ccccccc'], {}],
+    ['the executor\'s tagTemplates replace the plugin\'s', { tagTemplates: ['{time:%Y%m%d_%H%M}', '{branch}'] }, { settings: FORNAX, buildTime: NOON }, ['20260630_1200'], { BUILD_VERSION: 'tractor:20260630_1200' }],
+    ['a template rendering the branch tag or an extra tag is no per-build tag', { tagTemplates: ['{branch}', 'feature-{image}', 'x'], extraTags: ['x'] }, { gitBranch: 'feature/tractor' }, [], {}],
+    ['two templates rendering one tag give it once', { tagTemplates: ['{sha:7}', '{sha:7}'] }, {}, ['ccccccc'], {}],
     ['the executor\'s arg template over the plugin\'s, and buildArgs over both', { buildArgTemplates: { BUILD_VERSION: '{branch}', WHEN: '{time:%H%M}' }, buildArgs: { WHEN: 'given' } }, { settings: FORNAX, buildTime: NOON }, ['sha-cccccccccccc', '20260630_1200'], { BUILD_VERSION: 'feature-x' }],
     ['{tag} without per-build tags is the branch tag', { buildArgTemplates: { V: '{tag}' } }, {}, [], { V: 'feature-x' }],
   ])('%s', (_case, extra, overrides, buildTags, templated) => {
@@ -303,8 +303,9 @@ describe('normalizeOptions: per-build tags and build-arg templates', () => {
 
   const like = (pattern: RegExp) => expect.stringMatching(pattern) as unknown as string;
   it.each<[string, DockerBuildExecutorSchema, Partial<BuildFacts>, Partial<Problem>]>([
-    ['a time tag with a slash', { tags: ['{branch}', '{time:%Y/%m/%d}'] }, {}, { image: 'tractor', subject: 'tags template "{time:%Y/%m/%d}"', problem: 'renders "1970/01/01", which is not a valid Docker tag' }],
-    ['an unknown placeholder in the executor\'s tags', { tags: ['{versions:python}'] }, {}, { image: 'tractor', subject: 'docker-build option tags "{versions:python}"', problem: 'unknown placeholder {versions:python}' }],
+    ['a time tag with a slash', { tagTemplates: ['{branch}', '{time:%Y/%m/%d}'] }, {}, { image: 'tractor', subject: 'tag template "{time:%Y/%m/%d}"', problem: 'renders "1970/01/01", which is not a valid Docker tag' }],
+    ['an unknown placeholder in the executor\'s tagTemplates', { tagTemplates: ['{versions:python}'] }, {}, { image: 'tractor', subject: 'docker-build option tagTemplates "{versions:python}"', problem: 'unknown placeholder {versions:python}' }],
+    ['templates under the old name tags', { tags: ['{branch}'] } as DockerBuildExecutorSchema, {}, { image: 'tractor', subject: 'docker-build option tags', problem: 'the templates of the tags a build gets are the option tagTemplates', fix: 'rename tags to tagTemplates' }],
     [
       'the inventory in a build arg (it is made after the build)',
       { buildArgTemplates: { PY: '{version:python}' } },
@@ -322,7 +323,7 @@ describe('normalizeOptions: per-build tags and build-arg templates', () => {
   });
 
   it('leaves the tags read from the inventory for after the push, every other placeholder rendered', () => {
-    const build = normalizeOptions(options({ tags: ['{branch}', 'py-{version:python}-{sha:7}', 'sha-{sha:12}'] }), facts(OURS));
+    const build = normalizeOptions(options({ tagTemplates: ['{branch}', 'py-{version:python}-{sha:7}', 'sha-{sha:12}'] }), facts(OURS));
     expect(build.buildTags).toEqual(['sha-cccccccccccc']);
     expect(build.inventoryTags).toEqual(['py-{version:python}-ccccccc']);
   });

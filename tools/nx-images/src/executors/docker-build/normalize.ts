@@ -258,9 +258,10 @@ interface Templates {
 function templatesOf(options: DockerBuildExecutorSchema, facts: BuildFacts, identity: Identity, revision: string): Templates {
   const option = (name: string): Subject => ({ image: facts.projectName, subject: `docker-build option ${name}` });
   const values = { branch: identity.branchTag, image: identity.target.image, sha: revision, time: facts.buildTime };
-  // The option `tags` holds templates (as nx.json's does); the tags are what they render.
-  const tagTemplates = options.tags === undefined ? facts.settings.tagTemplates : assertTagTemplates(options.tags, option('tags'));
-  const planned = planBuildTags(tagTemplates, values, identity.target.variant, { image: facts.projectName, subject: 'tags template' });
+  // Templates under the old name would otherwise be dropped without a word, and the per-build tags with them.
+  if ((options as Record<string, unknown>).tags !== undefined) throw new UserError({ ...option('tags'), problem: 'the templates of the tags a build gets are the option tagTemplates', fix: 'rename tags to tagTemplates' });
+  const tagTemplates = options.tagTemplates === undefined ? facts.settings.tagTemplates : assertTagTemplates(options.tagTemplates, option('tagTemplates'));
+  const planned = planBuildTags(tagTemplates, values, identity.target.variant, { image: facts.projectName, subject: 'tag template' });
   const buildTags = perBuildTags(planned.now, [identity.tag, ...identity.extraTags]);
   const argTemplates = { ...facts.settings.buildArgTemplates, ...assertBuildArgTemplates(options.buildArgTemplates, option('buildArgTemplates')) };
   const rendered = Object.fromEntries(

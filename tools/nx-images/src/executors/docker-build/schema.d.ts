@@ -7,8 +7,8 @@ export interface DockerBuildExecutorSchema {
   repository?: string;
   tag?: string;
   extraTags?: string[];
-  /** This image's templates of the per-build tags (named `tags` as in nx.json; normalize calls them tagTemplates); unset: the settings'. */
-  tags?: string[];
+  /** This image's templates of the per-build tags (as nx.json's tagTemplates); unset: the settings'. */
+  tagTemplates?: string[];
   buildArgTemplates?: Record<string, string>;
   buildTime?: string;
   context?: string;

@@ -32,7 +32,7 @@ describe('inferImageProject', () => {
 describe('inferImageProject with nx.json\'s options', () => {
   const settings = workspaceSettings({
     defaultBase: 'develop',
-    plugins: [{ plugin: './tools/nx-images', options: { buildTargetName: 'image', releaseTargetName: 'tag-release', releaseCheckTargetName: 'check-release', testTargetName: 'test-image', publishTargetName: 'mirror', diffTargetName: 'compare', tags: ['{branch}', 'sha-{sha:7}'], mirrors: ['m.example.org/o'] } }],
+    plugins: [{ plugin: './tools/nx-images', options: { buildTargetName: 'image', releaseTargetName: 'tag-release', releaseCheckTargetName: 'check-release', testTargetName: 'test-image', publishTargetName: 'mirror', diffTargetName: 'compare', tagTemplates: ['{branch}', 'sha-{sha:7}'], mirrors: ['m.example.org/o'] } }],
   });
   const project = inferImageProject('fornax-hea', 'images/fornax-hea/Dockerfile', ['fornax-base'], true, undefined, settings);
   const targets = project.targets as Record<string, { dependsOn?: unknown[]; options?: Record<string, unknown> }>;

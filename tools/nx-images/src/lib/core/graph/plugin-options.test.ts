@@ -21,7 +21,7 @@ describe('normalizePluginOptions', () => {
     ['the real tree\'s args', { buildArgs: REAL }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: REAL, testCommand: [], ...NO_PUBLISH }],
     ['mirrors, publish branches and a lock command', { mirrors: ['ecr.example.org/fornax'], publishBranches: ['main', 'develop'], lockCommand: ['sh', '/x.sh'] }, { dockerfiles: DEFAULT_DOCKERFILES, variants: '', selfNames: [], buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], tests: DEFAULT_TEST_RULE, mirrors: ['ecr.example.org/fornax'], publishBranches: ['main', 'develop'], lockCommand: ['sh', '/x.sh'], tagTemplates: ['{branch}'], buildArgTemplates: {}, versionScheme: { name: 'semver' }, refreshDependents: true, platforms: [], platformRunners: { 'linux/amd64': 'ubuntu-24.04', 'linux/arm64': 'ubuntu-24.04-arm' }, targets: DEFAULT_TARGET_NAMES }],
     ['a test command for every image', { testCommand: ['sh', 'run.sh'] }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: ['sh', 'run.sh'], ...NO_PUBLISH }],
-    ['Fornax\'s per-build tags and build version arg', { tags: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, tagTemplates: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } }],
+    ['Fornax\'s per-build tags and build version arg', { tagTemplates: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, tagTemplates: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' } }],
     ['docker-stacks: no base tag arg, variants', { buildArgs: { registry: 'REGISTRY', repository: 'OWNER', imageTag: '', baseTag: '' }, variants: 'images/*/*/Dockerfile' }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: { registry: 'REGISTRY', repository: 'OWNER', imageTag: '', baseTag: '' }, testCommand: [], ...NO_PUBLISH, variants: 'images/*/*/Dockerfile' }],
     ['one arg renamed, the others kept', { buildArgs: { baseTag: 'BASE_TAG' } }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: { ...DEFAULT_BUILD_ARG_NAMES, baseTag: 'BASE_TAG' }, testCommand: [], ...NO_PUBLISH }],
     ['Fornax\'s calendar versions', { versionScheme: 'calver' }, { dockerfiles: DEFAULT_DOCKERFILES, buildArgs: DEFAULT_BUILD_ARG_NAMES, testCommand: [], ...NO_PUBLISH, versionScheme: { name: 'calver' } }],
@@ -44,7 +44,7 @@ describe('normalizePluginOptions', () => {
     [
       'an unknown option',
       { dockerfile: 'x/Dockerfile' },
-      { subject: NX, problem: 'there is no option "dockerfile"', fix: 'use the options dockerfiles, variants, buildArgs, selfNames, testCommand, tests, mirrors, publishBranches, lockCommand, tags, buildArgTemplates, versionScheme, versionPattern, refreshDependents, platforms, platformRunners, buildTargetName, testTargetName, releaseTargetName, releaseCheckTargetName, publishTargetName, diffTargetName' },
+      { subject: NX, problem: 'there is no option "dockerfile"', fix: 'use the options dockerfiles, variants, buildArgs, selfNames, testCommand, tests, mirrors, publishBranches, lockCommand, tagTemplates, buildArgTemplates, versionScheme, versionPattern, refreshDependents, platforms, platformRunners, buildTargetName, testTargetName, releaseTargetName, releaseCheckTargetName, publishTargetName, diffTargetName' },
     ],
     ['selfNames as one string', { selfNames: 'owner/' }, { subject: option('selfNames'), problem: 'not a list of non-empty strings', fix: 'give one such as ["owner/", "docker.io/owner/"]' }],
     ['a self name with a tag', { selfNames: ['owner/base:1'] }, { subject: option('selfNames'), problem: '"owner/base:1" is not a registry path (no tag, digest or $ARG)', fix: has('"owner/" or "ghcr.io/owner/repo/"') }],
@@ -80,10 +80,11 @@ describe('normalizePluginOptions', () => {
     ['an unknown version scheme', { versionScheme: 'calendar' }, { subject: option('versionScheme'), problem: '"calendar" is not a version scheme', fix: has('use "semver"') }],
     ['a pattern scheme with no pattern', { versionScheme: 'pattern' }, { subject: option('versionScheme'), problem: '"pattern" needs versionPattern' }],
     ['a version pattern that does not compile', { versionScheme: 'pattern', versionPattern: '(\\d+' }, { subject: option('versionPattern'), problem: like(/^"\(\\\\d\+" is not a regular expression/) }],
-    ['tags given as one string', { tags: '{branch}' }, { subject: option('tags'), problem: 'not a list of tag templates', fix: 'give one such as ["{branch}", "sha-{sha:12}", "{time:%Y%m%d_%H%M}"]' }],
-    ['no tags at all', { tags: [] }, { subject: option('tags'), problem: 'not a list of tag templates' }],
-    ['a tag template with an unknown placeholder', { tags: ['{branch}', 'v-{release}'] }, { subject: `${option('tags')} "v-{release}"`, problem: 'unknown placeholder {release}', fix: has('use the placeholders') }],
-    ['a tag template naming the tag itself', { tags: ['{tag}'] }, { subject: `${option('tags')} "{tag}"`, problem: '{tag} is the tag being made here' }],
+    ['tags given as one string', { tagTemplates: '{branch}' }, { subject: option('tagTemplates'), problem: 'not a list of tag templates', fix: 'give one such as ["{branch}", "sha-{sha:12}", "{time:%Y%m%d_%H%M}"]' }],
+    ['no tags at all', { tagTemplates: [] }, { subject: option('tagTemplates'), problem: 'not a list of tag templates' }],
+    ['the templates under the name tags, which every Nx project has for its labels', { tags: ['{branch}'] }, { subject: option('tags'), problem: 'the templates of the tags a build gets are the option tagTemplates', fix: 'rename tags to tagTemplates' }],
+    ['a tag template with an unknown placeholder', { tagTemplates: ['{branch}', 'v-{release}'] }, { subject: `${option('tagTemplates')} "v-{release}"`, problem: 'unknown placeholder {release}', fix: has('use the placeholders') }],
+    ['a tag template naming the tag itself', { tagTemplates: ['{tag}'] }, { subject: `${option('tagTemplates')} "{tag}"`, problem: '{tag} is the tag being made here' }],
     ['build arg templates as a list', { buildArgTemplates: ['BUILD_VERSION'] }, { subject: option('buildArgTemplates'), problem: 'not an object of build arg name -> template' }],
     ['a build arg template under a bad name', { buildArgTemplates: { 'BUILD-VERSION': '{tag}' } }, { subject: option('buildArgTemplates'), problem: '"BUILD-VERSION" is not a build arg name' }],
     ['a build arg template that is a number', { buildArgTemplates: { N: 3 } }, { subject: option('buildArgTemplates.N'), problem: 'not a template string' }],
@@ -147,7 +148,7 @@ describe('the plugin registered by name or by path', () => {
 
   it('reads the options of a registration by path, and of the first entry that is ours', () => {
     const settings = workspaceSettings({
-      plugins: ['@nx/js', { plugin: './tools/nx-images', options: { tags: ['{branch}', 'sha-{sha:7}'] } }, { plugin: '@fornax/nx-images', options: { tags: ['{branch}', 'x-{sha:7}'] } }],
+      plugins: ['@nx/js', { plugin: './tools/nx-images', options: { tagTemplates: ['{branch}', 'sha-{sha:7}'] } }, { plugin: '@fornax/nx-images', options: { tagTemplates: ['{branch}', 'x-{sha:7}'] } }],
     });
     expect(settings.tagTemplates).toEqual(['{branch}', 'sha-{sha:7}']);
   });
@@ -162,7 +163,7 @@ describe('the plugin registered by name or by path', () => {
 describe('targetSettings: what each target carries of nx.json, as its settings option', () => {
   const fromNxJson = workspaceSettings({
     defaultBase: 'develop',
-    plugins: [{ plugin: '@fornax/nx-images', options: { buildArgs: REAL, tags: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' }, lockCommand: ['sh', '/x.sh'], mirrors: ['m.example.org/o'], testCommand: ['sh', 'run.sh'], tests: { path: 'tests/test_{name_}.py' }, testTargetName: 'check', platforms: ['linux/amd64', 'linux/arm64'] } }],
+    plugins: [{ plugin: '@fornax/nx-images', options: { buildArgs: REAL, tagTemplates: FORNAX_TAGS, buildArgTemplates: { BUILD_VERSION: '{image}:{tag}' }, lockCommand: ['sh', '/x.sh'], mirrors: ['m.example.org/o'], testCommand: ['sh', 'run.sh'], tests: { path: 'tests/test_{name_}.py' }, testTargetName: 'check', platforms: ['linux/amd64', 'linux/arm64'] } }],
   });
   const written = targetSettings(fromNxJson);
 

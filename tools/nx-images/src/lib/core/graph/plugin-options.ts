@@ -38,7 +38,7 @@ export interface ImagesPluginOptions {
   /** The command run inside every image right after its build, writing its environment lock files into $LOCKS_DIR; empty: the built-in one. */
   lockCommand?: string[];
   /** Templates of the tags every pushed build gets (see core/templates.ts); the ones other than the branch tag are written once, never moved. */
-  tags?: string[];
+  tagTemplates?: string[];
   /** Build args whose values are templates, rendered per build, e.g. { "BUILD_VERSION": "{image}:{tag}" }. */
   buildArgTemplates?: Record<string, string>;
   /** How release versions are written and ordered: "semver" (default), "calver" or "pattern" (with versionPattern). */
@@ -78,7 +78,7 @@ export interface WorkspaceSettings {
   publishBranches: string[];
   /** The lock command; empty: the built-in one. */
   lockCommand: string[];
-  /** Templates of the tags every pushed build gets (nx.json's and docker-build's option `tags`); default: the branch tag only. */
+  /** Templates of the tags every pushed build gets (nx.json's and docker-build's option `tagTemplates`); default: the branch tag only. */
   tagTemplates: string[];
   /** Build arg name -> value template. */
   buildArgTemplates: Record<string, string>;
@@ -96,7 +96,7 @@ export interface WorkspaceSettings {
   targets: TargetNames;
 }
 
-const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'selfNames', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tags', 'buildArgTemplates', 'versionScheme', 'versionPattern', 'refreshDependents', 'platforms', 'platformRunners', ...Object.values(TARGET_NAME_OPTIONS)];
+const OPTION_KEYS = ['dockerfiles', 'variants', 'buildArgs', 'selfNames', 'testCommand', 'tests', 'mirrors', 'publishBranches', 'lockCommand', 'tagTemplates', 'buildArgTemplates', 'versionScheme', 'versionPattern', 'refreshDependents', 'platforms', 'platformRunners', ...Object.values(TARGET_NAME_OPTIONS)];
 /** Where nx.json's options are named in an error. */
 const IN_NX_JSON = `nx.json: ${PLUGIN_NAME}`;
 export const DEFAULT_TAG_TEMPLATES: readonly string[] = ['{branch}'];
@@ -108,6 +108,8 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
   if (typeof given !== 'object' || Array.isArray(given)) {
     throw new UserError({ subject: IN_NX_JSON, problem: 'its options are not an object', fix: `give an object, e.g. { "dockerfiles": "${DEFAULT_DOCKERFILES}" }` });
   }
+  // `tags` is also every Nx project's own list of labels: the templates have a name that says what they are.
+  if ('tags' in given) throw new UserError({ subject: `${IN_NX_JSON} option tags`, problem: 'the templates of the tags a build gets are the option tagTemplates', fix: 'rename tags to tagTemplates' });
   const unknown = Object.keys(given).filter((key) => !OPTION_KEYS.includes(key));
   if (unknown.length > 0) {
     throw new UserError({ subject: IN_NX_JSON, problem: `there is no option ${unknown.map((key) => JSON.stringify(key)).join(', ')}`, fix: `use the options ${OPTION_KEYS.join(', ')}` });
@@ -124,7 +126,7 @@ export function normalizePluginOptions(options: unknown): Omit<WorkspaceSettings
     mirrors: words(given.mirrors, where('mirrors'), '["123456789012.dkr.ecr.us-east-1.amazonaws.com/fornax"]'),
     publishBranches: words(given.publishBranches, where('publishBranches'), '["main", "develop"]'),
     lockCommand: words(given.lockCommand, where('lockCommand'), '["sh", "/opt/export-locks.sh"]'),
-    tagTemplates: given.tags === undefined ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(given.tags, where('tags')),
+    tagTemplates: given.tagTemplates === undefined ? [...DEFAULT_TAG_TEMPLATES] : assertTagTemplates(given.tagTemplates, where('tagTemplates')),
     buildArgTemplates: assertBuildArgTemplates(given.buildArgTemplates, where('buildArgTemplates')),
     versionScheme: resolveVersionScheme(given.versionScheme, given.versionPattern, { where: `${IN_NX_JSON} option`, scheme: 'versionScheme', pattern: 'versionPattern' }),
     refreshDependents: flag(given.refreshDependents, where('refreshDependents'), true),
