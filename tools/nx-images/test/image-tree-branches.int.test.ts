@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeLocalImages } from '../scripts/lib/local-images';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FORNAX_TREE } from './fixtures/fornax-tree';
-import { fromBuiltMain, FORNAX_TREE_MAIN } from './harness/built-main';
+import { FORNAX_TREE_MAIN } from './harness/built-main';
+import { mainCopy } from './harness/main-copy';
 import { runCiImages, type EventSpec } from './harness/github-run';
 import { listTags, readImageFile } from './harness/read-image';
 import type { Registry } from './harness/registry';
-import { DOCKER } from './harness/second-engine';
 import type { Workspace } from './harness/workspace';
 
 // The twelve-image tree of image-tree.int.test.ts (its main built once per run, test/harness/built-main.ts),
@@ -16,20 +15,16 @@ import type { Workspace } from './harness/workspace';
 const IMAGES = Object.keys(FORNAX_TREE).sort();
 const REPO = FORNAX_TREE_MAIN.repository;
 
+const copy = mainCopy(FORNAX_TREE_MAIN);
+
 let registry: Registry;
 let ws: Workspace;
-let cleanup: () => Promise<void>;
 
 const push = (spec: Omit<EventSpec, 'name'>) => runCiImages(ws, { name: 'push', ...spec }, registry.host, { IMAGE_REPOSITORY: REPO });
 const file = (name: string, tag: string, path: string) => readImageFile(registry.url, `${REPO}/${name}`, tag, path);
 
-beforeAll(async () => {
-  ({ ws, registry, cleanup } = await fromBuiltMain(FORNAX_TREE_MAIN));
-}, 600_000);
-
-afterAll(async () => {
-  await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
-  await cleanup?.();
+beforeAll(() => {
+  ({ ws, registry } = copy);
 });
 
 describe('branches of the twelve-image tree that build less than they touch', () => {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeLocalImages } from '../scripts/lib/local-images';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/lib/io/exec';
 import { FORNAX_TREE } from './fixtures/fornax-tree';
-import { fromBuiltMain, FORNAX_TREE_MAIN } from './harness/built-main';
+import { FORNAX_TREE_MAIN } from './harness/built-main';
+import { mainCopy } from './harness/main-copy';
 import { runCiImages, type EventSpec } from './harness/github-run';
 import type { Registry } from './harness/registry';
 import { DOCKER } from './harness/second-engine';
@@ -17,19 +17,15 @@ const READS = FORNAX_TREE;
 const BASES_LABEL = 'dev.nx-images.bases';
 const REPO = FORNAX_TREE_MAIN.repository;
 
+const copy = mainCopy(FORNAX_TREE_MAIN);
+
 let registry: Registry;
 let ws: Workspace;
-let cleanup: () => Promise<void>;
 
 const push = (spec: Omit<EventSpec, 'name'>) => runCiImages(ws, { name: 'push', ...spec }, registry.host, { IMAGE_REPOSITORY: REPO });
 
-beforeAll(async () => {
-  ({ ws, registry, cleanup } = await fromBuiltMain(FORNAX_TREE_MAIN));
-}, 600_000);
-
-afterAll(async () => {
-  await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
-  await cleanup?.();
+beforeAll(() => {
+  ({ ws, registry } = copy);
 });
 
 describe('a tree of twelve images in the real tree\'s convention', () => {

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeLocalImages } from '../scripts/lib/local-images';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FORNAX_TREE } from './fixtures/fornax-tree';
-import { fromBuiltMain, FORNAX_TREE_MAIN } from './harness/built-main';
+import { FORNAX_TREE_MAIN } from './harness/built-main';
+import { mainCopy } from './harness/main-copy';
 import { runCiImages, type EventSpec, type SimulatedRun } from './harness/github-run';
 import { listTags, readImage, readImageFile } from './harness/read-image';
 import type { Registry } from './harness/registry';
-import { DOCKER } from './harness/second-engine';
 import type { Workspace } from './harness/workspace';
 
 // A tree shaped like the real Fornax repository, written in its convention (REPOSITORY carries the
@@ -25,13 +24,14 @@ const IMAGES = Object.keys(READS).sort();
 const BASES_LABEL = 'dev.nx-images.bases';
 const REPO = FORNAX_TREE_MAIN.repository;
 
+const copy = mainCopy(FORNAX_TREE_MAIN);
+
 let registry: Registry;
 let ws: Workspace;
 let c0: string;
 let first: SimulatedRun;
 /** The registry main was built against: the one main's labels name. */
 let builtOn: string;
-let cleanup: () => Promise<void>;
 
 const push = (spec: Omit<EventSpec, 'name'>) => runCiImages(ws, { name: 'push', ...spec }, registry.host, { IMAGE_REPOSITORY: REPO });
 const image = (name: string, tag: string) => readImage(registry.url, `${REPO}/${name}`, tag);
@@ -39,13 +39,8 @@ const file = (name: string, tag: string, path: string) => readImageFile(registry
 const basesOf = async (name: string, tag: string) =>
   JSON.parse((await image(name, tag))?.labels[BASES_LABEL] ?? '[]') as { image: string; reference: string; digest?: string }[];
 
-beforeAll(async () => {
-  ({ ws, registry, c0, first, builtOn, cleanup } = await fromBuiltMain(FORNAX_TREE_MAIN));
-}, 600_000);
-
-afterAll(async () => {
-  await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
-  await cleanup?.();
+beforeAll(() => {
+  ({ ws, registry, c0, first, builtOn } = copy);
 });
 
 describe('a tree of twelve images in the real tree\'s convention', () => {

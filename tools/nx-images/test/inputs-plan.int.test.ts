@@ -1,24 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HISTORY_MAIN } from './fixtures/history-main';
-import { mainRepository, type MainRepository } from './harness/built-main';
+import { repositoryCopy } from './harness/main-copy';
 
 // What a push builds is decided by what each image's build reads, one commit of each kind on a branch of
 // its own off main (built once per run, test/harness/built-main.ts), read from the plan job's lines
 // (`ci:images --plan`, nothing built): for every image, build or not and why; every image removed or
 // renamed; every changed file no image reads.
 
-let main: MainRepository;
+const main = repositoryCopy(HISTORY_MAIN);
 let c0: string;
 
-beforeAll(async () => {
-  main = await mainRepository(HISTORY_MAIN);
+beforeAll(() => {
   c0 = main.c0.slice(0, 7);
-}, 600_000);
-
-afterAll(async () => {
-  await main?.cleanup();
 });
 
 /** One commit on a new branch off main, then the plan of its push: the plan's lines by subject (an image or a file). */

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TEST_ARTIFACT_TYPE } from '../src/lib/core/naming/conventions';
 import { attachTestResult } from '../src/lib/io/image-tests';
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
-import { mainRepository, type MainRepository } from './harness/built-main';
+import { repositoryCopy } from './harness/main-copy';
 import { PLATFORM_TREE, PLATFORMS, UNAME } from './harness/platform-tree';
 import { readImageFile, readIndex } from './harness/read-image';
 import { startRegistry, type StartedRegistry } from './harness/registry';
@@ -10,15 +10,7 @@ import { runReleaseExecutor } from './harness/run-release';
 
 // The release, its mirror copy and release-check of the platform tree's indexes, on its main as
 // ci:images pushed it on one runner (test/harness/platform-tree.ts); the builds are platforms.int.test.ts's.
-let main: MainRepository;
-
-beforeAll(async () => {
-  main = await mainRepository(PLATFORM_TREE);
-}, 600_000);
-
-afterAll(async () => {
-  await main?.cleanup();
-});
+const main = repositoryCopy(PLATFORM_TREE);
 
 const path = (image: string) => `${main.repo}/${image}`;
 const index = (image: string, tag: string) => readIndex(main.registry.url, path(image), tag);

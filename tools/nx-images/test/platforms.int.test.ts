@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mainRepository, type MainRepository } from './harness/built-main';
+import { describe, expect, it } from 'vitest';
+import { repositoryCopy } from './harness/main-copy';
 import { BASE, IMAGES, PLATFORM_TREE, PLATFORMS, platformsOf as platformsOfIn, UNAME } from './harness/platform-tree';
 import { listTags, readImage, readIndex } from './harness/read-image';
 
@@ -8,15 +8,7 @@ import { listTags, readImage, readIndex } from './harness/read-image';
 // release, its mirror copy and release-check of these indexes are platforms-release.int.test.ts's.
 const SPEC = PLATFORM_TREE;
 
-let main: MainRepository;
-
-beforeAll(async () => {
-  main = await mainRepository(SPEC);
-}, 600_000);
-
-afterAll(async () => {
-  await main?.cleanup();
-});
+const main = repositoryCopy(SPEC);
 
 const path = (image: string) => `${main.repo}/${image}`;
 const index = (image: string, tag: string) => readIndex(main.registry.url, path(image), tag);

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeLocalImages } from '../scripts/lib/local-images';
-import { fromBuiltMain, type MainSpec } from './harness/built-main';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MainSpec } from './harness/built-main';
+import { mainCopy } from './harness/main-copy';
 import { shapeOf } from './harness/shape';
 import type { SimulatedRun } from './harness/github-run';
 import type { StartedRegistry } from './harness/registry';
-import { DOCKER } from './harness/second-engine';
 import type { Workspace } from './harness/workspace';
 
 // nasa-fornax/fornax-images as it is, with the plugin options docs/options.md gives for it: image folders
@@ -20,23 +19,18 @@ const SHAPE: MainSpec = {
 describe('a repository like fornax-images: image folders at the root, REPOSITORY with the registry, one BASE_TAG', () => {
   const REPO = SHAPE.repository;
   const IMAGES = ['env-core', 'fornax-base', 'fornax-main', 'jupyter-base'];
+  const copy = mainCopy(SHAPE);
   let ws: Workspace;
   let c0: string;
   let first: SimulatedRun;
 
   let registry: StartedRegistry;
   let builtOn: string;
-  let cleanup: () => Promise<void>;
   let it$: ReturnType<typeof shapeOf>;
 
-  beforeAll(async () => {
-    ({ ws, registry, c0, first, builtOn, cleanup } = await fromBuiltMain(SHAPE));
+  beforeAll(() => {
+    ({ ws, registry, c0, first, builtOn } = copy);
     it$ = shapeOf(registry, REPO);
-  }, 600_000);
-
-  afterAll(async () => {
-    await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
-    await cleanup?.();
   });
 
   it('the first push to main builds every image in order, each on its bases of this same run', async () => {

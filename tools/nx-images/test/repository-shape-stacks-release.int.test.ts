@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeLocalImages } from '../scripts/lib/local-images';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/lib/io/exec';
-import { fromBuiltMain } from './harness/built-main';
+import { mainCopy } from './harness/main-copy';
 import { shapeOf } from './harness/shape';
 import type { StartedRegistry } from './harness/registry';
 import { DOCKER } from './harness/second-engine';
@@ -13,20 +12,15 @@ import type { Workspace } from './harness/workspace';
 
 describe('a repository like docker-stacks: its release and a pull request', () => {
   const REPO = SHAPE.repository;
+  const copy = mainCopy(SHAPE);
   let ws: Workspace;
   let c0: string;
   let registry: StartedRegistry;
-  let cleanup: () => Promise<void>;
   let it$: ReturnType<typeof shapeOf>;
 
-  beforeAll(async () => {
-    ({ ws, registry, c0, cleanup } = await fromBuiltMain(SHAPE));
+  beforeAll(() => {
+    ({ ws, registry, c0 } = copy);
     it$ = shapeOf(registry, REPO);
-  }, 600_000);
-
-  afterAll(async () => {
-    await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
-    await cleanup?.();
   });
 
   it('a release tags every image and the variant, the variant\'s tags as <variant>-<tag>, each read back to its main digest', async () => {

@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeLocalImages } from '../scripts/lib/local-images';
-import { fromBuiltMain } from './harness/built-main';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mainCopy } from './harness/main-copy';
 import { STACKS_IMAGES, STACKS_SHAPE as SHAPE } from './harness/shape-stacks';
 import { shapeOf } from './harness/shape';
 import type { SimulatedRun } from './harness/github-run';
 import { listTags } from './harness/read-image';
 import type { StartedRegistry } from './harness/registry';
-import { DOCKER } from './harness/second-engine';
 import type { Workspace } from './harness/workspace';
 
 // jupyter/docker-stacks as it is, with the plugin options docs/options.md gives for it: images/<name>,
@@ -18,23 +16,18 @@ import type { Workspace } from './harness/workspace';
 describe('a repository like docker-stacks: images/<name>, FROM $BASE_IMAGE with no tag, a variant', () => {
   const REPO = SHAPE.repository;
   const IMAGES = STACKS_IMAGES;
+  const copy = mainCopy(SHAPE);
   let ws: Workspace;
   let c0: string;
   let first: SimulatedRun;
 
   let registry: StartedRegistry;
   let builtOn: string;
-  let cleanup: () => Promise<void>;
   let it$: ReturnType<typeof shapeOf>;
 
-  beforeAll(async () => {
-    ({ ws, registry, c0, first, builtOn, cleanup } = await fromBuiltMain(SHAPE));
+  beforeAll(() => {
+    ({ ws, registry, c0, first, builtOn } = copy);
     it$ = shapeOf(registry, REPO);
-  }, 600_000);
-
-  afterAll(async () => {
-    await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
-    await cleanup?.();
   });
 
   it('the first push to main builds every image and the variant, each untagged base resolved to this run\'s main', async () => {

@@ -1,25 +1,21 @@
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ARTIFACT_TYPE, TEST_RESULT_ANNOTATION, TEST_TIME_ANNOTATION } from '../src/lib/core/naming/conventions';
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
 import { HISTORY_MAIN } from './fixtures/history-main';
-import { mainRepository, type MainRepository } from './harness/built-main';
+import type { MainRepository } from './harness/built-main';
+import { repositoryCopy } from './harness/main-copy';
 
 // A change to an image's tests alone (tests/app, outside its build context) rebuilds nothing: its tests
 // run against the image under the tag, and the result is attached to that digest. A failure fails the
 // run, moves no tag, and release-check refuses the image until its tests pass again.
 
-let main: MainRepository;
+const main = repositoryCopy(HISTORY_MAIN);
 let before: string;
 
 beforeAll(async () => {
-  main = await mainRepository(HISTORY_MAIN);
   before = (await main.image('app', 'main'))?.digest ?? '';
-}, 600_000);
-
-afterAll(async () => {
-  await main?.cleanup();
 });
 
 /** A commit of app's tests alone, pushed to main. */

@@ -116,7 +116,11 @@ export interface MainRepository extends BuiltMain {
 }
 
 export async function mainRepository(spec: MainSpec): Promise<MainRepository> {
-  const main = await fromBuiltMain(spec);
+  return asRepository(await fromBuiltMain(spec), spec);
+}
+
+/** A copy of `spec`'s built main with a MainRepository's run and image. */
+export function asRepository(main: BuiltMain, spec: MainSpec): MainRepository {
   return {
     ...main,
     repo: spec.repository,

@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
-import { removeLocalImages } from '../../scripts/lib/local-images';
-import { fromBuiltMain, type MainSpec } from './built-main';
+import { beforeAll } from 'vitest';
+import type { MainSpec } from './built-main';
+import { mainCopy } from './main-copy';
+import { DOCKER } from './second-engine';
 import { runCiImages, type SimulatedRun } from './github-run';
 import { shapeOf } from './shape';
 import type { StartedRegistry } from './registry';
-import { DOCKER } from './second-engine';
 import type { Workspace } from './workspace';
 
 // The repository of test/repository-shape-literal*.int.test.ts: one that names its images literally (fixture tree test/fixtures/shape-literal, image folders at
@@ -86,7 +86,7 @@ export interface LiteralShape {
 /** A copy of the literal shape's built main for one test file: registers its set-up and tear-down, filled in before its first test. */
 export function literalShape(): LiteralShape {
   const shape = { REPO: SHAPE.repository } as LiteralShape;
-  let cleanup: (() => Promise<void>) | undefined;
+  const copy = mainCopy(SHAPE);
   shape.push = (branch, sha, env = {}, args = []) =>
     runCiImages(shape.ws, { name: 'push', branch, sha, defaultBranch: 'master' }, shape.registry.host, { IMAGE_REPOSITORY: shape.REPO, SKIP_TESTS: 'true', ...env }, args);
   shape.branch = async (name, files) => {
@@ -94,14 +94,8 @@ export function literalShape(): LiteralShape {
     await shape.ws.git('checkout', '--quiet', '-b', name);
     return shape.ws.commit(`${name}: change`, files);
   };
-  beforeAll(async () => {
-    const main = await fromBuiltMain(SHAPE);
-    cleanup = main.cleanup;
-    Object.assign(shape, { ws: main.ws, registry: main.registry, first: main.first, builtOn: main.builtOn, it$: shapeOf(main.registry, shape.REPO) });
-  }, 600_000);
-  afterAll(async () => {
-    if (shape.registry) await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${shape.registry.host}/`).catch(() => undefined);
-    await cleanup?.();
+  beforeAll(() => {
+    Object.assign(shape, { ws: copy.ws, registry: copy.registry, first: copy.first, builtOn: copy.builtOn, it$: shapeOf(copy.registry, shape.REPO) });
   });
   return shape;
 }
