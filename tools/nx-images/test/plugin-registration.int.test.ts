@@ -17,7 +17,7 @@ import { createWorkspace, repoRoot, type Workspace } from './harness/workspace';
 // targets by their configured names. Then the names images already in
 // registries carry under the Fornax project's prefixes are still read.
 const REVISION = 'org.opencontainers.image.revision';
-const OPTIONS = { buildTargetName: 'image', releaseTargetName: 'tag-release', tags: ['{branch}', 'sha-{sha:7}'] };
+const OPTIONS = { buildTargetName: 'image', releaseTargetName: 'tag-release', tagTemplates: ['{branch}', 'sha-{sha:7}'] };
 let registry: Registry;
 let ws: Workspace;
 let head: string;
@@ -43,7 +43,7 @@ describe('the plugin registered by path, targets renamed', () => {
     const targets = (JSON.parse(shown.stdout) as { targets: Record<string, { executor?: string; options?: Record<string, unknown>; dependsOn?: unknown[] }> }).targets;
     expect(Object.keys(targets)).toEqual(expect.arrayContaining(['image', 'tag-release', 'release-check', 'publish']));
     expect(targets).not.toHaveProperty('docker-build');
-    expect(targets.image).toMatchObject({ executor: '@fornax/nx-images:docker-build', options: { settings: { tagTemplates: OPTIONS.tags, defaultBranch: 'main' } } });
+    expect(targets.image).toMatchObject({ executor: '@fornax/nx-images:docker-build', options: { settings: { tagTemplates: OPTIONS.tagTemplates, defaultBranch: 'main' } } });
     expect(targets.image?.dependsOn).toEqual([{ projects: ['base_image'], target: 'image', params: 'forward' }]);
     expect(targets['tag-release']?.dependsOn).toEqual([{ projects: ['tag:type:image'], target: 'release-check', params: 'forward' }]);
   });
