@@ -9,6 +9,7 @@ import { parsePlatform, platformSlug } from '../lib/core/naming/platforms';
 import { parseReference } from '../lib/core/naming/refs';
 import { readBuildRecord, readOutcomeRecord, testReportDir, writeBuildRecord, writeOutcomeRecord, type BuildRecord, type OutcomeRecord } from '../lib/io/build-record';
 import { createRegistryClient, type FullRegistryClient } from '../lib/io/registry/oci-client';
+import { newerPushUnder } from '../lib/io/revision';
 import { writeTagsOnce } from '../lib/io/tags-once';
 import { partDir } from './build-one';
 import { differencesFile } from './step-summary';
@@ -89,6 +90,14 @@ async function mergeImage(cwd: string, plan: FanoutPlan, entry: PlannedImage, cl
   }
 
   const repoPath = `${plan.repository}/${first.record.image}`;
+  const name = `${plan.registry}/${repoPath}`;
+  // The platform jobs checked the tag before they built, minutes ago: a newer run may have moved it since.
+  const newer = await newerPushUnder(client, cwd, { repoPath, tag: first.record.tag, revision: first.record.revision, branch: plan.branch, name }, (line) => log(`ci:images: ${image}: ${line}`));
+  if (newer) {
+    await writeBuildRecord(cwd, { ...combined, pushed: false, skippedPush: newer });
+    log(`ci:images: ${image}: no index written and no tag moved, as a newer run pushed there`);
+    return { image, outcome: 'built' };
+  }
   const images: PlatformImage[] = [];
   for (const { platform, record } of records) {
     const parsed = parsePlatform(platform);
@@ -102,7 +111,6 @@ async function mergeImage(cwd: string, plan: FanoutPlan, entry: PlannedImage, cl
   const index = { bytes, mediaType: OCI_INDEX, digest };
   const tags = [...new Set(first.record.references.map((reference) => parseReference(reference).tag).filter((tag): tag is string => tag !== undefined))];
   for (const tag of tags) await client.retag(repoPath, index, tag);
-  const name = `${plan.registry}/${repoPath}`;
   log(`ci:images: ${image}: index ${digest} of ${platforms.join(', ')} written under ${tags.map((tag) => `${name}:${tag}`).join(', ')}`);
   const buildTags = await writeTagsOnce({ project: image, name, repoPath, tags: first.record.part?.buildTags ?? [], digest, client, log });
   await writeBuildRecord(cwd, { ...combined, pushed: true, digest, ...(buildTags.length > 0 ? { buildTags } : {}) });

@@ -6,7 +6,6 @@ import { basename, join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { baseRecords, type ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { planBuild, registryCacheFor, wantsEngineBuilder, type BuildPlan, type BuildPlanInput } from '../../lib/core/build/build-plan';
-import { pushDecision } from '../../lib/core/ci/compare-commits';
 import { LABEL } from '../../lib/core/naming/conventions';
 import { errorMessage } from '../../lib/core/errors';
 import type { TestResult } from '../../lib/core/evidence/image-tests';
@@ -25,12 +24,11 @@ import { previewInventoryTag } from '../../lib/core/naming/templates';
 import { writeBuildRecord, type BuildRecord, type BuildTagRecord } from '../../lib/io/build-record';
 import { resolveBuildTime } from '../../lib/io/build-time';
 import { assertEngineRunning, buildxDriver, findDockerCli, tagImage, untagImage, type DockerCli } from '../../lib/io/docker';
-import { remoteBranchTip } from '../../lib/io/git';
 import { inputsAtHead } from '../../lib/io/image-inputs';
 import { createRegistryClient, type FullRegistryClient, type RegistryClient } from '../../lib/io/registry/oci-client';
 import { ownSuites } from '../../lib/io/image-suites';
 import type { Suite } from '../../lib/io/image-tests';
-import { observeRevision } from '../../lib/io/revision';
+import { newerPushUnder } from '../../lib/io/revision';
 import { resolveOutside, type OutsideBase } from '../../lib/io/outside-bases';
 import { gatherFacts } from '../../lib/io/workspace-facts';
 import { log, outcome, taskOf } from '../outcome';
@@ -332,20 +330,8 @@ function recordOf(
 
 /** Tags only move forward: why this push must be skipped, or undefined to push. */
 async function newerPushOnRegistry(build: NormalizedBuild, client: RegistryClient, cwd: string): Promise<string | undefined> {
-  const path = `${build.repository}/${build.image}`;
-  const observed = await observeRevision(client, cwd, path, build.tag, build.revision);
-  if (observed.kind === 'unreadable') {
-    log.warn(`${build.project}: could not read ${path}:${build.tag} to check it is older (${observed.reason}); pushing.`);
-    return undefined;
-  }
-  const current = observed.kind === 'present' ? observed.revision : undefined;
-  const ancestor = observed.kind === 'present' && observed.isAncestor;
-  const tip = current && !ancestor && build.branch ? await remoteBranchTip(cwd, build.branch) : undefined;
-  const decision = pushDecision(current, ancestor, build.revision, `${imageName(build)}:${build.tag}`, {
-    stillBranchTip: tip !== undefined && tip === build.revision,
-  });
-  log.info(`${build.project}: ${decision.reason}`);
-  return decision.push ? undefined : decision.reason;
+  const move = { repoPath: `${build.repository}/${build.image}`, tag: build.tag, revision: build.revision, name: imageName(build), ...(build.branch ? { branch: build.branch } : {}) };
+  return newerPushUnder(client, cwd, move, (line, warn) => (warn ? log.warn(`${build.project}: ${line}`) : log.info(`${build.project}: ${line}`)));
 }
 
 /** Adds the registry layer cache entries when `registryCache` is on. */

@@ -1,7 +1,8 @@
 import type { RevisionObservation } from '../core/ci/compare-commits';
 import { isFullSha, isSha, LABEL } from '../core/naming/conventions';
 import { errorMessage } from '../core/errors';
-import { isAncestor, resolveCommit } from './git';
+import { isAncestor, remoteBranchTip, resolveCommit } from './git';
+import { pushDecision } from '../core/ci/compare-commits';
 import type { RegistryClient } from './registry/oci-client';
 
 /**
@@ -58,4 +59,37 @@ export function commitLookup(cwd: string): CommitLookup {
       return known;
     },
   };
+}
+
+/** A tag about to move, and the run that would move it. */
+export interface TagMove {
+  /** `<repository>/<image>` in the registry. */
+  repoPath: string;
+  tag: string;
+  /** The commit this run built. */
+  revision: string;
+  /** The branch it built, whose remote tip may vouch for a commit no longer in the tag's history. */
+  branch?: string;
+  /** How the image is named in messages: `<registry>/<repoPath>`. */
+  name: string;
+}
+
+/**
+ * Why `move.tag` must not move to this run's image, or undefined when it
+ * may: a newer run already pushed there (its revision is not an ancestor of
+ * this one, and this one is not the branch's tip). `said` gets the decision
+ * in one line either way, or why the tag could not be read (then it moves).
+ */
+export async function newerPushUnder(client: RegistryClient, cwd: string, move: TagMove, said: (line: string, warn: boolean) => void): Promise<string | undefined> {
+  const observed = await observeRevision(client, cwd, move.repoPath, move.tag, move.revision);
+  if (observed.kind === 'unreadable') {
+    said(`could not read ${move.repoPath}:${move.tag} to check it is older (${observed.reason}); pushing.`, true);
+    return undefined;
+  }
+  const current = observed.kind === 'present' ? observed.revision : undefined;
+  const ancestor = observed.kind === 'present' && observed.isAncestor;
+  const tip = current && !ancestor && move.branch ? await remoteBranchTip(cwd, move.branch) : undefined;
+  const decision = pushDecision(current, ancestor, move.revision, `${move.name}:${move.tag}`, { stillBranchTip: tip !== undefined && tip === move.revision });
+  said(decision.reason, false);
+  return decision.push ? undefined : decision.reason;
 }
