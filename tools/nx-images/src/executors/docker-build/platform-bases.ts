@@ -1,7 +1,8 @@
 import type { ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { UserError } from '../../lib/core/errors';
 import { configPlatform, indexPlatforms } from '../../lib/core/build/image-index';
-import { platformEntry, platformKey, platformOf } from '../../lib/core/naming/platforms';
+import { platformEntry, platformKey, platformOf, type Platform } from '../../lib/core/naming/platforms';
+import { MAX_CONFIG_BYTES } from '../../lib/io/registry/transport';
 import { isIndexMediaType, type FullRegistryClient } from '../../lib/io/registry/oci-client';
 import type { NormalizedBuild } from './normalize';
 
@@ -24,10 +25,7 @@ export async function basesForPlatform(build: NormalizedBuild, resolved: readonl
         if (!child) throw lacks(build, base, platform, indexPlatforms(parsed).map((entry) => platformOf(entry.platform)));
         return { ...base, digest: child, note: `${base.note}; its ${platform} manifest is ${child}` };
       }
-      // One manifest: its config says which platform it is.
-      const configDigest = (parsed as { config?: { digest?: unknown } }).config?.digest;
-      if (typeof configDigest !== 'string') return base;
-      const has = configPlatform(JSON.parse((await client.getBlob(repoPath, configDigest)).toString('utf8')) as unknown);
+      const has = await manifestPlatform(client, repoPath, parsed);
       if (has && platformKey(platformOf(has)) !== platformKey(platform)) throw lacks(build, base, platform, [platformOf(has)]);
       return base;
     }),
@@ -40,4 +38,11 @@ function lacks(build: NormalizedBuild, base: ResolvedBase, platform: string, has
     problem: `asks for ${platform}, which its base ${base.reference} lacks (it has ${has.join(', ') || 'no platform'})`,
     fix: `build ${base.image} for ${platform} too (its platforms option), or leave ${platform} out of ${build.project}'s platforms`,
   });
+}
+
+/** The platform one image manifest is for, as its config says; undefined when it names no config or no platform. */
+export async function manifestPlatform(client: FullRegistryClient, repoPath: string, manifest: unknown): Promise<Platform | undefined> {
+  const configDigest = (manifest as { config?: { digest?: unknown } }).config?.digest;
+  if (typeof configDigest !== 'string') return undefined;
+  return configPlatform(JSON.parse((await client.getBlob(repoPath, configDigest, MAX_CONFIG_BYTES)).toString('utf8')) as unknown);
 }

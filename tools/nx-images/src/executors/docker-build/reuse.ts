@@ -11,7 +11,8 @@ import type { Suite } from '../../lib/io/image-tests';
 import { readInventory } from '../../lib/io/inventory';
 import type { OutsideBase } from '../../lib/io/outside-bases';
 import { findReusable, recordReusable } from '../../lib/io/reuse';
-import { configPlatform, type PlatformImage } from '../../lib/core/build/image-index';
+import type { PlatformImage } from '../../lib/core/build/image-index';
+import { manifestPlatform } from './platform-bases';
 import { platformOf } from '../../lib/core/naming/platforms';
 import type { Inventory } from '../../lib/core/evidence/inventory';
 import { isIndexMediaType, type FullRegistryClient } from '../../lib/io/registry/oci-client';
@@ -101,19 +102,16 @@ export async function reusePlatform(build: NormalizedBuild, client: FullRegistry
   const found = await findReusable(client, repoPath, key);
   if (!found) return undefined;
   const manifest = await client.getManifest(repoPath, found.subject);
-  const config = (JSON.parse(manifest.bytes.toString('utf8')) as { config?: { digest?: unknown } }).config?.digest;
-  const platform = typeof config === 'string' ? configPlatform(JSON.parse((await client.getBlob(repoPath, config, CONFIG_LIMIT)).toString('utf8')) as unknown) : undefined;
   // A record whose image is not one platform's manifest is not taken: the build runs.
-  if (!platform || isIndexMediaType(manifest.mediaType)) return undefined;
+  if (isIndexMediaType(manifest.mediaType)) return undefined;
+  const platform = await manifestPlatform(client, repoPath, JSON.parse(manifest.bytes.toString('utf8')) as unknown);
+  if (!platform) return undefined;
   const inventory = build.inventoryTags.length > 0 ? await readInventory(client, repoPath, found.subject) : undefined;
   log.info(
     `${build.project}: ${platformOf(platform)}: reused ${imageName(build)}@${found.subject}, built from the same inputs on the same bases by ${found.reference} (${shortSha(found.revision)}) in ${found.seconds} s`,
   );
   return { ...found, key, image: { mediaType: manifest.mediaType, digest: found.subject, size: manifest.bytes.length, platform }, ...(inventory ? { inventory } : {}) };
 }
-
-/** An image config is a few kilobytes; a record pointing at something larger is not one. */
-const CONFIG_LIMIT = 4 * 1024 * 1024;
 
 /**
  * Records a pushed build for reuse, once it is one a later push may take:

@@ -39,14 +39,13 @@ export class CommandError extends Error {
  *
  * A command whose output is captured (git's answers, `docker inspect`) runs
  * through Node's own `execFile`; one that streams through execa, loaded
- * then. A plan makes a dozen git calls and no
- * other: loading execa's module graph for them cost about a fifth of its
- * time (docs/performance.md).
+ * then. A plan makes a dozen git calls and nothing else: loading execa's
+ * module graph for them cost about a fifth of its time (docs/performance.md).
  */
 export async function run(cmd: Command, options: RunOptions = {}): Promise<RunResult> {
   if (!options.stream) return runCapturing(cmd, options);
   const { execa } = await import('execa');
-  const stdio = options.stream ? 'inherit' : 'pipe';
+  // Its output goes to this process's as it comes: nothing is kept.
   const result = await execa(cmd.command, cmd.args, {
     cwd: cmd.cwd,
     env: cmd.env,
@@ -55,17 +54,13 @@ export async function run(cmd: Command, options: RunOptions = {}): Promise<RunRe
     reject: false,
     stdin: options.input === undefined ? 'ignore' : 'pipe',
     input: options.input,
-    stdout: stdio,
-    stderr: stdio,
+    stdout: 'inherit',
+    stderr: 'inherit',
     timeout: options.timeout,
-    stripFinalNewline: true,
-    encoding: 'utf8',
   });
-  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-  const stderr = typeof result.stderr === 'string' ? result.stderr.trim() : '';
-  if (!result.failed) return { stdout, stderr };
+  if (!result.failed) return { stdout: '', stderr: '' };
   const code = (result as { code?: string }).code;
-  throw commandFailed(cmd, { code, exitCode: result.exitCode, timedOut: result.timedOut, signal: result.isTerminated ? result.signal : undefined, timeout: options.timeout, stdout, stderr });
+  throw commandFailed(cmd, { code, exitCode: result.exitCode, timedOut: result.timedOut, signal: result.isTerminated ? result.signal : undefined, timeout: options.timeout, stdout: '', stderr: '' });
 }
 
 /** `run` of a command whose output is captured, not streamed. */
