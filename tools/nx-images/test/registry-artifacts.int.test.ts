@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OCI_MANIFEST, referrersTag } from '../src/lib/core/evidence/oci-artifact';
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
+import type { HttpRequest } from '../src/lib/io/registry/http';
 import { startRegistry, type Registry } from './harness/registry';
 import { pushImage } from './harness/seed';
 
@@ -79,8 +80,8 @@ describe('artifacts in a registry with the referrers API (scripted over HTTP)', 
     const subjectDigest = `sha256:${createHash('sha256').update(subject).digest('hex')}`;
     const requests: string[] = [];
     let index: Buffer | undefined;
-    const fake: typeof fetch = (input, init) => {
-      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url);
+    const fake: HttpRequest = (input, init) => {
+      const url = new URL(input);
       const method = init?.method ?? 'GET';
       requests.push(`${method} ${url.pathname}`);
       const ok = (status: number, body?: Buffer, headers: Record<string, string> = {}) => Promise.resolve(new Response(body ?? null, { status, headers }));
@@ -97,7 +98,7 @@ describe('artifacts in a registry with the referrers API (scripted over HTTP)', 
       if (url.pathname === `/v2/o/n/referrers/${subjectDigest}`) return ok(200, index, { 'content-type': 'application/vnd.oci.image.index.v1+json' });
       return ok(500);
     };
-    const client = createRegistryClient({ registry: '127.0.0.1:9', credentials: null, fetch: fake, retry: { attempts: 1 } });
+    const client = createRegistryClient({ registry: '127.0.0.1:9', credentials: null, http: fake, retry: { attempts: 1 } });
     const attached = await client.attach('o/n', subjectDigest, { artifactType: TESTS, files: [{ title: 'junit.xml', mediaType: 'application/xml', bytes: Buffer.from('<x/>') }] });
     expect(attached.listedBy).toBe('referrers API');
     expect(requests.filter((request) => request.includes(`manifests/${referrersTag(subjectDigest)}`))).toEqual([]);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LABEL } from '../src/lib/core/naming/conventions';
 import { findReusable } from '../src/lib/io/reuse';
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
+import { nodeHttp, type HttpRequest } from '../src/lib/io/registry/http';
 import { copyOfMain, expectReused, pullRequestPushed } from './harness/reuse-steps';
 
 // A rebase merge reuses the branch's images on a main that moved on; a revert takes the images built
@@ -57,11 +58,11 @@ describe('reuse across history', () => {
   it('the reuse lookup is one registry request per image, found or not', async () => {
     const main = await copyOfMain();
     let requests = 0;
-    const counting: typeof fetch = (input, init) => {
+    const counting: HttpRequest = (url, init) => {
       requests += 1;
-      return fetch(input, init);
+      return nodeHttp(url, init);
     };
-    const client = createRegistryClient({ registry: main.registry.host, credentials: null, fetch: counting });
+    const client = createRegistryClient({ registry: main.registry.host, credentials: null, http: counting });
     const record = await findReusable(client, `${main.repo}/app`, `sha256:${'0'.repeat(64)}`);
     expect(record).toBeUndefined();
     expect(requests).toBe(1);

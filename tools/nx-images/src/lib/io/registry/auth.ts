@@ -1,4 +1,5 @@
 import { UserError } from '../../core/errors';
+import type { HttpRequest, HttpResponse } from './http';
 
 export interface Credentials {
   username: string;
@@ -68,7 +69,7 @@ export interface TokenRequest {
   repoPath: string;
   registry: string;
   credentials: Credentials | undefined;
-  fetch: typeof fetch;
+  http: HttpRequest;
   timeoutMs: number;
 }
 
@@ -83,9 +84,9 @@ export async function fetchBearerToken(request: TokenRequest): Promise<string> {
   for (const actions of [['pull', 'push'], ['pull']]) {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (credentials) headers.authorization = basicAuthorization(credentials);
-    let response: Response;
+    let response: HttpResponse;
     try {
-      response = await request.fetch(tokenUrl(challenge, repositoryScope(repoPath, actions)), {
+      response = await request.http(tokenUrl(challenge, repositoryScope(repoPath, actions)), {
         headers,
         signal: AbortSignal.timeout(request.timeoutMs),
       });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { UserError } from '../../core/errors';
 import { sha256 } from '../../core/evidence/oci-artifact';
 import { DIGEST, readLimited, type Transport } from './transport';
+import { statusOnly, type HttpResponse } from './http';
 
 /** A blob API over one registry's transport: what artifacts (test results, lock sets) need. */
 export interface BlobApi {
@@ -58,10 +59,10 @@ export function blobApi(transport: Transport): BlobApi {
   }
 
   /** The Location an upload continues at; a Location on another host never gets our credentials. */
-  async function uploadLocation(response: Response, repoPath: string): Promise<URL> {
+  async function uploadLocation(response: HttpResponse, repoPath: string): Promise<URL> {
     const location = new URL(response.headers.get('location') ?? '', transport.baseUrl);
     if (location.origin !== new URL(transport.baseUrl).origin) {
-      return transport.fail(new Response(null, { status: 502 }), `upload to ${repoPath} (the registry sent the upload elsewhere)`, repoPath);
+      return transport.fail(statusOnly(502), `upload to ${repoPath} (the registry sent the upload elsewhere)`, repoPath);
     }
     return location;
   }

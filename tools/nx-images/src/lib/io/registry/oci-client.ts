@@ -4,6 +4,7 @@ import { loginFix } from './auth';
 import type { Descriptor, Manifest } from './types';
 import { blobApi, type BlobApi } from './blobs';
 import { referrersApi, type ReferrersApi } from './referrers';
+import type { HttpResponse } from './http';
 import {
   assertReference,
   createTransport,
@@ -72,7 +73,7 @@ export function createRegistryClient(options: RegistryClientOptions): FullRegist
     return `${transport.baseUrl}/v2/${repoPath}/manifests/${reference}`;
   }
 
-  function manifestMediaType(response: Response, bytes: Buffer): string {
+  function manifestMediaType(response: HttpResponse, bytes: Buffer): string {
     const header = (response.headers.get('content-type') ?? '').split(';')[0].trim();
     if (MANIFEST_MEDIA_TYPES.includes(header)) return header;
     try {

@@ -3,6 +3,7 @@ import { UserError, type Problem } from '../../core/errors';
 import { isValidTag } from '../../core/naming/tags';
 import { basicAuthorization, causeOf, fetchBearerToken, loginFix, parseChallenge, type Credentials } from './auth';
 import { resolveCredentials } from './credentials';
+import { nodeHttp, statusOnly, type HttpRequest, type HttpResponse } from './http';
 
 /**
  * The transport of the registry client: one registry's requests with their
@@ -28,7 +29,8 @@ export interface RegistryClientOptions {
   env?: NodeJS.ProcessEnv;
   /** Use these credentials instead of looking them up (null: anonymous). */
   credentials?: Credentials | null;
-  fetch?: typeof fetch;
+  /** How a request is sent: node:http by default (http.ts says why); fetch itself fits, for a test. */
+  http?: HttpRequest;
   /** Per-request time limit. */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
@@ -128,7 +130,7 @@ export function assertReference(reference: string): void {
 }
 
 /** The first error the registry's JSON body names, e.g. `MANIFEST_UNKNOWN: manifest unknown`. */
-async function registryErrorText(response: Response): Promise<string> {
+async function registryErrorText(response: HttpResponse): Promise<string> {
   try {
     const text = await response.text();
     const body = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
@@ -141,7 +143,7 @@ async function registryErrorText(response: Response): Promise<string> {
 }
 
 /** Reads a body, refusing more than `limit` bytes without reading them all. */
-export async function readLimited(response: Response, limit: number, what: string): Promise<Buffer> {
+export async function readLimited(response: HttpResponse, limit: number, what: string): Promise<Buffer> {
   const declared = Number(response.headers.get('content-length') ?? '');
   if (Number.isFinite(declared) && declared > limit) {
     await response.body?.cancel();
@@ -167,9 +169,9 @@ export interface Transport {
   readonly baseUrl: string;
   readonly maxManifestBytes: number;
   /** One request with auth and bounded retry: connection errors, timeouts, 429 and 5xx are retried; a 401 is answered once. */
-  send: (method: string, repoPath: string, url: string, init?: RequestBody) => Promise<Response>;
+  send: (method: string, repoPath: string, url: string, init?: RequestBody) => Promise<HttpResponse>;
   /** Turns a status the caller did not expect into a RegistryError that says what to check. */
-  fail: (response: Response, what: string, repoPath: string) => Promise<never>;
+  fail: (response: HttpResponse, what: string, repoPath: string) => Promise<never>;
   /** The digest of `bytes`, checked against what the registry said it is. */
   verifyDigest: (bytes: Buffer, expected: string | null | undefined, what: string) => string;
   /** Runs one client call, removing every secret from the message of what it throws. */
@@ -182,7 +184,7 @@ export function createTransport(options: RegistryClientOptions): Transport {
   const registry = options.registry;
   const baseUrl = registryBaseUrl(registry, options.insecure);
   const env = options.env ?? process.env;
-  const doFetch = options.fetch ?? fetch;
+  const http = options.http ?? nodeHttp;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const maxManifestBytes = options.maxManifestBytes ?? MAX_MANIFEST_BYTES;
@@ -212,7 +214,7 @@ export function createTransport(options: RegistryClientOptions): Transport {
       authorizations.set(repoPath, basicAuthorization(found));
       return true;
     }
-    const token = await fetchBearerToken({ challenge, repoPath, registry, credentials: found, fetch: doFetch, timeoutMs });
+    const token = await fetchBearerToken({ challenge, repoPath, registry, credentials: found, http, timeoutMs });
     secrets.add(token);
     authorizations.set(repoPath, `Bearer ${token}`);
     return true;
@@ -222,7 +224,7 @@ export function createTransport(options: RegistryClientOptions): Transport {
    * Sends one request with auth and bounded retry: connection errors,
    * timeouts, 429 and 5xx are retried; a 401 is answered once per request.
    */
-  async function send(method: string, repoPath: string, url: string, init: RequestBody = {}): Promise<Response> {
+  async function send(method: string, repoPath: string, url: string, init: RequestBody = {}): Promise<HttpResponse> {
     let authAnswered = false;
     // A stream is sent once: it cannot be read again for a retry (blob uploads open a session first, which authenticates).
     const attempts = init.body instanceof ReadableStream ? 1 : policy.attempts;
@@ -230,9 +232,9 @@ export function createTransport(options: RegistryClientOptions): Transport {
       const headers: Record<string, string> = { ...init.headers };
       const authorization = authorizations.get(repoPath);
       if (authorization) headers.authorization = authorization;
-      let response: Response;
+      let response: HttpResponse;
       try {
-        response = await doFetch(url, { method, headers, body: init.body, signal: AbortSignal.timeout(init.timeoutMs ?? timeoutMs), ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}) });
+        response = await http(url, { method, headers, body: init.body, signal: AbortSignal.timeout(init.timeoutMs ?? timeoutMs), ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}) });
       } catch (error) {
         if (attempt >= attempts) {
           throw new UserError({ subject: `registry ${registry}`, problem: `${method} ${repoPath} failed after ${attempt} tries (${causeOf(error)})`, fix: `check that ${baseUrl} is up and reachable` });
@@ -250,7 +252,7 @@ export function createTransport(options: RegistryClientOptions): Transport {
           attempt--;
           continue;
         }
-        return new Response(null, { status: 401, statusText: 'Unauthorized' });
+        return statusOnly(401, 'Unauthorized');
       }
       if (isRetryableStatus(response.status) && attempt < attempts) {
         const delay = retryDelayMs(attempt, response.headers.get('retry-after'), policy, Date.now());
@@ -264,7 +266,7 @@ export function createTransport(options: RegistryClientOptions): Transport {
   }
 
   /** Turns a status the caller did not expect into a UserError that says what to check. */
-  async function fail(response: Response, what: string, repoPath: string): Promise<never> {
+  async function fail(response: HttpResponse, what: string, repoPath: string): Promise<never> {
     const detail = await registryErrorText(response);
     const suffix = detail ? ` [${detail}]` : '';
     const who = await whoAsked();
