@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { causeOf } from '../src/lib/io/registry/auth';
 import { nodeHttp } from '../src/lib/io/registry/http';
@@ -41,6 +45,16 @@ async function recorder(answer: (seen: Seen, response: ServerResponse) => void):
 }
 
 const closing: Server[] = [];
+const HTTP_TS = join(__dirname, '../src/lib/io/registry/http.ts');
+
+/** Runs a script in a new node with the plugin's TypeScript loadable; resolves with its stdout, rejects on a non-zero exit. */
+function child(script: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--require', '@swc-node/register', '-e', script, ...args], { timeout: 30_000, env: { ...process.env, ...env } }, (error, out, err) =>
+      error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out.trim()),
+    );
+  });
+}
 let home: Recorder;
 let elsewhere: Recorder;
 
@@ -169,14 +183,34 @@ describe('nodeHttp: failures read as fetch reads them', () => {
 
   it('lets a process end once its answers are read: a kept-alive connection holds nothing open', async () => {
     const script = [
-      `const { nodeHttp } = require(${JSON.stringify(join(__dirname, '../src/lib/io/registry/http.ts'))});`,
+      `const { nodeHttp } = require(${JSON.stringify(HTTP_TS)});`,
       'const url = process.argv[1];',
       "Promise.all([nodeHttp(url + '/a', { method: 'HEAD' }), nodeHttp(url + '/b').then((r) => r.text())]).then(() => console.log('read'));",
     ].join('\n');
     // Before HEAD answers were drained, this process waited for the server to close its sockets.
-    const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => {
-      execFile(process.execPath, ['--require', '@swc-node/register', '-e', script, home.url], { timeout: 30_000 }, (error, out) => (error ? reject(error) : resolve({ stdout: out })));
-    });
-    expect(stdout.trim()).toBe('read');
+    expect(await child(script, [home.url])).toBe('read');
+  });
+});
+
+describe('nodeHttp over HTTPS', () => {
+  it('reaches a server whose certificate the process trusts, and refuses one it does not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fornax-tls-'));
+    try {
+      const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+      await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
+      const server = createTlsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (request, response) => response.end(`secure ${request.method} ${request.url}`));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      closing.push(server);
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v2/`;
+      const script = [
+        `const { nodeHttp } = require(${JSON.stringify(HTTP_TS)});`,
+        `const { causeOf } = require(${JSON.stringify(join(__dirname, '../src/lib/io/registry/auth.ts'))});`,
+        'nodeHttp(process.argv[1]).then((r) => r.text()).then(console.log, (error) => console.log(causeOf(error)));',
+      ].join('\n');
+      expect(await child(script, [url], { NODE_EXTRA_CA_CERTS: cert })).toBe('secure GET /v2/');
+      expect(await child(script, [url])).toMatch(/^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN): /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
