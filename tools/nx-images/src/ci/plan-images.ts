@@ -239,6 +239,12 @@ async function gitCompareFacts(cwd: string, context: GithubContext, head: string
   return { mergeBaseCommit, beforeIsAncestor };
 }
 
+/** The commit the event compares with, for an image the registry has no record of: read ahead, then planned with. */
+function eventFallbackFor(context: GithubContext, branch: string, { mergeBaseCommit, beforeIsAncestor }: GitCompareFacts) {
+  const onDefaultBranch = context.eventName !== 'pull_request' && branch === context.defaultBranch;
+  return eventFallbackCommit(context, { beforeIsAncestor, mergeBase: mergeBaseCommit, onDefaultBranch });
+}
+
 /** Starts reading what the plan most likely reads next; a failure here is the later read's to report. */
 async function readAhead(reads: CommitReads, context: GithubContext, heading: Promise<string>, comparing: Promise<GitCompareFacts>): Promise<void> {
   try {
@@ -246,9 +252,7 @@ async function readAhead(reads: CommitReads, context: GithubContext, heading: Pr
     void reads.tree(head).catch(() => undefined);
     const branch = context.branch;
     if (branch === undefined) return;
-    const { mergeBaseCommit, beforeIsAncestor } = await comparing;
-    const onDefaultBranch = context.eventName !== 'pull_request' && branch === context.defaultBranch;
-    const fallback = eventFallbackCommit(context, { beforeIsAncestor, mergeBase: mergeBaseCommit, onDefaultBranch }).commit;
+    const fallback = eventFallbackFor(context, branch, await comparing).commit;
     if (fallback === undefined || fallback === head) return;
     void reads.tree(fallback).catch(() => undefined);
     void reads.changes(fallback, head).catch(() => undefined);
@@ -277,8 +281,8 @@ async function compareCommitsFor(cwd: string, context: GithubContext, facts: Ima
       }),
     );
   }
-  const { mergeBaseCommit, beforeIsAncestor } = await comparing;
-  const eventFallback = eventFallbackCommit(context, { beforeIsAncestor, mergeBase: mergeBaseCommit, onDefaultBranch });
+  const { mergeBaseCommit } = await comparing;
+  const eventFallback = eventFallbackFor(context, facts.branch, await comparing);
   const comparisons = chooseCompareCommits({
     images: facts.images,
     observations,
