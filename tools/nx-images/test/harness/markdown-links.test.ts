@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brokenLinks, headingAnchors, markdownLinks, resolveLink, slug } from './markdown-links';
+import { brokenLinks, headingAnchors, markdownLinks, resolveLink, shellLinesUnder, slug } from './markdown-links';
 
 describe('slug', () => {
   it.each([
@@ -135,5 +135,46 @@ describe('brokenLinks', () => {
   ])('accepts %s', (_name, link) => {
     const withLink = new Map(files).set('README.md', `${files.get('README.md') ?? ''}\n${link}\n`);
     expect(brokenLinks(withLink, exists)).toEqual([]);
+  });
+});
+
+describe('shellLinesUnder', () => {
+  const doc = [
+    '# Title',
+    '## Add an image',
+    'Some prose.',
+    '```sh',
+    'npx nx g x:image a              # FROM base',
+    '',
+    'npx nx g x:image b --from=a#1   # FROM a, base as a named stage',
+    'npm test',
+    '```',
+    '```sh',
+    'not read',
+    '```',
+    '## Next',
+    '```sh',
+    'other',
+    '```',
+  ].join('\n');
+
+  it('reads the first sh block of the section, each command with the comment that ends it', () => {
+    expect(shellLinesUnder(doc, '## Add an image')).toEqual([
+      { command: 'npx nx g x:image a', comment: 'FROM base' },
+      { command: 'npx nx g x:image b --from=a#1', comment: 'FROM a, base as a named stage' },
+      { command: 'npm test', comment: '' },
+    ]);
+    expect(shellLinesUnder(doc, '## Next')).toEqual([{ command: 'other', comment: '' }]);
+  });
+
+  it.each([
+    ['a heading the text lacks', '## Adding an image', /no heading "## Adding an image"/],
+    ['a section whose block lies under the next heading only', '# Title', /no sh block under "# Title"/],
+  ])('refuses %s', (_case, heading, message) => {
+    expect(() => shellLinesUnder(doc, heading)).toThrow(message);
+  });
+
+  it('refuses a block left open', () => {
+    expect(() => shellLinesUnder('## A\n```sh\nnpm test\n', '## A')).toThrow(/not closed/);
   });
 });

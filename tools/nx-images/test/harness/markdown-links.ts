@@ -197,3 +197,34 @@ function decode(text: string): string {
     return text;
   }
 }
+
+/** A line of a shell block: the command, and the comment that ends it (what the line claims), without the `#`. */
+export interface CommandLine {
+  command: string;
+  comment: string;
+}
+
+/**
+ * The lines of the first `sh` block in the section under `heading` (the
+ * heading line as written, `## Add an image`); an error when the section has
+ * none, so a renamed heading or a removed block fails its test.
+ */
+export function shellLinesUnder(markdown: string, heading: string): CommandLine[] {
+  const lines = markdown.split('\n');
+  const start = lines.indexOf(heading);
+  if (start < 0) throw new Error(`no heading "${heading}"`);
+  const section = lines.slice(start + 1);
+  const end = section.findIndex((line) => /^#{1,6} /.test(line));
+  const open = section.slice(0, end < 0 ? undefined : end).indexOf('```sh');
+  if (open < 0) throw new Error(`no sh block under "${heading}"`);
+  const rest = section.slice(open + 1);
+  const close = rest.indexOf('```');
+  if (close < 0) throw new Error(`the sh block under "${heading}" is not closed`);
+  return rest
+    .slice(0, close)
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const hash = line.search(/\s#/);
+      return hash < 0 ? { command: line.trim(), comment: '' } : { command: line.slice(0, hash).trim(), comment: line.slice(hash).replace(/^\s#\s*/, '').trim() };
+    });
+}

@@ -68,7 +68,7 @@ export function runTableRows(which: (row: Row) => boolean): void {
 const REPOSITORY = 'fornax/images';
 
 /** This repository as a fresh clone would have it: every tracked (and new, not ignored) file, one commit on main, node_modules linked. */
-function freshClone(): string {
+export function freshClone(): string {
   const dir = mkdtempSync(join(tmpdir(), 'fornax-readme-clone-'));
   const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
   for (const file of files) {
@@ -85,7 +85,7 @@ function freshClone(): string {
 }
 
 /** The environment of a user's shell: this one without what CI, Nx or a test runner set. */
-function userEnv(): Record<string, string> {
+export function userEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value === undefined || /^(GITHUB_|IMAGE_|NX_|RUNNER_|VITEST|npm_)/.test(name) || name === 'LEVEL_JOBS' || name === 'FORCE_COLOR') continue;
