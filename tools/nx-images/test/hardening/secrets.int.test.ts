@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { freePort } from '../../scripts/lib/free-port';
 import { startBasicAuthRegistry } from '../harness/auth-registry';
 import { runCiImages } from '../harness/github-run';
 import type { Registry } from '../harness/registry';
@@ -41,8 +40,12 @@ let scratch: string;
 let childTmp: string;
 let env: Record<string, string>;
 let hooks: Server;
+/** An endpoint that fails: each call's first try loses its connection (no answer at all), the next is refused (HTTP 403). */
+let failing: Server;
 /** Paths and queries the notification server was called with. */
 const calls: string[] = [];
+/** The failing endpoint's calls, path and query, as it saw them. */
+const failingCalls: string[] = [];
 const outputs: { what: string; text: string }[] = [];
 
 beforeAll(async () => {
@@ -51,7 +54,20 @@ beforeAll(async () => {
     res.writeHead(200);
     res.end();
   });
-  await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+  // A dropped connection takes the path of an endpoint that is down (a fetch error, retried after 1 s);
+  // the refusal then ends the call, where a closed port would retry for 7 s per image and tag.
+  failing = createServer((req, res) => {
+    const url = req.url ?? '';
+    const seen = failingCalls.includes(url);
+    failingCalls.push(url);
+    if (!seen) {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(403);
+    res.end();
+  });
+  await Promise.all([hooks, failing].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
   registry = await startBasicAuthRegistry({ [USER]: SECRET });
   ws = await createWorkspace({ branch: 'main', origin: 'https://github.com/fornax/images.git' });
   scratch = mkdtempSync(join(tmpdir(), 'fornax-secrets-'));
@@ -71,7 +87,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => (hooks ? hooks.close(() => resolve()) : resolve()));
+  await Promise.all([hooks, failing].map((server) => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))));
   await registry?.stop();
   ws?.cleanup();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -127,17 +143,20 @@ describe('secrets in GITHUB_TOKEN, REGISTRY_PASSWORD and the Docker config', () 
     expect(await digestOf(registry.url, `${REPO}/base_image`, 'v1.0.0', registry.basic(USER))).toBe(source);
   });
 
-  test('publishing to a mirror and two notification endpoints, one down, names neither endpoint', async () => {
+  test('publishing to a mirror and two notification endpoints, one failing, names neither endpoint', async () => {
     const head = await ws.git('rev-parse', 'HEAD');
     const port = (hooks.address() as AddressInfo).port;
-    const dead = await freePort();
-    const endpoints = `http://127.0.0.1:${port}/hooks/${encodeURIComponent(NOTIFY_SECRET)}?key=${encodeURIComponent(NOTIFY_SECRET)},http://127.0.0.1:${dead}/${encodeURIComponent(NOTIFY_SECRET)}`;
+    const failingPort = (failing.address() as AddressInfo).port;
+    const endpoints = `http://127.0.0.1:${port}/hooks/${encodeURIComponent(NOTIFY_SECRET)}?key=${encodeURIComponent(NOTIFY_SECRET)},http://127.0.0.1:${failingPort}/${encodeURIComponent(NOTIFY_SECRET)}`;
     const publishEnv = { ...env, IMAGE_MIRRORS: `${registry.host}/fornax/mirror`, IMAGE_NOTIFY_URLS: endpoints };
     const result = await runCiImages(ws, { name: 'push', branch: 'main', sha: head }, registry.host, publishEnv);
     keep('ci:images publishing', result);
     expect(result.exitCode).not.toBe(0);
-    expect(result.all).toContain('notification endpoint 2 of 2 failed');
+    expect(result.all).toContain('notification endpoint 2 of 2 failed (HTTP 403 after 2 tries)');
+    // The lost connection was retried, and said so by position alone.
+    expect(result.all).toMatch(/notification endpoint 2 of 2 answered [\w ]+; trying again in 1000 ms/);
     expect(calls.length).toBeGreaterThan(0);
+    expect(failingCalls.length).toBeGreaterThan(0);
     expect(await digestOf(registry.url, 'fornax/mirror/base_image', 'main', registry.basic(USER))).toBe(await digestOf(registry.url, `${REPO}/base_image`, 'main', registry.basic(USER)));
 
     const release = await ws.nx(['run-many', '-t', 'release', '--tags=v1.1.0', `--registry=${registry.host}`, `--repository=${REPO}`], publishEnv);
