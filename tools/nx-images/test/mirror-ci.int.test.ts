@@ -1,5 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../scripts/lib/free-port';
 import { runCiImages } from './harness/github-run';
 import { readImage } from './harness/read-image';
 import { startRegistry, type StartedRegistry } from './harness/registry';
@@ -7,7 +8,8 @@ import { digestOf } from './harness/seed';
 import { createWorkspace, type Workspace } from './harness/workspace';
 
 // A mirror in CI (IMAGE_MIRRORS): down on the first run of a push, back on the second. The copy itself
-// is mirror.int.test.ts's.
+// is mirror.int.test.ts's. Down is what a registry behind a proxy answers then: 503 to every request, with
+// Retry-After: 0 so the client's bounded retries run without the backoff a closed port would wait out.
 
 describe('in CI: ci:images on a push to main', () => {
   let ws: Workspace;
@@ -25,7 +27,12 @@ describe('in CI: ci:images on a push to main', () => {
   });
 
   it('a failing mirror leaves the primary push in place and fails the run naming the mirror; the next run completes the copy', async () => {
-    const port = await freePort();
+    const down = createServer((_req, res) => {
+      res.writeHead(503, { 'Retry-After': '0' });
+      res.end();
+    });
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    const port = (down.address() as AddressInfo).port;
     const sha = await ws.git('rev-parse', 'HEAD');
     const extra = { IMAGE_REPOSITORY: 'fornax/ci', IMAGE_MIRRORS: `127.0.0.1:${port}/fornax/mirror` };
     const first = await runCiImages(ws, { name: 'push', branch: 'main', sha }, primary.host, extra);
@@ -38,6 +45,7 @@ describe('in CI: ci:images on a push to main', () => {
     expect(first.summary).toMatch(new RegExp(`\\| \`base_image\` \\| \`127\\.0\\.0\\.1:${port}/fornax/mirror\` \\| \`main\` \\| \\*\\*failed\\*\\*: `));
 
     // The mirror comes back; the same push's workflow, run again, builds nothing and completes the copies.
+    await new Promise<void>((resolve) => down.close(() => resolve()));
     late = await startRegistry({ port });
     const second = await runCiImages(ws, { name: 'push', branch: 'main', sha }, primary.host, extra);
     expect(second.exitCode, second.all).toBe(0);
