@@ -1,0 +1,129 @@
+/**
+ * `npm run bench:suite`: `npm test` at two commits, one after the other on
+ * this machine, as issue 25 asks the suite to be measured.
+ *
+ * BENCH_BASE (default 8decabe: the commit the issue measured, 1,827 tests in
+ * 601 s) and BENCH_HEAD (default HEAD) are each checked out into a throwaway
+ * worktree, get their own `npm install` (not timed), and run `npm test`;
+ * with BENCH_RUNS=n, n times each, alternating, so a drift of the machine
+ * falls on both. For each run it prints the wall time, the machine's busy
+ * CPU seconds over the run (from /proc/stat: every process, the Docker
+ * engine and the registries included, so run it on an otherwise idle
+ * machine), vitest's own duration and the tests passed; then the medians
+ * and head/base ratios. Asserts nothing on timings; fails if a run's tests
+ * fail, and then keeps that run's output and names the file. Removes the
+ * worktrees and the logs, also on failure and Ctrl-C.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { execa } from 'execa';
+import { errorMessage, UserError } from '../src/lib/core/errors';
+import { run } from '../src/lib/io/exec';
+import { cleanupOnExit } from './lib/cleanup';
+import { median, runsFrom } from './lib/figures';
+import { repoRoot } from './lib/workspace-copy';
+
+const BENCH = 'bench:suite';
+/** The commit issue 25 measured the suite at. */
+const DEFAULT_BASE = '8decabe';
+const REPORT = 'tools/nx-images/dist/test-results/vitest.json';
+
+interface Figures {
+  wall: number;
+  cpu: number;
+  vitest: number;
+  passed: number;
+  failed: number;
+}
+
+/** The machine's busy CPU time so far, in seconds: /proc/stat's first line, every field but idle and iowait. */
+async function busyCpuSeconds(): Promise<number> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
+}
+
+async function commitOf(ref: string): Promise<string> {
+  try {
+    return (await run({ command: 'git', args: ['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`], cwd: repoRoot })).stdout.trim();
+  } catch {
+    throw new UserError({ subject: BENCH, problem: `${ref} is not a commit of this repository`, fix: 'set BENCH_BASE and BENCH_HEAD to commits, branches or tags git knows' });
+  }
+}
+
+/** `npm test` once in `dir`, its output in `log`: the figures, read back from the machine and from vitest's report. */
+async function measure(dir: string, log: string): Promise<Figures> {
+  await rm(join(dir, REPORT), { force: true });
+  const out = createWriteStream(log);
+  const cpuBefore = await busyCpuSeconds();
+  const start = performance.now();
+  const child = execa('npm', ['test'], { cwd: dir, reject: false, all: true, stdin: 'ignore', buffer: false });
+  child.all?.pipe(out);
+  const result = await child;
+  const wall = (performance.now() - start) / 1000;
+  const cpu = (await busyCpuSeconds()) - cpuBefore;
+  await new Promise<void>((resolve) => out.end(resolve));
+  const report = JSON.parse(await readFile(join(dir, REPORT), 'utf8').catch(() => '{}')) as { numPassedTests?: number; numFailedTests?: number; startTime?: number; testResults?: { endTime?: number }[] };
+  const end = Math.max(0, ...(report.testResults ?? []).map((file) => file.endTime ?? 0));
+  const figures = { wall, cpu, vitest: report.startTime ? (end - report.startTime) / 1000 : Number.NaN, passed: report.numPassedTests ?? 0, failed: report.numFailedTests ?? 0 };
+  if (result.exitCode !== 0 || figures.failed > 0 || figures.passed === 0) {
+    throw new UserError({ subject: BENCH, problem: `npm test failed (exit ${result.exitCode}, ${figures.failed} failed, ${figures.passed} passed)`, fix: `read its output in ${log} (kept), and run the bench where npm test passes` });
+  }
+  return figures;
+}
+
+function row(label: string, figures: Figures): string {
+  return `${label.padEnd(22)} ${figures.wall.toFixed(0).padStart(6)} s ${figures.cpu.toFixed(0).padStart(7)} s ${figures.vitest.toFixed(0).padStart(7)} s ${String(figures.passed).padStart(7)}`;
+}
+
+async function main(): Promise<void> {
+  if (process.platform !== 'linux') throw new UserError({ subject: BENCH, problem: 'it reads the machine\'s CPU time from /proc/stat', fix: 'run it on Linux' });
+  const runs = runsFrom(process.env.BENCH_RUNS, BENCH, 1);
+  const commits = { base: await commitOf(process.env.BENCH_BASE ?? DEFAULT_BASE), head: await commitOf(process.env.BENCH_HEAD ?? 'HEAD') };
+  const cleanup = cleanupOnExit();
+  const scratch = await mkdtemp(join(tmpdir(), 'fornax-bench-suite-'));
+  cleanup.add(`remove ${scratch}`, () => rm(scratch, { recursive: true, force: true }));
+  const logs = await mkdtemp(join(tmpdir(), 'fornax-bench-suite-logs-'));
+  let keepLogs = false;
+  cleanup.add(`remove ${logs}`, () => (keepLogs ? Promise.resolve() : rm(logs, { recursive: true, force: true })));
+  const results: Record<'base' | 'head', Figures[]> = { base: [], head: [] };
+  try {
+    const dirs = { base: join(scratch, 'base'), head: join(scratch, 'head') };
+    for (const side of ['base', 'head'] as const) {
+      await run({ command: 'git', args: ['worktree', 'add', '--detach', '--quiet', dirs[side], commits[side]], cwd: repoRoot });
+      cleanup.add(`remove the worktree ${dirs[side]}`, () => run({ command: 'git', args: ['worktree', 'remove', '--force', dirs[side]], cwd: repoRoot }));
+      console.log(`${BENCH}: ${side} ${commits[side].slice(0, 12)}: npm install`);
+      await run({ command: 'npm', args: ['install', '--no-audit', '--no-fund', '--prefer-offline'], cwd: dirs[side] });
+    }
+    console.log(`${BENCH}: ${runs} run(s) of npm test at each commit, alternating; this takes about ${runs * 20} minutes on an idle 2-core machine`);
+    console.log(`${'run'.padEnd(22)} ${'wall'.padStart(8)} ${'busy CPU'.padStart(9)} ${'vitest'.padStart(9)} ${'passed'.padStart(7)}`);
+    for (let index = 1; index <= runs; index++) {
+      for (const side of ['base', 'head'] as const) {
+        const log = join(logs, `${side}-${index}.log`);
+        keepLogs = true;
+        const figures = await measure(dirs[side], log);
+        keepLogs = false;
+        results[side].push(figures);
+        console.log(row(`${side} ${commits[side].slice(0, 7)} #${index}`, figures));
+      }
+    }
+    const of = (side: 'base' | 'head', key: 'wall' | 'cpu' | 'vitest') => median(results[side].map((figures) => figures[key]));
+    console.log('');
+    for (const key of ['wall', 'cpu', 'vitest'] as const) {
+      console.log(`${BENCH}: ${key.padEnd(6)} base ${of('base', key).toFixed(0)} s, head ${of('head', key).toFixed(0)} s: head/base ${(of('head', key) / of('base', key)).toFixed(2)}x (goal: at most 0.50x)`);
+    }
+    console.log(`${BENCH}: tests passed: base ${results.base[0]?.passed}, head ${results.head[0]?.passed}`);
+  } finally {
+    const left = await cleanup.run();
+    cleanup.release();
+    if (left.length > 0) process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof UserError ? errorMessage(error) : `${BENCH}: ${errorMessage(error)}`);
+  process.exitCode = 1;
+});
