@@ -15,6 +15,8 @@ const FAULTS = ['test/hardening/engine-faults.int.test.ts', 'test/hardening/regi
 export default defineConfig({
   test: {
     root,
+    // Fails the run when it leaves a folder of its own in the temporary folder.
+    globalSetup: ['test/harness/leftovers.ts'],
     projects: [
       {
         test: {

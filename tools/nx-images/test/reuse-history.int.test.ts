@@ -3,7 +3,9 @@ import { LABEL } from '../src/lib/core/naming/conventions';
 import { findReusable } from '../src/lib/io/reuse';
 import { createRegistryClient } from '../src/lib/io/registry/oci-client';
 import { nodeHttp, type HttpRequest } from '../src/lib/io/registry/http';
-import { copyOfMain, expectReused, pullRequestPushed } from './harness/reuse-steps';
+import { copiesOfHistoryMain, expectReused, pullRequestPushed } from './harness/reuse-steps';
+
+const copyOfMain = copiesOfHistoryMain();
 
 // A rebase merge reuses the branch's images on a main that moved on; a revert takes the images built
 // before; a forced rebuild takes nothing; the lookup costs one request (test/harness/reuse-steps.ts).

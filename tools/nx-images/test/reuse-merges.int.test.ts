@@ -1,5 +1,7 @@
 import { describe, it } from 'vitest';
-import { copyOfMain, expectReused, pullRequestPushed } from './harness/reuse-steps';
+import { copiesOfHistoryMain, expectReused, pullRequestPushed } from './harness/reuse-steps';
+
+const copyOfMain = copiesOfHistoryMain();
 
 // A pull request's branch builds and tests two images; merged into main by a merge commit or a squash
 // (the rebase merge is in reuse-history), the push to main builds none and reads back the branch's

@@ -10,8 +10,14 @@ import { copiesOfMain } from './main-copies';
 // revert takes the images built before; a forced rebuild takes nothing. Each case works on its own copy
 // of the history fixture, main built once per run (test/harness/built-main.ts).
 
-/** A copy of the history fixture's main (built once per run), removed after the file. */
-export const copyOfMain = copiesOfMain(HISTORY_MAIN);
+/**
+ * For a test file, called at its top level: a function giving a copy of the history fixture's main
+ * (built once per run), each copy removed after that file. A call per file, not one on import: the
+ * files share their worker's modules, so a hook registered on import would serve the first file only.
+ */
+export function copiesOfHistoryMain(): () => Promise<MainRepository> {
+  return copiesOfMain(HISTORY_MAIN);
+}
 
 /** The pull request's branch pushed: app and tool changed, built and tested under the branch's tag. */
 export async function pullRequestPushed(main: MainRepository): Promise<{ app: string; tool: string; head: string }> {
