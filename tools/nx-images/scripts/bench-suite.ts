@@ -15,7 +15,7 @@
  * output kept and named, and the bench exits 1 at the end. Removes the
  * worktrees, and the logs of runs that passed, also on failure and Ctrl-C.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +42,7 @@ interface Figures {
   failed: number;
 }
 
-/** The machine's busy CPU time so far, in seconds: /proc/stat's first line, every field but idle and iowait. */
+/** The machine's busy CPU time so far, in seconds: /proc/stat's first line, every field but idle and iowait, in Linux's USER_HZ of 100 a second. */
 async function busyCpuSeconds(): Promise<number> {
   const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
   const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
@@ -91,9 +91,9 @@ async function main(): Promise<void> {
   const cleanup = cleanupOnExit();
   const scratch = await mkdtemp(join(tmpdir(), 'fornax-bench-suite-'));
   cleanup.add(`remove ${scratch}`, () => rm(scratch, { recursive: true, force: true }));
+  // A run that passed removes its log at once, so what is left here is the output of runs that failed: kept.
   const logs = await mkdtemp(join(tmpdir(), 'fornax-bench-suite-logs-'));
-  let keepLogs = false;
-  cleanup.add(`remove ${logs}`, () => (keepLogs ? Promise.resolve() : rm(logs, { recursive: true, force: true })));
+  cleanup.add(`remove ${logs}`, async () => ((await readdir(logs)).length === 0 ? rm(logs, { recursive: true, force: true }) : undefined));
   const results: Record<'base' | 'head', Figures[]> = { base: [], head: [] };
   try {
     const dirs = { base: join(scratch, 'base'), head: join(scratch, 'head') };
@@ -108,11 +108,7 @@ async function main(): Promise<void> {
     for (let index = 1; index <= runs; index++) {
       for (const side of ['base', 'head'] as const) {
         const log = join(logs, `${side}-${index}.log`);
-        // Kept if the run ends in an error; a run that passed drops its log.
-        const keptBefore: boolean = keepLogs;
-        keepLogs = true;
         const figures = await measure(dirs[side], log);
-        keepLogs = keptBefore || figures.kept !== undefined;
         if (!figures.kept) await rm(log, { force: true });
         results[side].push(figures);
         console.log(row(`${side} ${commits[side].slice(0, 7)} #${index}`, figures));

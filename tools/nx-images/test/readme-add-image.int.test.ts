@@ -2,8 +2,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { dockerfileImages } from '../src/lib/core/dockerfile/dockerfile';
 import { shellLinesUnder } from './harness/markdown-links';
-import { freshClone, userEnv } from './harness/readme-rows';
+import { argvOf, freshClone, userEnv } from './harness/readme-rows';
 import { repoRoot } from './harness/workspace';
 
 // The README's "Add an image" lines, run as written in a fresh clone, one after another: each writes the
@@ -24,6 +25,9 @@ describe("the README's lines that add an image, as written", () => {
   const run = (argv: string[]) =>
     execa(argv[0] ?? '', argv.slice(1), { cwd: clone, env: { ...userEnv(), NO_COLOR: '1', NX_DAEMON: 'false' }, extendEnv: false, reject: false, all: true, stdin: 'ignore', timeout: 180_000 });
 
+  /** The image of a reference: `ghcr.io/owner/repo/tractor:main` is tractor. */
+  const imageOf = (reference: string | undefined) => reference?.split('/').pop()?.split(':')[0];
+
   /** What a line's comment says the image starts from: `FROM a` or `FROM a, b as a named stage`. */
   function claimedBases(comment: string): string[] {
     expect(comment, `each line of "${HEADING}" ends with the comment # FROM <image>[, <image> ...]`).toMatch(/^FROM [\w-]+(, [\w-]+)*( as a named stage)?$/);
@@ -34,8 +38,7 @@ describe("the README's lines that add an image, as written", () => {
     expect(lines.length, `README.md "${HEADING}" has no command`).toBeGreaterThan(0);
     const made: Record<string, string[]> = {};
     for (const { command, comment } of lines) {
-      expect(command, 'a command is one line of plain words, no quotes').toMatch(/^[^'"\\$`|;&<>]+$/);
-      const argv = command.split(/\s+/);
+      const argv = argvOf(command);
       expect(argv.slice(0, 4)).toEqual(['npx', 'nx', 'g', '@fornax/nx-images:image']);
       const name = argv[4] ?? '';
       const bases = claimedBases(comment);
@@ -47,13 +50,13 @@ describe("the README's lines that add an image, as written", () => {
       expect(status.stdout.split('\n').sort(), command).toEqual(
         ['Dockerfile', 'README.md', 'environment.yml', `tests/test_${name}.py`].map((file) => `?? images/${name}/${file}`),
       );
-      const froms = readFileSync(join(clone, 'images', name, 'Dockerfile'), 'utf8')
-        .split('\n')
-        .filter((line) => /^FROM /i.test(line))
-        .map((line) => ({ image: /\/([\w-]+):\$\{BASE_IMAGE_TAG\}/.exec(line)?.[1], stage: /\sAS\s+(\S+)/i.exec(line)?.[1] }));
-      expect(froms.at(-1), `${command}: the final stage`).toEqual({ image: bases[0], stage: undefined });
-      expect(froms.slice(0, -1).map((from) => from.image).sort(), `${command}: the named stages`).toEqual(bases.slice(1).sort());
-      for (const from of froms.slice(0, -1)) expect(from.stage, `${command}: FROM ${from.image} is a named stage`).toBeTruthy();
+      // Read as the plugin reads it: the final stage's base, and the images the other stages start FROM.
+      const read = dockerfileImages(readFileSync(join(clone, 'images', name, 'Dockerfile'), 'utf8'), {});
+      const finalStage = read.stages.length - 1;
+      expect(imageOf(read.finalBase?.reference), `${command}: the final stage`).toBe(bases[0]);
+      const stageBases = read.reads.filter((entry) => entry.kind === 'from' && entry.stage !== finalStage);
+      expect(stageBases.map((entry) => imageOf(entry.reference)).sort(), `${command}: the named stages`).toEqual(bases.slice(1).sort());
+      for (const entry of stageBases) expect(read.stages[entry.stage], `${command}: FROM ${entry.reference} is a named stage`).toBeTruthy();
       made[name] = bases;
     }
 

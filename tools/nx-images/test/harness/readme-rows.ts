@@ -41,8 +41,7 @@ export function runTableRows(which: (row: Row) => boolean): void {
   });
 
   test.each(rows.map((row) => [row.command, row] as const))('%s', async (_command, row) => {
-    expect(row.command, 'a command is one line of plain words, no quotes').toMatch(/^[^'"\\$`|;&<>]+$/);
-    const argv = row.command.split(/\s+/);
+    const argv = argvOf(row.command);
     const registry = { empty, 'holds main': holdsMain }[row.registry];
     if (registry) {
       if (argv[0] === 'npm' && !argv.includes('--')) argv.push('--');
@@ -66,6 +65,12 @@ export function runTableRows(which: (row: Row) => boolean): void {
 }
 
 const REPOSITORY = 'fornax/images';
+
+/** A documented command as the words a shell would pass: it must be one line of plain words, no quotes, no shell syntax. */
+export function argvOf(command: string): string[] {
+  expect(command, 'a command is one line of plain words, no quotes').toMatch(/^[^'"\\$`|;&<>]+$/);
+  return command.split(/\s+/);
+}
 
 /** This repository as a fresh clone would have it: every tracked (and new, not ignored) file, one commit on main, node_modules linked. */
 export function freshClone(): string {
