@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCiImages } from './harness/github-run';
@@ -15,24 +15,28 @@ describe('in CI: ci:images on a push to main', () => {
   let ws: Workspace;
   let primary: StartedRegistry;
   let late: StartedRegistry | undefined;
+  /** The mirror while it is down; closed by the test when the mirror comes back, else after the file. */
+  let down: Server | undefined;
 
   beforeAll(async () => {
     [ws, primary] = await Promise.all([createWorkspace(), startRegistry()]);
   }, 60_000);
 
   afterAll(async () => {
+    await new Promise<void>((resolve) => (down ? down.close(() => resolve()) : resolve()));
     await late?.stop();
     await primary?.stop();
     ws?.cleanup();
   });
 
   it('a failing mirror leaves the primary push in place and fails the run naming the mirror; the next run completes the copy', async () => {
-    const down = createServer((_req, res) => {
+    down = createServer((_req, res) => {
       res.writeHead(503, { 'Retry-After': '0' });
       res.end();
     });
-    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
-    const port = (down.address() as AddressInfo).port;
+    const server = down;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
     const sha = await ws.git('rev-parse', 'HEAD');
     const extra = { IMAGE_REPOSITORY: 'fornax/ci', IMAGE_MIRRORS: `127.0.0.1:${port}/fornax/mirror` };
     const first = await runCiImages(ws, { name: 'push', branch: 'main', sha }, primary.host, extra);
@@ -45,7 +49,8 @@ describe('in CI: ci:images on a push to main', () => {
     expect(first.summary).toMatch(new RegExp(`\\| \`base_image\` \\| \`127\\.0\\.0\\.1:${port}/fornax/mirror\` \\| \`main\` \\| \\*\\*failed\\*\\*: `));
 
     // The mirror comes back; the same push's workflow, run again, builds nothing and completes the copies.
-    await new Promise<void>((resolve) => down.close(() => resolve()));
+    down = undefined;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     late = await startRegistry({ port });
     const second = await runCiImages(ws, { name: 'push', branch: 'main', sha }, primary.host, extra);
     expect(second.exitCode, second.all).toBe(0);
