@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { TWO_IMAGES } from './harness/built-main';
 import { copiesOfMain } from './harness/main-copies';
 import { parseStepOutputs } from './harness/fanout-run';
@@ -24,7 +24,9 @@ describe('ci:images on a push', () => {
     expect(tractorBefore?.labels[`${LABEL}.revision`]).toBe(c0);
 
     const c1 = await workspace.commit('base_image: new layer', { 'images/base_image/base.txt': 'changed\n' });
-    const outputs = join(mkdtempSync(join(tmpdir(), 'nx-images-output-')), 'github-output.txt');
+    const scratch = mkdtempSync(join(tmpdir(), 'fornax-output-'));
+    onTestFinished(() => rmSync(scratch, { recursive: true, force: true }));
+    const outputs = join(scratch, 'github-output.txt');
     const result = await run({ name: 'push', branch: 'main', sha: c1, before: c0 }, { GITHUB_OUTPUT: outputs });
     expect(result.exitCode, result.all).toBe(0);
     const pushed = await image('base_image', 'main');

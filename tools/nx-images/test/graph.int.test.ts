@@ -78,7 +78,7 @@ describe('nx graph', () => {
   let keep = false;
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'nx-graph-'));
+    dir = mkdtempSync(join(tmpdir(), 'fornax-nx-graph-'));
   });
   afterAll(() => {
     if (keep) console.log(`graph test output kept for inspection in ${dir}`);

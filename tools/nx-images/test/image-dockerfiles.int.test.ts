@@ -161,7 +161,7 @@ describe('image Dockerfiles', () => {
 
 // The same checks against broken Dockerfiles, so a check that silently passes everything shows up here.
 describe('the checks catch broken Dockerfiles', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'dockerfile-checks-'));
+  const scratch = mkdtempSync(join(tmpdir(), 'fornax-dockerfile-checks-'));
   afterAll(() => {
     rmSync(scratch, { recursive: true, force: true });
   });

@@ -85,7 +85,7 @@ describe('the workflow checks catch broken workflows', () => {
   const good = `${header}      - run: echo "$TITLE"\n        env:\n          TITLE: \${{ github.event.pull_request.title }}\n`;
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'workflows-'));
+    dir = mkdtempSync(join(tmpdir(), 'fornax-workflows-'));
     mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
     for (const [name, text] of Object.entries({ ...broken, 'good.yml': good })) {
       writeFileSync(join(dir, '.github', 'workflows', name), text);
@@ -406,7 +406,7 @@ describe('the workflows init writes', () => {
     let written: Record<string, string> = {};
     beforeAll(async () => {
       written = await initWorkflows(dockerfilesOf(tree, prefix), { git: { defaultBranch: 'main' }, ask: noAsk }, schema);
-      dir = mkdtempSync(join(tmpdir(), 'init-workflows-'));
+      dir = mkdtempSync(join(tmpdir(), 'fornax-init-workflows-'));
       mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
       for (const [name, text] of Object.entries(written)) writeFileSync(join(dir, '.github', 'workflows', name), text);
     });
