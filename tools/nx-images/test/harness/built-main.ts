@@ -23,12 +23,13 @@
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { REAL_CONVENTION } from '../fixtures/fornax-tree';
 import { runCiImages, type EventSpec, type SimulatedRun } from './github-run';
 import { readImage, type ImageInRegistry } from './read-image';
+import { makeOnce } from './make-once';
 import { unpackedPlugin } from './packed-plugin';
 import { repoRoot } from './process-env';
 import { startRegistry, type StartedRegistry } from './registry';
@@ -146,20 +147,16 @@ async function buildLocked(key: string, spec: MainSpec): Promise<string> {
   const entry = join(cacheRoot, key);
   if (existsSync(join(entry, 'main.json'))) return entry;
   await mkdir(cacheRoot, { recursive: true });
-  const lock = `${entry}.lock`;
-  for (;;) {
-    if (existsSync(join(entry, 'main.json'))) return entry;
-    if (await takeLock(lock)) break;
-    await new Promise((done) => setTimeout(done, 1000));
-  }
-  try {
-    if (existsSync(join(entry, 'main.json'))) return entry;
-    pruneOthers(key);
-    await build(spec, entry);
-    return entry;
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
+  return makeOnce({
+    lock: `${entry}.lock`,
+    staleMs: STALE_LOCK_MS,
+    made: () => (existsSync(join(entry, 'main.json')) ? entry : undefined),
+    async make() {
+      pruneOthers(key);
+      await build(spec, entry);
+      return entry;
+    },
+  });
 }
 
 /**
@@ -255,18 +252,6 @@ function filesUnder(dir: string): string[] {
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name))
     .sort();
-}
-
-/** mkdir is atomic: the process that creates the folder holds the lock. A stale lock is broken. */
-async function takeLock(lock: string): Promise<boolean> {
-  try {
-    await mkdir(lock);
-    return true;
-  } catch {
-    const age = await stat(lock).then((info) => Date.now() - info.mtimeMs, () => 0);
-    if (age > STALE_LOCK_MS) await rm(lock, { recursive: true, force: true });
-    return false;
-  }
 }
 
 /** Removes the entries of other keys not touched for a day, so /tmp does not fill with old states of the sources. */

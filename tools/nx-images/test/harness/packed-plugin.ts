@@ -27,11 +27,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, chmod, copyFile, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
+import { makeOnce } from './make-once';
 import { cleanEnv, repoRoot, type RunOutput } from './process-env';
 
 const pluginRoot = join(repoRoot, 'tools', 'nx-images');
@@ -128,39 +129,23 @@ async function packOnce(): Promise<string> {
   const cached = join(cacheDir, `${key}.tgz`);
   if (existsSync(cached)) return cached;
   await mkdir(cacheDir, { recursive: true });
-  const lock = join(cacheDir, `${key}.lock`);
-  for (;;) {
-    if (existsSync(cached)) return cached;
-    if (await takeLock(lock)) break;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  try {
-    if (existsSync(cached)) return cached;
-    const result = await runIn(repoRoot, 'npm', ['run', '--silent', 'plugin:pack']);
-    const tgz = result.stdout.trim().split('\n').at(-1)?.trim() ?? '';
-    if (result.exitCode !== 0 || !tgz.endsWith('.tgz') || !existsSync(tgz)) {
-      throw new Error(`npm run plugin:pack failed (exit ${result.exitCode}) or printed no .tgz as its last line:\n${result.all.slice(-3000)}`);
-    }
-    // Copied then renamed, so a reader never sees half a file.
-    const partial = `${cached}.${process.pid}.partial`;
-    await copyFile(tgz, partial);
-    await rename(partial, cached);
-    return cached;
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
-}
-
-/** mkdir is atomic: the process that creates the folder holds the lock. A stale lock is broken. */
-async function takeLock(lock: string): Promise<boolean> {
-  try {
-    await mkdir(lock);
-    return true;
-  } catch {
-    const age = await stat(lock).then((info) => Date.now() - info.mtimeMs, () => 0);
-    if (age > STALE_LOCK_MS) await rm(lock, { recursive: true, force: true });
-    return false;
-  }
+  return makeOnce({
+    lock: join(cacheDir, `${key}.lock`),
+    staleMs: STALE_LOCK_MS,
+    made: () => (existsSync(cached) ? cached : undefined),
+    async make() {
+      const result = await runIn(repoRoot, 'npm', ['run', '--silent', 'plugin:pack']);
+      const tgz = result.stdout.trim().split('\n').at(-1)?.trim() ?? '';
+      if (result.exitCode !== 0 || !tgz.endsWith('.tgz') || !existsSync(tgz)) {
+        throw new Error(`npm run plugin:pack failed (exit ${result.exitCode}) or printed no .tgz as its last line:\n${result.all.slice(-3000)}`);
+      }
+      // Copied then renamed, so a reader never sees half a file.
+      const partial = `${cached}.${process.pid}.partial`;
+      await copyFile(tgz, partial);
+      await rename(partial, cached);
+      return cached;
+    },
+  });
 }
 
 /** sha256 over the path and bytes of every file that goes into the pack. */
