@@ -2,7 +2,7 @@ import { UserError } from '../core/errors';
 import { isDryRun, nonEmpty } from '../core/option-values';
 import { headSha, resolveCommit } from './git';
 import { gatherFacts } from './workspace-facts';
-import { resolveImageTarget } from '../core/naming/image-target';
+import { resolveImageTarget, type ImageTarget } from '../core/naming/image-target';
 import { DEFAULT_TARGET_SETTINGS, type ReleaseSettings } from '../core/graph/target-settings';
 import { parseReleaseTags, releaseVersion } from '../core/release/release-plan';
 import { assertValidTag } from '../core/naming/tags';
@@ -55,7 +55,8 @@ export interface ReleaseTask {
   targets: readonly string[];
 }
 
-export interface NormalizedReleaseOptions {
+/** The image (registry, repository, name, variant: every tag is read and written as `<variant>-<tag>`) and the release's choices. */
+export interface NormalizedReleaseOptions extends ImageTarget {
   project: string;
   /** The project's folder, relative to the workspace root (where git runs). */
   projectRoot: string;
@@ -66,15 +67,6 @@ export interface NormalizedReleaseOptions {
   versionScheme: VersionScheme;
   /** The one tag among `tags` that is a version of the scheme, if any. */
   version?: Version;
-  registry: string;
-  repository: string;
-  image: string;
-  /** The variant this project is of its image: every tag above is read and written as `<variant>-<tag>` in the registry. */
-  variant?: string;
-  /** `repository/image`, the registry API's name. */
-  repoPath: string;
-  /** `registry/repository/image`, for messages. */
-  name: string;
   /** The release commit, a full sha. */
   commit: string;
   dryRun: boolean;
@@ -98,7 +90,7 @@ export async function normalizeReleaseOptions(options: ReleaseOptions, task: Rel
   // Before any registry call: a tag that is no version of the scheme stops the release with nothing read or written.
   const version = releaseVersion(tags, versionScheme);
   const workspace = await gatherFacts(workspaceRoot);
-  const { registry, repository, image, variant, repoPath, name } = resolveImageTarget(options, { project, env, originUrl: workspace.originUrl });
+  const target = resolveImageTarget(options, { project, env, originUrl: workspace.originUrl });
   const commit = await releaseCommit(workspaceRoot, nonEmpty(options.commit), env);
   return {
     project,
@@ -108,12 +100,7 @@ export async function normalizeReleaseOptions(options: ReleaseOptions, task: Rel
     tags,
     versionScheme,
     ...(version ? { version } : {}),
-    registry,
-    repository,
-    image,
-    ...(variant ? { variant } : {}),
-    repoPath,
-    name,
+    ...target,
     commit,
     dryRun: isDryRun(options.dryRun, env),
     insecure: options.insecure === true,
