@@ -15,7 +15,7 @@ const FAULTS = ['test/hardening/engine-faults.int.test.ts', 'test/hardening/regi
 export default defineConfig({
   test: {
     root,
-    // Fails the run when it leaves a folder of its own in the temporary folder.
+    // Fails the run when it leaves a folder of its own in the temporary folder; removes what it left untagged in the engine.
     globalSetup: ['test/harness/leftovers.ts'],
     projects: [
       {

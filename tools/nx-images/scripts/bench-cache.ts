@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     cleanup.add(`remove ${workspace.dir}`, () => workspace.remove());
     const prefix = `${registry.host}/${REPOSITORY}/`;
     cleanup.add('prune the build cache', () => pruneBuildCache(cli));
-    cleanup.add(`remove the local images ${prefix}*`, () => removeLocalImages(cli, prefix));
+    cleanup.add(`remove the local images ${prefix}*`, () => removeLocalImages(cli.docker, prefix));
 
     const name = `${prefix}${PROJECT}`;
     console.log(`bench:cache: registry ${registry.url} (${registry.via}), workspace ${workspace.dir}`);
@@ -141,7 +141,7 @@ function cachedNames(measured: Measured): string {
 
 /** What a fresh CI runner has: none of the fixture's images and no build cache. */
 async function emptyEngine(cli: DockerCli, prefix: string): Promise<void> {
-  await removeLocalImages(cli, prefix);
+  await removeLocalImages(cli.docker, prefix);
   await pruneBuildCache(cli);
 }
 

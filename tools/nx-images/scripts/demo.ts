@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     });
     cleanup.add(`remove ${workspace.dir}`, () => workspace.remove());
     const prefix = `${registry.host}/${REPOSITORY}/`;
-    cleanup.add(`remove the local images ${prefix}*`, () => removeLocalImages(cli, prefix));
+    cleanup.add(`remove the local images ${prefix}*`, () => removeLocalImages(cli.docker, prefix));
     const tag = branchToTag(branch);
     console.log(`demo: made ${workspace.dir}`);
     console.log(`demo: branch ${branch} (tag ${tag}) exists only in that copy; images: ${images.join(', ')}`);

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { removeLocalImages } from './local-images';
 import { run } from '../../src/lib/io/exec';
 import { which } from '../../src/lib/io/which';
 
@@ -12,7 +13,7 @@ export interface Registry {
   host: string;
   /** `http://127.0.0.1:PORT`. */
   url: string;
-  /** Stops the registry; its storage is removed unless `keepStorage` (to restart on the same data). */
+  /** Stops the registry; its storage, and the local engine's images named under it, are removed unless `keepStorage` (to restart on the same data). */
   stop(options?: { keepStorage?: boolean }): Promise<void>;
 }
 
@@ -135,6 +136,9 @@ export async function startRegistry(options: RegistryOptions & { docker?: string
     via: binary ? 'docker-registry' : 'registry:2',
     dirs: options.storage ? [dir] : [dir, storage],
     async stop(stopOptions = {}) {
+      // What was built, pulled or tagged under this registry's name goes with it, so the engine does not fill up run
+      // after run; before the port is let go, so no registry started on it since can have images yet.
+      if (stopOptions.keepStorage !== true) await removeLocalImages(docker, `127.0.0.1:${port}/`).catch(() => undefined);
       await stopProcess();
       await removeDirs(stopOptions.keepStorage === true);
     },

@@ -2,13 +2,11 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeLocalImages } from '../../scripts/lib/local-images';
 import { LABEL } from '../../src/lib/core/naming/conventions';
 import { runCiImages, type EventSpec, type SimulatedRun } from './github-run';
 import { installPacked, type InstalledPlugin } from './packed-plugin';
 import { listTags, readImage, readImageFile } from './read-image';
 import { startRegistry, type Registry } from './registry';
-import { DOCKER } from './second-engine';
 import type { RunOutput, Workspace } from './workspace';
 
 // The adoption suite, one test file per shape (adopt-fornax, adopt-stacks), so the two run side by side.
@@ -144,7 +142,6 @@ export function adoptionSuite(shape: Shape): void {
   });
 
   afterAll(async () => {
-    await removeLocalImages({ docker: DOCKER, mode: 'classic', usesEngineStore: true }, `${registry.host}/`).catch(() => undefined);
     await registry?.stop();
   });
 

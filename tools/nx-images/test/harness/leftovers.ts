@@ -1,5 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execa } from 'execa';
+import { DOCKER } from './second-engine';
 
 /** Kept on purpose from run to run, keyed by content: the built fixture trees (built-main.ts) and the pack (packed-plugin.ts). */
 const CACHES = new Set(['fornax-built-main', 'fornax-nx-images-pack']);
@@ -11,17 +13,39 @@ function ourFolders(): string[] {
   return readdirSync(tmpdir()).filter((name) => OURS.some((prefix) => name.startsWith(prefix)) && !CACHES.has(name));
 }
 
+/** The local engine's image IDs (dangling ones too), or undefined when no engine answers. */
+async function engineImages(filters: string[] = []): Promise<string[] | undefined> {
+  const result = await execa(DOCKER, ['image', 'ls', '--all', '--quiet', '--no-trunc', ...filters.map((filter) => `--filter=${filter}`)], { reject: false, stdin: 'ignore' });
+  return result.exitCode === 0 ? [...new Set(result.stdout.split('\n').filter(Boolean))] : undefined;
+}
+
 /**
- * vitest's globalSetup: a run leaves nothing of its own in the temporary
- * folder. Every file removes what it made (workspaces, registries' storage,
- * clones), and so does the plugin; a `fornax-*` (tests) or `nx-images-*`
- * (plugin) folder there after the run that was not there before it is
- * named, and the run fails. Two runs at once on one machine would see
- * each other's folders: they share one Docker engine too, and are not done.
+ * vitest's globalSetup: a run leaves nothing of its own behind.
+ *
+ * In the temporary folder, every file removes what it made (workspaces,
+ * registries' storage, clones), and so does the plugin; a `fornax-*` (tests)
+ * or `nx-images-*` (plugin) folder there after the run that was not there
+ * before it is named, and the run fails.
+ *
+ * In the local engine, a test registry takes the images named under it when
+ * it stops (scripts/lib/local-registry.ts); what Docker itself leaves untagged
+ * (the image a rebuilt tag moved off, a platform built under no tag) and was
+ * not in the engine before the run is removed here, so the engine does not
+ * fill up run after run.
+ *
+ * Two runs at once on one machine would see each other's folders and images:
+ * they share one Docker engine too, and are not done.
  */
-export default function setup(): () => void {
+export default async function setup(): Promise<() => Promise<void>> {
   const before = new Set(ourFolders());
-  return () => {
+  const engine = await engineImages();
+  const imagesBefore = engine && new Set(engine);
+  return async () => {
+    if (imagesBefore) {
+      const untagged = (await engineImages(['dangling=true'])) ?? [];
+      const ours = untagged.filter((id) => !imagesBefore.has(id));
+      if (ours.length > 0) await execa(DOCKER, ['image', 'rm', ...ours], { reject: false, stdin: 'ignore' });
+    }
     const left = ourFolders().filter((name) => !before.has(name)).sort();
     if (left.length === 0) return;
     // vitest prints an error thrown here and still exits 0, so the exit code is set as well.
