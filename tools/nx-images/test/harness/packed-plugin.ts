@@ -77,6 +77,11 @@ export function packedPlugin(): Promise<string> {
   return packing;
 }
 
+/** The state of the sources the pack was made from (a hash of them): the same in every clone of the same commit. */
+export async function packedPluginKey(): Promise<string> {
+  return basename(await packedPlugin(), '.tgz');
+}
+
 /**
  * The packed plugin unpacked once per state of the sources into
  * <repo>/dist/test-plugin/<hash>: the compiled package, whose requires
