@@ -30,7 +30,7 @@ import { REAL_CONVENTION } from '../fixtures/fornax-tree';
 import { runCiImages, type EventSpec, type SimulatedRun } from './github-run';
 import { readImage, type ImageInRegistry } from './read-image';
 import { makeOnce } from './make-once';
-import { packedPluginKey } from './packed-plugin';
+import { pluginBehaviourKey } from './packed-plugin';
 import { repoRoot } from './process-env';
 import { startRegistry, type StartedRegistry } from './registry';
 import { createWorkspace, linkNodeModules, openWorkspace, type Workspace, type WorkspaceOptions } from './workspace';
@@ -229,13 +229,13 @@ async function build(spec: MainSpec, entry: string): Promise<void> {
 }
 
 /**
- * sha256 over the plugin's sources (the pack's key), the spec, the
+ * sha256 over what the plugin does (pluginBehaviourKey), the spec, the
  * workspace's root files and every file of the fixture tree: contents only,
  * never where the clone is, so every clone of one commit shares the entries.
  */
 async function cacheKey(spec: MainSpec): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(`${CACHE_VERSION}\0${spec.workspace.plugin ?? 'compiled'}\0${await packedPluginKey()}\0${JSON.stringify(spec)}\0${spec.prepare?.key ?? ''}\0`);
+  hash.update(`${CACHE_VERSION}\0${spec.workspace.plugin ?? 'compiled'}\0${await pluginBehaviourKey()}\0${JSON.stringify(spec)}\0${spec.prepare?.key ?? ''}\0`);
   const fixtures = resolve(__dirname, '..', 'fixtures', spec.workspace.tree ?? 'images');
   const files = [
     ...['nx.json', 'package.json', 'tsconfig.base.json'].map((file) => join(repoRoot, file)),

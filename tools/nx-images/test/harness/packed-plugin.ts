@@ -70,6 +70,7 @@ export interface InstalledPlugin {
 
 let packing: Promise<string> | undefined;
 let unpacking: Promise<string> | undefined;
+let behaviour: Promise<string> | undefined;
 
 /** The absolute path of the packed plugin's .tgz for the sources as they are now. */
 export function packedPlugin(): Promise<string> {
@@ -77,9 +78,15 @@ export function packedPlugin(): Promise<string> {
   return packing;
 }
 
-/** The state of the sources the pack was made from (a hash of them): the same in every clone of the same commit. */
-export async function packedPluginKey(): Promise<string> {
-  return basename(await packedPlugin(), '.tgz');
+/**
+ * A hash of what the plugin does: the pack's inputs but its prose (README.md
+ * and docs/, which the package ships but no code reads). Contents only, so
+ * the same in every clone of one commit; what is built with the plugin is
+ * keyed by it, and an edit to the docs leaves those caches warm.
+ */
+export function pluginBehaviourKey(): Promise<string> {
+  behaviour ??= sourceHash({ prose: false });
+  return behaviour;
 }
 
 /**
@@ -153,15 +160,15 @@ async function packOnce(): Promise<string> {
   });
 }
 
-/** sha256 over the path and bytes of every file that goes into the pack. */
-async function sourceHash(): Promise<string> {
+/** sha256 over the path and bytes of every file that goes into the pack; without `prose`, of all but README.md and docs/. */
+async function sourceHash({ prose }: { prose: boolean } = { prose: true }): Promise<string> {
   const hash = createHash('sha256');
   const entries = [
     ...(await readdir(join(pluginRoot, 'src'), { recursive: true, withFileTypes: true })),
-    ...(await readdir(join(repoRoot, 'docs'), { withFileTypes: true })),
+    ...(prose ? await readdir(join(repoRoot, 'docs'), { withFileTypes: true }) : []),
   ];
   const sources = entries.filter((entry) => entry.isFile()).map((entry) => relative(repoRoot, join(entry.parentPath, entry.name)));
-  for (const path of [...PACK_INPUTS, ...sources.sort()]) {
+  for (const path of [...PACK_INPUTS.filter((input) => prose || input !== 'README.md'), ...sources.sort()]) {
     hash.update(`${path}\0`);
     hash.update(existsSync(join(repoRoot, path)) ? await readFile(join(repoRoot, path)) : '(missing)');
     hash.update('\0');
