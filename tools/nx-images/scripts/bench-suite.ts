@@ -13,7 +13,8 @@
  * and head/base ratios. Asserts nothing on timings. A run whose tests fail
  * still counts (an older commit may have a flaky test) but is marked, its
  * output kept and named, and the bench exits 1 at the end. Removes the
- * worktrees, and the logs of runs that passed, also on failure and Ctrl-C.
+ * images a run left in the engine before the next run, and the worktrees
+ * and the logs of runs that passed, also on failure and Ctrl-C.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
@@ -24,6 +25,7 @@ import { execa } from 'execa';
 import { errorMessage, UserError } from '../src/lib/core/errors';
 import { run } from '../src/lib/io/exec';
 import { cleanupOnExit } from './lib/cleanup';
+import { imageIds, removeImagesOtherThan } from './lib/local-images';
 import { median, runsFrom } from './lib/figures';
 import { repoRoot } from './lib/workspace-copy';
 
@@ -108,10 +110,14 @@ async function main(): Promise<void> {
     for (let index = 1; index <= runs; index++) {
       for (const side of ['base', 'head'] as const) {
         const log = join(logs, `${side}-${index}.log`);
+        const engine = new Set(await imageIds('docker').catch((): string[] => []));
         const figures = await measure(dirs[side], log);
         if (!figures.kept) await rm(log, { force: true });
         results[side].push(figures);
         console.log(row(`${side} ${commits[side].slice(0, 7)} #${index}`, figures));
+        // An older commit's tests leave images behind: the next run starts from the engine this one found.
+        const left = await removeImagesOtherThan('docker', engine).catch(() => 0);
+        if (left > 0) console.log(`${BENCH}: removed ${left} image(s) the run left in the engine`);
       }
     }
     const of = (side: 'base' | 'head', key: 'wall' | 'cpu' | 'vitest') => median(results[side].map((figures) => figures[key]));

@@ -7,3 +7,16 @@ export async function removeLocalImages(docker: string, prefix: string): Promise
   if (references.length > 0) await run({ command: docker, args: ['image', 'rm', '--force', ...references] });
   return references;
 }
+
+/** The local engine's image IDs, untagged ones included; only those matching `filters` (e.g. `dangling=true`) when given. Throws when no engine answers. */
+export async function imageIds(docker: string, filters: readonly string[] = []): Promise<string[]> {
+  const { stdout } = await run({ command: docker, args: ['image', 'ls', '--all', '--quiet', '--no-trunc', ...filters.map((filter) => `--filter=${filter}`)] });
+  return [...new Set(stdout.split('\n').filter(Boolean))];
+}
+
+/** Removes the images (of those matching `filters`) that are not in `kept`: what appeared in the engine since `kept` was read. Returns how many. */
+export async function removeImagesOtherThan(docker: string, kept: ReadonlySet<string>, filters: readonly string[] = []): Promise<number> {
+  const added = (await imageIds(docker, filters)).filter((id) => !kept.has(id));
+  if (added.length > 0) await run({ command: docker, args: ['image', 'rm', '--force', ...added] });
+  return added.length;
+}

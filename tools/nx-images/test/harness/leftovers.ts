@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { execa } from 'execa';
+import { imageIds, removeImagesOtherThan } from '../../scripts/lib/local-images';
 import { DOCKER } from './second-engine';
 
 /** Kept on purpose from run to run, keyed by content: the built fixture trees (built-main.ts) and the pack (packed-plugin.ts). */
@@ -11,12 +11,6 @@ const OURS = ['fornax-', 'nx-images-'];
 
 function ourFolders(): string[] {
   return readdirSync(tmpdir()).filter((name) => OURS.some((prefix) => name.startsWith(prefix)) && !CACHES.has(name));
-}
-
-/** The local engine's image IDs (dangling ones too), or undefined when no engine answers. */
-async function engineImages(filters: string[] = []): Promise<string[] | undefined> {
-  const result = await execa(DOCKER, ['image', 'ls', '--all', '--quiet', '--no-trunc', ...filters.map((filter) => `--filter=${filter}`)], { reject: false, stdin: 'ignore' });
-  return result.exitCode === 0 ? [...new Set(result.stdout.split('\n').filter(Boolean))] : undefined;
 }
 
 /**
@@ -38,14 +32,10 @@ async function engineImages(filters: string[] = []): Promise<string[] | undefine
  */
 export default async function setup(): Promise<() => Promise<void>> {
   const before = new Set(ourFolders());
-  const engine = await engineImages();
-  const imagesBefore = engine && new Set(engine);
+  // Undefined when no engine answers (a run of the unit tests alone).
+  const imagesBefore = await imageIds(DOCKER).then((ids) => new Set(ids), () => undefined);
   return async () => {
-    if (imagesBefore) {
-      const untagged = (await engineImages(['dangling=true'])) ?? [];
-      const ours = untagged.filter((id) => !imagesBefore.has(id));
-      if (ours.length > 0) await execa(DOCKER, ['image', 'rm', ...ours], { reject: false, stdin: 'ignore' });
-    }
+    if (imagesBefore) await removeImagesOtherThan(DOCKER, imagesBefore, ['dangling=true']).catch(() => 0);
     const left = ourFolders().filter((name) => !before.has(name)).sort();
     if (left.length === 0) return;
     // vitest prints an error thrown here and still exits 0, so the exit code is set as well.
