@@ -145,7 +145,6 @@ async function builtOnce(spec: MainSpec): Promise<string> {
 
 async function buildLocked(key: string, spec: MainSpec): Promise<string> {
   const entry = join(cacheRoot, key);
-  if (existsSync(join(entry, 'main.json'))) return entry;
   await mkdir(cacheRoot, { recursive: true });
   return makeOnce({
     lock: `${entry}.lock`,

@@ -139,7 +139,6 @@ export async function installPacked(dir: string): Promise<InstalledPlugin> {
 async function packOnce(): Promise<string> {
   const key = await sourceHash();
   const cached = join(cacheDir, `${key}.tgz`);
-  if (existsSync(cached)) return cached;
   await mkdir(cacheDir, { recursive: true });
   return makeOnce({
     lock: join(cacheDir, `${key}.lock`),
