@@ -9,7 +9,8 @@
  * falls on both. For each run it prints the wall time, the machine's busy
  * CPU seconds over the run (from /proc/stat: every process, the Docker
  * engine and the registries included, so run it on an otherwise idle
- * machine), vitest's own duration and the tests passed; then the medians
+ * machine), vitest's own duration and the tests passed (with PYTHON
+ * resolved once by .ci/find-python, as .ci/run does); then the medians
  * and head/base ratios. Asserts nothing on timings. A run whose tests fail
  * still counts (an older commit may have a flaky test) but is marked, its
  * output kept and named, and the bench exits 1 at the end. Removes the
@@ -84,6 +85,17 @@ async function keepBaseCoverage(dir: string): Promise<string[]> {
   return files;
 }
 
+/** The Python with pytest the suite's image tests run, resolved once as .ci/run resolves it (npm puts other folders first on PATH). */
+async function pythonForTests(): Promise<string> {
+  const given = process.env.PYTHON;
+  if (given) return given;
+  try {
+    return (await run({ command: join(repoRoot, '.ci', 'find-python'), args: [] })).stdout.trim();
+  } catch {
+    throw new UserError({ subject: BENCH, problem: 'no python3 with pytest, which the suite\'s image tests run', fix: 'apt-get install python3-pytest, or set PYTHON to an interpreter that has pytest' });
+  }
+}
+
 async function commitOf(ref: string): Promise<string> {
   try {
     return (await run({ command: 'git', args: ['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`], cwd: repoRoot })).stdout.trim();
@@ -93,12 +105,12 @@ async function commitOf(ref: string): Promise<string> {
 }
 
 /** `npm test` once in `dir`, its output in `log`: the figures, read back from the machine and from vitest's report. */
-async function measure(dir: string, log: string): Promise<Figures> {
+async function measure(dir: string, log: string, python: string): Promise<Figures> {
   await rm(join(dir, REPORT), { force: true });
   const out = createWriteStream(log);
   const cpuBefore = await busyCpuSeconds();
   const start = performance.now();
-  const child = execa('npm', ['test'], { cwd: dir, reject: false, all: true, stdin: 'ignore', buffer: false });
+  const child = execa('npm', ['test'], { cwd: dir, env: { PYTHON: python }, reject: false, all: true, stdin: 'ignore', buffer: false });
   child.all?.pipe(out);
   const result = await child;
   const wall = (performance.now() - start) / 1000;
@@ -123,6 +135,7 @@ async function main(): Promise<void> {
   if (process.platform !== 'linux') throw new UserError({ subject: BENCH, problem: 'it reads the machine\'s CPU time from /proc/stat', fix: 'run it on Linux' });
   const runs = runsFrom(process.env.BENCH_RUNS, BENCH, 1);
   const coverage = coverageFrom(process.env.BENCH_COVERAGE);
+  const python = await pythonForTests();
   const commits = { base: await commitOf(process.env.BENCH_BASE ?? DEFAULT_BASE), head: await commitOf(process.env.BENCH_HEAD ?? 'HEAD') };
   if (coverage === 'base' && commits.base !== (await commitOf(DEFAULT_BASE))) {
     throw new UserError({ subject: BENCH, problem: `BENCH_COVERAGE=base knows the features built after ${DEFAULT_BASE} only, not after ${commits.base.slice(0, 12)}`, fix: 'leave BENCH_BASE unset, or set BENCH_COVERAGE=all' });
@@ -152,7 +165,7 @@ async function main(): Promise<void> {
       for (const side of ['base', 'head'] as const) {
         const log = join(logs, `${side}-${index}.log`);
         const engine = new Set(await imageIds('docker').catch((): string[] => []));
-        const figures = await measure(dirs[side], log);
+        const figures = await measure(dirs[side], log, python);
         if (!figures.kept) await rm(log, { force: true });
         results[side].push(figures);
         console.log(row(`${side} ${commits[side].slice(0, 7)} #${index}`, figures));
