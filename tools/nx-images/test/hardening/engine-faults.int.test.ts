@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -79,6 +79,53 @@ describe('engine faults on the shared engine', () => {
     } finally {
       rmSync(dead, { recursive: true, force: true });
     }
+  });
+});
+
+describe('registry faults on the push', () => {
+  let proxy: FaultProxy;
+  const manifestPut = (method: string, path: string) => method === 'PUT' && path.startsWith(`/v2/${REPO}/solo/manifests/`);
+
+  beforeAll(async () => {
+    proxy = await startFaultProxy(registry.url);
+  });
+
+  afterAll(async () => {
+    await proxy?.stop();
+  });
+
+  function pushSolo() {
+    return ws.nx(['run', 'solo:docker-build', `--registry=${proxy.host}`, `--repository=${REPO}`, '--push', '--exclude-task-dependencies']);
+  }
+
+  test('a server error on the push is pushed again, and the tag holds the image the record names', async () => {
+    await ws.git('checkout', '--quiet', 'main');
+    await ws.git('checkout', '--quiet', '-b', 'push-retry');
+    // Content of its own: an image whose inputs the registry already holds is reused, not pushed.
+    await ws.commit('solo changes', { 'images/solo/solo.txt': 'push-retry\n' });
+    proxy.inject({ status: 500 }, 1, manifestPut);
+    const result = await pushSolo();
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toMatch(/solo: the registry answered HTTP 500 to the push of \S+\/solo:push-retry; pushing again in 1000 ms \(try 2 of 3\)/);
+    expect(proxy.requests.filter((line) => line === `PUT /v2/${REPO}/solo/manifests/push-retry`)).toHaveLength(2);
+    const record = JSON.parse(readFileSync(join(ws.dir, 'dist/docker-build/solo.json'), 'utf8')) as { digest?: string };
+    expect((await readImage(registry.url, `${REPO}/solo`, 'push-retry'))?.digest).toBe(record.digest);
+  });
+
+  test('a registry that keeps failing: one line after three tries naming the status and the registry, no tag, no record', async () => {
+    await ws.git('checkout', '--quiet', 'main');
+    await ws.git('checkout', '--quiet', '-b', 'push-down');
+    // Content of its own: an image whose inputs the registry already holds is reused, not pushed.
+    await ws.commit('solo changes', { 'images/solo/solo.txt': 'push-down\n' });
+    rmSync(join(ws.dir, 'dist/docker-build/solo.json'), { force: true });
+    proxy.inject({ status: 503 }, 100, manifestPut);
+    const result = await pushSolo();
+    expect(result.exitCode).not.toBe(0);
+    const lines = result.all.split('\n').filter((line) => /solo: docker push of \S+\/solo:push-down failed \(exit code 1\): the registry answered HTTP 503 3 times: check that 127\.0\.0\.1:\d+ is up and healthy, then build again\./.test(line));
+    expect(lines, result.all).toHaveLength(1);
+    expect(result.all).not.toMatch(/docker login/);
+    expect(await readImage(registry.url, `${REPO}/solo`, 'push-down')).toBeUndefined();
+    expect(existsSync(join(ws.dir, 'dist/docker-build/solo.json'))).toBe(false);
   });
 });
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { BuildPlan } from '../../lib/core/build/build-plan';
+import { pushStatus } from '../../lib/core/build/push-status';
 import type { ResolvedBase } from '../../lib/core/dockerfile/bases';
 import { errorMessage, UserError } from '../../lib/core/errors';
 import { describeResult, skippedResult, type TestResult } from '../../lib/core/evidence/image-tests';
@@ -12,11 +13,12 @@ import { sbomJson } from '../../lib/core/evidence/sbom';
 import { imageName } from '../../lib/core/naming/refs';
 import { inventoryRecordPath, testReportDir, writeInventoryRecord, writeTestRecord, type BuildTagRecord } from '../../lib/io/build-record';
 import { digestFromMetadata, pushedDigest, type DockerCli } from '../../lib/io/docker';
-import { CommandError, run, type Command } from '../../lib/io/exec';
+import { CommandError, run, runCaptured, type Command } from '../../lib/io/exec';
 import { attachTestResult, runSuites, type Suite } from '../../lib/io/image-tests';
 import { attachInventory, attachSbom } from '../../lib/io/inventory';
 import { attachLocks, exportLocks, type LockSet } from '../../lib/io/locks';
 import type { FullRegistryClient } from '../../lib/io/registry/oci-client';
+import { isRetryableStatus, retryDelayMs, type RetryPolicy } from '../../lib/io/registry/transport';
 import { log } from '../outcome';
 import { writeBuildTags } from './build-tags';
 import type { NormalizedBuild } from './normalize';
@@ -159,9 +161,7 @@ async function makeInventory(state: BuildState): Promise<BuildState> {
 /** The push (when the build did not push itself), and the digest the registry has. */
 async function pushImage(state: BuildState): Promise<BuildState> {
   const { build, cli, plan, imageId } = state;
-  for (const push of plan.push) {
-    await runCommand(build, 'push', push, `log in with "docker login ${build.registry}" (in CI: the packages: write permission) and check the repository name.`);
-  }
+  for (const push of plan.push) await pushWithRetries(build, push);
   if (build.push && cli.mode === 'buildx' && plan.push.length === 0) {
     // buildx pushed itself; after --load and docker push, only the engine knows the digest it pushed.
     return { ...state, digest: await digestFromMetadata(join(state.scratch, 'metadata.json')) };
@@ -202,6 +202,39 @@ async function attachEvidence(state: BuildState): Promise<BuildState> {
 async function writeTags(state: BuildState): Promise<BuildState> {
   if (!state.digest) return { ...state, buildTags: [] };
   return { ...state, buildTags: await writeBuildTags(state.build, state.client, state.digest, state.inventory) };
+}
+
+/** Tries of one `docker push` when the registry answers a server error; each waits twice as long as the one before. */
+const PUSH_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 };
+
+/**
+ * One `docker push`, pushed again when the registry answered a server error
+ * or asked to slow down (a registry under load, or storing the same layer for
+ * two pushes at once). A push is idempotent: what the registry already has
+ * is not sent again. Any other failure (a refused login, a missing image) is
+ * final at once.
+ */
+async function pushWithRetries(build: NormalizedBuild, push: Command): Promise<void> {
+  const reference = push.args.at(-1) ?? '';
+  for (let attempt = 1; ; attempt += 1) {
+    const result = await runCaptured(push, { keepBytes: 256 * 1024 });
+    if (result.exitCode === 0) return;
+    const status = pushStatus(result.output);
+    const retryable = status !== undefined && isRetryableStatus(status);
+    if (retryable && attempt < PUSH_RETRY.attempts) {
+      const delay = retryDelayMs(attempt, undefined, PUSH_RETRY, Date.now());
+      log.warn(`${build.project}: the registry answered HTTP ${status} to the push of ${reference}; pushing again in ${delay} ms (try ${attempt + 1} of ${PUSH_RETRY.attempts})`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      continue;
+    }
+    if (result.exitCode === 127) throw new UserError({ subject: build.project, problem: `docker push of ${reference} could not be started`, fix: `check that ${push.command} is installed and on PATH` });
+    const answered = status === undefined ? '' : `: the registry answered HTTP ${status}${retryable ? ` ${attempt} times` : ''}`;
+    throw new UserError({
+      subject: build.project,
+      problem: `docker push of ${reference} failed (exit code ${result.exitCode})${answered}`,
+      fix: retryable ? `check that ${build.registry} is up and healthy, then build again` : `log in with "docker login ${build.registry}" (in CI: the packages: write permission) and check the repository name`,
+    });
+  }
 }
 
 /** One docker command of the build, its failure one line naming the step and the fix. */
