@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BuildPlan } from '../../lib/core/build/build-plan';
 import { pushStatus } from '../../lib/core/build/push-status';
 import type { ResolvedBase } from '../../lib/core/dockerfile/bases';
@@ -224,7 +225,7 @@ async function pushWithRetries(build: NormalizedBuild, push: Command): Promise<v
     if (retryable && attempt < PUSH_RETRY.attempts) {
       const delay = retryDelayMs(attempt, undefined, PUSH_RETRY, Date.now());
       log.warn(`${build.project}: the registry answered HTTP ${status} to the push of ${reference}; pushing again in ${delay} ms (try ${attempt + 1} of ${PUSH_RETRY.attempts})`);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await sleep(delay);
       continue;
     }
     if (result.exitCode === 127) throw new UserError({ subject: build.project, problem: `docker push of ${reference} could not be started`, fix: `check that ${push.command} is installed and on PATH` });

@@ -1,3 +1,4 @@
+import { setTimeout as wait } from 'node:timers/promises';
 import { endpointName, notificationUrl, notificationVerdict } from '../core/publish/publish';
 
 /**
@@ -36,7 +37,7 @@ export async function notifyEndpoints(endpoints: readonly URL[], image: string, 
   const doFetch = options.fetch ?? fetch;
   const attempts = options.attempts ?? 4;
   const baseDelayMs = options.baseDelayMs ?? 1000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? wait;
   const log = options.log ?? (() => undefined);
   const result: NotifyResult = { accepted: 0, failures: [] };
   for (const [index, endpoint] of endpoints.entries()) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as wait } from 'node:timers/promises';
 import { UserError, type Problem } from '../../core/errors';
 import { isValidTag } from '../../core/naming/tags';
 import { basicAuthorization, causeOf, fetchBearerToken, loginFix, parseChallenge, type Credentials } from './auth';
@@ -189,7 +190,7 @@ export function createTransport(options: RegistryClientOptions): Transport {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const maxManifestBytes = options.maxManifestBytes ?? MAX_MANIFEST_BYTES;
   const log = options.log ?? (() => undefined);
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? wait;
   const secrets = new Set<string>();
   const authorizations = new Map<string, string>();
   let credentials: Promise<Credentials | undefined> | undefined;
