@@ -82,6 +82,8 @@ describe('hostile names, built for real through nx (docker and git traced)', () 
     const image = await readImage(registry.url, `${REPO}/base_image`, 'build-arg');
     expect(image!.labels['seen.extra']).toBe(value);
     expectNoInjectedOption(trace.calls(), value);
+    // The value reached docker as one argument, newline and all.
+    expect(trace.calls().filter((call) => call.command === 'docker' && call.args.includes(`--build-arg=EXTRA=${value}`))).toHaveLength(1);
     expect(readdirSync(M)).toEqual([]);
   });
 
