@@ -8,9 +8,11 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 // (`*.int.test.ts` under test/) drive a real Docker engine, registry and git;
 // the hardening suite (test/hardening/) puts hostile names, secrets and
 // concurrent runs through them, and breaks engines, registries and networks
-// on purpose. The files that inject faults run last, one at a time, so a
-// fault never lands in another file's build while it waits on a timing; the
-// rest of the hardening suite runs beside the integration tests.
+// on purpose. The files that inject faults run last, so a fault never lands
+// in another file's build while it waits on a timing; they run beside each
+// other, as their faults cannot meet (engine-faults stops a private engine,
+// registry-faults breaks registries of its own, and neither waits on a tight
+// timing); the rest of the hardening suite runs beside the integration tests.
 const FAULTS = ['test/hardening/engine-faults.int.test.ts', 'test/hardening/registry-faults.int.test.ts'];
 export default defineConfig({
   test: {
@@ -53,8 +55,8 @@ export default defineConfig({
           include: FAULTS,
           testTimeout: 300_000,
           hookTimeout: 300_000,
-          // One file at a time: a private engine stopped mid-build must not meet another file's build.
-          maxWorkers: 1,
+          // Only each other beside them: a private engine stopped mid-build must not meet another file's build.
+          maxWorkers: 2,
           sequence: { groupOrder: 2 },
         },
       },
