@@ -23,7 +23,7 @@ const BUSYBOX_FIX = 'install a static one (apt-get install busybox-static) or se
 export async function preflight(env: Readonly<Record<string, string | undefined>>, needs: { registry: boolean }): Promise<Toolbox> {
   if (!(await which('git'))) throw new UserError({ subject: 'git', problem: 'not on PATH', fix: 'install git (apt-get install git)' });
   const cli = await findDockerCli();
-  await assertEngineRunning(cli.docker);
+  await assertEngineRunning(cli);
   const busybox = await staticBusybox(env.FORNAX_BUSYBOX);
   let registry: Toolbox['registry'] = 'docker-registry';
   if (needs.registry && !(await which('docker-registry'))) {

@@ -176,7 +176,7 @@ const ENGINE_RUNNER: BuildRunner = {
   executes: true,
   async builder(normalized) {
     const found = await findDockerCli();
-    await assertEngineRunning(found.docker);
+    await assertEngineRunning(found);
     return { ...(await withEngineBuilder(normalized, found)), engine: true };
   },
   client: (build) => createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 3 } }),
@@ -212,7 +212,7 @@ const DRY_RUNNER: BuildRunner = {
   async builder(normalized) {
     const found = await findDockerCli().catch((): DockerCli => ({ docker: 'docker', mode: 'buildx', usesEngineStore: false }));
     const { build, cli } = await withEngineBuilder(normalized, found);
-    const engine = cli.usesEngineStore && (await assertEngineRunning(cli.docker).then(() => true, () => false));
+    const engine = cli.usesEngineStore && (await assertEngineRunning(cli).then(() => true, () => false));
     return { build, cli, engine };
   },
   client: (build) => createRegistryClient({ registry: build.registry, env: process.env, retry: { attempts: 1 }, timeoutMs: 10_000 }),

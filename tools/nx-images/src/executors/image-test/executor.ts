@@ -24,7 +24,7 @@ async function imageTest(options: ImageTestExecutorSchema, context: ExecutorCont
   const given = options.image?.trim();
   const image = given || builtImage(record, await headSha(context.root).catch(() => undefined), project, targetName);
   const cli = await findDockerCli();
-  await assertEngineRunning(cli.docker);
+  await assertEngineRunning(cli);
   out.info(`${project}: testing ${image} with ${suites.map((suite) => `${suite.name}'s tests`).join(', ')}`);
   const result = await runSuites(cli.docker, image, suites, testReportDir(context.root, project), subjectOf(context.root, given ? undefined : record));
   await writeTestRecord(context.root, project, result);

@@ -54,8 +54,9 @@ async function prepare(options: PrepareExecutorSchema, context: ExecutorContext,
     log.info(`${projectName}: copied ${copy.shownFrom} to ${copy.shownTo}`);
   }
   if (step.extracts.length > 0) {
-    const { docker } = await findDockerCli();
-    await assertEngineRunning(docker);
+    const cli = await findDockerCli();
+    await assertEngineRunning(cli);
+    const { docker } = cli;
     const client = createRegistryClient({ registry: step.registry, env: process.env, retry: { attempts: 3 } });
     for (const extract of step.extracts) {
       const base = await resolveExtractSource(step, extract, client, docker);

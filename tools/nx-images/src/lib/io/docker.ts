@@ -14,6 +14,8 @@ export interface DockerCli {
    * it pulls FROM the registry and cannot export cache inline into the engine.
    */
   usesEngineStore: boolean;
+  /** The engine answered while the client was being chosen (a classic client's version is asked of it), so it need not be asked again. */
+  engineAnswered?: boolean;
 }
 
 /** The Docker CLI started using BuildKit by default (and needing buildx for it) in 23.0. */
@@ -22,7 +24,8 @@ const FIRST_CLIENT_WITHOUT_BUILTIN_BUILDKIT = 23;
 /**
  * Finds a docker client that builds with BuildKit: one with the buildx
  * plugin, else one older than 23.0 whose `docker build` has BuildKit built in.
- * Every `docker` on PATH is tried, in PATH order.
+ * Every `docker` on PATH is tried, in PATH order: first for buildx, then,
+ * only when none has it, for its version.
  */
 export async function findDockerCli(): Promise<DockerCli> {
   const candidates = await whichAll('docker');
@@ -30,13 +33,11 @@ export async function findDockerCli(): Promise<DockerCli> {
     throw new UserError({ subject: 'docker', problem: 'no docker client on PATH', fix: 'install Docker (https://docs.docker.com/engine/install/)' });
   }
   // Every candidate is asked at once; the first in PATH order that can build wins.
-  const probes = await Promise.all(
-    candidates.map(async (docker) => ({ docker, buildx: await succeeds(docker, ['buildx', 'version']), version: await clientVersion(docker).catch(() => undefined) })),
-  );
-  const buildx = probes.find((probe) => probe.buildx);
-  if (buildx) return { docker: buildx.docker, mode: 'buildx', usesEngineStore: (await buildxDriver(buildx.docker)) === 'docker' };
-  const classic = probes.find((probe) => probe.version !== undefined && probe.version < FIRST_CLIENT_WITHOUT_BUILTIN_BUILDKIT);
-  if (classic) return { docker: classic.docker, mode: 'classic', usesEngineStore: true };
+  const buildx = candidates[(await Promise.all(candidates.map((docker) => succeeds(docker, ['buildx', 'version'])))).indexOf(true)];
+  if (buildx) return { docker: buildx, mode: 'buildx', usesEngineStore: (await buildxDriver(buildx)) === 'docker' };
+  const versions = await Promise.all(candidates.map((docker) => clientVersion(docker).catch(() => undefined)));
+  const classic = versions.findIndex((version) => version !== undefined && version.major < FIRST_CLIENT_WITHOUT_BUILTIN_BUILDKIT);
+  if (classic >= 0) return { docker: candidates[classic] ?? 'docker', mode: 'classic', usesEngineStore: true, engineAnswered: versions[classic]?.engineAnswered ?? false };
   throw new UserError({
     subject: 'docker',
     problem: `BuildKit is not available: ${candidates.join(', ')} has no buildx plugin`,
@@ -44,10 +45,11 @@ export async function findDockerCli(): Promise<DockerCli> {
   });
 }
 
-/** Fails with a clear message when the engine does not answer. */
-export async function assertEngineRunning(docker: string): Promise<void> {
+/** Fails with a clear message when the engine does not answer; asks it only when choosing the client did not already. */
+export async function assertEngineRunning(cli: Pick<DockerCli, 'docker' | 'engineAnswered'>): Promise<void> {
+  if (cli.engineAnswered) return;
   try {
-    await run({ command: docker, args: ['version', '--format={{.Server.Version}}'] }, { timeout: 30_000 });
+    await run({ command: cli.docker, args: ['version', '--format={{.Server.Version}}'] }, { timeout: 30_000 });
   } catch (error) {
     const detail = error instanceof CommandError ? lastLine(error.stderr) : String(error);
     throw new UserError({ subject: 'docker', problem: `the Docker engine does not answer (${detail})`, fix: 'start it (e.g. "sudo systemctl start docker") or point DOCKER_HOST at a running one' });
@@ -96,17 +98,18 @@ async function succeeds(command: string, args: string[]): Promise<boolean> {
   }
 }
 
-async function clientVersion(docker: string): Promise<number | undefined> {
+/** The client's major version; `docker version` asks the engine too, so whether it answered comes with it. */
+async function clientVersion(docker: string): Promise<{ major: number; engineAnswered: boolean } | undefined> {
+  const parse = (stdout: string, engineAnswered: boolean) => {
+    const major = Number.parseInt(stdout.trim(), 10);
+    return Number.isNaN(major) ? undefined : { major, engineAnswered };
+  };
   try {
     const { stdout } = await run({ command: docker, args: ['version', '--format={{.Client.Version}}'] }, { timeout: 30_000 });
-    const major = Number.parseInt(stdout.trim(), 10);
-    return Number.isNaN(major) ? undefined : major;
+    return parse(stdout, true);
   } catch (error) {
     // `docker version` exits non-zero when the engine is down but still prints the client version.
-    if (error instanceof CommandError && !error.notFound) {
-      const major = Number.parseInt(error.stdout.trim(), 10);
-      return Number.isNaN(major) ? undefined : major;
-    }
+    if (error instanceof CommandError && !error.notFound) return parse(error.stdout, false);
     throw error;
   }
 }
