@@ -107,8 +107,8 @@ describe('hostile names, planned with --dry-run (the executor in-process, docker
       return;
     }
     expect(result.success, result.output).toBe(true);
-    // The trace saw the run: the dry run looks the docker client up, and reads the commit from git.
-    expect(calls.some((call) => call.command === 'docker' && call.args.join(' ') === 'buildx version'), 'docker traced').toBe(true);
+    // The trace saw the run: the dry run asks docker (which client builds, or whether the engine answers), and git for the commit.
+    expect(calls.some((call) => call.command === 'docker' && call.args[0] !== 'build'), 'docker traced').toBe(true);
     expect(calls.some((call) => call.command === 'git'), 'git traced').toBe(true);
     const tag = /base_image:(\S+) {2}\(tag from/.exec(result.output)?.[1];
     if (typeof expected === 'string') expect(tag).toBe(expected);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { BuilderMode } from '../core/build/build-plan';
 import { CommandError, run, runCaptured, runPipeline, type Captured } from './exec';
 import { UserError } from '../core/errors';
+import { rememberedCli } from './docker-cli-cache';
 import { whichAll } from './which';
 
 export interface DockerCli {
@@ -25,14 +26,20 @@ const FIRST_CLIENT_WITHOUT_BUILTIN_BUILDKIT = 23;
  * Finds a docker client that builds with BuildKit: one with the buildx
  * plugin, else one older than 23.0 whose `docker build` has BuildKit built in.
  * Every `docker` on PATH is tried, in PATH order: first for buildx, then,
- * only when none has it, for its version.
+ * only when none has it, for its version. The answer is remembered for the
+ * workspace until a client, buildx or their configuration changes
+ * (docker-cli-cache.ts).
  */
 export async function findDockerCli(): Promise<DockerCli> {
   const candidates = await whichAll('docker');
   if (candidates.length === 0) {
     throw new UserError({ subject: 'docker', problem: 'no docker client on PATH', fix: 'install Docker (https://docs.docker.com/engine/install/)' });
   }
-  // Every candidate is asked at once; the first in PATH order that can build wins.
+  return rememberedCli(candidates, () => askCandidates(candidates));
+}
+
+/** Asks each candidate, every one at once; the first in PATH order that can build wins. */
+async function askCandidates(candidates: readonly string[]): Promise<DockerCli> {
   const buildx = candidates[(await Promise.all(candidates.map((docker) => succeeds(docker, ['buildx', 'version'])))).indexOf(true)];
   if (buildx) return { docker: buildx, mode: 'buildx', usesEngineStore: (await buildxDriver(buildx)) === 'docker' };
   const versions = await Promise.all(candidates.map((docker) => clientVersion(docker).catch(() => undefined)));
