@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * One registry-to-registry copy in a process of its own, for bench:mirror:
  * prints `{"ms":..,"peakRssBytes":..,"blobs":..}` on its last line, the peak
@@ -20,7 +21,7 @@ async function main(argv: string[]): Promise<void> {
   let blobs = 0;
   try {
     if (argv.includes('--idle')) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
     } else {
       const from = createRegistryClient({ registry: fromRegistry, env: {} });
       const to = createRegistryClient({ registry: toRegistry, env: {} });

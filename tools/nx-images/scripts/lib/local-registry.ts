@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -102,7 +103,7 @@ export async function startRegistry(options: RegistryOptions & { docker?: string
   const stopProcess = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      await Promise.race([exited, sleep(5_000)]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
     if (!binary) await run({ command: docker, args: ['rm', '--force', container] }).catch(() => undefined);
@@ -124,7 +125,7 @@ export async function startRegistry(options: RegistryOptions & { docker?: string
         await removeDirs(options.storage !== undefined);
         throw new Error(`registry did not answer on ${url} within 15 s: ${stderr.trim()}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
   }
   return {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,7 +173,7 @@ describe('a private engine', () => {
     proxy.inject({ delayMs: 120_000 }, 100, (_method, path) => path.includes('/upstream/slow/manifests/'));
     const building = runMany(['base_image'], { DOCKER_HOST: engine.host });
     for (let i = 0; i < 600 && !proxy.requests.some((line) => line.includes('/upstream/slow/manifests/')); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
     expect(proxy.requests.some((line) => line.includes('/upstream/slow/manifests/')), 'the build reached its FROM').toBe(true);
     await engine.kill('SIGKILL');

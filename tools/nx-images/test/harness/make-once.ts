@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdir, rm, stat } from 'node:fs/promises';
 
 export interface MakeOnce<T> {
@@ -20,7 +21,7 @@ export async function makeOnce<T>({ lock, staleMs, made, make }: MakeOnce<T>): P
     const ready = made();
     if (ready !== undefined) return ready;
     if (await takeLock(lock, staleMs)) break;
-    await new Promise((done) => setTimeout(done, 1000));
+    await sleep(1000);
   }
   try {
     return made() ?? (await make());

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -76,13 +77,13 @@ export async function startSecondEngine(options: SecondEngineOptions = {}): Prom
         child.kill('SIGKILL');
         throw new Error(`private dockerd did not answer on ${host} within 60 s: ${stderr.trim()}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   }
   const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill(signal);
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+    await Promise.race([exited, sleep(20_000)]);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
       await exited;
